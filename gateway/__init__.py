@@ -1,0 +1,1 @@
+"""Jeugdhulp message gateway: iJw 3.2 intake, rules, retours and the CJG route."""

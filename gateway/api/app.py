@@ -1,0 +1,54 @@
+"""The FastAPI application factory."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from gateway import clock
+from gateway.api import berichten, health
+from gateway.db.session import make_engine, make_sessionmaker
+from gateway.problems import PROBLEM_JSON, Problem
+from gateway.reference import load_reference
+from gateway.settings import Settings
+from gateway.xml.safe import Limits
+from gateway.xml.schemas import load_schemas
+
+
+def create_app(settings: Settings, *, today=clock.today) -> FastAPI:
+    # Schemas and mappings load before the first request: a broken file stops start-up
+    # with its own message instead of failing a provider's message later.
+    schemas = load_schemas(settings.schemas_dir)
+    reference = load_reference(settings.mappings_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = make_engine(settings.database_url)
+        app.state.sessions = make_sessionmaker(app.state.engine)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(title="Jeugdhulp message gateway", version="0.1.0", lifespan=lifespan,
+                  description="iJw 3.2 berichtenverkeer voor de toegang jeugdhulp")
+    app.state.settings = settings
+    app.state.schemas = schemas
+    app.state.reference = reference
+    app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
+    app.state.today = today
+    app.include_router(berichten.router)
+    app.include_router(health.router)
+
+    @app.exception_handler(Problem)
+    async def problem_handler(_request: Request, problem: Problem) -> Response:
+        return Response(problem.body(), status_code=problem.status, media_type=PROBLEM_JSON)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+        problem = Problem(400, "bad-request", "Ongeldig verzoek", "controleer pad en parameters",
+                          {"errors": [{"path": ".".join(map(str, e["loc"])), "message": e["msg"]}
+                                      for e in exc.errors()]})
+        return Response(problem.body(), status_code=400, media_type=PROBLEM_JSON)
+
+    return app

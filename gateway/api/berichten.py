@@ -1,0 +1,89 @@
+"""`/api/v1/berichten` and `/api/v1/validatie`: intake of provider messages."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from gateway.api.deps import CallingParty, DbSession, XmlBody
+from gateway.db.models import Bericht
+from gateway.intake.service import Answer, IntakeDeps, receive, validate_only
+from gateway.problems import Problem
+
+router = APIRouter(prefix="/api/v1", tags=["berichten"])
+
+_POST_RESPONSES = {
+    202: {"description": "Geaccepteerd; de body is het retourbericht (XML)"},
+    400: {"description": "Niet-goedgevormd of schema-ongeldig (niveau 1), problem+json"},
+    401: {"description": "Geen of ongeldig token"},
+    403: {"description": "Afzender is niet de partij van het token"},
+    413: {"description": "Bericht groter dan de limiet"},
+    415: {"description": "Geen XML"},
+    422: {"description": "Afgekeurd door een regel (niveau 2-4): retourbericht (XML); "
+                         "of onbekende ontvanger: problem+json"},
+}
+
+
+def _deps(request: Request) -> IntakeDeps:
+    state = request.app.state
+    return IntakeDeps(state.schemas, state.reference, state.limits, state.today())
+
+
+def _response(answer: Answer) -> Response:
+    headers = dict(answer.headers)
+    if answer.location:
+        headers["Location"] = answer.location
+    if answer.replay:
+        headers["Idempotent-Replay"] = "true"
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type,
+                    headers=headers)
+
+
+@router.post("/berichten", status_code=202, responses=_POST_RESPONSES,
+             summary="Een bericht aanbieden (AGJ, JW315, JW317, JW305, JW307, JW302, JW320)")
+def post_bericht(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
+    deps = _deps(request)
+    # Two attempts: a concurrent twin (same bytes, or same identificatie) makes the first
+    # commit fail on a unique constraint; the second attempt then finds it and answers
+    # with the replay or with 9056.
+    for attempt in range(2):
+        try:
+            answer = receive(session, deps, party, body)
+            session.commit()
+            return _response(answer)
+        except IntegrityError:
+            session.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+@router.post("/validatie", responses=_POST_RESPONSES,
+             summary="Een bericht controleren zonder het op te slaan")
+def post_validatie(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
+    _, answer = validate_only(session, _deps(request), body)
+    session.rollback()  # reading only; make sure nothing is ever written here
+    return _response(answer)
+
+
+@router.get("/berichten/{bericht_id}", summary="Status en regelrapport van een bericht")
+def get_bericht(request: Request, bericht_id: int, session: DbSession, party: CallingParty) -> dict:
+    row = session.scalar(select(Bericht).options(selectinload(Bericht.bevindingen))
+                         .where(Bericht.id == bericht_id))
+    if row is None or row.partij_id != party.id or row.richting != "in":
+        # Never a hint that another party's message exists.
+        raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id}")
+    explain = request.app.state.reference.explain
+    links = {"self": f"/api/v1/berichten/{row.id}"}
+    return {
+        "id": row.id,
+        "message": row.berichttype,
+        "status": row.status,
+        "level": row.niveau,
+        "retourcodes": row.retourcodes,
+        "rules": [{"code": b.code, "retourcode": b.retourcode, "location": b.locatie,
+                   "explanation": explain(b.code) + (f" ({b.melding})" if b.melding else "")}
+                  for b in row.bevindingen],
+        "links": links,
+    }

@@ -1,0 +1,65 @@
+"""Dependencies shared by the routers: the unit of work, the calling party, the body."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Partij
+from gateway.intake.parties import authenticate
+from gateway.problems import Problem
+
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def get_party(request: Request, session: DbSession) -> Partij:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    party = authenticate(session, token.strip()) if scheme.lower() == "bearer" else None
+    if party is None:
+        raise Problem(401, "unauthorized", "Niet geauthenticeerd",
+                      "geef een geldig token mee: Authorization: Bearer <token>")
+    return party
+
+
+CallingParty = Annotated[Partij, Depends(get_party)]
+
+
+async def read_xml_body(request: Request) -> bytes:
+    """The body, if it is XML and within the size limit; read in chunks so an oversized
+    body is refused without holding it all in memory."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in XML_TYPES:
+        raise Problem(415, "unsupported-media-type", "Geen XML",
+                      "stuur het bericht als application/xml of text/xml")
+    limit = request.app.state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "too-large", "Bericht te groot", f"berichten zijn hoogstens {limit} bytes")
+
+
+XmlBody = Annotated[bytes, Depends(read_xml_body)]

@@ -1,0 +1,43 @@
+"""Liveness and readiness."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Het proces leeft")
+def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Database en broker bereikbaar")
+def readyz(request: Request) -> JSONResponse:
+    checks = {"database": _database(request), "broker": _broker(request)}
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
+                        status_code=200 if ready else 503)
+
+
+def _database(request: Request) -> str:
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:  # any failure means not ready; say which
+        return f"error: {type(exc).__name__}"
+
+
+def _broker(request: Request) -> str:
+    settings = request.app.state.settings
+    if settings.embedded_broker:
+        return "ok"  # the embedded broker lives in the database checked above
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.broker_url, socket_timeout=2).ping()
+        return "ok"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"

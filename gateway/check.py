@@ -1,0 +1,83 @@
+"""Checking one message, levels 1 to 4, without storing anything.
+
+Shared by the HTTP intake, `POST /api/v1/validatie` and `gateway validate`, so all three
+give the same verdict for the same bytes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from gateway.messages import MessageType, by_namespace
+from gateway.reference import ReferenceData
+from gateway.rules.engine import Outcome, RuleContext, StateReader, evaluate
+from gateway.xml.safe import Limits, parse
+from gateway.xml.schemas import SchemaError, SchemaSet
+from gateway.xml.view import ParsedMessage
+
+import gateway.rules  # noqa: F401  (registers the rules)
+
+
+@dataclass
+class CheckResult:
+    message: MessageType | None
+    parsed: ParsedMessage | None
+    schema_errors: list[SchemaError] = field(default_factory=list)
+    outcome: Outcome | None = None
+
+    @property
+    def level(self) -> int:
+        """0 when accepted, 1 for the XSD, else the level of the failing rules."""
+        if self.schema_errors or self.parsed is None:
+            return 1
+        return self.outcome.level if self.outcome else 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.level == 0
+
+    @property
+    def retourcodes(self) -> list[str]:
+        return self.outcome.retourcodes if self.outcome else []
+
+    @property
+    def rule_codes(self) -> list[str]:
+        if self.schema_errors:
+            return ["XSD"]
+        return [] if self.outcome is None else list(dict.fromkeys(f.code for f in self.outcome.findings))
+
+
+def identify(tree) -> MessageType | None:
+    root = tree.getroot()
+    if not isinstance(root.tag, str) or not root.tag.startswith("{"):
+        return None
+    namespace = root.tag[1:].split("}", 1)[0]
+    return by_namespace(namespace)
+
+
+def check_schema(body: bytes, *, schemas: SchemaSet, limits: Limits) -> CheckResult:
+    """Level 1: safe parse (raises UnsafeXml), message type by namespace, XSD."""
+    tree = parse(body, limits)
+    message = identify(tree)
+    if message is None:
+        ns = tree.getroot().tag
+        return CheckResult(None, None, [SchemaError(tree.getroot().sourceline, "/",
+                                                    f"onbekend bericht: root-element {ns}")])
+    errors = schemas.for_namespace(message.namespace).errors(tree)
+    parsed = ParsedMessage(tree, message)
+    return CheckResult(message, None if errors else parsed, errors)
+
+
+def check_rules(result: CheckResult, *, reference: ReferenceData, today: date,
+                state: StateReader | None = None, max_level: int = 4) -> CheckResult:
+    if result.parsed is not None:
+        ctx = RuleContext(result.parsed, today, reference, state)
+        result.outcome = evaluate(ctx, max_level=max_level)
+    return result
+
+
+def check_message(body: bytes, *, schemas: SchemaSet, reference: ReferenceData, today: date,
+                  limits: Limits = Limits(), state: StateReader | None = None,
+                  max_level: int = 4) -> CheckResult:
+    result = check_schema(body, schemas=schemas, limits=limits)
+    return check_rules(result, reference=reference, today=today, state=state, max_level=max_level)

@@ -1,0 +1,153 @@
+"""The `gateway` command."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.settings import get_settings
+
+
+@click.group()
+def main() -> None:
+    """Jeugdhulp message gateway (iJw 3.2)."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default GATEWAY_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default GATEWAY_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the API; creates or migrates the database first."""
+    import uvicorn
+
+    from gateway.api.app import create_app
+    from gateway.db.migrate import upgrade
+
+    settings = get_settings()
+    app = _or_exit(lambda: create_app(settings))
+    upgrade(settings.database_url)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port)
+
+
+@main.command()
+@click.option("--no-beat", is_flag=True, help="Do not run the periodic sweep in this worker.")
+@click.option("--concurrency", default=2, show_default=True, help="Pool processes.")
+def worker(no_beat: bool, concurrency: int) -> None:
+    """Run a Celery worker (with the periodic sweep unless --no-beat)."""
+    from tasks.celery_app import create_celery
+
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    if not no_beat:
+        argv.append("--beat")
+    create_celery(get_settings()).worker_main(argv)
+
+
+@main.command()
+def beat() -> None:
+    """Run the periodic scheduler on its own (for deployments with `worker --no-beat`)."""
+    from tasks.celery_app import create_celery
+
+    create_celery(get_settings()).start(["beat", "--loglevel=INFO"])
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    from gateway.db.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    click.echo("database is up to date", err=True)
+
+
+@main.group()
+def provider() -> None:
+    """Providers (aanbieders) and their tokens."""
+
+
+@provider.command("add")
+@click.option("--agb", required=True, help="AGB code, 8 digits.")
+@click.option("--name", required=True, help="Name of the provider.")
+def provider_add(agb: str, name: str) -> None:
+    """Register a provider (or add a token to it); prints the token as the only line."""
+    if not (len(agb) == 8 and agb.isdigit()):
+        raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
+    click.echo(_add_party("aanbieder", agb, name))
+
+
+@main.group()
+def municipality() -> None:
+    """Municipalities (gemeenten) the gateway serves, and their tokens."""
+
+
+@municipality.command("add")
+@click.option("--code", required=True, help="CBS gemeentecode, 4 digits.")
+@click.option("--name", required=True, help="Name of the municipality.")
+def municipality_add(code: str, name: str) -> None:
+    """Register a municipality (or add a token to it); prints the token as the only line."""
+    if not (len(code) == 4 and code.isdigit()):
+        raise click.BadParameter("a gemeentecode is 4 digits", param_hint="--code")
+    click.echo(_add_party("gemeente", code, name))
+
+
+def _add_party(soort: str, code: str, name: str) -> str:
+    from gateway.db.migrate import upgrade
+    from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+    from gateway.intake.parties import add_party
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            _, token = add_party(session, soort=soort, code=code, naam=name)
+    finally:
+        engine.dispose()
+    return token
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file per line.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def validate(as_json: bool, files: tuple[Path, ...]) -> None:
+    """Check messages offline: levels 1-2, and level 4 where only code lists are needed.
+    Exits 1 when any file is rejected."""
+    from gateway.validate_files import validate_file
+
+    settings = get_settings()
+    rejected = False
+    for path in files:
+        report = validate_file(path, settings)
+        rejected |= not report["accepted"]
+        if as_json:
+            report.pop("details")
+            click.echo(json.dumps(report, ensure_ascii=False))
+        else:
+            click.echo(_human(report))
+    sys.exit(1 if rejected else 0)
+
+
+def _human(report: dict) -> str:
+    if report["accepted"]:
+        return f"{report['file']}: {report['message']} geaccepteerd"
+    lines = [f"{report['file']}: {report['message'] or 'onbekend bericht'} afgekeurd "
+             f"(niveau {report['level']})"
+             + (f", retourcodes {' '.join(report['retourcodes'])}" if report["retourcodes"] else "")]
+    lines += [f"  {d}" for d in report["details"]]
+    return "\n".join(lines)
+
+
+def _or_exit(build):
+    from gateway.reference import MappingError
+
+    try:
+        return build()
+    except (MappingError, OSError) as exc:
+        click.echo(f"gateway kan niet starten: {exc}", err=True)
+        sys.exit(2)

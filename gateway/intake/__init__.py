@@ -1,0 +1,1 @@
+"""Intake: authenticating parties, checking and storing received messages, answering them."""

@@ -1,0 +1,212 @@
+"""Receiving one message from a party: check, store, answer (design.md §2, §5, §7).
+
+The caller (the HTTP edge) owns the transaction. Everything about the message, its answer
+and its follow-up work is added to the session here, so it is committed together or not at
+all, before the answer goes out.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.check import CheckResult, check_rules, check_schema, identify
+from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
+from gateway.intake.log import MessageLog, uniek_sleutel
+from gateway.intake.parties import served_municipality
+from gateway.messages import RECEIVABLE, MessageType
+from gateway.problems import PROBLEM_JSON, Problem
+from gateway.reference import ReferenceData
+from gateway.xml.retour import render_retour
+from gateway.xml.safe import Limits, UnsafeXml, parse
+from gateway.xml.schemas import SchemaSet
+from gateway.xml.view import ParsedMessage
+
+XML = "application/xml"
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    media_type: str
+    bericht_id: int | None = None
+    replay: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str | None:
+        return f"/api/v1/berichten/{self.bericht_id}" if self.bericht_id else None
+
+
+@dataclass
+class IntakeDeps:
+    schemas: SchemaSet
+    reference: ReferenceData
+    limits: Limits
+    today: date
+
+
+def replayed(session: Session, party: Partij, digest: str) -> Answer | None:
+    first = session.scalar(select(Bericht).where(
+        Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
+    if first is None:
+        return None
+    return Answer(first.antwoord_status, first.antwoord, first.antwoord_type, first.id, replay=True)
+
+
+def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> Answer:
+    digest = hashlib.sha256(body).hexdigest()
+    if (answer := replayed(session, party, digest)) is not None:
+        return answer
+    row = Bericht(richting="in", partij_id=party.id, inhoud=body, inhoud_sha256=digest,
+                  status="invalid", niveau=1, retourcodes=[])
+    session.add(row)
+    session.flush()  # the id goes into Location and the retour's IdentificatieRetour
+
+    try:
+        result = check_schema(body, schemas=deps.schemas, limits=deps.limits)
+    except UnsafeXml as exc:
+        return _finish(row, Problem(400, "not-well-formed", "Bericht is geen bruikbare XML",
+                                    exc.reason, {"errors": [{"line": exc.line, "path": "/",
+                                                             "message": exc.reason}]}))
+    view = _view(body, result)
+    if view is not None:
+        _store_keys(session, row, view)
+    message = result.message
+
+    if view is not None and not _sender_matches(party, message, view):
+        row.status, row.niveau = "forbidden", 0
+        return _finish(row, Problem(403, "afzender", "Afzender is niet de aanroeper",
+                                    _sender_detail(party, message)))
+    if message is not None and message.name not in RECEIVABLE:
+        # Schema-valid or not, this is a message the gateway sends, never receives.
+        return _finish(row, Problem(400, "unexpected-message", "Bericht wordt niet ontvangen",
+                                    f"een {message.name} wordt door de gateway verstuurd, "
+                                    "niet ontvangen", {"errors": []}))
+    if result.schema_errors:
+        session.add_all(Bevinding(bericht_id=row.id, code="XSD", retourcode=None, niveau=1,
+                                  locatie=e.path, melding=e.message) for e in result.schema_errors)
+        return _finish(row, Problem(
+            400, "schema", "Bericht voldoet niet aan het XML-schema",
+            f"{len(result.schema_errors)} schemafout(en); er is geen retourbericht (niveau 1)",
+            {"errors": [{"line": e.line, "path": e.path, "message": e.message}
+                        for e in result.schema_errors]}))
+
+    gemeente = view.afzender if message.is_retour else view.ontvanger
+    if not served_municipality(session, gemeente):
+        row.status, row.niveau = "rejected", 0
+        return _finish(row, Problem(422, "unknown-receiver", "Onbekende ontvanger",
+                                    f"gemeente {gemeente} wordt niet door deze gateway bediend"))
+
+    check_rules(result, reference=deps.reference, today=deps.today, state=MessageLog(session))
+    outcome = result.outcome
+    row.status = "accepted" if outcome.accepted else "rejected"
+    row.niveau = outcome.level
+    row.retourcodes = outcome.retourcodes
+    session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
+                              niveau=f.level, locatie=f.location) for f in outcome.findings)
+    if outcome.accepted:
+        row.uniek_sleutel = None if message.is_retour else uniek_sleutel(
+            message.name, view.afzender, view.identificatie)
+        session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
+
+    if message.is_retour:
+        # Nothing answers a retour with a retour (design.md §7).
+        if outcome.accepted:
+            return _finish(row, Answer(202, _json({"id": row.id, "status": row.status}),
+                                       "application/json"))
+        return _finish(row, Problem(422, "rules", "Retourbericht afgekeurd",
+                                    "het bericht breekt een of meer regels",
+                                    {"rules": [f.code for f in outcome.findings]}))
+    retour = render_retour(view, outcome, identificatie=f"R{row.id:011d}", today=deps.today,
+                           schemas=deps.schemas)
+    row.has_retour = True
+    return _finish(row, Answer(202 if outcome.accepted else 422, retour, XML))
+
+
+def validate_only(session: Session | None, deps: IntakeDeps, body: bytes) -> tuple[CheckResult, Answer]:
+    """`POST /api/v1/validatie`: the same checks and answer, nothing stored."""
+    try:
+        result = check_schema(body, schemas=deps.schemas, limits=deps.limits)
+    except UnsafeXml as exc:
+        problem = Problem(400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
+                          {"errors": [{"line": exc.line, "path": "/", "message": exc.reason}]})
+        return CheckResult(None, None), _problem_answer(problem)
+    if result.schema_errors or result.parsed is None:
+        return result, _problem_answer(Problem(
+            400, "schema", "Bericht voldoet niet aan het XML-schema",
+            f"{len(result.schema_errors)} schemafout(en)",
+            {"errors": [{"line": e.line, "path": e.path, "message": e.message}
+                        for e in result.schema_errors]}))
+    state = MessageLog(session) if session is not None else None
+    check_rules(result, reference=deps.reference, today=deps.today, state=state)
+    if result.message.is_retour:
+        body_json = {"status": "accepted" if result.accepted else "rejected",
+                     "rules": result.rule_codes}
+        return result, Answer(202 if result.accepted else 422, _json(body_json), "application/json")
+    retour = render_retour(result.parsed, result.outcome, identificatie="V" + secrets.token_hex(5)[:11],
+                           today=deps.today, schemas=deps.schemas)
+    return result, Answer(202 if result.accepted else 422, retour, XML)
+
+
+def _view(body: bytes, result: CheckResult) -> ParsedMessage | None:
+    """The message as far as it can be read, also when it is not schema-valid, so its key
+    fields are stored and the Afzender can be checked before the schema is."""
+    if result.parsed is not None:
+        return result.parsed
+    tree = parse(body)  # already known to parse safely
+    message = identify(tree)
+    return ParsedMessage(tree, message) if message is not None else None
+
+
+def _sender_matches(party: Partij, message: MessageType, view: ParsedMessage) -> bool:
+    # A retour copies the gemeente as Afzender (IV028): there the caller is the Ontvanger.
+    claimed = view.ontvanger if message.is_retour else view.afzender
+    return claimed is None or claimed == party.code
+
+
+def _sender_detail(party: Partij, message: MessageType) -> str:
+    field_name = "Ontvanger" if message.is_retour else "Afzender"
+    return f"de {field_name} van dit {message.name}-bericht is niet {party.code}, de partij van het token"
+
+
+def _store_keys(session: Session, row: Bericht, view: ParsedMessage) -> None:
+    row.berichttype = view.type.name
+    row.afzender = _fit(view.afzender, 8)
+    row.ontvanger = _fit(view.ontvanger, 8)
+    row.identificatie = _fit(view.identificatie, 12)
+    row.dagtekening = view.dagtekening
+    row.bsn = _fit(view.bsn, 9)
+    kenmerken = {("toewijzingnummer", v) for v in view.all_texts("ToewijzingNummer")}
+    kenmerken |= {("referentie", v) for v in view.all_texts("ReferentieAanbieder")}
+    session.add_all(Kenmerk(bericht_id=row.id, soort=s, waarde=v)
+                    for s, v in sorted(kenmerken) if _fit(v, 36))
+
+
+def _fit(value: str | None, size: int) -> str | None:
+    """Key fields of an invalid message may be anything; keep only what fits the column."""
+    return value if value is not None and len(value) <= size else None
+
+
+def _finish(row: Bericht, answer: Answer | Problem) -> Answer:
+    if isinstance(answer, Problem):
+        if answer.status == 400:
+            row.status, row.niveau = "invalid", 1
+        answer = _problem_answer(answer)
+    answer.bericht_id = row.id
+    row.antwoord_status, row.antwoord, row.antwoord_type = answer.status, answer.body, answer.media_type
+    return answer
+
+
+def _problem_answer(problem: Problem) -> Answer:
+    return Answer(problem.status, problem.body(), PROBLEM_JSON)
+
+
+def _json(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")

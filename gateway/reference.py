@@ -1,0 +1,168 @@
+"""Reference data from mappings/: CBS municipalities, product catalogue, rule texts.
+
+Loaded once per process and checked while loading: a broken file stops the gateway with a
+message naming the file and the problem, rather than failing later on a live message.
+"""
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+
+class MappingError(RuntimeError):
+    """A file in mappings/ is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    code: str
+    naam: str
+    geldig_van: date | None
+    geldig_tot: date | None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.geldig_van is None or self.geldig_van <= day) and (
+            self.geldig_tot is None or day <= self.geldig_tot
+        )
+
+
+@dataclass(frozen=True)
+class Product:
+    categorie: str
+    code: str
+    naam: str
+    eenheden: tuple[str, ...]
+    frequenties: tuple[str, ...]
+    norm_volume: int
+    max_maanden: int
+    tarief_eurocent: int
+    uitvoeringsvariant: str
+    automatisch: bool
+
+
+@dataclass(frozen=True)
+class RuleText:
+    code: str
+    retourcode: str
+    niveau: int
+    uitleg: str
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    gemeenten: dict[str, tuple[Gemeente, ...]]
+    producten: dict[tuple[str, str], Product]
+    regels: dict[str, RuleText]
+    retourcodes: dict[str, str]
+
+    def gemeente_valid(self, code: str, days: list[date]) -> bool:
+        """True when `code` is a CBS municipality on at least one of `days` (TR378 allows
+        the list valid on the assignment's start as well as on the Dagtekening)."""
+        return any(g.valid_on(d) for g in self.gemeenten.get(code, ()) for d in days)
+
+    def product_codes(self) -> set[str]:
+        return {code for (_, code) in self.producten}
+
+    def explain(self, code: str) -> str:
+        text = self.regels.get(code)
+        return text.uitleg if text else ""
+
+
+def _date(value: str, where: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise MappingError(f"{where}: '{value}' is geen datum (JJJJ-MM-DD)") from None
+
+
+def load_gemeenten(path: Path) -> dict[str, tuple[Gemeente, ...]]:
+    result: dict[str, list[Gemeente]] = {}
+    with _open(path) as handle:
+        for n, row in enumerate(csv.DictReader(handle), start=2):
+            where = f"{path.name} regel {n}"
+            try:
+                code = row["code"].strip()
+                gemeente = Gemeente(code, row["naam"].strip(), _date(row["geldig_van"] or "", where),
+                                    _date(row["geldig_tot"] or "", where))
+            except (KeyError, AttributeError):
+                raise MappingError(f"{where}: kolommen code,naam,geldig_van,geldig_tot verwacht") from None
+            if len(code) != 4 or not code.isdigit():
+                raise MappingError(f"{where}: gemeentecode '{code}' moet 4 cijfers zijn")
+            result.setdefault(code, []).append(gemeente)
+    if not result:
+        raise MappingError(f"{path.name}: geen gemeenten")
+    return {code: tuple(rows) for code, rows in result.items()}
+
+
+def load_producten(path: Path) -> dict[tuple[str, str], Product]:
+    data = _toml(path)
+    producten: dict[tuple[str, str], Product] = {}
+    for n, item in enumerate(data.get("product", []), start=1):
+        where = f"{path.name} product {n}"
+        try:
+            product = Product(
+                categorie=str(item["categorie"]), code=str(item["code"]), naam=str(item["naam"]),
+                eenheden=tuple(str(e) for e in item["eenheden"]),
+                frequenties=tuple(str(f) for f in item["frequenties"]),
+                norm_volume=int(item["norm_volume"]), max_maanden=int(item["max_maanden"]),
+                tarief_eurocent=int(item["tarief_eurocent"]),
+                uitvoeringsvariant=str(item["uitvoeringsvariant"]),
+                automatisch=bool(item["automatisch"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MappingError(f"{where}: ontbrekend of ongeldig veld ({exc})") from None
+        key = (product.categorie, product.code)
+        if key in producten:
+            raise MappingError(f"{where}: product {product.categorie}/{product.code} staat er twee keer in")
+        producten[key] = product
+    if not producten:
+        raise MappingError(f"{path.name}: geen producten")
+    return producten
+
+
+def load_regels(path: Path) -> dict[str, RuleText]:
+    data = _toml(path)
+    try:
+        return {code: RuleText(code, str(v["retourcode"]), int(v["niveau"]), str(v["uitleg"]).strip())
+                for code, v in data.items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MappingError(f"{path.name}: ontbrekend of ongeldig veld ({exc})") from None
+
+
+def load_retourcodes(path: Path) -> dict[str, str]:
+    with _open(path) as handle:
+        return {row["code"].strip(): row["omschrijving"].strip() for row in csv.DictReader(handle)}
+
+
+def _open(path: Path):
+    try:
+        return path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise MappingError(f"{path}: kan niet gelezen worden ({exc.strerror})") from None
+
+
+def _toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise MappingError(f"{path}: kan niet gelezen worden ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{path.name}: geen geldige TOML ({exc})") from None
+
+
+@lru_cache(maxsize=4)
+def load_reference(directory: Path) -> ReferenceData:
+    return ReferenceData(
+        gemeenten=load_gemeenten(directory / "gemeenten.csv"),
+        producten=load_producten(directory / "producten.toml"),
+        regels=load_regels(directory / "regels.toml"),
+        retourcodes=load_retourcodes(directory / "retourcodes.csv"),
+    )

@@ -1,0 +1,132 @@
+"""The rule engine: a registry of rule functions per message and level, and their evaluation.
+
+A rule is a small function named by its rule code. It receives a `RuleContext` and yields
+the elements where the message breaks it (the failing location). The registry knows the
+rest: its level, its retourcode and the messages it applies to.
+
+Levels follow iJw (IV028/IV032): 1 is the XSD (not a rule here), 2 the in-message rules
+(retourcode 0001), 3 cross-message rules that read the message log, 4 rules against
+external data (system date, CBS municipality list, product catalogue).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from lxml import etree
+
+from gateway.reference import ReferenceData
+from gateway.xml.view import ParsedMessage
+
+
+class StateReader(Protocol):
+    """What level-3 rules may read from the message log (never write)."""
+
+    def identificatie_used(self, message: str, afzender: str, identificatie: str) -> bool: ...
+
+    def referentie_used(self, aanbieder: str, referentie: str) -> bool: ...
+
+    def open_request(self, aanbieder: str, gemeente: str, bsn: str) -> bool: ...
+
+
+@dataclass
+class RuleContext:
+    msg: ParsedMessage
+    today: date
+    reference: ReferenceData
+    state: StateReader | None = None
+
+
+RuleFunc = Callable[[RuleContext], Iterable[etree._Element]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    level: int
+    retourcode: str
+    messages: frozenset[str]
+    func: RuleFunc
+    needs_state: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    retourcode: str
+    level: int
+    location: str
+    element: etree._Element | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding]
+
+    @property
+    def accepted(self) -> bool:
+        return not self.findings
+
+    @property
+    def level(self) -> int:
+        return min((f.level for f in self.findings), default=0)
+
+    @property
+    def retourcodes(self) -> list[str]:
+        codes: list[str] = []
+        for f in self.findings:
+            if f.retourcode not in codes:
+                codes.append(f.retourcode)
+        return codes
+
+
+REGISTRY: dict[str, RuleSpec] = {}
+
+
+def rule(code: str, *, level: int, messages: Iterable[str], retourcode: str | None = None,
+         needs_state: bool = False) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under its code. Level-2 rules answer 0001."""
+    if level == 2 and retourcode is None:
+        retourcode = "0001"
+    if retourcode is None:
+        raise ValueError(f"{code}: a level-{level} rule needs its own retourcode")
+
+    def register(func: RuleFunc) -> RuleFunc:
+        if code in REGISTRY:
+            raise ValueError(f"rule {code} registered twice")
+        REGISTRY[code] = RuleSpec(code, level, retourcode, frozenset(messages), func, needs_state)
+        return func
+
+    return register
+
+
+def rules_for(message: str, level: int) -> list[RuleSpec]:
+    return [r for r in REGISTRY.values() if r.level == level and message in r.messages]
+
+
+def run_rule(spec: RuleSpec, ctx: RuleContext) -> list[Finding]:
+    return [
+        Finding(spec.code, spec.retourcode, spec.level, ctx.msg.location(el), el)
+        for el in spec.func(ctx)
+    ]
+
+
+def evaluate(ctx: RuleContext, *, max_level: int = 4) -> Outcome:
+    """Level 2 first: any failure there rejects the message as a whole (0001) and later
+    levels are not assessed. Levels 3 and 4 are then run together, so the retour names
+    every cross-message and external problem at once. Rules that need the message log
+    are skipped when the context has none (offline validation)."""
+    name = ctx.msg.type.name
+    findings = [f for spec in rules_for(name, 2) for f in run_rule(spec, ctx)]
+    if findings or max_level < 3:
+        return Outcome(findings)
+    for level in (3, 4):
+        if level > max_level:
+            break
+        for spec in rules_for(name, level):
+            if spec.needs_state and ctx.state is None:
+                continue
+            findings.extend(run_rule(spec, ctx))
+    return Outcome(findings)

@@ -1,0 +1,33 @@
+"""Regie rules (level 2, retourcode 0001) on start zorg (JW305) and stop zorg (JW307).
+
+TR134 (Begindatum/Einddatum not after the Dagtekening) lives with the other TR134 checks in
+`gateway.rules.client`.
+"""
+from __future__ import annotations
+
+from gateway.rules.engine import RuleContext, rule
+
+_STATUS = {
+    "JW305": "m:Client/m:StartProducten/m:StartProduct/m:StatusAanlevering",
+    "JW307": "m:Client/m:StopProducten/m:StopProduct/m:StatusAanlevering",
+}
+_STOP = "m:Client/m:StopProducten/m:StopProduct"
+
+
+@rule("CS058", level=2, messages=tuple(_STATUS))
+def cs058(ctx: RuleContext):
+    """StatusAanlevering is 1 (eerste aanlevering) or 3 (verwijderen)."""
+    for status in ctx.msg.findall(_STATUS[ctx.msg.type.name]):
+        if status.text not in ("1", "3"):
+            yield status
+
+
+@rule("TR018", level=2, messages=("JW307",))
+def tr018(ctx: RuleContext):
+    """A StopProduct's Einddatum is not before its Begindatum."""
+    for stop in ctx.msg.findall(_STOP):
+        begin = ctx.msg.date("m:Begindatum", stop)
+        einddatum = ctx.msg.find("m:Einddatum", stop)
+        end = ctx.msg.date("m:Einddatum", stop)
+        if begin and end and end < begin:
+            yield einddatum

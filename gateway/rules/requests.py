@@ -1,0 +1,122 @@
+"""Request and answer rules (level 2, retourcode 0001): verzoek om wijziging (JW317),
+antwoordbericht (JW319) and the dates of our aanvraagformulier (AGJ: AG001, AG002).
+
+CS003 (end not before start) lives with the other CS003 checks in `gateway.rules.client`.
+"""
+from __future__ import annotations
+
+from gateway.rules.engine import RuleContext, rule
+from gateway.rules.products import overlapping
+from gateway.xml.view import to_date
+
+_VERZOEK = "m:Client/m:Verzoek"
+_NIEUW = "m:Client/m:Verzoek/m:NieuweProducten/m:NieuwProduct"
+_ANTWOORD = "m:Antwoord"
+_WOONPLAATSBEGINSEL = "8"
+
+
+# -- JW317 verzoek om wijziging ------------------------------------------------------------
+
+@rule("TR352", level=2, messages=("JW317",))
+def tr352(ctx: RuleContext):
+    """A Verzoek lists at least one OngewijzigdProduct or TeWijzigenProduct."""
+    verzoek = ctx.msg.find(_VERZOEK)
+    if verzoek is not None \
+            and ctx.msg.find("m:OngewijzigdeProducten/m:OngewijzigdProduct", verzoek) is None \
+            and ctx.msg.find("m:TeWijzigenProducten/m:TeWijzigenProduct", verzoek) is None:
+        yield verzoek
+
+
+@rule("TR353", level=2, messages=("JW317",))
+def tr353(ctx: RuleContext):
+    """A Verzoek has at least one TeWijzigenProduct or NieuwProduct."""
+    verzoek = ctx.msg.find(_VERZOEK)
+    if verzoek is not None \
+            and ctx.msg.find("m:TeWijzigenProducten/m:TeWijzigenProduct", verzoek) is None \
+            and ctx.msg.find("m:NieuweProducten/m:NieuwProduct", verzoek) is None:
+        yield verzoek
+
+
+@rule("TR380", level=2, messages=("JW317",))
+def tr380(ctx: RuleContext):
+    """A NieuwProduct's GewensteIngangsdatum is after the Dagtekening."""
+    dagtekening = ctx.msg.dagtekening
+    if dagtekening is None:
+        return
+    for ingang in ctx.msg.findall(f"{_NIEUW}/m:GewensteIngangsdatum"):
+        day = to_date(ingang.text)
+        if day is not None and day <= dagtekening:
+            yield ingang
+
+
+@rule("TR410", level=2, messages=("JW317",))
+def tr410(ctx: RuleContext):
+    """The same product is not asked twice as NieuwProduct with overlapping periods."""
+    yield from overlapping(ctx, _NIEUW, "m:GewensteIngangsdatum", "m:Einddatum")
+
+
+# -- JW319 antwoordbericht -----------------------------------------------------------------
+
+@rule("CD085", level=2, messages=("JW319",))
+def cd085(ctx: RuleContext):
+    """VerzoekAntwoord 1 (verzoek afgewezen) has a RedenAfwijzingVerzoek."""
+    antwoord = ctx.msg.find(_ANTWOORD)
+    if antwoord is not None and ctx.msg.text("m:VerzoekAntwoord", antwoord) == "1" \
+            and ctx.msg.find("m:RedenAfwijzingVerzoek", antwoord) is None:
+        yield antwoord
+
+
+@rule("CD086", level=2, messages=("JW319",))
+def cd086(ctx: RuleContext):
+    """VerzoekAntwoord 2 (aanvraag in onderzoek) has no RedenAfwijzingVerzoek."""
+    antwoord = ctx.msg.find(_ANTWOORD)
+    if antwoord is None:
+        return
+    reden = ctx.msg.find("m:RedenAfwijzingVerzoek", antwoord)
+    if reden is not None and ctx.msg.text("m:VerzoekAntwoord", antwoord) == "2":
+        yield reden
+
+
+@rule("TR377", level=2, messages=("JW319",))
+def tr377(ctx: RuleContext):
+    """RedenAfwijzingVerzoek 8 (woonplaatsbeginsel) comes with a Woonplaatsbeginsel."""
+    antwoord = ctx.msg.find(_ANTWOORD)
+    if antwoord is None:
+        return
+    reden = ctx.msg.find("m:RedenAfwijzingVerzoek", antwoord)
+    if reden is not None and reden.text == _WOONPLAATSBEGINSEL \
+            and ctx.msg.find("m:Woonplaatsbeginsel", antwoord) is None:
+        yield reden
+
+
+@rule("TR409", level=2, messages=("JW319",))
+def tr409(ctx: RuleContext):
+    """A Woonplaatsbeginsel is only given with RedenAfwijzingVerzoek 8."""
+    antwoord = ctx.msg.find(_ANTWOORD)
+    if antwoord is None:
+        return
+    woonplaatsbeginsel = ctx.msg.find("m:Woonplaatsbeginsel", antwoord)
+    if woonplaatsbeginsel is not None \
+            and ctx.msg.text("m:RedenAfwijzingVerzoek", antwoord) != _WOONPLAATSBEGINSEL:
+        yield woonplaatsbeginsel
+
+
+# -- AGJ aanvraagformulier -----------------------------------------------------------------
+
+def _after_dagtekening(ctx: RuleContext, path: str):
+    element = ctx.msg.find(path)
+    day = to_date(element.text) if element is not None else None
+    if day is not None and ctx.msg.dagtekening is not None and day > ctx.msg.dagtekening:
+        yield element
+
+
+@rule("AG001", level=2, messages=("AGJ",))
+def ag001(ctx: RuleContext):
+    """ToestemmingOuders is not after the Dagtekening."""
+    yield from _after_dagtekening(ctx, "m:Client/m:Aanvraagformulier/m:ToestemmingOuders")
+
+
+@rule("AG002", level=2, messages=("AGJ",))
+def ag002(ctx: RuleContext):
+    """Afstemming/Datum is not after the Dagtekening."""
+    yield from _after_dagtekening(ctx, "m:Client/m:Aanvraagformulier/m:Afstemming/m:Datum")

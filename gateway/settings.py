@@ -1,0 +1,43 @@
+"""Settings from GATEWAY_* environment variables, built once by `get_settings()`.
+
+Nothing reads the environment at import time: the app factory, the CLI and the Celery
+factory call `get_settings()` and pass the result on, so tests can build their own.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///gateway.db",
+        description="SQLAlchemy URL; default is a SQLite file in the working directory.",
+    )
+    broker_url: str = Field(
+        default="",
+        description="Celery broker; empty means the embedded broker (no server needed).",
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, description="Largest message accepted (bytes).")
+    max_xml_depth: int = Field(default=32, description="Deepest element nesting accepted.")
+    max_xml_elements: int = Field(default=50_000, description="Most elements in one message.")
+    schemas_dir: Path = PROJECT_ROOT / "schemas"
+    mappings_dir: Path = PROJECT_ROOT / "mappings"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.broker_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

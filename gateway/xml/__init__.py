@@ -1,0 +1,1 @@
+"""XML: safe parsing, schemas by namespace, the parsed-message view and retour rendering."""

@@ -1,0 +1,146 @@
+"""Rendering the retour message for a received message (iJw IV028, OP090, design.md §4).
+
+- level 2 (an in-message rule failed): the Header only, carrying RetourCode 0001;
+- levels 3 and 4: a failure in the Header gives the Header only with that code; a failure in
+  the client's data echoes the body with RetourCodes as last child of every echoed class:
+  the rule's own code where it failed, 0200 where it did not; the Header then carries 0200;
+- accepted: the Header only, without RetourCodes.
+
+Every retour is validated against our own XSD before it leaves; a retour that does not
+validate is a bug in the gateway and raises, so it is never sent.
+"""
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+from lxml import etree
+
+from gateway.messages import BASIS_NS, BY_NAME, MessageType
+from gateway.rules.engine import Outcome
+from gateway.xml.schemas import SchemaSet
+from gateway.xml.view import ParsedMessage
+
+NO_REMARK = "0200"
+REJECTED = "0001"
+
+
+class RetourInvalid(RuntimeError):
+    """A retour we built does not pass our own XSD (a gateway bug, never sent)."""
+
+
+def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str, today: date,
+                  schemas: SchemaSet) -> bytes:
+    heen = parsed.type
+    retour = BY_NAME[heen.retour]
+    schema = schemas.for_message(retour.name)
+    root = etree.Element(_tag(retour, "Bericht"),
+                         nsmap={retour.name.lower(): retour.namespace, "ijw": BASIS_NS})
+    header = _copy_header(parsed, retour, root)
+    _sub(header, retour, "IdentificatieRetour", identificatie)
+    _sub(header, retour, "DagtekeningRetour", today.isoformat())
+    versie = _sub(header, retour, "XsdVersieRetour")
+    etree.SubElement(versie, f"{{{BASIS_NS}}}BasisschemaXsdVersie").text = schema.basis_version
+    etree.SubElement(versie, f"{{{BASIS_NS}}}BerichtXsdVersie").text = schema.message_version
+
+    if outcome.findings:
+        if outcome.level == 2:
+            _codes(header, retour, [REJECTED])
+        else:
+            header_codes = _codes_in(parsed.header, outcome)
+            if header_codes:
+                _codes(header, retour, header_codes)
+            else:
+                _codes(header, retour, [NO_REMARK])
+                _echo_body(parsed, outcome, retour, root)
+
+    tree = etree.ElementTree(root)
+    if not schema.is_valid(tree):
+        errors = "; ".join(e.message for e in schema.xsd.error_log)
+        raise RetourInvalid(f"{retour.name} does not pass our XSD: {errors}")
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _copy_header(parsed: ParsedMessage, retour: MessageType, root: etree._Element) -> etree._Element:
+    """Afzender, Ontvanger, BerichtIdentificatie and XsdVersie copied unchanged (IV028)."""
+    header = _sub(root, retour, "Header")
+    for child in parsed.header:
+        if not isinstance(child.tag, str):
+            continue
+        copied = _renamed(child, parsed.type, retour)
+        if etree.QName(child).localname == "BerichtCode":
+            copied.text = retour.berichtcode
+        header.append(copied)
+    return header
+
+
+def _echo_body(parsed: ParsedMessage, outcome: Outcome, retour: MessageType, root) -> None:
+    original_classes = _class_elements(parsed.root, parsed.type, retour)
+    body = _renamed(parsed.body, parsed.type, retour)
+    root.append(body)
+    copied_classes = _class_elements(root, retour, retour)
+    codes = _codes_per_class(original_classes, outcome)
+    # Both lists are in document order of identical structures, so they pair up.
+    for original, copied in zip(original_classes, copied_classes, strict=True):
+        _codes(copied, retour, codes.get(original, [NO_REMARK]))
+
+
+def _class_elements(root, message: MessageType, retour: MessageType) -> list[etree._Element]:
+    found: list[etree._Element] = []
+    for path in retour.retour_classes:
+        steps = "/".join(f"{{{message.namespace}}}{step}" for step in path.split("/"))
+        found.extend(root.findall(steps))
+    return found
+
+
+def _codes_per_class(classes: list[etree._Element], outcome: Outcome) -> dict:
+    class_set = set(classes)
+    result: dict[etree._Element, list[str]] = {}
+    for finding in outcome.findings:
+        node = finding.element
+        while node is not None and node not in class_set:
+            node = node.getparent()
+        if node is not None:
+            codes = result.setdefault(node, [])
+            if finding.retourcode not in codes:
+                codes.append(finding.retourcode)
+    return result
+
+
+def _codes_in(header: etree._Element, outcome: Outcome) -> list[str]:
+    codes: list[str] = []
+    for finding in outcome.findings:
+        node = finding.element
+        while node is not None and node is not header:
+            node = node.getparent()
+        if node is header and finding.retourcode not in codes:
+            codes.append(finding.retourcode)
+    return codes
+
+
+def _renamed(element: etree._Element, source: MessageType, target: MessageType) -> etree._Element:
+    """A deep copy with the message's own namespace replaced by the retour's; basisschema
+    children keep theirs."""
+    copied = copy.deepcopy(element)
+    prefix = f"{{{source.namespace}}}"
+    for node in copied.iter():
+        if isinstance(node.tag, str) and node.tag.startswith(prefix):
+            node.tag = f"{{{target.namespace}}}{node.tag[len(prefix):]}"
+    return copied
+
+
+def _codes(parent: etree._Element, retour: MessageType, codes: list[str]) -> None:
+    wrapper = _sub(parent, retour, "RetourCodes")
+    for code in codes:
+        _sub(wrapper, retour, "RetourCode", code)
+
+
+def _sub(parent, message: MessageType, name: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, _tag(message, name))
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _tag(message: MessageType, name: str) -> str:
+    return f"{{{message.namespace}}}{name}"

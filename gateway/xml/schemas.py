@@ -1,0 +1,73 @@
+"""The XSDs in schemas/, loaded once per process and looked up by namespace.
+
+Loading never touches the network: imports resolve to files beside each schema.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+from gateway.messages import BASIS_NS, MESSAGE_TYPES, MessageType
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    line: int | None
+    path: str
+    message: str
+
+
+@dataclass
+class LoadedSchema:
+    message: MessageType
+    xsd: etree.XMLSchema
+    basis_version: str
+    message_version: str
+
+    def errors(self, tree: etree._ElementTree) -> list[SchemaError]:
+        if self.xsd.validate(tree):
+            return []
+        return [SchemaError(e.line or None, e.path or "", e.message) for e in self.xsd.error_log]
+
+    def is_valid(self, tree: etree._ElementTree) -> bool:
+        return self.xsd.validate(tree)
+
+
+class SchemaSet:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._by_ns: dict[str, LoadedSchema] = {}
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        for message in MESSAGE_TYPES:
+            path = directory / message.schema_file
+            doc = etree.parse(str(path), parser)
+            self._by_ns[message.namespace] = LoadedSchema(
+                message=message,
+                xsd=etree.XMLSchema(doc),
+                basis_version=_appinfo(doc, "BasisschemaXsdVersie"),
+                message_version=_appinfo(doc, "BerichtXsdVersie"),
+            )
+
+    def for_namespace(self, namespace: str | None) -> LoadedSchema | None:
+        return self._by_ns.get(namespace or "")
+
+    def for_message(self, name: str) -> LoadedSchema:
+        for schema in self._by_ns.values():
+            if schema.message.name == name:
+                return schema
+        raise KeyError(name)
+
+
+def _appinfo(doc: etree._ElementTree, field: str) -> str:
+    found = doc.getroot().find(
+        f"{{http://www.w3.org/2001/XMLSchema}}annotation/{{http://www.w3.org/2001/XMLSchema}}appinfo/{{{BASIS_NS}}}{field}"
+    )
+    return found.text.strip() if found is not None and found.text else "1.0.0"
+
+
+@lru_cache(maxsize=4)
+def load_schemas(directory: Path) -> SchemaSet:
+    return SchemaSet(directory)

@@ -1,0 +1,92 @@
+"""A schema-valid message as the rules see it: lxml tree plus typed accessors.
+
+Paths use ElementPath with two prefixes: `m:` for the message's own namespace and `b:` for
+the basisschema (the children of every CDT_* type), e.g. `m:Client/m:Naam/b:Geslachtsnaam`.
+"""
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+
+from lxml import etree
+
+from gateway.messages import BASIS_NS, MessageType
+
+
+class ParsedMessage:
+    def __init__(self, tree: etree._ElementTree, message: MessageType):
+        self.tree = tree
+        self.root = tree.getroot()
+        self.type = message
+        self.ns = {"m": message.namespace, "b": BASIS_NS}
+
+    # -- navigation -----------------------------------------------------------------
+    def find(self, path: str, base: etree._Element | None = None) -> etree._Element | None:
+        return (self.root if base is None else base).find(path, self.ns)
+
+    def findall(self, path: str, base: etree._Element | None = None) -> list[etree._Element]:
+        return (self.root if base is None else base).findall(path, self.ns)
+
+    def text(self, path: str, base: etree._Element | None = None) -> str | None:
+        found = self.find(path, base)
+        return found.text if found is not None else None
+
+    def date(self, path: str, base: etree._Element | None = None) -> date | None:
+        return to_date(self.text(path, base))
+
+    def location(self, element: etree._Element) -> str:
+        """XPath of `element` by local names, with [n] where siblings share the name."""
+        steps = []
+        node = element
+        while node is not None:
+            name = etree.QName(node).localname
+            parent = node.getparent()
+            if parent is not None:
+                same = [c for c in parent if c.tag == node.tag]
+                if len(same) > 1:
+                    name += f"[{same.index(node) + 1}]"
+            steps.append(name)
+            node = parent
+        return "/" + "/".join(reversed(steps))
+
+    # -- header -----------------------------------------------------------------------
+    @cached_property
+    def header(self) -> etree._Element:
+        return self.find("m:Header")
+
+    @property
+    def afzender(self) -> str | None:
+        return self.text("m:Header/m:Afzender")
+
+    @property
+    def ontvanger(self) -> str | None:
+        return self.text("m:Header/m:Ontvanger")
+
+    @property
+    def identificatie(self) -> str | None:
+        return self.text("m:Header/m:BerichtIdentificatie/b:Identificatie")
+
+    @property
+    def dagtekening(self) -> date | None:
+        return self.date("m:Header/m:BerichtIdentificatie/b:Dagtekening")
+
+    @property
+    def body(self) -> etree._Element | None:
+        return self.find(f"m:{self.type.body}")
+
+    @property
+    def bsn(self) -> str | None:
+        return self.text("m:Client/m:Bsn")
+
+    def all_texts(self, local_name: str) -> list[str]:
+        """Every value of an element with this local name in the message namespace."""
+        return [e.text for e in self.root.iter(f"{{{self.type.namespace}}}{local_name}") if e.text]
+
+
+def to_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None

@@ -1,0 +1,54 @@
+"""Helpers shared by the tests: example messages and a one-call offline check."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from gateway.check import CheckResult, check_message
+from gateway.reference import load_reference
+from gateway.settings import PROJECT_ROOT
+from gateway.xml.schemas import load_schemas
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE_FILES = {
+    "AGJ": "AGJ-aanvraagformulier-zin.xml",
+    "AGJ-GEEN-OVEREENSTEMMING": "AGJ-aanvraagformulier-geen-overeenstemming.xml",
+    "JW301": "JW301-toewijzing.xml",
+    "JW302": "JW302-retour-toewijzing.xml",
+    "JW305": "JW305-start-zorg.xml",
+    "JW307": "JW307-stop-zorg.xml",
+    "JW315": "JW315-verzoek-om-toewijzing.xml",
+}
+# A day after every Dagtekening in the examples, so TR135 (Dagtekening <= today) passes.
+TODAY = date(2026, 11, 23)
+
+
+def example(name: str) -> bytes:
+    """The valid example message `name` (see EXAMPLE_FILES) as bytes."""
+    return (FIXTURES / "berichten" / EXAMPLE_FILES[name]).read_bytes()
+
+
+def edit(xml: bytes, old: str, new: str, count: int = 1) -> bytes:
+    """Replace `old` by `new` in the message text; fails loudly when `old` is absent, so a
+    test can never pass because its edit silently did nothing."""
+    text = xml.decode("utf-8")
+    assert old in text, f"{old!r} not in message"
+    return text.replace(old, new, count).encode("utf-8")
+
+
+def schemas():
+    return load_schemas(PROJECT_ROOT / "schemas")
+
+
+def reference():
+    return load_reference(PROJECT_ROOT / "mappings")
+
+
+def check(xml: bytes, *, today: date = TODAY, state=None, max_level: int = 4) -> CheckResult:
+    return check_message(xml, schemas=schemas(), reference=reference(), today=today,
+                         state=state, max_level=max_level)
+
+
+def codes(xml: bytes, **kw) -> list[str]:
+    """The rule codes that fail for `xml` (["XSD"] when the schema rejects it)."""
+    return check(xml, **kw).rule_codes
