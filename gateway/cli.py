@@ -151,3 +151,5 @@ def _or_exit(build):
     except (MappingError, OSError) as exc:
         click.echo(f"gateway kan niet starten: {exc}", err=True)
         sys.exit(2)
+if __name__ == "__main__":
+    main()

@@ -5,8 +5,9 @@ the basisschema (the children of every CDT_* type), e.g. `m:Client/m:Naam/b:Gesl
 """
 from __future__ import annotations
 
+import re
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from lxml import etree
 
@@ -22,10 +23,31 @@ class ParsedMessage:
 
     # -- navigation -----------------------------------------------------------------
     def find(self, path: str, base: etree._Element | None = None) -> etree._Element | None:
-        return (self.root if base is None else base).find(path, self.ns)
+        found = self.findall(path, base)
+        return found[0] if found else None
 
     def findall(self, path: str, base: etree._Element | None = None) -> list[etree._Element]:
-        return (self.root if base is None else base).findall(path, self.ns)
+        steps = _steps(path, self.type.namespace)
+        if steps is None:  # '.', '//', '*' or predicates: let lxml's ElementPath do it
+            return (self.root if base is None else base).findall(_clark(path, self.type.namespace))
+        level = [self.root if base is None else base]
+        children = self._children
+        for tag in steps:
+            level = [c for parent in level for c in children.get((parent, tag), ())]
+            if not level:
+                break
+        return level
+
+    @cached_property
+    def _children(self) -> dict[tuple[etree._Element, str], list[etree._Element]]:
+        """Child elements by (parent, tag), built in one pass. Rules make dozens of short
+        lookups per message; answering them from a dict instead of ElementPath keeps the
+        whole rule run cheaper than the XSD validation before it."""
+        children: dict[tuple[etree._Element, str], list[etree._Element]] = {}
+        for parent in self.root.iter(etree.Element):
+            for child in parent.iterchildren(etree.Element):
+                children.setdefault((parent, child.tag), []).append(child)
+        return children
 
     def text(self, path: str, base: etree._Element | None = None) -> str | None:
         found = self.find(path, base)
@@ -81,6 +103,24 @@ class ParsedMessage:
     def all_texts(self, local_name: str) -> list[str]:
         """Every value of an element with this local name in the message namespace."""
         return [e.text for e in self.root.iter(f"{{{self.type.namespace}}}{local_name}") if e.text]
+
+
+_PREFIXED = re.compile(r"\b([mb]):(?=[A-Za-z])")
+
+
+@lru_cache(maxsize=4096)
+def _clark(path: str, namespace: str) -> str:
+    """`m:Client/b:Datum` in Clark notation. lxml caches compiled paths only when no
+    prefix map is passed, which makes a find several times faster on the hot path."""
+    return _PREFIXED.sub(lambda m: "{%s}" % (namespace if m.group(1) == "m" else BASIS_NS), path)
+
+
+@lru_cache(maxsize=4096)
+def _steps(path: str, namespace: str) -> tuple[str, ...] | None:
+    """A plain child path (`m:Client/m:Bsn`) as a tuple of Clark tags, else None."""
+    if any(mark in path for mark in (".", "*", "[", "//")) or path.startswith("/"):
+        return None
+    return tuple(_clark(step, namespace) for step in path.split("/"))
 
 
 def to_date(value: str | None) -> date | None:

@@ -1,0 +1,72 @@
+"""Throughput of the synchronous check of one JW305, in messages per second.
+
+Prints, in one run:
+  1. lxml parse + XSD validation alone (the floor any check costs);
+  2. our full in-process check of levels 1-2 (safe parse with limits, XSD, level-2 rules);
+  3. the same plus the level-4 rules that need only code lists (TR135, TR378, TR381).
+Target (issue 2): (2) at least 50 % of (1).
+
+Run: .venv/bin/python bench/intake_throughput.py [--seconds N]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lxml import etree  # noqa: E402
+
+from gateway.check import check_message  # noqa: E402
+from gateway.reference import load_reference  # noqa: E402
+from gateway.settings import PROJECT_ROOT  # noqa: E402
+from gateway.xml.schemas import load_schemas  # noqa: E402
+from tests.support import TODAY, example  # noqa: E402
+
+
+def rate(func, seconds: float) -> float:
+    for _ in range(200):  # warm up
+        func()
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        for _ in range(100):
+            func()
+        count += 100
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+
+    body = example("JW305")
+    schemas = load_schemas(PROJECT_ROOT / "schemas")
+    reference = load_reference(PROJECT_ROOT / "mappings")
+    xsd = schemas.for_message("JW305").xsd
+    plain_parser = etree.XMLParser(resolve_entities=False, no_network=True)
+
+    def lxml_only():
+        assert xsd.validate(etree.fromstring(body, plain_parser).getroottree())
+
+    def level_1_2():
+        assert check_message(body, schemas=schemas, reference=reference, today=TODAY, max_level=2).accepted
+
+    def level_1_2_4():
+        assert check_message(body, schemas=schemas, reference=reference, today=TODAY).accepted
+
+    base = rate(lxml_only, args.seconds)
+    ours = rate(level_1_2, args.seconds)
+    with_codes = rate(level_1_2_4, args.seconds)
+    print(f"message: JW305 example, {len(body)} bytes")
+    print(f"lxml parse + XSD validate     : {base:10.0f} msg/s  ({1e6 / base:6.1f} us/msg)")
+    print(f"full check, levels 1-2        : {ours:10.0f} msg/s  ({1e6 / ours:6.1f} us/msg)"
+          f"  = {100 * ours / base:.0f} % of lxml alone (target >= 50 %)")
+    print(f"levels 1-2 + level 4 (codes)  : {with_codes:10.0f} msg/s  ({1e6 / with_codes:6.1f} us/msg)"
+          f"  = {100 * with_codes / base:.0f} %")
+
+
+if __name__ == "__main__":
+    main()
