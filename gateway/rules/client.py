@@ -28,7 +28,6 @@ PERSON_MESSAGES = ("JW301", "JW305", "JW307", "JW315", "AGJ")
 # Messages with JW301's full client: CDT_VolledigeNaam, Communicatie, Relaties, Contactgegevens.
 FULL_CLIENT_MESSAGES = ("JW301", "JW302", "AGJ")
 
-_CLIENT = "m:Client"
 _RELATIE = "m:Client/m:Relaties/m:Relatie"
 _CONTACTGEGEVENS_CONTACT = "m:Client/m:Contactgegevens/m:Contact"
 _CLIENT_GEBOORTEDATUM = "m:Client/m:Geboortedatum"
@@ -273,7 +272,8 @@ def tr006(ctx: RuleContext):
     for contact in _all(msg, _CONTACTEN):
         if msg.find("m:Telefoon", contact) is not None:
             continue
-        if msg.find("m:Adres/b:Huis", contact) is None or msg.find("m:Adres/b:Postcode", contact) is None:
+        if (msg.find("m:Adres/b:Huis", contact) is None
+                or msg.find("m:Adres/b:Postcode", contact) is None):
             yield contact
 
 

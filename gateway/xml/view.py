@@ -20,6 +20,7 @@ class ParsedMessage:
         self.root = tree.getroot()
         self.type = message
         self.ns = {"m": message.namespace, "b": BASIS_NS}
+        self._index: dict[etree._Element, dict[str, list[etree._Element]]] = {}
 
     # -- navigation -----------------------------------------------------------------
     def find(self, path: str, base: etree._Element | None = None) -> etree._Element | None:
@@ -31,23 +32,22 @@ class ParsedMessage:
         if steps is None:  # '.', '//', '*' or predicates: let lxml's ElementPath do it
             return (self.root if base is None else base).findall(_clark(path, self.type.namespace))
         level = [self.root if base is None else base]
-        children = self._children
         for tag in steps:
-            level = [c for parent in level for c in children.get((parent, tag), ())]
+            level = [c for parent in level for c in self._kids(parent).get(tag, ())]
             if not level:
                 break
         return level
 
-    @cached_property
-    def _children(self) -> dict[tuple[etree._Element, str], list[etree._Element]]:
-        """Child elements by (parent, tag), built in one pass. Rules make dozens of short
-        lookups per message; answering them from a dict instead of ElementPath keeps the
-        whole rule run cheaper than the XSD validation before it."""
-        children: dict[tuple[etree._Element, str], list[etree._Element]] = {}
-        for parent in self.root.iter(etree.Element):
-            for child in parent.iterchildren(etree.Element):
-                children.setdefault((parent, child.tag), []).append(child)
-        return children
+    def _kids(self, parent: etree._Element) -> dict[str, list[etree._Element]]:
+        """Children of `parent` by tag, built once per parent on first use. Rules make
+        dozens of short lookups per message; answering them from dicts instead of
+        ElementPath keeps the rule run cheaper than the XSD validation before it."""
+        kids = self._index.get(parent)
+        if kids is None:
+            kids = self._index[parent] = {}
+            for child in parent:
+                kids.setdefault(child.tag, []).append(child)
+        return kids
 
     def text(self, path: str, base: etree._Element | None = None) -> str | None:
         found = self.find(path, base)

@@ -69,11 +69,11 @@ def duplicate(xml: bytes, start: str, end: str, *changes: tuple[str, str]) -> by
     return edit(xml, original, original + copy)
 
 
-def relatie_contact(xml: bytes, p: str, *changes: tuple[str, str]) -> bytes:
+def in_relatie(xml: bytes, p: str, *changes: tuple[str, str]) -> bytes:
     return edit_in(xml, f"<{p}:Relatie>", f"</{p}:Relatie>", *changes)
 
 
-def client_contact(xml: bytes, p: str, *changes: tuple[str, str]) -> bytes:
+def in_contactgegevens(xml: bytes, p: str, *changes: tuple[str, str]) -> bytes:
     return edit_in(xml, f"<{p}:Contactgegevens>", f"</{p}:Contactgegevens>", *changes)
 
 
@@ -135,7 +135,8 @@ def test_cs139_client_geboortedatum(new, gebruik, ok):
 
 
 @pytest.mark.parametrize(("name", "old"), [
-    ("JW301", "2018-02-22"), ("JW307", "2018-02-22"), ("JW315", "2013-10-22"), ("AGJ", "2018-02-22"),
+    ("JW301", "2018-02-22"), ("JW307", "2018-02-22"), ("JW315", "2013-10-22"),
+    ("AGJ", "2018-02-22"),
 ])
 def test_cs139_in_other_messages(name, old):
     fails(_geboortedatum(message(name), old, old, "2"), "CS139")
@@ -205,8 +206,8 @@ def test_cs318_client_naamgebruik_6(name, p):
 
 
 def test_cs318_relatie_may_be_a_non_natural_person():
-    xml = relatie_contact(example("JW301"), "jw301",
-                          ("<ijw:NaamGebruik>1<", "<ijw:NaamGebruik>6<"))
+    xml = in_relatie(example("JW301"), "jw301",
+                     ("<ijw:NaamGebruik>1<", "<ijw:NaamGebruik>6<"))
     passes(xml, "CS318")
     passes(xml, "CS050")
 
@@ -236,10 +237,10 @@ def test_cs050_client_without_partnernaam(name, gebruik, ok):
 
 
 def test_cs050_relatie_without_partnernaam():
-    xml = relatie_contact(example("AGJ"), "agj", ("<ijw:NaamGebruik>1<", "<ijw:NaamGebruik>5<"))
+    xml = in_relatie(example("AGJ"), "agj", ("<ijw:NaamGebruik>1<", "<ijw:NaamGebruik>5<"))
     fails(xml, "CS050")
     assert locations(xml, "CS050") == ["/Bericht/Client/Relaties/Relatie/Naam/NaamGebruik"]
-    passes(relatie_contact(example("AGJ"), "agj", ("<ijw:NaamGebruik>1<", "<ijw:NaamGebruik>6<")),
+    passes(in_relatie(example("AGJ"), "agj", ("<ijw:NaamGebruik>1<", "<ijw:NaamGebruik>6<")),
            "CS050")
 
 
@@ -269,8 +270,6 @@ def test_cd007_agj():
 
 NO_LANDCODE = ("<ijw:LandCode>NL</ijw:LandCode>", "")
 NO_POSTCODE = ("<ijw:Postcode>1012LG</ijw:Postcode>", "")
-
-
 RELATIE_HUIS = ("<ijw:Huis>\n              <ijw:Huisnummer>101</ijw:Huisnummer>\n"
                 "            </ijw:Huis>", "")
 
@@ -278,40 +277,40 @@ RELATIE_HUIS = ("<ijw:Huis>\n              <ijw:Huisnummer>101</ijw:Huisnummer>\
 @pytest.mark.parametrize(("name", "p"), [("JW301", "jw301"), ("AGJ", "agj"),
                                          ("JW302-CLIENT", "jw302")])
 def test_cd005_landcode_iff_postcode(name, p):
-    fails(relatie_contact(message(name), p, NO_LANDCODE), "CD005")
-    fails(relatie_contact(message(name), p, NO_POSTCODE), "CD005")
-    passes(relatie_contact(message(name), p, NO_LANDCODE, NO_POSTCODE), "CD005")
+    fails(in_relatie(message(name), p, NO_LANDCODE), "CD005")
+    fails(in_relatie(message(name), p, NO_POSTCODE), "CD005")
+    passes(in_relatie(message(name), p, NO_LANDCODE, NO_POSTCODE), "CD005")
 
 
 def test_cd005_points_at_the_lonely_element():
-    xml = client_contact(example("JW301"), "jw301", NO_LANDCODE)
+    xml = in_contactgegevens(example("JW301"), "jw301", NO_LANDCODE)
     assert locations(xml, "CD005") == ["/Bericht/Client/Contactgegevens/Contact/Adres/Postcode"]
 
 
 @pytest.mark.parametrize(("name", "p"), [("JW301", "jw301"), ("AGJ", "agj")])
 def test_cd025_dutch_address_needs_huis(name, p):
-    fails(relatie_contact(message(name), p, RELATIE_HUIS), "CD025")
-    passes(relatie_contact(message(name), p, RELATIE_HUIS,
-                           ("<ijw:LandCode>NL<", "<ijw:LandCode>BE<")), "CD025")
+    fails(in_relatie(message(name), p, RELATIE_HUIS), "CD025")
+    passes(in_relatie(message(name), p, RELATIE_HUIS,
+                      ("<ijw:LandCode>NL<", "<ijw:LandCode>BE<")), "CD025")
 
 
 @pytest.mark.parametrize("soort", ["01", "03"])
 def test_cd034_brp_and_verblijf_address_need_postcode(soort):
-    xml = relatie_contact(example("JW301"), "jw301", NO_POSTCODE, NO_LANDCODE,
-                          ("<jw301:Soort>01<", f"<jw301:Soort>{soort}<"))
+    xml = in_relatie(example("JW301"), "jw301", NO_POSTCODE, NO_LANDCODE,
+                     ("<jw301:Soort>01<", f"<jw301:Soort>{soort}<"))
     fails(xml, "CD034")
     assert locations(xml, "CD034") == ["/Bericht/Client/Relaties/Relatie/Contact"]
 
 
 @pytest.mark.parametrize("soort", ["02", "04"])
 def test_cd034_other_addresses_may_lack_postcode(soort):
-    xml = relatie_contact(example("JW301"), "jw301", NO_POSTCODE, NO_LANDCODE,
-                          ("<jw301:Soort>01<", f"<jw301:Soort>{soort}<"))
+    xml = in_relatie(example("JW301"), "jw301", NO_POSTCODE, NO_LANDCODE,
+                     ("<jw301:Soort>01<", f"<jw301:Soort>{soort}<"))
     passes(xml, "CD034")
 
 
 def test_cd034_agj():
-    fails(client_contact(example("AGJ"), "agj", NO_POSTCODE, NO_LANDCODE), "CD034")
+    fails(in_contactgegevens(example("AGJ"), "agj", NO_POSTCODE, NO_LANDCODE), "CD034")
 
 
 @pytest.mark.parametrize(("postcode", "ok"), [
@@ -319,32 +318,34 @@ def test_cd034_agj():
     ("1000AA", True), ("9999ZZ", True), ("1012lg", True),
 ])
 def test_cs089_dutch_postcode_form(postcode, ok):
-    xml = client_contact(example("JW301"), "jw301", ("1012LG", postcode))
+    xml = in_contactgegevens(example("JW301"), "jw301", ("1012LG", postcode))
     (passes if ok else fails)(xml, "CS089")
 
 
 def test_cs089_agj_and_foreign_address():
-    xml = relatie_contact(example("AGJ"), "agj", ("1012LG", "1012 LG"))
+    xml = in_relatie(example("AGJ"), "agj", ("1012LG", "1012 LG"))
     fails(xml, "CS089")
     assert locations(xml, "CS089") == ["/Bericht/Client/Relaties/Relatie/Contact/Adres/Postcode"]
-    passes(relatie_contact(example("AGJ"), "agj", ("1012LG", "1000"), ("LandCode>NL<", "LandCode>BE<")),
-           "CS089")
+    foreign = in_relatie(example("AGJ"), "agj", ("1012LG", "1000"),
+                         ("LandCode>NL<", "LandCode>BE<"))
+    passes(foreign, "CS089")
 
 
 PERIODE = "<agj:Periode><ijw:Begindatum>2026-01-01</ijw:Begindatum></agj:Periode>"
 
 
 def test_cd009_periode_only_for_soort_04():
-    xml = relatie_contact(example("AGJ"), "agj", ("</agj:Emailadres>", "</agj:Emailadres>" + PERIODE))
+    xml = in_relatie(example("AGJ"), "agj",
+                     ("</agj:Emailadres>", "</agj:Emailadres>" + PERIODE))
     fails(xml, "CD009")
     assert locations(xml, "CD009") == ["/Bericht/Client/Relaties/Relatie/Contact/Periode"]
-    passes(relatie_contact(xml, "agj", ("<agj:Soort>01<", "<agj:Soort>04<")), "CD009")
+    passes(in_relatie(xml, "agj", ("<agj:Soort>01<", "<agj:Soort>04<")), "CD009")
 
 
 def test_cd009_jw301():
     periode = PERIODE.replace("agj:", "jw301:")
-    xml = relatie_contact(example("JW301"), "jw301",
-                          ("</jw301:Emailadres>", "</jw301:Emailadres>" + periode))
+    xml = in_relatie(example("JW301"), "jw301",
+                     ("</jw301:Emailadres>", "</jw301:Emailadres>" + periode))
     fails(xml, "CD009")
 
 
@@ -356,36 +357,36 @@ CLIENT_HUIS = ("<ijw:Huis>\n            <ijw:Huisnummer>96</ijw:Huisnummer>\n"
 
 @pytest.mark.parametrize(("name", "p"), [("JW301", "jw301"), ("AGJ", "agj")])
 def test_tr006_contact_without_phone_or_huis_and_postcode(name, p):
-    xml = client_contact(message(name), p, CLIENT_HUIS)
+    xml = in_contactgegevens(message(name), p, CLIENT_HUIS)
     fails(xml, "TR006")
     assert locations(xml, "TR006") == ["/Bericht/Client/Contactgegevens/Contact"]
     contactgegevens = block(message(name), f"<{p}:Contactgegevens>", f"</{p}:Contactgegevens>")
     adres = contactgegevens[contactgegevens.index(f"<{p}:Adres>"):
                             contactgegevens.index(f"</{p}:Adres>") + len(f"</{p}:Adres>")]
-    fails(client_contact(message(name), p, (adres, "")), "TR006")
+    fails(in_contactgegevens(message(name), p, (adres, "")), "TR006")
 
 
 def test_tr006_phone_alone_is_enough():
     adres = block(example("JW301"), "<jw301:Adres>", "</jw301:Adres>")  # the relatie's
-    passes(relatie_contact(example("JW301"), "jw301", (adres, "")), "TR006")
+    passes(in_relatie(example("JW301"), "jw301", (adres, "")), "TR006")
 
 
 def test_tr006_huis_and_postcode_without_phone_is_enough():
     telefoon = block(example("AGJ"), "<agj:Telefoon>", "</agj:Telefoon>")
-    passes(relatie_contact(example("AGJ"), "agj", (telefoon, "")), "TR006")
-    fails(relatie_contact(example("AGJ"), "agj", (telefoon, ""), RELATIE_HUIS), "TR006")
+    passes(in_relatie(example("AGJ"), "agj", (telefoon, "")), "TR006")
+    fails(in_relatie(example("AGJ"), "agj", (telefoon, ""), RELATIE_HUIS), "TR006")
 
 
 @pytest.mark.parametrize(("name", "p"), [("JW301", "jw301"), ("AGJ", "agj"),
                                          ("JW302-CLIENT", "jw302")])
 @pytest.mark.parametrize(("soort", "ok"), [("01", True), ("02", True), ("03", True), ("04", False)])
 def test_tr061_needs_a_brp_correspondence_or_verblijf_address(name, p, soort, ok):
-    xml = client_contact(message(name), p, ("<{0}:Soort>01<".format(p), f"<{p}:Soort>{soort}<"))
+    xml = in_contactgegevens(message(name), p, (f"<{p}:Soort>01<", f"<{p}:Soort>{soort}<"))
     (passes if ok else fails)(xml, "TR061")
 
 
 def test_tr061_relatie_contact_does_not_count():
-    xml = client_contact(example("JW301"), "jw301", ("<jw301:Soort>01<", "<jw301:Soort>04<"))
+    xml = in_contactgegevens(example("JW301"), "jw301", ("<jw301:Soort>01<", "<jw301:Soort>04<"))
     assert block(xml, "<jw301:Relatie>", "</jw301:Relatie>").count("<jw301:Soort>01<") == 1
     fails(xml, "TR061")
     assert locations(xml, "TR061") == ["/Bericht/Client/Contactgegevens/Contact"]
@@ -410,8 +411,8 @@ def test_cs003_einddatum_before_start(name, old, before, same):
 
 def _tijdelijk_adres(p: str, periode: str) -> bytes:
     xml = message("AGJ" if p == "agj" else "JW301")
-    return relatie_contact(xml, p, (f"<{p}:Soort>01<", f"<{p}:Soort>04<"),
-                           (f"</{p}:Emailadres>",
+    return in_relatie(xml, p, (f"<{p}:Soort>01<", f"<{p}:Soort>04<"),
+                      (f"</{p}:Emailadres>",
                             f"</{p}:Emailadres><{p}:Periode>{periode}</{p}:Periode>"))
 
 
@@ -471,7 +472,8 @@ def test_tr101_identical_classes(name, start, end, location):
     ("JW301", CLIENT_CONTACT.format(p="jw301"), "</jw301:Contact>",
      ("<jw301:Soort>01<", "<jw301:Soort>02<"), True),
     ("JW301", "<jw301:Relatie>", "</jw301:Relatie>", ("R199447", "R199448"), True),
-    ("JW301", "<jw301:ToegewezenProduct>", "</jw301:ToegewezenProduct>", ("100001", "100002"), True),
+    ("JW301", "<jw301:ToegewezenProduct>", "</jw301:ToegewezenProduct>",
+     ("100001", "100002"), True),
     # A delete (3) and a re-send (1) of the same start belong in separate messages (IV008).
     ("JW305", "<jw305:StartProduct>", "</jw305:StartProduct>",
      ("StatusAanlevering>1<", "StatusAanlevering>3<"), False),
