@@ -52,3 +52,15 @@ def check(xml: bytes, *, today: date = TODAY, state=None, max_level: int = 4) ->
 def codes(xml: bytes, **kw) -> list[str]:
     """The rule codes that fail for `xml` (["XSD"] when the schema rejects it)."""
     return check(xml, **kw).rule_codes
+
+
+def jw305_with_products(count: int) -> bytes:
+    """The JW305 example with `count` StartProducts (distinct ToewijzingNummers): the
+    3.6 KB "JW305-like" message of the intake benchmark has five."""
+    xml = example("JW305").decode("utf-8")
+    start = xml.index("      <jw305:StartProduct>")
+    end = xml.index("</jw305:StartProduct>") + len("</jw305:StartProduct>\n")
+    block = xml[start:end]
+    blocks = [block.replace("<jw305:ToewijzingNummer>100001<", f"<jw305:ToewijzingNummer>{100001 + n}<")
+              for n in range(count)]
+    return (xml[:start] + "".join(blocks) + xml[end:]).encode("utf-8")

@@ -135,7 +135,7 @@ def cs002(ctx: RuleContext):
         yield element
 
 
-@rule("CS139", level=2, messages=PERSON_MESSAGES)
+@rule("CS139", level=2, messages=PERSON_MESSAGES, guard="boolean(//m:Geboortedatum/b:DatumGebruik)")
 def cs139(ctx: RuleContext):
     """Geboortedatum agrees with DatumGebruik: 1 day 01, 2 on 01-01, 3 exactly 1900-01-01."""
     for datum, value, gebruik in _geboortedata(ctx.msg):
@@ -147,7 +147,10 @@ def cs139(ctx: RuleContext):
             yield datum
 
 
-@rule("TR002", level=2, messages=PERSON_MESSAGES)
+# Guard: a birth date at least 119 years (1 190 000 in YYYYMMDD) before the Dagtekening.
+@rule("TR002", level=2, messages=PERSON_MESSAGES, guard=(
+    "boolean(//m:Geboortedatum/b:Datum[number(translate(., '-', '')) < "
+    "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', '')) - 1190000])"))
 def tr002(ctx: RuleContext):
     """Geboortedatum is at most 120 years before the Dagtekening, unless unknown."""
     # As the XSLT: "unknown" is DatumGebruik 3 with 1900-01-01; exactly 120 years passes.
@@ -162,7 +165,11 @@ def tr002(ctx: RuleContext):
             yield datum
 
 
-@rule("TR134", level=2, messages=tuple(_NIET_NA_DAGTEKENING))
+# Guard: any date element of the kinds TR134 checks (a superset) after the Dagtekening.
+@rule("TR134", level=2, messages=tuple(_NIET_NA_DAGTEKENING), guard=(
+    "boolean((//m:Geboortedatum/b:Datum | //m:Begindatum | //m:Einddatum | //m:Toewijzingsdatum)"
+    "[number(translate(., '-', '')) > "
+    "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', ''))])"))
 def tr134(ctx: RuleContext):
     """Geboortedatum and the message's event dates are not after the Dagtekening."""
     dagtekening = ctx.msg.dagtekening
@@ -310,8 +317,16 @@ def tr101(ctx: RuleContext):
     """No two classes of one kind with the same logical key (duplicates) in one message."""
     msg = ctx.msg
     for klasse, sleutel in _SLEUTELS[msg.type.name]:
+        elements = msg.findall(klasse)
+        if len(elements) < 2:
+            continue
+        # Keys that differ in their first element differ: only a clash there needs the
+        # whole key (keeps the common, valid message cheap).
+        first = [msg.text(sleutel[0], element) for element in elements]
+        if len(set(first)) == len(first):
+            continue
         seen: set[tuple[str | None, ...]] = set()
-        for element in msg.findall(klasse):
+        for element in elements:
             key = tuple(_stripped(msg.text(path, element)) for path in sleutel)
             if key in seen:
                 yield element

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Protocol
 
 from lxml import etree
 
+from gateway.messages import BASIS_NS
 from gateway.reference import ReferenceData
 from gateway.xml.view import ParsedMessage
 
@@ -38,6 +40,10 @@ class RuleContext:
     reference: ReferenceData
     state: StateReader | None = None
 
+    @property
+    def today_number(self) -> int:
+        return self.today.year * 10000 + self.today.month * 100 + self.today.day
+
 
 RuleFunc = Callable[[RuleContext], Iterable[etree._Element]]
 
@@ -50,6 +56,7 @@ class RuleSpec:
     messages: frozenset[str]
     func: RuleFunc
     needs_state: bool
+    guard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,15 @@ REGISTRY: dict[str, RuleSpec] = {}
 
 
 def rule(code: str, *, level: int, messages: Iterable[str], retourcode: str | None = None,
-         needs_state: bool = False) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a rule function under its code. Level-2 rules answer 0001."""
+         needs_state: bool = False, guard: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under its code. Level-2 rules answer 0001.
+
+    `guard` is an optional XPath 1.0 expression (prefixes `m:` and `b:`, variable `$today`
+    as the number YYYYMMDD) that is true whenever the rule *might* fail. It runs inside
+    libxml2 without creating Python objects, so on the common, valid message the rule
+    costs a microsecond; the function itself decides. A guard must never be false where
+    the rule fails: when in doubt, leave it out.
+    """
     if level == 2 and retourcode is None:
         retourcode = "0001"
     if retourcode is None:
@@ -96,17 +110,29 @@ def rule(code: str, *, level: int, messages: Iterable[str], retourcode: str | No
     def register(func: RuleFunc) -> RuleFunc:
         if code in REGISTRY:
             raise ValueError(f"rule {code} registered twice")
-        REGISTRY[code] = RuleSpec(code, level, retourcode, frozenset(messages), func, needs_state)
+        REGISTRY[code] = RuleSpec(code, level, retourcode, frozenset(messages), func, needs_state,
+                                  guard)
         return func
 
     return register
 
 
-def rules_for(message: str, level: int) -> list[RuleSpec]:
-    return [r for r in REGISTRY.values() if r.level == level and message in r.messages]
+@lru_cache(maxsize=256)
+def rules_for(message: str, level: int) -> tuple[RuleSpec, ...]:
+    # Cached: the registry is complete once gateway.rules is imported, before any check.
+    return tuple(r for r in REGISTRY.values() if r.level == level and message in r.messages)
+
+
+@lru_cache(maxsize=512)
+def _compiled_guard(expression: str, namespace: str) -> etree.XPath:
+    return etree.XPath(expression, namespaces={"m": namespace, "b": BASIS_NS})
 
 
 def run_rule(spec: RuleSpec, ctx: RuleContext) -> list[Finding]:
+    if spec.guard is not None:
+        guard = _compiled_guard(spec.guard, ctx.msg.type.namespace)
+        if not guard(ctx.msg.root, today=ctx.today_number):
+            return []
     return [
         Finding(spec.code, spec.retourcode, spec.level, ctx.msg.location(el), el)
         for el in spec.func(ctx)

@@ -18,7 +18,8 @@ _PRODUCT_PATHS = {
 }
 
 
-@rule("TR135", level=4, retourcode="8848", messages=HEEN)
+@rule("TR135", level=4, retourcode="8848", messages=HEEN, guard=(
+    "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', '')) > $today"))
 def tr135(ctx: RuleContext):
     """The Dagtekening is not after the receiving system's date."""
     if ctx.msg.dagtekening and ctx.msg.dagtekening > ctx.today:
@@ -30,13 +31,16 @@ def tr378(ctx: RuleContext):
     """Every gemeentecode is in the CBS list valid on the Dagtekening or on a start date in
     the message (during a merger the older list may be used for older assignments)."""
     msg = ctx.msg
-    days = [d for d in [msg.dagtekening] if d]
-    for name in _START_DATES:
-        days.extend(d for d in map(to_date, msg.all_texts(name)) if d)
     side = "m:Header/m:Afzender" if msg.type.sender == "gemeente" else "m:Header/m:Ontvanger"
     candidates = [msg.find(side)] + msg.findall("m:Antwoord/m:Woonplaatsbeginsel/m:Gemeente")
+    days: list = [msg.dagtekening] if msg.dagtekening else []
     for element in candidates:
-        if element is not None and not ctx.reference.gemeente_valid(element.text, days):
+        if element is None or ctx.reference.gemeente_valid(element.text, days[:1]):
+            continue  # the common case: valid on the Dagtekening
+        if len(days) <= 1:
+            for name in _START_DATES:
+                days.extend(d for d in map(to_date, msg.all_texts(name)) if d)
+        if not ctx.reference.gemeente_valid(element.text, days):
             yield element
 
 

@@ -14,7 +14,8 @@ _STATUS = {
 _STOP = "m:Client/m:StopProducten/m:StopProduct"
 
 
-@rule("CS058", level=2, messages=tuple(_STATUS))
+@rule("CS058", level=2, messages=tuple(_STATUS),
+      guard="boolean(//m:StatusAanlevering[. != '1' and . != '3'])")
 def cs058(ctx: RuleContext):
     """StatusAanlevering is 1 (eerste aanlevering) or 3 (verwijderen)."""
     for status in ctx.msg.findall(_STATUS[ctx.msg.type.name]):
@@ -22,7 +23,9 @@ def cs058(ctx: RuleContext):
             yield status
 
 
-@rule("TR018", level=2, messages=("JW307",))
+@rule("TR018", level=2, messages=("JW307",), guard=(
+    "boolean(//m:StopProduct[number(translate(m:Einddatum, '-', '')) < "
+    "number(translate(m:Begindatum, '-', ''))])"))
 def tr018(ctx: RuleContext):
     """A StopProduct's Einddatum is not before its Begindatum."""
     for stop in ctx.msg.findall(_STOP):

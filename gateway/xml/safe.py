@@ -66,18 +66,18 @@ def parse(body: bytes, limits: Limits = Limits()) -> etree._ElementTree:
 
 
 def _check_shape(root: etree._Element, limits: Limits) -> None:
-    # Both checks run as compiled XPath in libxml2: a Python walk over the tree would cost
-    # more than the XSD validation itself.
-    if _count_elements(root) > limits.max_elements:
+    # One compiled XPath, run inside libxml2, answers both: a Python walk over the tree
+    # would cost more than the XSD validation itself.
+    count, too_deep = _shape(limits.max_depth)(root).split()
+    if int(count) > limits.max_elements:
         raise UnsafeXml(f"bericht heeft meer dan {limits.max_elements} elementen")
-    if _deeper_than(limits.max_depth)(root):
+    if too_deep == "true":
         raise UnsafeXml(f"bericht is dieper genest dan {limits.max_depth} niveaus")
 
 
-_count_elements = etree.XPath("count(//*)")
-
-
 @lru_cache(maxsize=8)
-def _deeper_than(depth: int) -> etree.XPath:
-    """True when an element sits deeper than `depth` (the root is at depth 1)."""
-    return etree.XPath("boolean(/" + "/".join(["*"] * (depth + 1)) + ")")
+def _shape(depth: int) -> etree.XPath:
+    """'<element count> <true|false>': the second is whether an element sits deeper than
+    `depth` (the root is at depth 1)."""
+    deeper = "/" + "/".join(["*"] * (depth + 1))
+    return etree.XPath(f"concat(count(//*), ' ', boolean({deeper}))")
