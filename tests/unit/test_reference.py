@@ -1,0 +1,84 @@
+"""mappings/: every rule explained, the catalogue complete, broken files refused clearly."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from gateway.reference import MappingError, load_reference
+from gateway.rules.engine import REGISTRY
+from gateway.settings import PROJECT_ROOT
+from tests.support import reference
+
+import gateway.rules  # noqa: F401
+
+
+def test_every_registered_rule_has_a_dutch_explanation_with_its_retourcode_and_level():
+    texts = reference().regels
+    for code, spec in REGISTRY.items():
+        assert code in texts, f"{code} has no explanation in mappings/regels.toml"
+        assert texts[code].uitleg
+        assert (texts[code].retourcode, texts[code].niveau) == (spec.retourcode, spec.level), code
+
+
+def test_every_retourcode_of_a_rule_is_a_known_retourcode():
+    known = reference().retourcodes
+    assert len(known) == 59
+    for spec in REGISTRY.values():
+        assert spec.retourcode in known, spec.code
+
+
+def test_catalogue_holds_the_default_products_of_the_design():
+    producten = reference().producten
+    expected = {  # design.md §7
+        ("45", "45A01"): ("04", "2", 8, 12, True),
+        ("45", "45A02"): ("01", "4", 1200, 12, True),
+        ("41", "41A01"): ("16", "2", 10, 12, True),
+        ("54", "54A01"): ("84", "6", 20, 12, True),
+        ("43", "43A01"): ("14", "4", 31, 12, False),
+        ("42", "42A01"): ("82", "1", 2, 12, False),
+        ("55", "55A01"): ("83", "6", 1500000, 12, False),
+        ("46", "46A01"): ("14", "6", 28, 3, False),
+    }
+    for key, (eenheid, frequentie, volume, maanden, automatisch) in expected.items():
+        product = producten[key]
+        assert eenheid in product.eenheden and frequentie in product.frequenties
+        assert (product.norm_volume, product.max_maanden, product.automatisch) == (volume, maanden, automatisch)
+
+
+def test_cbs_list_has_the_current_municipalities():
+    from datetime import date
+
+    gemeenten = reference()
+    assert gemeenten.gemeente_valid("0363", [date(2026, 1, 1)])
+    assert not gemeenten.gemeente_valid("0457", [date(2026, 1, 1)])  # Weesp, merged 2022
+    current = [c for c, rows in gemeenten.gemeenten.items() if any(g.valid_on(date(2026, 1, 1)) for g in rows)]
+    assert len(current) == 342
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("producten.toml", "[[product]]\ncategorie = '45'\n", "producten.toml product 1"),
+    ("producten.toml", "not toml at all [", "geen geldige TOML"),
+    ("gemeenten.csv", "code,naam,geldig_van,geldig_tot\n363,Amsterdam,,\n", "4 cijfers"),
+    ("gemeenten.csv", "code,naam,geldig_van,geldig_tot\n0363,Amsterdam,gisteren,\n", "geen datum"),
+    ("regels.toml", "[CS002]\nretourcode = '0001'\n", "regels.toml"),
+])
+def test_broken_mapping_files_are_refused_with_a_clear_message(tmp_path, name, content, message):
+    for source in (PROJECT_ROOT / "mappings").iterdir():
+        shutil.copy(source, tmp_path / source.name)
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    load_reference.cache_clear()
+    try:
+        with pytest.raises(MappingError, match=message):
+            load_reference(tmp_path)
+    finally:
+        load_reference.cache_clear()
+
+
+def test_missing_mapping_file_is_named(tmp_path):
+    load_reference.cache_clear()
+    try:
+        with pytest.raises(MappingError, match="gemeenten.csv"):
+            load_reference(tmp_path)
+    finally:
+        load_reference.cache_clear()
