@@ -20,6 +20,7 @@ serve: install
 # Runs the tests on SQLite; set GATEWAY_TEST_DATABASE_URL for PostgreSQL, e.g.
 # GATEWAY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make test
 test: install
+	$(BIN)/ruff check gateway tasks tests bench
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: install

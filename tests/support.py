@@ -54,6 +54,22 @@ def codes(xml: bytes, **kw) -> list[str]:
     return check(xml, **kw).rule_codes
 
 
+def fails(xml: bytes, code: str) -> list[str]:
+    """Assert that `xml` stays schema-valid and breaks rule `code`; returns all codes."""
+    found = codes(xml)
+    assert "XSD" not in found, check(xml).schema_errors
+    assert code in found, found
+    return found
+
+
+def passes(xml: bytes, code: str) -> list[str]:
+    """Assert that `xml` is schema-valid and does not break rule `code`."""
+    found = codes(xml)
+    assert "XSD" not in found, check(xml).schema_errors
+    assert code not in found, found
+    return found
+
+
 def jw305_with_products(count: int) -> bytes:
     """The JW305 example with `count` StartProducts (distinct ToewijzingNummers): the
     3.6 KB "JW305-like" message of the intake benchmark has five."""

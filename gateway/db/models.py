@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
     Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -98,7 +98,6 @@ class Bericht(Base):
     antwoord_status: Mapped[int | None] = mapped_column(Integer)
     antwoord_type: Mapped[str | None] = mapped_column(String(64))
     antwoord: Mapped[bytes | None] = mapped_column(LargeBinary)
-    has_retour: Mapped[bool] = mapped_column(Boolean, default=False)
 
     kenmerken: Mapped[list[Kenmerk]] = relationship(back_populates="bericht", lazy="raise",
                                                     cascade="all, delete-orphan")

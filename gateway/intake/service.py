@@ -85,10 +85,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
         return _finish(row, Problem(403, "afzender", "Afzender is niet de aanroeper",
                                     _sender_detail(party, message)))
     if message is not None and message.name not in RECEIVABLE:
-        # Schema-valid or not, this is a message the gateway sends, never receives.
-        return _finish(row, Problem(400, "unexpected-message", "Bericht wordt niet ontvangen",
-                                    f"een {message.name} wordt door de gateway verstuurd, "
-                                    "niet ontvangen", {"errors": []}))
+        return _finish(row, _unexpected(message))
     if result.schema_errors:
         session.add_all(Bevinding(bericht_id=row.id, code="XSD", retourcode=None, niveau=1,
                                   locatie=e.path, melding=e.message) for e in result.schema_errors)
@@ -126,7 +123,6 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
                                     {"rules": [f.code for f in outcome.findings]}))
     retour = render_retour(view, outcome, identificatie=f"R{row.id:011d}", today=deps.today,
                            schemas=deps.schemas)
-    row.has_retour = True
     return _finish(row, Answer(202 if outcome.accepted else 422, retour, XML))
 
 
@@ -138,6 +134,8 @@ def validate_only(session: Session | None, deps: IntakeDeps, body: bytes) -> tup
         problem = Problem(400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
                           {"errors": [{"line": exc.line, "path": "/", "message": exc.reason}]})
         return CheckResult(None, None), _problem_answer(problem)
+    if result.message is not None and result.message.name not in RECEIVABLE:
+        return result, _problem_answer(_unexpected(result.message))
     if result.schema_errors or result.parsed is None:
         return result, _problem_answer(Problem(
             400, "schema", "Bericht voldoet niet aan het XML-schema",
@@ -153,6 +151,12 @@ def validate_only(session: Session | None, deps: IntakeDeps, body: bytes) -> tup
     retour = render_retour(result.parsed, result.outcome, identificatie="V" + secrets.token_hex(5)[:11],
                            today=deps.today, schemas=deps.schemas)
     return result, Answer(202 if result.accepted else 422, retour, XML)
+
+
+def _unexpected(message: MessageType) -> Problem:
+    # Schema-valid or not, this is a message the gateway sends (or JW323, not yet taken in).
+    return Problem(400, "unexpected-message", "Bericht wordt niet ontvangen",
+                   f"een {message.name} wordt niet door de gateway ontvangen", {"errors": []})
 
 
 def _view(body: bytes, result: CheckResult) -> ParsedMessage | None:

@@ -274,3 +274,9 @@ def test_openapi_lists_the_contract(client):
 def test_problem_json_shape(client):
     problem = json.loads(client.post(URL, content=b"<a/>").content)
     assert problem["status"] == 401 and problem["type"].startswith("urn:")
+
+
+def test_validatie_refuses_a_message_we_send(client, parties):
+    response = client.post("/api/v1/validatie", content=example("JW301"), headers=auth(parties["gemeente"]))
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("unexpected-message")

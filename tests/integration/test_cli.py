@@ -12,10 +12,9 @@ from sqlalchemy import select
 
 from gateway.cli import main
 from gateway.db.models import Partij, Token
-from gateway.db.session import make_engine, make_sessionmaker
 from gateway.intake.parties import authenticate
 from gateway.settings import get_settings
-from tests.support import FIXTURES, edit, example
+from tests.support import edit, example
 
 
 @pytest.fixture

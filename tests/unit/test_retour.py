@@ -2,7 +2,6 @@
 validated against our own XSD."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from lxml import etree

@@ -6,7 +6,7 @@ import pytest
 
 from gateway.rules import client
 from gateway.rules.engine import REGISTRY
-from tests.support import FIXTURES, check, codes, edit, example
+from tests.support import FIXTURES, check, codes, edit, example, fails, passes
 
 CLIENT_FIXTURES = FIXTURES / "rules" / "client"
 FIXTURE_FILES = {
@@ -23,17 +23,6 @@ def message(name: str) -> bytes:
         return (CLIENT_FIXTURES / FIXTURE_FILES[name]).read_bytes()
     return example(name)
 
-
-def fails(xml: bytes, code: str) -> None:
-    found = codes(xml)
-    assert "XSD" not in found, check(xml).schema_errors
-    assert code in found, found
-
-
-def passes(xml: bytes, code: str) -> None:
-    found = codes(xml)
-    assert "XSD" not in found, check(xml).schema_errors
-    assert code not in found, found
 
 
 def locations(xml: bytes, code: str) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import codes, edit, example
+from tests.support import codes, edit, example, fails, passes
 
 BERICHTEN = Path(__file__).resolve().parents[1] / "fixtures" / "berichten"
 
@@ -86,19 +86,6 @@ def duplicate_class(xml: bytes, p: str, cls: str, *changes: tuple[str, str]) -> 
         copy = copy.replace(old, new)
     return edit(xml, original, original + copy)
 
-
-def fails(xml: bytes, code: str) -> list[str]:
-    found = codes(xml)
-    assert "XSD" not in found
-    assert code in found, found
-    return found
-
-
-def passes(xml: bytes, code: str) -> list[str]:
-    found = codes(xml)
-    assert "XSD" not in found
-    assert code not in found, found
-    return found
 
 
 # -- the examples themselves ------------------------------------------------------------------

@@ -3,19 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import codes, edit, example
+from tests.support import edit, example, fails, passes
 
-
-def fails(xml: bytes, code: str) -> None:
-    found = codes(xml)
-    assert "XSD" not in found
-    assert code in found, found
-
-
-def passes(xml: bytes, code: str) -> None:
-    found = codes(xml)
-    assert "XSD" not in found
-    assert code not in found, found
 
 
 def status(name: str, value: str) -> bytes:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import codes, edit, example
+from tests.support import codes, edit, example, fails, passes
 
 BERICHTEN = Path(__file__).resolve().parents[1] / "fixtures" / "berichten"
 
@@ -43,19 +43,6 @@ def without_te_wijzigen(xml: bytes, new: str = "") -> bytes:
 def without_nieuw(xml: bytes) -> bytes:
     return cut(xml, "<jw317:NieuweProducten>", "</jw317:NieuweProducten>")
 
-
-def fails(xml: bytes, code: str) -> list[str]:
-    found = codes(xml)
-    assert "XSD" not in found
-    assert code in found, found
-    return found
-
-
-def passes(xml: bytes, code: str) -> list[str]:
-    found = codes(xml)
-    assert "XSD" not in found
-    assert code not in found, found
-    return found
 
 
 # -- the fixtures are valid and pass every rule ------------------------------------------------

@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas"
 FIXTURES = REPO / "tests" / "fixtures" / "xsd"
 SHARED = Path(__file__).resolve().parents[3] / "shared"
-SHARED_EXAMPLES = SHARED / "examples"
+# The shared examples are copied into the repository, so they are checked in every run;
+# the trees of the facts are only beside a checkout (as in CI) and compared when there.
+SHARED_EXAMPLES = REPO / "tests" / "fixtures" / "berichten"
 XSD_TREES = SHARED / "domain" / "xsd-trees.txt"
 BASIS_TYPES = SHARED / "domain" / "basis-types.txt"
 
