@@ -54,6 +54,10 @@ def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str
                 _codes(header, retour, [NO_REMARK])
                 _echo_body(parsed, outcome, retour, root)
 
+    # Copied elements bring the heen message's namespace declaration and layout along:
+    # drop both and indent, so the retour reads like one document.
+    etree.cleanup_namespaces(root)
+    etree.indent(root, space="  ")
     tree = etree.ElementTree(root)
     if not schema.is_valid(tree):
         errors = "; ".join(e.message for e in schema.xsd.error_log)
@@ -122,6 +126,7 @@ def _renamed(element: etree._Element, source: MessageType, target: MessageType) 
     """A deep copy with the message's own namespace replaced by the retour's; basisschema
     children keep theirs."""
     copied = copy.deepcopy(element)
+    copied.tail = None
     prefix = f"{{{source.namespace}}}"
     for node in copied.iter():
         if isinstance(node.tag, str) and node.tag.startswith(prefix):
