@@ -11,7 +11,7 @@ from datetime import date
 from gateway.messages import MessageType, by_namespace
 from gateway.reference import ReferenceData
 from gateway.rules.engine import Outcome, RuleContext, StateReader, evaluate
-from gateway.xml.safe import Limits, parse
+from gateway.xml.safe import Limits, check_depth_of, parse
 from gateway.xml.schemas import SchemaError, SchemaSet
 from gateway.xml.view import ParsedMessage
 
@@ -57,13 +57,16 @@ def identify(tree) -> MessageType | None:
 
 def check_schema(body: bytes, *, schemas: SchemaSet, limits: Limits) -> CheckResult:
     """Level 1: safe parse (raises UnsafeXml), message type by namespace, XSD."""
-    tree = parse(body, limits)
+    tree = parse(body, limits, check_depth=False)
     message = identify(tree)
     if message is None:
+        check_depth_of(tree.getroot(), limits)
         ns = tree.getroot().tag
         return CheckResult(None, None, [SchemaError(tree.getroot().sourceline, "/",
                                                     f"onbekend bericht: root-element {ns}")])
     errors = schemas.for_namespace(message.namespace).errors(tree)
+    if errors:
+        check_depth_of(tree.getroot(), limits)  # a valid message is as shallow as its schema
     parsed = ParsedMessage(tree, message)
     return CheckResult(message, None if errors else parsed, errors)
 

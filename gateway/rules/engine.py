@@ -128,6 +128,14 @@ def _compiled_guard(expression: str, namespace: str) -> etree.XPath:
     return etree.XPath(expression, namespaces={"m": namespace, "b": BASIS_NS})
 
 
+@lru_cache(maxsize=256)
+def _combined_guard(message: str, level: int, namespace: str) -> etree.XPath | None:
+    """The guards of all rules of one message and level joined with `or`: one libxml2 call
+    clears every guarded rule of a valid message at once."""
+    guards = [spec.guard for spec in rules_for(message, level) if spec.guard]
+    return _compiled_guard(" or ".join(f"({g})" for g in guards), namespace) if guards else None
+
+
 def run_rule(spec: RuleSpec, ctx: RuleContext) -> list[Finding]:
     if spec.guard is not None:
         guard = _compiled_guard(spec.guard, ctx.msg.type.namespace)
@@ -139,20 +147,26 @@ def run_rule(spec: RuleSpec, ctx: RuleContext) -> list[Finding]:
     ]
 
 
+def run_level(ctx: RuleContext, level: int) -> list[Finding]:
+    name = ctx.msg.type.name
+    combined = _combined_guard(name, level, ctx.msg.type.namespace)
+    skip_guarded = combined is not None and not combined(ctx.msg.root, today=ctx.today_number)
+    findings: list[Finding] = []
+    for spec in rules_for(name, level):
+        if (spec.guard and skip_guarded) or (spec.needs_state and ctx.state is None):
+            continue
+        findings.extend(run_rule(spec, ctx))
+    return findings
+
+
 def evaluate(ctx: RuleContext, *, max_level: int = 4) -> Outcome:
     """Level 2 first: any failure there rejects the message as a whole (0001) and later
     levels are not assessed. Levels 3 and 4 are then run together, so the retour names
     every cross-message and external problem at once. Rules that need the message log
     are skipped when the context has none (offline validation)."""
-    name = ctx.msg.type.name
-    findings = [f for spec in rules_for(name, 2) for f in run_rule(spec, ctx)]
+    findings = run_level(ctx, 2)
     if findings or max_level < 3:
         return Outcome(findings)
-    for level in (3, 4):
-        if level > max_level:
-            break
-        for spec in rules_for(name, level):
-            if spec.needs_state and ctx.state is None:
-                continue
-            findings.extend(run_rule(spec, ctx))
+    for level in range(3, max_level + 1):
+        findings.extend(run_level(ctx, level))
     return Outcome(findings)

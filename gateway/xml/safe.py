@@ -46,12 +46,16 @@ _PARSER = _parser()
 _DECLARATION = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
 
 
-def parse(body: bytes, limits: Limits = Limits()) -> etree._ElementTree:
-    """Parse `body` or raise UnsafeXml; never expands entities or reads a DTD."""
+def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True) -> etree._ElementTree:
+    """Parse `body` or raise UnsafeXml; never expands entities or reads a DTD.
+
+    `check_depth=False` is for callers that validate against an XSD next: a schema-valid
+    message is as shallow as its schema, so they check the depth only of what the schema
+    rejects (see `check_depth`). libxml2 itself stops at 256 levels either way."""
     if len(body) > limits.max_bytes:
         raise UnsafeXml(f"bericht is groter dan {limits.max_bytes} bytes")
-    # A DOCTYPE is never part of an iJw message; refusing it up front also rules out
-    # entity tricks in encodings the byte scan below would miss (checked again after).
+    # A DOCTYPE is never part of an iJw message: refuse it before parsing. The check on
+    # the parsed document below also catches one in an encoding this byte scan cannot see.
     if _DECLARATION.search(body):
         raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan")
     try:
@@ -61,23 +65,25 @@ def parse(body: bytes, limits: Limits = Limits()) -> etree._ElementTree:
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan")
-    _check_shape(root, limits)
+    # Every element starts with '<', so the byte count bounds the element count: only a
+    # body with more '<' than the limit needs the exact count.
+    if body.count(b"<") > limits.max_elements and _count_elements(root) > limits.max_elements:
+        raise UnsafeXml(f"bericht heeft meer dan {limits.max_elements} elementen")
+    if check_depth:
+        check_depth_of(root, limits)
     return tree
 
 
-def _check_shape(root: etree._Element, limits: Limits) -> None:
-    # One compiled XPath, run inside libxml2, answers both: a Python walk over the tree
-    # would cost more than the XSD validation itself.
-    count, too_deep = _shape(limits.max_depth)(root).split()
-    if int(count) > limits.max_elements:
-        raise UnsafeXml(f"bericht heeft meer dan {limits.max_elements} elementen")
-    if too_deep == "true":
+def check_depth_of(root: etree._Element, limits: Limits) -> None:
+    # Compiled XPath, run inside libxml2: a Python walk would cost more than the XSD.
+    if _deeper_than(limits.max_depth)(root):
         raise UnsafeXml(f"bericht is dieper genest dan {limits.max_depth} niveaus")
 
 
+_count_elements = etree.XPath("count(//*)")
+
+
 @lru_cache(maxsize=8)
-def _shape(depth: int) -> etree.XPath:
-    """'<element count> <true|false>': the second is whether an element sits deeper than
-    `depth` (the root is at depth 1)."""
-    deeper = "/" + "/".join(["*"] * (depth + 1))
-    return etree.XPath(f"concat(count(//*), ' ', boolean({deeper}))")
+def _deeper_than(depth: int) -> etree.XPath:
+    """True when an element sits deeper than `depth` (the root is at depth 1)."""
+    return etree.XPath("boolean(/" + "/".join(["*"] * (depth + 1)) + ")")

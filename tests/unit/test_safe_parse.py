@@ -69,3 +69,25 @@ def test_one_mebibyte_of_small_elements_is_bounded():
     with pytest.raises(UnsafeXml, match="elementen"):
         parse(body, Limits(max_bytes=1024 * 1024 + 16))
     assert time.perf_counter() - started < 2
+
+
+def test_deep_message_is_refused_by_the_check_also_when_the_schema_runs_first():
+    from gateway.check import check_schema
+    from tests.support import schemas
+
+    deep = (b'<jw305:Bericht xmlns:jw305="http://www.istandaarden.nl/ijw/3_2/jw305/schema">'
+            + b"<a>" * 40 + b"</a>" * 40 + b"</jw305:Bericht>")
+    with pytest.raises(UnsafeXml, match="genest"):
+        check_schema(deep, schemas=schemas(), limits=Limits(max_depth=32))
+    unknown = b"<x>" * 40 + b"</x>" * 40
+    with pytest.raises(UnsafeXml, match="genest"):
+        check_schema(unknown, schemas=schemas(), limits=Limits(max_depth=32))
+
+
+def test_every_valid_fixture_is_far_below_the_depth_limit():
+    """Why check_schema may skip the depth check of schema-valid messages."""
+    from tests.support import FIXTURES
+
+    for path in list((FIXTURES / "berichten").glob("*.xml")) + list((FIXTURES / "xsd/valid").glob("*.xml")):
+        root = parse(path.read_bytes()).getroot()
+        assert max(len(list(e.iterancestors())) for e in root.iter()) + 1 < Limits().max_depth // 2, path
