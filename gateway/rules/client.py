@@ -49,6 +49,9 @@ _NAAMGEBRUIK_ZONDER_PARTNER = frozenset({"1", "6"})
 # letter of either case; so "1012lg" passes, "1012 LG" and "0123AB" do not.
 _NL_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Za-z]{2}")
 
+# Guards compare dates as numbers YYYYMMDD (XPath 1.0 has no dates).
+_DAGTEKENING = "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', ''))"
+
 # TR134: the dates that may not lie after the message's Dagtekening, per message.
 _NIET_NA_DAGTEKENING: dict[str, tuple[str, ...]] = {
     "JW301": (f"{_CLIENT_GEBOORTEDATUM}/b:Datum", f"{_RELATIE_GEBOORTEDATUM}/b:Datum",
@@ -144,7 +147,8 @@ def _valid_bsn(value: str) -> bool:
     return value != "000000000" and bsn.checksum(value) == 0
 
 
-@rule("CS139", level=2, messages=PERSON_MESSAGES, guard="boolean(//m:Geboortedatum/b:DatumGebruik)")
+@rule("CS139", level=2, messages=PERSON_MESSAGES,
+      guard=f"boolean(({' | '.join(_GEBOORTEDATA)})/b:DatumGebruik)")
 def cs139(ctx: RuleContext):
     """Geboortedatum agrees with DatumGebruik: 1 day 01, 2 on 01-01, 3 exactly 1900-01-01."""
     for datum, value, gebruik in _geboortedata(ctx.msg):
@@ -158,8 +162,7 @@ def cs139(ctx: RuleContext):
 
 # Guard: a birth date at least 119 years (1 190 000 in YYYYMMDD) before the Dagtekening.
 @rule("TR002", level=2, messages=PERSON_MESSAGES, guard=(
-    "boolean(//m:Geboortedatum/b:Datum[number(translate(., '-', '')) < "
-    "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', '')) - 1190000])"))
+    f"boolean(({' | '.join(_GEBOORTEDATA)})/b:Datum[number(translate(., '-', '')) < {_DAGTEKENING} - 1190000])"))
 def tr002(ctx: RuleContext):
     """Geboortedatum is at most 120 years before the Dagtekening, unless unknown."""
     # As the XSLT: "unknown" is DatumGebruik 3 with 1900-01-01; exactly 120 years passes.
@@ -174,11 +177,10 @@ def tr002(ctx: RuleContext):
             yield datum
 
 
-# Guard: any date element of the kinds TR134 checks (a superset) after the Dagtekening.
-@rule("TR134", level=2, messages=tuple(_NIET_NA_DAGTEKENING), guard=(
-    "boolean((//m:Geboortedatum/b:Datum | //m:Begindatum | //m:Einddatum | //m:Toewijzingsdatum)"
-    "[number(translate(., '-', '')) > "
-    "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', ''))])"))
+# Guard: one of the message's TR134 dates after the Dagtekening (compared as YYYYMMDD).
+@rule("TR134", level=2, messages=tuple(_NIET_NA_DAGTEKENING), guard={
+    message: f"boolean(({' | '.join(paths)})[number(translate(., '-', '')) > {_DAGTEKENING}])"
+    for message, paths in _NIET_NA_DAGTEKENING.items()})
 def tr134(ctx: RuleContext):
     """Geboortedatum and the message's event dates are not after the Dagtekening."""
     dagtekening = ctx.msg.dagtekening
@@ -321,7 +323,18 @@ def cs003(ctx: RuleContext):
                 yield eind
 
 
-@rule("TR101", level=2, messages=tuple(_SLEUTELS))
+def _tr101_guard(klassen: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    # With two or more classes: one shares its first key element with a later sibling,
+    # lacks it, or has white space around it (the rule compares stripped values); only
+    # then can two keys be equal.
+    parts = [f"({k}[2] and ({k}[{f} = following-sibling::*/{f}] or {k}[not({f})]"
+             f" or {k}[{f} != normalize-space({f})]))"
+             for k, (f, *_) in klassen]
+    return "boolean(" + " or ".join(parts) + ")"
+
+
+@rule("TR101", level=2, messages=tuple(_SLEUTELS),
+      guard={message: _tr101_guard(klassen) for message, klassen in _SLEUTELS.items()})
 def tr101(ctx: RuleContext):
     """No two classes of one kind with the same logical key (duplicates) in one message."""
     msg = ctx.msg
@@ -331,7 +344,7 @@ def tr101(ctx: RuleContext):
             continue
         # Keys that differ in their first element differ: only a clash there needs the
         # whole key (keeps the common, valid message cheap).
-        first = [msg.text(sleutel[0], element) for element in elements]
+        first = [_stripped(msg.text(sleutel[0], element)) for element in elements]
         if len(set(first)) == len(first):
             continue
         seen: set[tuple[str | None, ...]] = set()

@@ -15,7 +15,7 @@ _STOP = "m:Client/m:StopProducten/m:StopProduct"
 
 
 @rule("CS058", level=2, messages=tuple(_STATUS),
-      guard="boolean(//m:StatusAanlevering[. != '1' and . != '3'])")
+      guard={m: f"boolean({path}[. != '1' and . != '3'])" for m, path in _STATUS.items()})
 def cs058(ctx: RuleContext):
     """StatusAanlevering is 1 (eerste aanlevering) or 3 (verwijderen)."""
     for status in ctx.msg.findall(_STATUS[ctx.msg.type.name]):
@@ -24,7 +24,7 @@ def cs058(ctx: RuleContext):
 
 
 @rule("TR018", level=2, messages=("JW307",), guard=(
-    "boolean(//m:StopProduct[number(translate(m:Einddatum, '-', '')) < "
+    f"boolean({_STOP}[number(translate(m:Einddatum, '-', '')) < "
     "number(translate(m:Begindatum, '-', ''))])"))
 def tr018(ctx: RuleContext):
     """A StopProduct's Einddatum is not before its Begindatum."""

@@ -486,3 +486,11 @@ def test_tr101_is_about_the_logical_key(name, start, end, change, ok):
 
 def test_tr101_jw319_has_nothing_to_duplicate():
     passes(message("JW319"), "TR101")
+
+
+def test_tr101_keys_equal_after_white_space_are_duplicates():
+    from tests.support import jw305_with_products
+
+    three = jw305_with_products(3)
+    fails(edit(three, "<jw305:ToewijzingNummer>100002<", "<jw305:ToewijzingNummer> 100001 <"), "TR101")
+    passes(three, "TR101")
