@@ -41,8 +41,13 @@ class RuleContext:
     state: StateReader | None = None
 
     @property
-    def today_number(self) -> int:
-        return self.today.year * 10000 + self.today.month * 100 + self.today.day
+    def guard_variables(self) -> dict[str, int]:
+        """`$today` as the number YYYYMMDD (XPath 1.0 has no dates)."""
+        return {"today": _number(self.today)}
+
+
+def _number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 RuleFunc = Callable[[RuleContext], Iterable[etree._Element]]
@@ -100,7 +105,7 @@ def rule(code: str, *, level: int, messages: Iterable[str], retourcode: str | No
          guard: str | Mapping[str, str] | None = None) -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule function under its code. Level-2 rules answer 0001.
 
-    `guard` is an optional XPath 1.0 expression (prefixes `m:` and `b:`, variable `$today`
+    `guard` is an optional XPath 1.0 expression (prefixes `m:` and `b:`; variable `$today`
     as the number YYYYMMDD), or one per message, that is true whenever the rule *might*
     fail. Guards of plain paths from the root element are cheapest. It runs inside
     libxml2 without creating Python objects, so on the common, valid message the rule
@@ -133,19 +138,33 @@ def _compiled_guard(expression: str, namespace: str) -> etree.XPath:
     return etree.XPath(expression, namespaces={"m": namespace, "b": BASIS_NS})
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The rules of one message and level, split once by whether they have a guard."""
+
+    guarded: tuple[tuple[RuleSpec, str], ...]
+    unguarded: tuple[RuleSpec, ...]
+    combined: str | None  # all guards joined with `or`
+
+
 @lru_cache(maxsize=256)
-def _combined_guard(message: str, level: int, namespace: str) -> etree.XPath | None:
-    """The guards of all rules of one message and level joined with `or`: one libxml2 call
-    clears every guarded rule of a valid message at once."""
-    guards = [g for spec in rules_for(message, level) if (g := spec.guard_for(message))]
-    return _compiled_guard(" or ".join(f"({g})" for g in guards), namespace) if guards else None
+def _plan(message: str, level: int) -> _Plan:
+    guarded, unguarded = [], []
+    for spec in rules_for(message, level):
+        expression = spec.guard_for(message)
+        if expression:
+            guarded.append((spec, expression))
+        else:
+            unguarded.append(spec)
+    combined = " or ".join(f"({e})" for _, e in guarded) or None
+    return _Plan(tuple(guarded), tuple(unguarded), combined)
 
 
-def run_rule(spec: RuleSpec, ctx: RuleContext) -> list[Finding]:
-    expression = spec.guard_for(ctx.msg.type.name)
-    if expression is not None:
-        guard = _compiled_guard(expression, ctx.msg.type.namespace)
-        if not guard(ctx.msg.root, today=ctx.today_number):
+def run_rule(spec: RuleSpec, ctx: RuleContext, guard: str | None = None,
+             variables: dict[str, int] | None = None) -> list[Finding]:
+    if guard is not None:
+        variables = variables or ctx.guard_variables
+        if not _compiled_guard(guard, ctx.msg.type.namespace)(ctx.msg.root, **variables):
             return []
     return [
         Finding(spec.code, spec.retourcode, spec.level, ctx.msg.location(el), el)
@@ -154,14 +173,20 @@ def run_rule(spec: RuleSpec, ctx: RuleContext) -> list[Finding]:
 
 
 def run_level(ctx: RuleContext, level: int) -> list[Finding]:
-    name = ctx.msg.type.name
-    combined = _combined_guard(name, level, ctx.msg.type.namespace)
-    skip_guarded = combined is not None and not combined(ctx.msg.root, today=ctx.today_number)
+    plan = _plan(ctx.msg.type.name, level)
     findings: list[Finding] = []
-    for spec in rules_for(name, level):
-        if (skip_guarded and spec.guard_for(name)) or (spec.needs_state and ctx.state is None):
-            continue
-        findings.extend(run_rule(spec, ctx))
+    for spec in plan.unguarded:
+        if not (spec.needs_state and ctx.state is None):
+            findings.extend(run_rule(spec, ctx))
+    # One libxml2 call clears every guarded rule of a valid message at once; only when it
+    # says something might fail does each guarded rule run (behind its own guard).
+    if plan.combined is None:
+        return findings
+    variables = ctx.guard_variables
+    if _compiled_guard(plan.combined, ctx.msg.type.namespace)(ctx.msg.root, **variables):
+        for spec, guard in plan.guarded:
+            if not (spec.needs_state and ctx.state is None):
+                findings.extend(run_rule(spec, ctx, guard, variables))
     return findings
 
 

@@ -56,14 +56,15 @@ def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True) -
         raise UnsafeXml(f"bericht is groter dan {limits.max_bytes} bytes")
     # A DOCTYPE is never part of an iJw message: refuse it before parsing. The check on
     # the parsed document below also catches one in an encoding this byte scan cannot see.
-    if _DECLARATION.search(body):
+    if b"<!" in body and _DECLARATION.search(body):  # '<!' also starts comments and CDATA
         raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan")
     try:
         root = etree.fromstring(body, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
         raise UnsafeXml(f"geen goedgevormde XML: {exc.msg}", line=exc.lineno) from None
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    info = tree.docinfo
+    if info.doctype or info.internalDTD is not None:
         raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan")
     # Every element starts with '<', so the byte count bounds the element count: only a
     # body with more '<' than the limit needs the exact count.

@@ -19,8 +19,6 @@ class ParsedMessage:
         self.tree = tree
         self.root = tree.getroot()
         self.type = message
-        self.ns = {"m": message.namespace, "b": BASIS_NS}
-        self._index: dict[etree._Element, dict[str, list[etree._Element]]] = {}
 
     # -- navigation -----------------------------------------------------------------
     def find(self, path: str, base: etree._Element | None = None) -> etree._Element | None:
@@ -31,23 +29,14 @@ class ParsedMessage:
         steps = _steps(path, self.type.namespace)
         if steps is None:  # '.', '//', '*' or predicates: let lxml's ElementPath do it
             return (self.root if base is None else base).findall(_clark(path, self.type.namespace))
+        # Plain child steps walk with iterchildren(tag): the tag match happens inside lxml,
+        # which makes these lookups several times cheaper than ElementPath.
         level = [self.root if base is None else base]
         for tag in steps:
-            level = [c for parent in level for c in self._kids(parent).get(tag, ())]
+            level = [child for parent in level for child in parent.iterchildren(tag)]
             if not level:
                 break
         return level
-
-    def _kids(self, parent: etree._Element) -> dict[str, list[etree._Element]]:
-        """Children of `parent` by tag, built once per parent on first use. Rules make
-        dozens of short lookups per message; answering them from dicts instead of
-        ElementPath keeps the rule run cheaper than the XSD validation before it."""
-        kids = self._index.get(parent)
-        if kids is None:
-            kids = self._index[parent] = {}
-            for child in parent:
-                kids.setdefault(child.tag, []).append(child)
-        return kids
 
     def text(self, path: str, base: etree._Element | None = None) -> str | None:
         found = self.find(path, base)
