@@ -50,7 +50,7 @@ _NAAMGEBRUIK_ZONDER_PARTNER = frozenset({"1", "6"})
 _NL_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Za-z]{2}")
 
 # Guards compare dates as numbers YYYYMMDD (XPath 1.0 has no dates).
-_DAGTEKENING = "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', ''))"
+_DAGTEKENING = "$dagtekening"
 
 # TR134: the dates that may not lie after the message's Dagtekening, per message.
 _NIET_NA_DAGTEKENING: dict[str, tuple[str, ...]] = {

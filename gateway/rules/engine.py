@@ -42,8 +42,11 @@ class RuleContext:
 
     @property
     def guard_variables(self) -> dict[str, int]:
-        """`$today` as the number YYYYMMDD (XPath 1.0 has no dates)."""
-        return {"today": _number(self.today)}
+        """`$today` and `$dagtekening` as numbers YYYYMMDD (XPath 1.0 has no dates)."""
+        # Rules only see schema-valid messages, where the Header's children stand in the
+        # schema's order: Dagtekening is the second child of the sixth (BerichtIdentificatie).
+        dagtekening = self.msg.root[0][5][1].text
+        return {"today": _number(self.today), "dagtekening": int(dagtekening.replace("-", ""))}
 
 
 def _number(day: date) -> int:
@@ -105,8 +108,8 @@ def rule(code: str, *, level: int, messages: Iterable[str], retourcode: str | No
          guard: str | Mapping[str, str] | None = None) -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule function under its code. Level-2 rules answer 0001.
 
-    `guard` is an optional XPath 1.0 expression (prefixes `m:` and `b:`; variable `$today`
-    as the number YYYYMMDD), or one per message, that is true whenever the rule *might*
+    `guard` is an optional XPath 1.0 expression (prefixes `m:` and `b:`; variables `$today`
+    and `$dagtekening` as numbers YYYYMMDD), or one per message, that is true whenever the rule *might*
     fail. Guards of plain paths from the root element are cheapest. It runs inside
     libxml2 without creating Python objects, so on the common, valid message the rule
     costs a microsecond; the function itself decides. A guard must never be false where

@@ -19,7 +19,7 @@ _PRODUCT_PATHS = {
 
 
 @rule("TR135", level=4, retourcode="8848", messages=HEEN, guard=(
-    "number(translate(/*/m:Header/m:BerichtIdentificatie/b:Dagtekening, '-', '')) > $today"))
+    "$dagtekening > $today"))
 def tr135(ctx: RuleContext):
     """The Dagtekening is not after the receiving system's date."""
     if ctx.msg.dagtekening and ctx.msg.dagtekening > ctx.today:

@@ -37,7 +37,9 @@ def _parser() -> etree.XMLParser:
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
-        remove_comments=False,
+        # Whitespace between elements carries nothing in iJw (element-only content) and
+        # makes up half the nodes of a pretty-printed message; leaf values keep theirs.
+        remove_blank_text=True,
         collect_ids=False,
     )
 
