@@ -24,6 +24,9 @@ class CheckResult:
     parsed: ParsedMessage | None
     schema_errors: list[SchemaError] = field(default_factory=list)
     outcome: Outcome | None = None
+    # The message as far as it could be read, also when the schema rejects it: enough to
+    # store its key fields and to check the Afzender.
+    view: ParsedMessage | None = None
 
     @property
     def level(self) -> int:
@@ -67,8 +70,8 @@ def check_schema(body: bytes, *, schemas: SchemaSet, limits: Limits) -> CheckRes
     errors = schemas.for_namespace(message.namespace).errors(tree)
     if errors:
         check_depth_of(tree.getroot(), limits)  # a valid message is as shallow as its schema
-    parsed = ParsedMessage(tree, message)
-    return CheckResult(message, None if errors else parsed, errors)
+    view = ParsedMessage(tree, message)
+    return CheckResult(message, None if errors else view, errors, view=view)
 
 
 def check_rules(result: CheckResult, *, reference: ReferenceData, today: date,

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.check import CheckResult, check_rules, check_schema, identify
+from gateway.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
 from gateway.intake.log import MessageLog, uniek_sleutel
 from gateway.intake.parties import served_municipality
@@ -23,7 +23,7 @@ from gateway.messages import RECEIVABLE, MessageType
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import ReferenceData
 from gateway.xml.retour import render_retour
-from gateway.xml.safe import Limits, UnsafeXml, parse
+from gateway.xml.safe import Limits, UnsafeXml
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 
@@ -75,7 +75,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
         return _finish(row, Problem(400, "not-well-formed", "Bericht is geen bruikbare XML",
                                     exc.reason, {"errors": [{"line": exc.line, "path": "/",
                                                              "message": exc.reason}]}))
-    view = _view(body, result)
+    view = result.view
     if view is not None:
         _store_keys(session, row, view)
     message = result.message
@@ -157,16 +157,6 @@ def _unexpected(message: MessageType) -> Problem:
     # Schema-valid or not, this is a message the gateway sends (or JW323, not yet taken in).
     return Problem(400, "unexpected-message", "Bericht wordt niet ontvangen",
                    f"een {message.name} wordt niet door de gateway ontvangen", {"errors": []})
-
-
-def _view(body: bytes, result: CheckResult) -> ParsedMessage | None:
-    """The message as far as it can be read, also when it is not schema-valid, so its key
-    fields are stored and the Afzender can be checked before the schema is."""
-    if result.parsed is not None:
-        return result.parsed
-    tree = parse(body)  # already known to parse safely
-    message = identify(tree)
-    return ParsedMessage(tree, message) if message is not None else None
 
 
 def _sender_matches(party: Partij, message: MessageType, view: ParsedMessage) -> bool:

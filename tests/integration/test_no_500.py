@@ -1,0 +1,36 @@
+"""Bad input of every kind gets an answer from the contract, never a 500."""
+from __future__ import annotations
+
+import random
+
+from tests.conftest import auth
+from tests.support import EXAMPLE_FILES, example
+
+CONTRACT = {202, 400, 403, 413, 415, 422}
+
+
+def mutations(seed: int = 7):
+    rng = random.Random(seed)
+    for name in EXAMPLE_FILES:
+        body = example(name)
+        for _ in range(6):  # truncated somewhere
+            yield body[: rng.randrange(1, len(body))]
+        for _ in range(6):  # a byte changed somewhere
+            position = rng.randrange(len(body))
+            yield body[:position] + bytes([rng.randrange(256)]) + body[position + 1:]
+        for _ in range(4):  # a line dropped
+            lines = body.split(b"\n")
+            del lines[rng.randrange(1, len(lines))]
+            yield b"\n".join(lines)
+    yield bytes(rng.randrange(256) for _ in range(500))
+    yield b""
+    yield "<?xml version='1.0' encoding='UTF-16'?><a/>".encode("utf-16")
+
+
+def test_mutated_messages_never_give_a_500(client, parties):
+    headers = auth(parties["provider"])
+    for body in mutations():
+        response = client.post("/api/v1/berichten", content=body, headers=headers)
+        assert response.status_code in CONTRACT, (response.status_code, body[:200], response.text[:300])
+        if response.status_code != 413:
+            assert response.headers.get("location"), body[:200]
