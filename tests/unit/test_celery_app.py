@@ -1,0 +1,22 @@
+"""The Celery factory: broker choice and the settings the gateway's task design relies on."""
+from __future__ import annotations
+
+from gateway.settings import Settings
+from tasks.celery_app import broker_url, create_celery
+
+
+def test_embedded_broker_lives_in_the_gateway_database():
+    settings = Settings(database_url="sqlite:////tmp/x.db", broker_url="")
+    assert broker_url(settings) == "sqla+sqlite:////tmp/x.db"
+
+
+def test_redis_broker_when_configured():
+    settings = Settings(broker_url="redis://127.0.0.1:6379/0")
+    assert create_celery(settings).conf.broker_url == "redis://127.0.0.1:6379/0"
+
+
+def test_tasks_survive_a_killed_pool_child_and_speak_json():
+    conf = create_celery(Settings()).conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.task_default_queue == "gateway"
