@@ -18,13 +18,13 @@ from datetime import date
 from lxml import etree
 from stdnum.nl import bsn
 
-from gateway.rules.engine import RuleContext, rule
+from gateway.rules.engine import RuleContext, date_number, rule
 from gateway.xml.view import ParsedMessage, to_date
 
 # Messages with a Client/Bsn.
 BSN_MESSAGES = ("JW301", "JW302", "JW305", "JW307", "JW315", "JW317", "AGJ")
 # Messages whose client has a Geboortedatum (JW317 carries only the Bsn).
-PERSON_MESSAGES = ("JW301", "JW305", "JW307", "JW315", "AGJ")
+PERSON_MESSAGES = ("JW301", "JW302", "JW305", "JW307", "JW315", "AGJ")
 # Messages with JW301's full client: CDT_VolledigeNaam, Communicatie, Relaties, Contactgegevens.
 FULL_CLIENT_MESSAGES = ("JW301", "JW302", "AGJ")
 
@@ -63,6 +63,8 @@ _NIET_NA_DAGTEKENING: dict[str, tuple[str, ...]] = {
     "JW315": (f"{_CLIENT_GEBOORTEDATUM}/b:Datum",),
     "AGJ": (f"{_CLIENT_GEBOORTEDATUM}/b:Datum", f"{_RELATIE_GEBOORTEDATUM}/b:Datum"),
 }
+# A JW302 echoes the JW301's client, so JW301's client rules apply to it.
+_NIET_NA_DAGTEKENING["JW302"] = _NIET_NA_DAGTEKENING["JW301"]
 
 # CS003: (class, start, end) — in every such class the end date is not before the start.
 _TOEGEWEZEN = ("m:Client/m:ToegewezenProducten/m:ToegewezenProduct", "m:Ingangsdatum",
@@ -112,6 +114,7 @@ _SLEUTELS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "JW319": (("m:Antwoord/m:Woonplaatsbeginsel", ("m:Gemeente",)),),
     "AGJ": (_RELATIE_SLEUTEL, _CONTACT_SLEUTEL, _AANGEVRAAGD_SLEUTEL),
 }
+_SLEUTELS["JW302"] = _SLEUTELS["JW301"]
 
 
 def _all(msg: ParsedMessage, paths: Iterable[str]) -> Iterator[etree._Element]:
@@ -171,7 +174,13 @@ def tr002(ctx: RuleContext):
         return
     limit = (dagtekening.year, dagtekening.month, dagtekening.day)
     for datum, value, gebruik in _geboortedata(ctx.msg):
-        if value is None or (gebruik == "3" and value == ONBEKENDE_DATUM):
+        if value is None:
+            # A year Python's date cannot hold (e.g. -0001): compare as YYYYMMDD, as the XSLT.
+            number = date_number(datum.text)
+            if number is not None and number + MAX_LEEFTIJD_JAREN * 10000 < date_number(dagtekening.isoformat()):
+                yield datum
+            continue
+        if gebruik == "3" and value == ONBEKENDE_DATUM:
             continue
         if (value.year + MAX_LEEFTIJD_JAREN, value.month, value.day) < limit:
             yield datum
@@ -186,10 +195,13 @@ def tr134(ctx: RuleContext):
     dagtekening = ctx.msg.dagtekening
     if dagtekening is None:
         return
+    limit = date_number(ctx.msg.text("m:Header/m:BerichtIdentificatie/b:Dagtekening"))
     for element in _all(ctx.msg, _NIET_NA_DAGTEKENING[ctx.msg.type.name]):
         value = to_date(element.text)
         if value is not None and value > dagtekening:
             yield element
+        elif value is None and (number := date_number(element.text)) is not None and number > limit:
+            yield element  # a year Python's date cannot hold: compare as YYYYMMDD, as the XSLT
 
 
 @rule("CS318", level=2, messages=FULL_CLIENT_MESSAGES)
@@ -324,11 +336,9 @@ def cs003(ctx: RuleContext):
 
 
 def _tr101_guard(klassen: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-    # With two or more classes: one shares its first key element with a later sibling,
-    # lacks it, or has white space around it (the rule compares stripped values); only
-    # then can two keys be equal.
-    parts = [f"({k}[2] and ({k}[{f} = following-sibling::*/{f}] or {k}[not({f})]"
-             f" or {k}[{f} != normalize-space({f})]))"
+    # With two or more classes: one shares its first key element with a later sibling or
+    # lacks it; only then can two keys be equal.
+    parts = [f"({k}[2] and ({k}[{f} = following-sibling::*/{f}] or {k}[not({f})]))"
              for k, (f, *_) in klassen]
     return "boolean(" + " or ".join(parts) + ")"
 
@@ -344,17 +354,14 @@ def tr101(ctx: RuleContext):
             continue
         # Keys that differ in their first element differ: only a clash there needs the
         # whole key (keeps the common, valid message cheap).
-        first = [_stripped(msg.text(sleutel[0], element)) for element in elements]
+        first = [msg.text(sleutel[0], element) for element in elements]
         if len(set(first)) == len(first):
             continue
         seen: set[tuple[str | None, ...]] = set()
         for element in elements:
-            key = tuple(_stripped(msg.text(path, element)) for path in sleutel)
+            # Raw text, as the official XSLT compares the key elements.
+            key = tuple(msg.text(path, element) for path in sleutel)
             if key in seen:
                 yield element
             else:
                 seen.add(key)
-
-
-def _stripped(value: str | None) -> str | None:
-    return value.strip() if value is not None else None

@@ -45,12 +45,21 @@ class RuleContext:
         """`$today` and `$dagtekening` as numbers YYYYMMDD (XPath 1.0 has no dates)."""
         # Rules only see schema-valid messages, where the Header's children stand in the
         # schema's order: Dagtekening is the second child of the sixth (BerichtIdentificatie).
-        dagtekening = self.msg.root[0][5][1].text
-        return {"today": _number(self.today), "dagtekening": int(dagtekening.replace("-", ""))}
+        dagtekening = date_number(self.msg.root[0][5][1].text)
+        return {"today": _number(self.today), "dagtekening": dagtekening or 0}
 
 
 def _number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
+
+
+def date_number(text: str | None) -> int | None:
+    """A schema-valid xs:date as the number YYYYMMDD, as the official XSLT compares dates
+    (`translate(., '-', '')`); also for years Python's date cannot hold."""
+    try:
+        return int(text.strip().replace("-", "")) if text else None
+    except ValueError:
+        return None
 
 
 RuleFunc = Callable[[RuleContext], Iterable[etree._Element]]
@@ -78,6 +87,10 @@ class Finding:
     location: str
     element: etree._Element | None = field(default=None, compare=False, repr=False)
 
+    @property
+    def in_header(self) -> bool:
+        return self.location.startswith("/Bericht/Header")
+
 
 @dataclass
 class Outcome:
@@ -92,9 +105,19 @@ class Outcome:
         return min((f.level for f in self.findings), default=0)
 
     @property
+    def header_failed(self) -> bool:
+        return any(f.in_header for f in self.findings)
+
+    @property
     def retourcodes(self) -> list[str]:
+        """The codes the retour carries: a failure in the Header rejects the message before
+        its client is assessed (facts D.1), so then only the Header's codes count; the rule
+        report still lists every finding."""
+        findings = self.findings
+        if self.level > 2 and self.header_failed:
+            findings = [f for f in findings if f.in_header]
         codes: list[str] = []
-        for f in self.findings:
+        for f in findings:
             if f.retourcode not in codes:
                 codes.append(f.retourcode)
         return codes

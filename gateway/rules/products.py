@@ -53,10 +53,10 @@ def _open_or_after_cutoff(ctx: RuleContext, element: etree._Element) -> bool:
 
 def _same_product(a: tuple[str | None, str | None] | None,
                   b: tuple[str | None, str | None] | None) -> bool:
-    """Same Categorie and Code; same Categorie when either Code is missing; both without
-    Product."""
+    """Same Categorie and Code; same Categorie when either Code is missing; and, as in the
+    official XSLT, any pair where either class has no Product (generic: budget only)."""
     if a is None or b is None:
-        return a is None and b is None
+        return True
     return a[0] == b[0] and (a[1] is None or b[1] is None or a[1] == b[1])
 
 
@@ -198,10 +198,11 @@ def cs335(ctx: RuleContext):
     for element in ctx.msg.findall(_TOEGEWEZEN):
         if ctx.msg.text("m:RedenWijziging", element) != "13":
             continue
+        # As the official XSLT: checked when both dates are there (a missing Einddatum is
+        # CD076's or CD075's business, not this rule's).
         einddatum = ctx.msg.find("m:Einddatum", element)
-        if einddatum is None:
-            yield element
-        elif ctx.msg.date("m:Einddatum", element) != ctx.msg.date("m:Ingangsdatum", element):
+        if einddatum is not None and \
+                ctx.msg.date("m:Einddatum", element) != ctx.msg.date("m:Ingangsdatum", element):
             yield einddatum
 
 

@@ -95,9 +95,11 @@ def tr409(ctx: RuleContext):
     antwoord = ctx.msg.find(_ANTWOORD)
     if antwoord is None:
         return
+    # As the official XSLT: fires on a RedenAfwijzingVerzoek other than 8; without any
+    # reason, CD085/CD086 say what is wrong.
     woonplaatsbeginsel = ctx.msg.find("m:Woonplaatsbeginsel", antwoord)
-    if woonplaatsbeginsel is not None \
-            and ctx.msg.text("m:RedenAfwijzingVerzoek", antwoord) != _WOONPLAATSBEGINSEL:
+    reden = ctx.msg.text("m:RedenAfwijzingVerzoek", antwoord)
+    if woonplaatsbeginsel is not None and reden is not None and reden != _WOONPLAATSBEGINSEL:
         yield woonplaatsbeginsel
 
 

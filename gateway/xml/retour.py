@@ -46,13 +46,11 @@ def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str
     if outcome.findings:
         if outcome.level == 2:
             _codes(header, retour, [REJECTED])
+        elif outcome.header_failed:
+            _codes(header, retour, outcome.retourcodes)
         else:
-            header_codes = _codes_in(parsed.header, outcome)
-            if header_codes:
-                _codes(header, retour, header_codes)
-            else:
-                _codes(header, retour, [NO_REMARK])
-                _echo_body(parsed, outcome, retour, root)
+            _codes(header, retour, [NO_REMARK])
+            _echo_body(parsed, outcome, retour, root)
 
     # Copied elements bring the heen message's namespace declaration and layout along:
     # drop both and indent, so the retour reads like one document.
@@ -109,17 +107,6 @@ def _codes_per_class(classes: list[etree._Element], outcome: Outcome) -> dict:
             if finding.retourcode not in codes:
                 codes.append(finding.retourcode)
     return result
-
-
-def _codes_in(header: etree._Element, outcome: Outcome) -> list[str]:
-    codes: list[str] = []
-    for finding in outcome.findings:
-        node = finding.element
-        while node is not None and node is not header:
-            node = node.getparent()
-        if node is header and finding.retourcode not in codes:
-            codes.append(finding.retourcode)
-    return codes
 
 
 def _renamed(element: etree._Element, source: MessageType, target: MessageType) -> etree._Element:

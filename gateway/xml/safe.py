@@ -40,6 +40,10 @@ def _parser() -> etree.XMLParser:
         # Whitespace between elements carries nothing in iJw (element-only content) and
         # makes up half the nodes of a pretty-printed message; leaf values keep theirs.
         remove_blank_text=True,
+        # Comments and processing instructions carry nothing in iJw either; dropped, the
+        # tree holds only the schema's elements and their text, as the rules assume.
+        remove_comments=True,
+        remove_pis=True,
         collect_ids=False,
     )
 

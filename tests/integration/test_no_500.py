@@ -22,9 +22,20 @@ def mutations(seed: int = 7):
             lines = body.split(b"\n")
             del lines[rng.randrange(1, len(lines))]
             yield b"\n".join(lines)
+        ends = [i for i, byte in enumerate(body) if byte == ord(">")][1:]
+        for end in ends:  # a comment or processing instruction after every tag
+            insert = b"<!-- c -->" if end % 2 else b"<?pi x?>"
+            yield body[: end + 1] + insert + body[end + 1:]
     yield bytes(rng.randrange(256) for _ in range(500))
     yield b""
     yield "<?xml version='1.0' encoding='UTF-16'?><a/>".encode("utf-16")
+
+
+def test_comments_and_processing_instructions_change_nothing(client, parties):
+    body = example("JW305")
+    commented = body.replace(b"<jw305:Afzender>", b"<!-- c --><?pi x?><jw305:Afzender>")
+    response = client.post("/api/v1/berichten", content=commented, headers=auth(parties["provider"]))
+    assert response.status_code == 202, response.text
 
 
 def test_mutated_messages_never_give_a_500(client, parties):

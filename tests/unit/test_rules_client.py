@@ -488,9 +488,24 @@ def test_tr101_jw319_has_nothing_to_duplicate():
     passes(message("JW319"), "TR101")
 
 
-def test_tr101_keys_equal_after_white_space_are_duplicates():
+def test_tr101_compares_key_text_as_the_official_xslt_does():
     from tests.support import jw305_with_products
 
     three = jw305_with_products(3)
-    fails(edit(three, "<jw305:ToewijzingNummer>100002<", "<jw305:ToewijzingNummer> 100001 <"), "TR101")
-    passes(three, "TR101")
+    passes(edit(three, "<jw305:ToewijzingNummer>100002<", "<jw305:ToewijzingNummer> 100001 <"), "TR101")
+    fails(edit(three, "<jw305:ToewijzingNummer>100002<", "<jw305:ToewijzingNummer>100001<"), "TR101")
+
+
+def test_dates_python_cannot_hold_are_compared_as_numbers():
+    future = edit(example("JW305"), "<jw305:Begindatum>2026-09-21<", "<jw305:Begindatum>12026-09-21<")
+    fails(future, "TR134")
+    ancient = edit(example("JW305"), "<ijw:Datum>2018-02-22<", "<ijw:Datum>-0001-02-22<")
+    fails(ancient, "TR002")
+
+
+def test_jw302_echo_gets_the_client_rules_of_jw301():
+    xml = (FIXTURES / "rules" / "client" / "JW302-retour-met-client.xml").read_bytes()
+    passes(xml, "TR134")
+    fails(edit(xml, "<ijw:Datum>2018-02-22<", "<ijw:Datum>2099-02-22<"), "TR134")
+    fails(edit(xml, "<ijw:Datum>2018-02-22</ijw:Datum>",
+               "<ijw:Datum>2018-02-22</ijw:Datum><ijw:DatumGebruik>2</ijw:DatumGebruik>"), "CS139")

@@ -56,3 +56,10 @@ def test_level2_failure_hides_level_3_and_4():
     both = edit(example("JW305"), "<jw305:Bsn>999994323<", "<jw305:Bsn>123456789<")
     result = check(both, today=date(2026, 1, 1))  # would also break TR135
     assert result.level == 2 and result.retourcodes == ["0001"]
+
+
+def test_header_and_client_failures_report_what_the_retour_carries():
+    both = edit(example("JW305"), "<ijw:Code>45A01<", "<ijw:Code>45Z99<")
+    result = check(both, today=date(2026, 9, 21))  # TR135 in the header, TR381 in the client
+    assert set(result.rule_codes) == {"TR135", "TR381"}  # the report names both
+    assert result.retourcodes == ["8848"]  # the header-only retour carries the header's code

@@ -245,10 +245,11 @@ def test_cs335_deleted_needs_end_equal_to_start():
     fails(with_reden(example("JW301"), "13"), "CS335")
 
 
-def test_cs335_deleted_without_end_fails():
+def test_cs335_deleted_without_end_is_left_to_other_rules():
+    # As the official XSLT: CS335 compares the two dates only when both are present.
     xml = remove(set_text(with_reden(example("JW301"), "13"), "ijw:Frequentie", "4"),
                  "jw301:Einddatum")
-    fails(xml, "CS335")
+    passes(xml, "CS335")
 
 
 def test_cs335_deleted_with_end_equal_to_start_passes():
@@ -435,3 +436,20 @@ def test_verwijzer_with_code_or_naam_passes(name, type_):
 def test_verwijzer_other_types_with_or_without_naam_pass(name, type_):
     assert verwijzer_codes(verwijzer(name, type_, naam=True, code=False)) == set()
     assert verwijzer_codes(verwijzer(name, type_, naam=False, code=False)) == set()
+
+
+def test_tr386_a_product_without_product_overlaps_any_other():
+    # As the official XSLT: a class without Product (budget only) is the same product as
+    # any other class for the overlap rules.
+    budget_only = """<jw315:AangevraagdProduct>
+        <jw315:ReferentieAanbieder>VB-REF-0099</jw315:ReferentieAanbieder>
+        <jw315:ToewijzingIngangsdatum>2026-10-01</jw315:ToewijzingIngangsdatum>
+        <jw315:ToewijzingEinddatum>2026-12-31</jw315:ToewijzingEinddatum>
+        <jw315:Budget>100000</jw315:Budget>
+        <jw315:Verwijzer>
+          <ijw:Type>02</ijw:Type>
+          <ijw:Naam>Huisarts</ijw:Naam>
+        </jw315:Verwijzer>
+      </jw315:AangevraagdProduct>
+    </jw315:AangevraagdeProducten>"""
+    fails(edit(example("JW315"), "</jw315:AangevraagdeProducten>", budget_only), "TR386")

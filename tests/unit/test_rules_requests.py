@@ -172,8 +172,10 @@ def test_tr409_class_with_other_reden_fails(reden):
     fails(antwoord("1", reden, woonplaats=True), "TR409")
 
 
-def test_tr409_class_without_reden_fails():
-    fails(antwoord("2", None, woonplaats=True), "TR409")
+def test_tr409_class_without_reden_is_left_to_cd085():
+    # As the official XSLT: TR409 fires on a reason other than 8, not on a missing one.
+    passes(antwoord("2", None, woonplaats=True), "TR409")
+    fails(antwoord("1", None, woonplaats=True), "CD085")
 
 
 def test_tr409_other_reden_without_class_passes():
