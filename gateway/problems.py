@@ -15,6 +15,7 @@ class Problem(Exception):
     title: str
     detail: str
     extra: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"type": _TYPE + self.slug, "title": self.title, "status": self.status,

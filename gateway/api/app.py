@@ -1,11 +1,13 @@
 """The FastAPI application factory."""
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from gateway import clock
 from gateway.api import berichten, health
@@ -42,13 +44,33 @@ def create_app(settings: Settings, *, today=clock.today) -> FastAPI:
 
     @app.exception_handler(Problem)
     async def problem_handler(_request: Request, problem: Problem) -> Response:
-        return Response(problem.body(), status_code=problem.status, media_type=PROBLEM_JSON)
+        return _problem_response(problem)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> Response:
+        # Routing errors (unknown path, wrong method) in the same problem+json shape.
+        return _problem_response(Problem(exc.status_code, "http", str(exc.detail), str(exc.detail),
+                                         headers=dict(exc.headers or {})))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        _log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _problem_response(Problem(500, "internal", "Interne fout",
+                                         "er ging iets mis in de gateway; het is gelogd"))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
         problem = Problem(400, "bad-request", "Ongeldig verzoek", "controleer pad en parameters",
                           {"errors": [{"path": ".".join(map(str, e["loc"])), "message": e["msg"]}
                                       for e in exc.errors()]})
-        return Response(problem.body(), status_code=400, media_type=PROBLEM_JSON)
+        return _problem_response(problem)
 
     return app
+
+
+_log = logging.getLogger("gateway.api")
+
+
+def _problem_response(problem: Problem) -> Response:
+    return Response(problem.body(), status_code=problem.status, media_type=PROBLEM_JSON,
+                    headers=problem.headers or None)

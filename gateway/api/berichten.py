@@ -40,7 +40,12 @@ def _response(answer: Answer) -> Response:
                     headers=headers)
 
 
-@router.post("/berichten", status_code=202, responses=_POST_RESPONSES,
+_XML_BODY = {"requestBody": {"required": True, "content": {
+    "application/xml": {"schema": {"type": "string", "format": "binary"}},
+    "text/xml": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@router.post("/berichten", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
              summary="Een bericht aanbieden (AGJ, JW315, JW317, JW305, JW307, JW302, JW320)")
 def post_bericht(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
     deps = _deps(request)
@@ -59,21 +64,26 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
     raise AssertionError("unreachable")
 
 
-@router.post("/validatie", responses=_POST_RESPONSES,
+@router.post("/validatie", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
              summary="Een bericht controleren zonder het op te slaan")
 def post_validatie(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
-    _, answer = validate_only(session, _deps(request), body)
-    session.rollback()  # reading only; make sure nothing is ever written here
-    return _response(answer)
+    try:
+        return _response(validate_only(session, _deps(request), party, body))
+    finally:
+        session.rollback()  # reading only; make sure nothing is ever written here
 
 
-@router.get("/berichten/{bericht_id}", summary="Status en regelrapport van een bericht")
-def get_bericht(request: Request, bericht_id: int, session: DbSession, party: CallingParty) -> dict:
+@router.get("/berichten/{bericht_id}", summary="Status en regelrapport van een bericht",
+            responses={401: {"description": "Geen of ongeldig token"},
+                       404: {"description": "Geen bericht van deze partij met dit id"}})
+def get_bericht(request: Request, bericht_id: str, session: DbSession, party: CallingParty) -> dict:
+    # Anything that cannot be an id is simply not found: no hint about what exists.
+    number = int(bericht_id) if bericht_id.isdigit() and len(bericht_id) < 19 else None
     row = session.scalar(select(Bericht).options(selectinload(Bericht.bevindingen))
-                         .where(Bericht.id == bericht_id))
+                         .where(Bericht.id == number)) if number else None
     if row is None or row.partij_id != party.id or row.richting != "in":
         # Never a hint that another party's message exists.
-        raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id}")
+        raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id[:40]}")
     explain = request.app.state.reference.explain
     links = {"self": f"/api/v1/berichten/{row.id}"}
     return {

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Partij
@@ -25,13 +26,17 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session)]
 
 
-def get_party(request: Request, session: DbSession) -> Partij:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    party = authenticate(session, token.strip()) if scheme.lower() == "bearer" else None
+# Declared so that OpenAPI (/docs) shows the bearer scheme; we answer the 401 ourselves.
+_bearer = HTTPBearer(auto_error=False, description="Token van `gateway provider add` of `municipality add`")
+
+
+def get_party(session: DbSession,
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Partij:
+    party = authenticate(session, credentials.credentials.strip()) if credentials else None
     if party is None:
         raise Problem(401, "unauthorized", "Niet geauthenticeerd",
-                      "geef een geldig token mee: Authorization: Bearer <token>")
+                      "geef een geldig token mee: Authorization: Bearer <token>",
+                      headers={"WWW-Authenticate": "Bearer"})
     return party
 
 

@@ -85,7 +85,7 @@ class Bericht(Base):
     identificatie: Mapped[str | None] = mapped_column(String(12))
     dagtekening: Mapped[date | None] = mapped_column(Date)
     bsn: Mapped[str | None] = mapped_column(String(9))
-    # "accepted" | "rejected" | "invalid" (level 1) | "forbidden" (Afzender not the caller)
+    # "accepted" | "rejected" (a rule, or the transport: Afzender, Ontvanger) | "invalid"
     status: Mapped[str] = mapped_column(String(12))
     niveau: Mapped[int] = mapped_column(Integer, default=0)
     retourcodes: Mapped[list] = mapped_column(JSON, default=list)

@@ -69,40 +69,18 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
     session.add(row)
     session.flush()  # the id goes into Location and the retour's IdentificatieRetour
 
-    try:
-        result = check_schema(body, schemas=deps.schemas, limits=deps.limits)
-    except UnsafeXml as exc:
-        return _finish(row, Problem(400, "not-well-formed", "Bericht is geen bruikbare XML",
-                                    exc.reason, {"errors": [{"line": exc.line, "path": "/",
-                                                             "message": exc.reason}]}))
-    view = result.view
-    if view is not None:
-        _store_keys(session, row, view)
-    message = result.message
+    result, problem = _gate(session, deps, party, body)
+    if result.view is not None:
+        _store_keys(session, row, result.view)
+    if problem is not None:
+        row.status = "invalid" if problem.status == 400 else "rejected"
+        session.add_all(Bevinding(bericht_id=row.id, code=code, retourcode=None, niveau=1,
+                                  locatie=path, melding=message)
+                        for code, path, message in _problem_findings(problem, result))
+        return _finish(row, problem)
 
-    if view is not None and not _sender_matches(party, message, view):
-        row.status, row.niveau = "forbidden", 0
-        return _finish(row, Problem(403, "afzender", "Afzender is niet de aanroeper",
-                                    _sender_detail(party, message)))
-    if message is not None and message.name not in RECEIVABLE:
-        return _finish(row, _unexpected(message))
-    if result.schema_errors:
-        session.add_all(Bevinding(bericht_id=row.id, code="XSD", retourcode=None, niveau=1,
-                                  locatie=e.path, melding=e.message) for e in result.schema_errors)
-        return _finish(row, Problem(
-            400, "schema", "Bericht voldoet niet aan het XML-schema",
-            f"{len(result.schema_errors)} schemafout(en); er is geen retourbericht (niveau 1)",
-            {"errors": [{"line": e.line, "path": e.path, "message": e.message}
-                        for e in result.schema_errors]}))
-
-    gemeente = view.afzender if message.is_retour else view.ontvanger
-    if not served_municipality(session, gemeente):
-        row.status, row.niveau = "rejected", 0
-        return _finish(row, Problem(422, "unknown-receiver", "Onbekende ontvanger",
-                                    f"gemeente {gemeente} wordt niet door deze gateway bediend"))
-
-    check_rules(result, reference=deps.reference, today=deps.today, state=MessageLog(session))
     outcome = result.outcome
+    message, view = result.message, result.parsed
     row.status = "accepted" if outcome.accepted else "rejected"
     row.niveau = outcome.level
     row.retourcodes = outcome.retourcodes
@@ -112,51 +90,85 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
         row.uniek_sleutel = None if message.is_retour else uniek_sleutel(
             message.name, view.afzender, view.identificatie)
         session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
-
-    if message.is_retour:
-        # Nothing answers a retour with a retour (design.md §7).
-        if outcome.accepted:
-            return _finish(row, Answer(202, _json({"id": row.id, "status": row.status}),
-                                       "application/json"))
-        return _finish(row, Problem(422, "rules", "Retourbericht afgekeurd",
-                                    "het bericht breekt een of meer regels",
-                                    {"rules": [f.code for f in outcome.findings]}))
-    retour = render_retour(view, outcome, identificatie=f"R{row.id:011d}", today=deps.today,
-                           schemas=deps.schemas)
-    return _finish(row, Answer(202 if outcome.accepted else 422, retour, XML))
+    return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}", bericht_id=row.id))
 
 
-def validate_only(session: Session | None, deps: IntakeDeps, body: bytes) -> tuple[CheckResult, Answer]:
-    """`POST /api/v1/validatie`: the same checks and answer, nothing stored."""
+def validate_only(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> Answer:
+    """`POST /api/v1/validatie`: the same checks and answer as `receive`, nothing stored.
+    A message this party already sent gets its first answer back, as it would there."""
+    if (answer := replayed(session, party, hashlib.sha256(body).hexdigest())) is not None:
+        return answer
+    result, problem = _gate(session, deps, party, body)
+    if problem is not None:
+        return _problem_answer(problem)
+    return _answer(result, deps, identificatie="V" + secrets.token_hex(5)[:11])
+
+
+def _gate(session: Session, deps: IntakeDeps, party: Partij,
+          body: bytes) -> tuple[CheckResult, Problem | None]:
+    """Every check before the answer, in the contract's order: safe parse and message type
+    (400), Afzender is the caller (403), XSD (400), Ontvanger served here (422), then the
+    rules. Returns the result and, when the message stops before the rules, the problem."""
     try:
         result = check_schema(body, schemas=deps.schemas, limits=deps.limits)
     except UnsafeXml as exc:
-        problem = Problem(400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
-                          {"errors": [{"line": exc.line, "path": "/", "message": exc.reason}]})
-        return CheckResult(None, None), _problem_answer(problem)
-    if result.message is not None and result.message.name not in RECEIVABLE:
-        return result, _problem_answer(_unexpected(result.message))
-    if result.schema_errors or result.parsed is None:
-        return result, _problem_answer(Problem(
+        return CheckResult(None, None), Problem(
+            400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
+            {"errors": [{"line": exc.line, "path": "/", "message": exc.reason}]})
+    message, view = result.message, result.view
+    if view is not None and not _sender_matches(party, message, view):
+        return result, Problem(403, "afzender", "Afzender is niet de aanroeper",
+                               _sender_detail(party, message))
+    if message is not None and message.name not in RECEIVABLE:
+        return result, _unexpected(message, view)
+    if result.schema_errors:
+        return result, Problem(
             400, "schema", "Bericht voldoet niet aan het XML-schema",
-            f"{len(result.schema_errors)} schemafout(en)",
+            f"{len(result.schema_errors)} schemafout(en); er is geen retourbericht (niveau 1)",
             {"errors": [{"line": e.line, "path": e.path, "message": e.message}
-                        for e in result.schema_errors]}))
-    state = MessageLog(session) if session is not None else None
-    check_rules(result, reference=deps.reference, today=deps.today, state=state)
+                        for e in result.schema_errors]})
+    gemeente = view.afzender if message.is_retour else view.ontvanger
+    if not served_municipality(session, gemeente):
+        return result, Problem(422, "unknown-receiver", "Onbekende ontvanger",
+                               f"gemeente {gemeente} wordt niet door deze gateway bediend")
+    check_rules(result, reference=deps.reference, today=deps.today, state=MessageLog(session))
+    return result, None
+
+
+def _answer(result: CheckResult, deps: IntakeDeps, *, identificatie: str,
+            bericht_id: int | None = None) -> Answer:
+    outcome = result.outcome
     if result.message.is_retour:
-        body_json = {"status": "accepted" if result.accepted else "rejected",
-                     "rules": result.rule_codes}
-        return result, Answer(202 if result.accepted else 422, _json(body_json), "application/json")
-    retour = render_retour(result.parsed, result.outcome, identificatie="V" + secrets.token_hex(5)[:11],
+        # Nothing answers a retour with a retour (design.md §7); validatie has no id.
+        if outcome.accepted:
+            return Answer(202, _json({"id": bericht_id, "status": "accepted"}), "application/json")
+        return _problem_answer(Problem(422, "rules", "Retourbericht afgekeurd",
+                                       "het bericht breekt een of meer regels",
+                                       {"rules": result.rule_codes}))
+    retour = render_retour(result.parsed, outcome, identificatie=identificatie,
                            today=deps.today, schemas=deps.schemas)
-    return result, Answer(202 if result.accepted else 422, retour, XML)
+    return Answer(202 if outcome.accepted else 422, retour, XML)
 
 
-def _unexpected(message: MessageType) -> Problem:
+_TRANSPORT_CODES = {403: "AFZENDER", 422: "ONTVANGER"}
+
+
+def _problem_findings(problem: Problem, result: CheckResult) -> list[tuple[str, str, str | None]]:
+    """Rule-report entries for a message stopped before the rules."""
+    if problem.slug == "schema":
+        return [("XSD", e.path, e.message) for e in result.schema_errors]
+    if problem.slug == "unexpected-message":
+        return [("BERICHTSOORT", "/Bericht", problem.detail)]
+    if problem.status in _TRANSPORT_CODES:
+        return [(_TRANSPORT_CODES[problem.status], "/Bericht/Header", problem.detail)]
+    return [("XSD", "/", problem.detail)]
+
+
+def _unexpected(message: MessageType, view: ParsedMessage) -> Problem:
     # Schema-valid or not, this is a message the gateway sends (or JW323, not yet taken in).
-    return Problem(400, "unexpected-message", "Bericht wordt niet ontvangen",
-                   f"een {message.name} wordt niet door de gateway ontvangen", {"errors": []})
+    detail = f"een {message.name} wordt niet door de gateway ontvangen"
+    return Problem(400, "unexpected-message", "Bericht wordt niet ontvangen", detail,
+                   {"errors": [{"line": view.root.sourceline, "path": "/Bericht", "message": detail}]})
 
 
 def _sender_matches(party: Partij, message: MessageType, view: ParsedMessage) -> bool:
@@ -190,8 +202,6 @@ def _fit(value: str | None, size: int) -> str | None:
 
 def _finish(row: Bericht, answer: Answer | Problem) -> Answer:
     if isinstance(answer, Problem):
-        if answer.status == 400:
-            row.status, row.niveau = "invalid", 1
         answer = _problem_answer(answer)
     answer.bericht_id = row.id
     row.antwoord_status, row.antwoord, row.antwoord_type = answer.status, answer.body, answer.media_type

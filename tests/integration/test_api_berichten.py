@@ -175,7 +175,8 @@ def test_afzender_not_the_caller_is_403_and_stored(client, parties, sessions):
     assert response.headers["location"]
     assert stored(sessions) == 1
     report = client.get(response.headers["location"], headers=auth(parties["other"])).json()
-    assert report["status"] == "forbidden"
+    assert (report["status"], report["level"], report["rules"][0]["code"]) == ("rejected", 1, "AFZENDER")
+    assert report["rules"][0]["explanation"]
 
 
 def test_oversize_is_413_and_limit_itself_is_read(client, parties, sessions):
@@ -280,3 +281,47 @@ def test_validatie_refuses_a_message_we_send(client, parties):
     response = client.post("/api/v1/validatie", content=example("JW301"), headers=auth(parties["gemeente"]))
     assert response.status_code == 400
     assert response.json()["type"].endswith("unexpected-message")
+
+
+def test_ids_that_cannot_exist_are_simply_not_found(client, parties):
+    headers = auth(parties["provider"])
+    for bericht_id in ("0", "abc", "99999999999999999999999", "-1"):
+        response = client.get(f"/api/v1/berichten/{bericht_id}", headers=headers)
+        assert response.status_code == 404, bericht_id
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_routing_errors_are_problem_json(client):
+    assert client.get("/api/v1/nope").headers["content-type"] == "application/problem+json"
+    response = client.put("/api/v1/berichten")
+    assert response.status_code == 405 and response.json()["status"] == 405
+
+
+def test_401_names_the_scheme(client):
+    response = client.post(URL, content=example("JW305"), headers={"Content-Type": "application/xml"})
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    lower = client.post(URL, content=example("JW305"),
+                        headers={"Authorization": "bearer nope", "Content-Type": "application/xml"})
+    assert lower.status_code == 401
+
+
+def test_validatie_gives_the_answers_berichten_would(client, parties, sessions):
+    validatie = "/api/v1/validatie"
+    assert client.post(validatie, content=example("JW302"), headers=auth(parties["other"])).status_code == 403
+    assert client.post(validatie, content=example("JW305"), headers=auth(parties["other"])).status_code == 403
+    elsewhere = edit(example("JW305"), "<jw305:Ontvanger>0363<", "<jw305:Ontvanger>0599<")
+    assert client.post(validatie, content=elsewhere, headers=auth(parties["provider"])).status_code == 422
+    accepted = client.post(validatie, content=example("JW302"), headers=auth(parties["provider"]))
+    assert (accepted.status_code, accepted.json()) == (202, {"id": None, "status": "accepted"})
+    first = client.post(URL, content=example("JW305"), headers=auth(parties["provider"]))
+    again = client.post(validatie, content=example("JW305"), headers=auth(parties["provider"]))
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    assert again.headers["idempotent-replay"] == "true"
+    assert stored(sessions) == 1
+
+
+def test_openapi_describes_xml_bodies_and_bearer_auth(client):
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/v1/berichten"]["post"]["requestBody"]["content"]
+    assert "application/xml" in body
+    assert any(s.get("scheme") == "bearer" for s in spec["components"]["securitySchemes"].values())
