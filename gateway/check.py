@@ -1,7 +1,9 @@
 """Checking one message, levels 1 to 4, without storing anything.
 
-Shared by the HTTP intake, `POST /api/v1/validatie` and `gateway validate`, so all three
-give the same verdict for the same bytes.
+Shared by the HTTP intake, `POST /api/v1/validatie` and `gateway validate`, so the schema and
+the rules give the same verdict everywhere. (The intake adds what only it can know: the
+caller, the municipalities served, the message log; `gateway validate` also checks the
+messages a municipality sends, such as a JW301, which the intake does not take in.)
 """
 from __future__ import annotations
 

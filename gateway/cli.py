@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -28,7 +29,19 @@ def serve(host: str | None, port: int | None) -> None:
     settings = get_settings()
     app = _or_exit(lambda: create_app(settings))
     upgrade(settings.database_url)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port)
+    # On the embedded default one command runs everything: a worker (with the periodic
+    # sweep) beside the API, stopped with it. With GATEWAY_BROKER_URL set, workers are
+    # separate processes (`gateway worker`).
+    worker = _start_embedded_worker() if settings.embedded_broker else None
+    # uvicorn re-raises SIGTERM/SIGINT after its own shutdown; turning them into SystemExit
+    # lets the `finally` below stop the worker too.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
+    try:
+        uvicorn.run(app, host=host or settings.host, port=port or settings.port)
+    finally:
+        if worker is not None:
+            _stop(worker)
 
 
 @main.command()
@@ -131,6 +144,37 @@ def validate(as_json: bool, files: tuple[Path, ...]) -> None:
         else:
             click.echo(_human(report))
     sys.exit(1 if rejected else 0)
+
+
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _start_embedded_worker():
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker", "--concurrency", "1"],
+                            preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when `gateway serve` dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker then outlives a killed serve
+
+
+def _stop(process) -> None:
+    import subprocess
+
+    process.terminate()  # Celery's warm shutdown: running tasks finish first
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def _human(report: dict) -> str:

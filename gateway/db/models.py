@@ -128,7 +128,7 @@ class Bevinding(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(16))
     retourcode: Mapped[str | None] = mapped_column(String(4))
     niveau: Mapped[int] = mapped_column(Integer)
     locatie: Mapped[str] = mapped_column(Text)

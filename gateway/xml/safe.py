@@ -62,8 +62,9 @@ def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True) -
         raise UnsafeXml(f"bericht is groter dan {limits.max_bytes} bytes")
     # A DOCTYPE is never part of an iJw message: refuse it before parsing. The check on
     # the parsed document below also catches one in an encoding this byte scan cannot see.
-    if b"<!" in body and _DECLARATION.search(body):  # '<!' also starts comments and CDATA
-        raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan")
+    if b"<!" in body and (found := _DECLARATION.search(body)):  # '<!' also starts comments
+        raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan",
+                        line=body.count(b"\n", 0, found.start()) + 1)
     try:
         root = etree.fromstring(body, parser=_PARSER)
     except etree.XMLSyntaxError as exc:

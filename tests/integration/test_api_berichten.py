@@ -147,6 +147,7 @@ def test_doctype_and_entities_are_refused(client, parties):
     response = client.post(URL, content=bomb, headers=auth(parties["provider"]))
     assert response.status_code == 400
     assert "DOCTYPE" in response.json()["detail"]
+    assert response.json()["errors"][0]["line"] == 1
 
 
 def test_unknown_namespace_is_400(client, parties):

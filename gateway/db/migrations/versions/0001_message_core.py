@@ -71,7 +71,7 @@ def upgrade() -> None:
     op.create_table('bevinding',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bericht_id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=8), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
     sa.Column('retourcode', sa.String(length=4), nullable=True),
     sa.Column('niveau', sa.Integer(), nullable=False),
     sa.Column('locatie', sa.Text(), nullable=False),
