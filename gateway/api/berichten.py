@@ -31,7 +31,7 @@ def _deps(request: Request) -> IntakeDeps:
 
 
 def _response(answer: Answer) -> Response:
-    headers = dict(answer.headers)
+    headers = {}
     if answer.location:
         headers["Location"] = answer.location
     if answer.replay:

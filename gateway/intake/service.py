@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -37,7 +37,6 @@ class Answer:
     media_type: str
     bericht_id: int | None = None
     replay: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def location(self) -> str | None:
