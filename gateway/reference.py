@@ -41,7 +41,8 @@ class Product:
     max_maanden: int
     tarief_eurocent: int
     uitvoeringsvariant: str
-    automatisch: bool
+    automatisch: bool  # an AGJ within the norms may be granted without the CJG
+    automatisch_jw315: bool = False  # ... and a JW315 too (design §7: never, unless this says so)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def load_producten(path: Path) -> dict[tuple[str, str], Product]:
                 tarief_eurocent=int(item["tarief_eurocent"]),
                 uitvoeringsvariant=str(item["uitvoeringsvariant"]),
                 automatisch=bool(item["automatisch"]),
+                automatisch_jw315=bool(item.get("automatisch_jw315", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise MappingError(f"{where}: ontbrekend of ongeldig veld ({exc})") from None

@@ -1,0 +1,1 @@
+"""Domain logic: the decisions, no HTTP."""
