@@ -65,9 +65,6 @@ class ReferenceData:
         the list valid on the assignment's start as well as on the Dagtekening)."""
         return any(g.valid_on(d) for g in self.gemeenten.get(code, ()) for d in days)
 
-    def product_codes(self) -> set[str]:
-        return {code for (_, code) in self.producten}
-
     def explain(self, code: str) -> str:
         text = self.regels.get(code)
         return text.uitleg if text else ""

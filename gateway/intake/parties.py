@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Partij, Token
 
-AANBIEDER = "aanbieder"
 GEMEENTE = "gemeente"
 
 
