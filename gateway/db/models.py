@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
     Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -41,6 +41,9 @@ class Partij(Base):
     code: Mapped[str] = mapped_column(String(8))
     naam: Mapped[str] = mapped_column(String(200))
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Optional: where a provider wants to hear "new message in your postbus" (issue 3).
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_geheim: Mapped[str | None] = mapped_column(String(64))  # HMAC key for the signature
 
     tokens: Mapped[list[Token]] = relationship(back_populates="partij", lazy="raise")
 
@@ -138,8 +141,11 @@ class Bevinding(Base):
 
 
 class Outbox(Base):
-    """Follow-up work for an accepted message, written in the same transaction; the relay
-    (Celery) picks it up after commit. The database is the record, the broker a wake-up."""
+    """Follow-up work, written in the same transaction as the fact that causes it; the relay
+    (Celery) picks it up after commit. The database is the record, the broker a wake-up.
+
+    `bericht_id` is the message the work is about: the received message (verwerk_*), the
+    aanvraag's message (uitvoeren_besluit) or the outbound message (webhook)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status", "status"),)
@@ -147,6 +153,223 @@ class Outbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), index=True)
     taak: Mapped[str] = mapped_column(String(40))
+    # "pending" | "done" | "mislukt" (gave up after the last attempt; an operator looks)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     afgehandeld_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pogingen: Mapped[int] = mapped_column(Integer, default=0)
+    volgende_poging: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fout: Mapped[str | None] = mapped_column(Text)
+
+
+class Nummerreeks(Base):
+    """A counter per gemeente (ToewijzingNummer, beschikkingnummer): the database's own
+    sequence, portable to SQLite. Drawing a number updates the row, which locks it until
+    the transaction ends, so two workers never draw the same number; a rolled-back
+    transaction gives its number back."""
+
+    __tablename__ = "nummerreeks"
+
+    gemeente: Mapped[str] = mapped_column(String(4), primary_key=True)
+    soort: Mapped[str] = mapped_column(String(20), primary_key=True)
+    laatste: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Client(Base):
+    """What a gemeente knows of a client for its JW301s: the Client element of the latest
+    aanvraagformulier (or what the CJG added), without the aanvraag itself."""
+
+    __tablename__ = "client"
+    __table_args__ = (UniqueConstraint("gemeente", "bsn"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    bsn: Mapped[str] = mapped_column(String(9))
+    gegevens: Mapped[bytes] = mapped_column(LargeBinary)  # XML, see gateway.domain.clientgegevens
+    bron_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
+    bijgewerkt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Aanvraag(Base):
+    """A request to decide: an aanvraagformulier (AGJ), a verzoek om toewijzing (JW315) or
+    a verzoek om wijziging (JW317), with its decision and its deadline."""
+
+    __tablename__ = "aanvraag"
+    __table_args__ = (Index("ix_aanvraag_status", "status"),
+                      Index("ix_aanvraag_client", "gemeente", "aanbieder", "bsn"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), unique=True)
+    soort: Mapped[str] = mapped_column(String(5))  # "AGJ" | "JW315" | "JW317"
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    bsn: Mapped[str] = mapped_column(String(9))
+    dagtekening: Mapped[date] = mapped_column(Date)
+    ontvangen_op: Mapped[date] = mapped_column(Date)
+    # JW317: the Verzoek's ReferentieAanbieder (AGJ/JW315 carry one per product)
+    referentie: Mapped[str | None] = mapped_column(String(36))
+    leveringsvorm: Mapped[str] = mapped_column(String(3), default="ZIN")
+    # "te_beoordelen" | "in_onderzoek" | "toegekend" | "afgewezen"
+    status: Mapped[str] = mapped_column(String(14))
+    automatisch: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the CJG has to look: [{"referentie", "code", "message"}] (NormAfwijking and more)
+    beoordeling: Mapped[list] = mapped_column(JSON, default=list)
+    # Deadline of the next answer: 5 werkdagen (OP274/OP346), 8 weeks once in onderzoek.
+    antwoord_uiterlijk: Mapped[date] = mapped_column(Date)
+    termijn: Mapped[str] = mapped_column(String(60))
+    besluit: Mapped[dict | None] = mapped_column(JSON)  # the decision as taken
+    besloten_door: Mapped[str | None] = mapped_column(String(100))
+    besloten_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reden_afwijzing: Mapped[str | None] = mapped_column(String(1))
+    onderzoek_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the final answer went out (JW301, rejecting JW319, or a PGB beschikking): from
+    # then on the request is no longer open (TR374).
+    afgehandeld_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    producten: Mapped[list[AanvraagProduct]] = relationship(
+        back_populates="aanvraag", lazy="selectin", order_by="AanvraagProduct.volgnummer",
+        cascade="all, delete-orphan")
+
+
+class AanvraagProduct(Base):
+    """One asked product (AGJ/JW315 AangevraagdProduct; JW317 Ongewijzigd, TeWijzigen or
+    Nieuw), with what was granted."""
+
+    __tablename__ = "aanvraag_product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aanvraag_id: Mapped[int] = mapped_column(ForeignKey("aanvraag.id", ondelete="CASCADE"), index=True)
+    volgnummer: Mapped[int] = mapped_column(Integer)
+    # "aangevraagd" (AGJ, JW315) | "ongewijzigd" | "te_wijzigen" | "nieuw" (JW317)
+    soort: Mapped[str] = mapped_column(String(12))
+    referentie_aanbieder: Mapped[str | None] = mapped_column(String(36))
+    toewijzingnummer: Mapped[int | None] = mapped_column(Integer)  # JW317 ongewijzigd/te_wijzigen
+    categorie: Mapped[str | None] = mapped_column(String(2))
+    code: Mapped[str | None] = mapped_column(String(5))
+    ingangsdatum: Mapped[date | None] = mapped_column(Date)
+    einddatum: Mapped[date | None] = mapped_column(Date)
+    volume: Mapped[int | None] = mapped_column(Integer)
+    eenheid: Mapped[str | None] = mapped_column(String(2))
+    frequentie: Mapped[str | None] = mapped_column(String(1))
+    budget: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(14))
+    # What the CJG granted where it differs from the request (seed 003: the CJG decides).
+    toegekend: Mapped[dict | None] = mapped_column(JSON)
+
+    aanvraag: Mapped[Aanvraag] = relationship(back_populates="producten", lazy="raise")
+
+
+class Beschikking(Base):
+    """The municipality's decision for the parents (never sent in iJw messages, UP037)."""
+
+    __tablename__ = "beschikking"
+    __table_args__ = (UniqueConstraint("nummer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nummer: Mapped[str] = mapped_column(String(20))
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanvraag_id: Mapped[int] = mapped_column(ForeignKey("aanvraag.id"), unique=True)
+    bsn: Mapped[str] = mapped_column(String(9))
+    datum: Mapped[date] = mapped_column(Date)
+    soort: Mapped[str] = mapped_column(String(10))  # "toekenning" | "afwijzing"
+    leveringsvorm: Mapped[str] = mapped_column(String(3))
+    # The content as decided: client name, hulpvraag, contextanalyse, resultaten, products
+    # with code, period and Omvang or Budget, reason of a rejection.
+    inhoud: Mapped[dict] = mapped_column(JSON)
+    bezwaar_uiterlijk: Mapped[date] = mapped_column(Date)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    bezwaren: Mapped[list[Bezwaar]] = relationship(back_populates="beschikking", lazy="selectin",
+                                                   order_by="Bezwaar.id")
+
+
+class Bezwaar(Base):
+    """An objection against a beschikking (Awb; work process step 17D)."""
+
+    __tablename__ = "bezwaar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beschikking_id: Mapped[int] = mapped_column(ForeignKey("beschikking.id"), index=True)
+    ontvangen_op: Mapped[date] = mapped_column(Date)
+    indiener: Mapped[str] = mapped_column(String(200))
+    toelichting: Mapped[str | None] = mapped_column(Text)
+    binnen_termijn: Mapped[bool] = mapped_column(Boolean)
+    # "ingediend" | "gegrond" | "ongegrond" | "ingetrokken"
+    status: Mapped[str] = mapped_column(String(12), default="ingediend")
+    afgehandeld_op: Mapped[date | None] = mapped_column(Date)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    beschikking: Mapped[Beschikking] = relationship(back_populates="bezwaren", lazy="raise")
+
+
+class Toewijzing(Base):
+    """One assignment (ToegewezenProduct) in its current version. The versions that went
+    out are the JW301 messages themselves; `gewijzigd` says this version has not been sent
+    yet, so the next JW301 must carry it (OP087)."""
+
+    __tablename__ = "toewijzing"
+    __table_args__ = (UniqueConstraint("gemeente", "nummer"),
+                      Index("ix_toewijzing_client", "gemeente", "aanbieder", "bsn"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    nummer: Mapped[int] = mapped_column(Integer)  # ToewijzingNummer (LDT_Nummer)
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    bsn: Mapped[str] = mapped_column(String(9))
+    aanvraag_id: Mapped[int | None] = mapped_column(ForeignKey("aanvraag.id"), index=True)
+    beschikking_id: Mapped[int | None] = mapped_column(ForeignKey("beschikking.id"))
+    referentie_aanbieder: Mapped[str | None] = mapped_column(String(36))
+    categorie: Mapped[str | None] = mapped_column(String(2))
+    code: Mapped[str | None] = mapped_column(String(5))
+    ingangsdatum: Mapped[date] = mapped_column(Date)
+    einddatum: Mapped[date | None] = mapped_column(Date)
+    volume: Mapped[int | None] = mapped_column(Integer)
+    eenheid: Mapped[str | None] = mapped_column(String(2))
+    frequentie: Mapped[str | None] = mapped_column(String(1))
+    budget: Mapped[int | None] = mapped_column(Integer)
+    reden_wijziging: Mapped[str | None] = mapped_column(String(2))
+    toewijzingsdatum: Mapped[date] = mapped_column(Date)
+    toewijzingstijd: Mapped[str] = mapped_column(String(8))  # hh:mm:ss, Europe/Amsterdam
+    gewijzigd: Mapped[bool] = mapped_column(Boolean, default=True)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def verwijderd(self) -> bool:
+        # RedenWijziging 13 with Einddatum = Ingangsdatum: treat as never sent (JZ002).
+        return self.reden_wijziging == "13"
+
+
+class PostbusItem(Base):
+    """An outbound message (JW301, JW319) waiting for, fetched by or confirmed by its
+    provider. A JW302/JW320 with error codes marks it `afgekeurd` and flags it for the CJG."""
+
+    __tablename__ = "postbus_item"
+    __table_args__ = (Index("ix_postbus_partij_status", "partij_id", "status"),)
+
+    bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), primary_key=True)
+    partij_id: Mapped[int] = mapped_column(ForeignKey("partij.id"))
+    berichttype: Mapped[str] = mapped_column(String(8))
+    # "nieuw" | "opgehaald" | "bevestigd" | "afgekeurd"
+    status: Mapped[str] = mapped_column(String(10), default="nieuw")
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    opgehaald_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    beantwoord_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retour_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
+    retourcodes: Mapped[list] = mapped_column(JSON, default=list)
+    aandacht_cjg: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebhookPoging(Base):
+    """One attempt to tell a provider's webhook about a new postbus item."""
+
+    __tablename__ = "webhook_poging"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), index=True)
+    poging: Mapped[int] = mapped_column(Integer)
+    tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    url: Mapped[str] = mapped_column(String(500))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    fout: Mapped[str | None] = mapped_column(Text)
+    geslaagd: Mapped[bool] = mapped_column(Boolean)
+    volgende_poging: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,10 +1,12 @@
 """The message log as level-3 rules read it (implements rules.engine.StateReader)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
-from gateway.db.models import Bericht, Kenmerk
+from gateway.db.models import Aanvraag, Bericht, Kenmerk
+from gateway.domain.stand import ToewijzingStand
+from gateway.domain.toewijzingen import for_client, stand
 
 REQUESTS = ("AGJ", "JW315", "JW317")
 
@@ -16,6 +18,7 @@ def uniek_sleutel(message: str, afzender: str | None, identificatie: str | None)
 class MessageLog:
     def __init__(self, session: Session):
         self.session = session
+        self._toewijzingen: dict[tuple[str, str, str], list[ToewijzingStand]] = {}
 
     def identificatie_used(self, message: str, afzender: str, identificatie: str) -> bool:
         # Only accepted messages reserve their identificatie: a rejected message counts as
@@ -32,17 +35,19 @@ class MessageLog:
             Kenmerk.waarde == referentie)))
 
     def open_request(self, aanbieder: str, gemeente: str, bsn: str) -> bool:
-        """A request stays open until each of its ReferentieAanbieder values is answered by
-        a JW301 or a rejecting JW319 (TR374, OP350); those outbound messages carry the
-        reference as kenmerk 'afgehandeld'."""
-        answer = aliased(Bericht)
-        closed = aliased(Kenmerk)
-        answered = exists().where(
-            answer.id == closed.bericht_id, answer.richting == "uit",
-            answer.ontvanger == aanbieder, answer.afzender == gemeente,
-            closed.soort == "afgehandeld", closed.waarde == Kenmerk.waarde)
-        return self.session.scalar(select(exists().where(and_(
-            Bericht.id == Kenmerk.bericht_id, Bericht.richting == "in",
-            Bericht.status == "accepted", Bericht.berichttype.in_(REQUESTS),
+        """A request stays open until its final answer went out: a JW301 or a rejecting
+        JW319 (TR374, OP350), or for a PGB its beschikking. An accepted request whose
+        aanvraag has not been made yet (the task is still to run) is open too."""
+        answered = exists().where(Aanvraag.bericht_id == Bericht.id, Aanvraag.afgehandeld_op.is_not(None))
+        return self.session.scalar(select(exists().where(
+            Bericht.richting == "in", Bericht.status == "accepted", Bericht.berichttype.in_(REQUESTS),
             Bericht.afzender == aanbieder, Bericht.ontvanger == gemeente, Bericht.bsn == bsn,
-            Kenmerk.soort == "referentie", ~answered))))
+            ~answered)))
+
+    def toewijzingen(self, gemeente: str, aanbieder: str, bsn: str) -> list[ToewijzingStand]:
+        # Several JW317 rules ask for the same client within one check: read it once.
+        key = (gemeente, aanbieder, bsn)
+        if key not in self._toewijzingen:
+            self._toewijzingen[key] = [stand(t) for t in for_client(self.session, gemeente, aanbieder, bsn)
+                                       if not t.verwijderd]
+        return self._toewijzingen[key]

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.check import CheckResult, check_rules, check_schema
-from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
+from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij, utcnow
+from gateway.domain import postbus
 from gateway.intake.log import MessageLog, uniek_sleutel
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
@@ -85,9 +86,11 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
     row.retourcodes = outcome.retourcodes
     session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
                               niveau=f.level, locatie=f.location) for f in outcome.findings)
-    if outcome.accepted:
-        row.uniek_sleutel = None if message.is_retour else uniek_sleutel(
-            message.name, view.afzender, view.identificatie)
+    if outcome.accepted and message.is_retour:
+        # Recorded at once, in this transaction: the provider's answer on our JW301/JW319.
+        postbus.apply_retour(session, message, view, row.id, utcnow())
+    elif outcome.accepted:
+        row.uniek_sleutel = uniek_sleutel(message.name, view.afzender, view.identificatie)
         session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
     return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}", bericht_id=row.id))
 

@@ -9,4 +9,5 @@ from gateway.rules import (  # noqa: F401  (imported for their registrations)
     regie,
     requests,
     state,
+    wijziging,
 )

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from lxml import etree
 
+from gateway.domain.stand import ToewijzingStand
 from gateway.messages import BASIS_NS
 from gateway.reference import ReferenceData
 from gateway.xml.view import ParsedMessage
@@ -31,6 +32,11 @@ class StateReader(Protocol):
     def referentie_used(self, aanbieder: str, referentie: str) -> bool: ...
 
     def open_request(self, aanbieder: str, gemeente: str, bsn: str) -> bool: ...
+
+    def toewijzingen(self, gemeente: str, aanbieder: str, bsn: str) -> list[ToewijzingStand]:
+        """Every assignment of this client at this provider, current version, deleted ones
+        (RedenWijziging 13) left out."""
+        ...
 
 
 @dataclass

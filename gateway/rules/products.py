@@ -36,7 +36,7 @@ _END = {"JW301": "m:Einddatum", "JW315": "m:ToewijzingEinddatum",
 
 # The Omvang rules on aspecific products and on "per dag" only apply to assignments that
 # end after this day or are open-ended (the 2021 change of the standard).
-_CUTOFF = date(2020, 12, 31)
+CUTOFF = date(2020, 12, 31)
 _PER_DAG_NOT_ALLOWED = ("14", "16", "83", "84")  # etmaal, dagdeel, euro's, stuks (inspanning)
 _VERWIJZER_MET_CODE = ("02", "03", "04", "05")  # huisarts, jeugdarts, GI, medisch specialist
 
@@ -48,7 +48,7 @@ def _classes(ctx: RuleContext, table: dict[str, tuple[str, ...]]) -> Iterator[et
 
 def _open_or_after_cutoff(ctx: RuleContext, element: etree._Element) -> bool:
     end = ctx.msg.date(_END[ctx.msg.type.name], element)
-    return end is None or end > _CUTOFF
+    return end is None or end > CUTOFF
 
 
 def _same_product(a: tuple[str | None, str | None] | None,
@@ -58,6 +58,9 @@ def _same_product(a: tuple[str | None, str | None] | None,
     if a is None or b is None:
         return True
     return a[0] == b[0] and (a[1] is None or b[1] is None or a[1] == b[1])
+
+
+same_product = _same_product  # for the domain's overlap checks (gateway.domain.aanvragen)
 
 
 def overlapping(ctx: RuleContext, path: str, start: str, end: str,

@@ -11,13 +11,13 @@ validate is a bug in the gateway and raises, so it is never sent.
 """
 from __future__ import annotations
 
-import copy
 from datetime import date
 
 from lxml import etree
 
 from gateway.messages import BASIS_NS, BY_NAME, MessageType
 from gateway.rules.engine import Outcome
+from gateway.xml.build import new_root, renamed, sub as _sub
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 
@@ -34,8 +34,7 @@ def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str
     heen = parsed.type
     retour = BY_NAME[heen.retour]
     schema = schemas.for_message(retour.name)
-    root = etree.Element(_tag(retour, "Bericht"),
-                         nsmap={retour.name.lower(): retour.namespace, "ijw": BASIS_NS})
+    root = new_root(retour)
     header = _copy_header(parsed, retour, root)
     _sub(header, retour, "IdentificatieRetour", identificatie)
     _sub(header, retour, "DagtekeningRetour", today.isoformat())
@@ -69,7 +68,7 @@ def _copy_header(parsed: ParsedMessage, retour: MessageType, root: etree._Elemen
     for child in parsed.header:
         if not isinstance(child.tag, str):
             continue
-        copied = _renamed(child, parsed.type, retour)
+        copied = renamed(child, parsed.type.namespace, retour)
         if etree.QName(child).localname == "BerichtCode":
             copied.text = retour.berichtcode
         header.append(copied)
@@ -78,7 +77,7 @@ def _copy_header(parsed: ParsedMessage, retour: MessageType, root: etree._Elemen
 
 def _echo_body(parsed: ParsedMessage, outcome: Outcome, retour: MessageType, root) -> None:
     original_classes = _class_elements(parsed.root, parsed.type, retour)
-    body = _renamed(parsed.body, parsed.type, retour)
+    body = renamed(parsed.body, parsed.type.namespace, retour)
     root.append(body)
     copied_classes = _class_elements(root, retour, retour)
     codes = _codes_per_class(original_classes, outcome)
@@ -109,30 +108,7 @@ def _codes_per_class(classes: list[etree._Element], outcome: Outcome) -> dict:
     return result
 
 
-def _renamed(element: etree._Element, source: MessageType, target: MessageType) -> etree._Element:
-    """A deep copy with the message's own namespace replaced by the retour's; basisschema
-    children keep theirs."""
-    copied = copy.deepcopy(element)
-    copied.tail = None
-    prefix = f"{{{source.namespace}}}"
-    for node in copied.iter():
-        if isinstance(node.tag, str) and node.tag.startswith(prefix):
-            node.tag = f"{{{target.namespace}}}{node.tag[len(prefix):]}"
-    return copied
-
-
 def _codes(parent: etree._Element, retour: MessageType, codes: list[str]) -> None:
     wrapper = _sub(parent, retour, "RetourCodes")
     for code in codes:
         _sub(wrapper, retour, "RetourCode", code)
-
-
-def _sub(parent, message: MessageType, name: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, _tag(message, name))
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _tag(message: MessageType, name: str) -> str:
-    return f"{{{message.namespace}}}{name}"

@@ -1,0 +1,197 @@
+"""An accepted request becomes an aanvraag to decide (design.md §2, issue 3 step 3).
+
+`register` reads the stored message (AGJ, JW315 or JW317), records the aanvraag with its
+products and its answer deadline, remembers the client's data, and grants it at once when
+the rules allow (`automatically_grantable`: an AGJ with Overeenstemming, ZIN or PGB, every
+product within the catalogue's norms and marked automatic). Everything else waits for the
+CJG (`te_beoordelen`), with the reasons why, in Dutch, for the case worker.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Aanvraag, AanvraagProduct, Bericht
+from gateway.domain import clientgegevens, clienten, toewijzingen
+from gateway.domain.context import DomainContext, local_date
+from gateway.domain.normen import AangevraagdProductNorm, automatically_grantable, check_norms
+from gateway.domain.werkdagen import add_werkdagen
+from gateway.messages import BY_NAME
+from gateway.rules.products import same_product
+from gateway.xml.safe import parse
+from gateway.xml.view import ParsedMessage
+
+TE_BEOORDELEN, IN_ONDERZOEK, TOEGEKEND, AFGEWEZEN = "te_beoordelen", "in_onderzoek", "toegekend", "afgewezen"
+OPEN = (TE_BEOORDELEN, IN_ONDERZOEK)
+ANTWOORDTERMIJN_WERKDAGEN = 5  # OP274 (JW315, AGJ as a request), OP346 (JW317)
+TERMIJN = {"AGJ": "5 werkdagen na ontvangst (OP274)", "JW315": "5 werkdagen na ontvangst (OP274)",
+           "JW317": "5 werkdagen na ontvangst (OP346)"}
+_AANGEVRAAGD = "m:Client/m:AangevraagdeProducten/m:AangevraagdProduct"
+_VERZOEK = "m:Client/m:Verzoek"
+
+
+def parsed_request(bericht: Bericht, ctx: DomainContext) -> ParsedMessage:
+    """The stored message again (it passed the XSD at intake, so this cannot fail safely
+    parsed; the limits still apply)."""
+    return ParsedMessage(parse(bericht.inhoud, ctx.limits), BY_NAME[bericht.berichttype])
+
+
+def register(session: Session, ctx: DomainContext, bericht: Bericht) -> Aanvraag:
+    msg = parsed_request(bericht, ctx)
+    soort = msg.type.name
+    ontvangen = local_date(bericht.ontvangen_op)
+    aanvraag = Aanvraag(
+        bericht_id=bericht.id, soort=soort, gemeente=msg.ontvanger, aanbieder=msg.afzender,
+        bsn=msg.bsn, dagtekening=msg.dagtekening, ontvangen_op=ontvangen,
+        referentie=msg.text(f"{_VERZOEK}/m:ReferentieAanbieder") if soort == "JW317" else None,
+        leveringsvorm=msg.text("m:Client/m:Aanvraagformulier/m:Leveringsvorm") or "ZIN",
+        status=TE_BEOORDELEN, antwoord_uiterlijk=add_werkdagen(ontvangen, ANTWOORDTERMIJN_WERKDAGEN),
+        termijn=TERMIJN[soort])
+    aanvraag.producten = list(_products(session, msg))
+    session.add(aanvraag)
+    if soort in ("AGJ", "JW315"):
+        clienten.remember(session, aanvraag.gemeente, aanvraag.bsn,
+                          clientgegevens.from_request(msg), bericht.id)
+    aanvraag.beoordeling = _reasons_for_cjg(session, ctx, msg, aanvraag)
+    session.flush()
+    if not aanvraag.beoordeling:
+        aanvraag.automatisch = True
+        aanvraag.status = TOEGEKEND
+        aanvraag.besluit = {"besluit": "toekennen"}
+        aanvraag.besloten_door = "automatisch"
+        aanvraag.besloten_op = ctx.now()
+        for product in aanvraag.producten:
+            product.status = TOEGEKEND
+    return aanvraag
+
+
+def for_message(session: Session, bericht_id: int) -> Aanvraag | None:
+    return session.scalar(select(Aanvraag).where(Aanvraag.bericht_id == bericht_id))
+
+
+def norm_request(product: AanvraagProduct) -> AangevraagdProductNorm:
+    return AangevraagdProductNorm(product.categorie, product.code, product.volume, product.eenheid,
+                                  product.frequentie, product.ingangsdatum, product.einddatum,
+                                  product.budget)
+
+
+def _products(session: Session, msg: ParsedMessage):
+    if msg.type.name == "JW317":
+        yield from _jw317_products(session, msg)
+        return
+    for n, element in enumerate(msg.findall(_AANGEVRAAGD), start=1):
+        yield AanvraagProduct(
+            volgnummer=n, soort="aangevraagd", status=TE_BEOORDELEN,
+            referentie_aanbieder=msg.text("m:ReferentieAanbieder", element),
+            ingangsdatum=msg.date("m:ToewijzingIngangsdatum", element),
+            einddatum=msg.date("m:ToewijzingEinddatum", element), **_product_and_size(msg, element))
+
+
+def _jw317_products(session: Session, msg: ParsedMessage):
+    verzoek = msg.find(_VERZOEK)
+    n = 0
+    for soort, path in (("ongewijzigd", "m:OngewijzigdeProducten/m:OngewijzigdProduct"),
+                        ("te_wijzigen", "m:TeWijzigenProducten/m:TeWijzigenProduct"),
+                        ("nieuw", "m:NieuweProducten/m:NieuwProduct")):
+        for element in msg.findall(path, verzoek):
+            n += 1
+            nummer = msg.text("m:ToewijzingNummer", element)
+            product = AanvraagProduct(volgnummer=n, soort=soort, status=TE_BEOORDELEN,
+                                      toewijzingnummer=int(nummer) if nummer else None,
+                                      ingangsdatum=msg.date("m:GewensteIngangsdatum", element),
+                                      einddatum=msg.date("m:Einddatum", element))
+            values = _product_and_size(msg, element)
+            if nummer is not None:
+                # Ongewijzigd/TeWijzigen name no product: show the assignment's.
+                stored = toewijzingen.by_number(session, msg.ontvanger, int(nummer))
+                if stored is not None:
+                    values["categorie"], values["code"] = stored.categorie, stored.code
+                    if soort == "ongewijzigd":
+                        product.ingangsdatum, product.einddatum = stored.ingangsdatum, stored.einddatum
+                        values.update(volume=stored.volume, eenheid=stored.eenheid,
+                                      frequentie=stored.frequentie, budget=stored.budget)
+            for name, value in values.items():
+                if value is not None or getattr(product, name, None) is None:
+                    setattr(product, name, value)
+            yield product
+
+
+def _product_and_size(msg: ParsedMessage, element) -> dict:
+    volume = msg.text("m:Omvang/b:Volume", element)
+    budget = msg.text("m:Budget", element)
+    return {"categorie": msg.text("m:Product/b:Categorie", element),
+            "code": msg.text("m:Product/b:Code", element),
+            "volume": int(volume) if volume is not None else None,
+            "eenheid": msg.text("m:Omvang/b:Eenheid", element),
+            "frequentie": msg.text("m:Omvang/b:Frequentie", element),
+            "budget": int(budget) if budget is not None else None}
+
+
+def _reasons_for_cjg(session: Session, ctx: DomainContext, msg: ParsedMessage,
+                     aanvraag: Aanvraag) -> list[dict]:
+    """Why a person must decide; empty when the aanvraag may be granted automatically."""
+    soort = aanvraag.soort
+    if soort == "JW317":
+        return [_reason(None, "wijzigingsverzoek", "Een verzoek om wijziging beoordeelt het CJG als "
+                        "geheel; het wordt geheel toegekend of geheel afgewezen (OP344).")]
+    reasons: list[dict] = []
+    catalogue = ctx.reference.producten
+    overeenstemming = msg.text("m:Client/m:Aanvraagformulier/m:Afstemming/m:Overeenstemming")
+    if soort == "AGJ" and overeenstemming != "1":
+        toelichting = msg.text("m:Client/m:Aanvraagformulier/m:Afstemming/m:Toelichting")
+        reasons.append(_reason(None, "geen_overeenstemming",
+                               "CJG en aanbieder zijn het niet eens geworden over de inzet; het CJG "
+                               "beslist." + (f" Toelichting: {toelichting}" if toelichting else "")))
+    for product in aanvraag.producten:
+        ref = product.referentie_aanbieder
+        norm = norm_request(product)
+        reasons.extend(_reason(ref, a.code, a.message) for a in check_norms(norm, catalogue))
+        known = catalogue.get((product.categorie or "", product.code or ""))
+        flag = "automatisch" if soort == "AGJ" else "automatisch_jw315"
+        if known is not None and not getattr(known, flag):
+            wie = "een aanvraagformulier" if soort == "AGJ" else "een verzoek om toewijzing (JW315)"
+            reasons.append(_reason(ref, "niet_automatisch",
+                                   f"Product {known.code} ({known.naam}) wordt bij {wie} niet "
+                                   "automatisch toegekend; het CJG beslist."))
+        reasons.extend(_reason(ref, "overlap", text)
+                       for text in overlaps(session, aanvraag, product.categorie, product.code,
+                                            product.ingangsdatum, product.einddatum))
+    if soort == "JW315" and aanvraag.leveringsvorm == "ZIN":
+        known_client = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
+        if known_client is None or not clientgegevens.complete(known_client):
+            reasons.append(_reason(None, "contactgegevens",
+                                   "De gemeente kent nog geen adres of telefoonnummer van deze cliënt; "
+                                   "geef de contactgegevens mee in het besluit (een JW301 vraagt ze)."))
+    grantable = automatically_grantable(soort, [norm_request(p) for p in aanvraag.producten],
+                                        catalogue, overeenstemming, aanvraag.leveringsvorm)
+    if not grantable and not reasons:  # e.g. a JW315 without per-product remarks
+        reasons.append(_reason(None, "beoordeling", "Dit verzoek wordt niet automatisch toegekend; "
+                                                     "het CJG beslist."))
+    return reasons
+
+
+def overlaps(session: Session, aanvraag: Aanvraag, categorie: str | None, code: str | None,
+             ingangsdatum: date | None, einddatum: date | None) -> list[str]:
+    """Current assignments of the same product at this provider whose period overlaps: the
+    JW301 may not carry the same product twice at once (TR302)."""
+    if ingangsdatum is None:
+        return []
+    found = []
+    for t in toewijzingen.for_client(session, aanvraag.gemeente, aanvraag.aanbieder, aanvraag.bsn):
+        if t.verwijderd or not same_product(_key(t.categorie, t.code), _key(categorie, code)):
+            continue
+        if t.ingangsdatum <= (einddatum or date.max) and ingangsdatum <= (t.einddatum or date.max):
+            eind = t.einddatum.strftime("%d-%m-%Y") if t.einddatum else "open einde"
+            found.append(f"Overlapt met toewijzing {t.nummer} (product {t.code or t.categorie or '-'}, "
+                         f"{t.ingangsdatum.strftime('%d-%m-%Y')} t/m {eind}); het CJG beslist.")
+    return found
+
+
+def _key(categorie: str | None, code: str | None) -> tuple[str | None, str | None] | None:
+    return None if categorie is None else (categorie, code)
+
+
+def _reason(referentie: str | None, code: str, message: str) -> dict:
+    return {"referentie": referentie, "code": code, "message": message}

@@ -1,0 +1,35 @@
+"""The client records (table `client`): what each gemeente knows of a client for its JW301s."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lxml import etree
+
+from gateway.db.models import Client
+from gateway.domain import clientgegevens
+
+
+def known(session: Session, gemeente: str, bsn: str) -> etree._Element | None:
+    row = _row(session, gemeente, bsn)
+    return clientgegevens.from_bytes(row.gegevens) if row is not None else None
+
+
+def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
+             bericht_id: int | None) -> etree._Element:
+    """Keep `client` as what is known, merged with the earlier record; returns the result."""
+    row = _row(session, gemeente, bsn)
+    earlier = clientgegevens.from_bytes(row.gegevens) if row is not None else None
+    result = clientgegevens.merged(earlier, client)
+    if row is None:
+        session.add(Client(gemeente=gemeente, bsn=bsn, gegevens=clientgegevens.to_bytes(result),
+                           bron_bericht_id=bericht_id))
+    elif result is not earlier:
+        row.gegevens = clientgegevens.to_bytes(result)
+        row.bron_bericht_id = bericht_id
+    session.flush()
+    return result
+
+
+def _row(session: Session, gemeente: str, bsn: str) -> Client | None:
+    return session.scalar(select(Client).where(Client.gemeente == gemeente, Client.bsn == bsn))

@@ -1,0 +1,119 @@
+"""What the gemeente knows of a client, kept as a JW301 `Client` element (up to and
+including Contactgegevens), so every JW301 for the client can carry it.
+
+An aanvraagformulier (AGJ) carries exactly JW301's Client children (design.md §4): the
+contact data and the gezagsdrager (Relatie, OP002) come along as sent. A JW315 carries only
+Bsn, Geboortedatum, Geslacht and a short name (CDT_VerkorteNaam): enough to know who, not
+where; the contact data then come from an earlier aanvraagformulier of the same client or
+from the CJG's decision (`contactgegevens` in the besluit; in practice the CJG looks them up
+in the BRP). The JW315's GezagsdragerBekend and Commentaar are messages to the gemeente, not
+client data, and are not kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from gateway.messages import BASIS_NS, BY_NAME
+from gateway.xml.build import basis, renamed, sub, tag
+from gateway.xml.view import ParsedMessage
+
+JW301 = BY_NAME["JW301"]
+# JW301 Client children before ToegewezenProducten, in schema order.
+_CLIENT_CHILDREN = ("Bsn", "Geboortedatum", "Geslacht", "Naam", "Communicatie", "JuridischeStatus",
+                    "WettelijkeVertegenwoordiging", "Commentaar", "Relaties", "Contactgegevens")
+_FROM_JW315 = ("Bsn", "Geboortedatum", "Geslacht", "Naam")
+_EIGEN_NAAM = "1"  # COD700 NaamGebruik: eigen naam
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One Contact from the CJG's decision (an address and/or a telephone number)."""
+
+    soort: str
+    straatnaam: str | None = None
+    huisnummer: int | None = None
+    huisletter: str | None = None
+    huisnummertoevoeging: str | None = None
+    postcode: str | None = None
+    plaatsnaam: str | None = None
+    landcode: str | None = None
+    telefoon: str | None = None
+    landnummer: str = "0031"
+    emailadres: str | None = None
+
+
+def from_request(parsed: ParsedMessage) -> etree._Element:
+    """The client of an AGJ or JW315 as a JW301 Client element."""
+    source = parsed.type.namespace
+    client = etree.Element(tag(JW301, "Client"))
+    keep = _CLIENT_CHILDREN if parsed.type.name == "AGJ" else _FROM_JW315
+    for child in parsed.find("m:Client"):
+        if isinstance(child.tag, str) and etree.QName(child).localname in keep:
+            client.append(renamed(child, source, JW301))
+    naam = client.find(tag(JW301, "Naam"))
+    if naam is not None and naam.find(f"{{{BASIS_NS}}}NaamGebruik") is None:
+        # CDT_VerkorteNaam (JW315) has no NaamGebruik; JW301's CDT_VolledigeNaam requires it.
+        basis(naam, "NaamGebruik", _EIGEN_NAAM)
+    return client
+
+
+def complete(client: etree._Element) -> bool:
+    """True when the element can go into a JW301 as it is (it has Contactgegevens)."""
+    return client.find(tag(JW301, "Contactgegevens")) is not None
+
+
+def with_contacts(client: etree._Element, contacts: list[Contact]) -> etree._Element:
+    """A copy of `client` whose Contactgegevens are `contacts` (the CJG's data win)."""
+    result = etree.fromstring(etree.tostring(client))
+    existing = result.find(tag(JW301, "Contactgegevens"))
+    if existing is not None:
+        result.remove(existing)
+    gegevens = sub(result, JW301, "Contactgegevens")
+    for contact in contacts:
+        _contact(gegevens, contact)
+    return result
+
+
+def merged(known: etree._Element | None, new: etree._Element) -> etree._Element:
+    """What to keep after a new request: an AGJ's full data replace what was known; a
+    JW315's short data never overwrite richer data from an earlier aanvraagformulier."""
+    if known is None or complete(new) or not complete(known):
+        return new
+    return known
+
+
+def to_bytes(client: etree._Element) -> bytes:
+    return etree.tostring(client)
+
+
+def from_bytes(data: bytes) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+    return etree.fromstring(data, parser)
+
+
+def _contact(parent: etree._Element, contact: Contact) -> None:
+    element = sub(parent, JW301, "Contact")
+    sub(element, JW301, "Soort", contact.soort)
+    if any((contact.huisnummer, contact.postcode, contact.straatnaam, contact.plaatsnaam)):
+        adres = sub(element, JW301, "Adres")
+        if contact.huisnummer is not None:
+            huis = basis(adres, "Huis")
+            basis(huis, "Huisnummer", str(contact.huisnummer))
+            if contact.huisletter:
+                basis(huis, "Huisletter", contact.huisletter)
+            if contact.huisnummertoevoeging:
+                basis(huis, "HuisnummerToevoeging", contact.huisnummertoevoeging)
+        for name, value in (("Postcode", contact.postcode), ("Straatnaam", contact.straatnaam),
+                            ("Plaatsnaam", contact.plaatsnaam),
+                            ("LandCode", contact.landcode or ("NL" if contact.postcode else None))):
+            if value:
+                basis(adres, name, value)
+    if contact.telefoon:
+        telefoon = basis(sub(element, JW301, "Telefoon"), "Telefoon01")
+        basis(telefoon, "Telefoonnummer", contact.telefoon)
+        basis(telefoon, "Landnummer", contact.landnummer)
+    if contact.emailadres:
+        sub(element, JW301, "Emailadres", contact.emailadres)
+

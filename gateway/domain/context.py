@@ -1,0 +1,44 @@
+"""What the domain services need from outside: schemas, reference data, limits and a clock.
+
+Built once per process (API lifespan, Celery worker) and passed in; tests pass a fixed clock.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from gateway.clock import NL
+from gateway.reference import ReferenceData
+from gateway.xml.safe import Limits
+from gateway.xml.schemas import SchemaSet
+
+
+def _now() -> datetime:
+    return datetime.now(NL)
+
+
+@dataclass(frozen=True)
+class DomainContext:
+    schemas: SchemaSet
+    reference: ReferenceData
+    limits: Limits = field(default_factory=Limits)
+    clock: Callable[[], datetime] = _now  # aware; its date is the Dutch calendar date
+
+    def now(self) -> datetime:
+        """UTC, for stored timestamps: SQLite keeps no zone, so every stored moment is UTC."""
+        return self.clock().astimezone(timezone.utc)
+
+    def local_now(self) -> datetime:
+        """Dutch wall-clock time, for what messages say (Toewijzingstijd, dates)."""
+        return self.clock().astimezone(NL)
+
+    def today(self) -> date:
+        return self.local_now().date()
+
+
+def local_date(moment: datetime) -> date:
+    """The Dutch calendar date of a stored timestamp (SQLite hands back naive UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(NL).date()

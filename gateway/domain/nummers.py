@@ -1,0 +1,46 @@
+"""Numbers drawn from a counter per gemeente: ToewijzingNummer (unique per gemeente, TR332/
+OP275) and the beschikkingnummer (unique, UP037).
+
+The counter row is updated in the caller's transaction: the update locks it (PostgreSQL: the
+row; SQLite: the database) until that transaction ends, so concurrent workers draw distinct
+numbers, and a transaction that rolls back gives its number back, leaving no gaps behind a
+crash. The unique constraints on toewijzing and beschikking stay the last line of defence.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Nummerreeks
+
+TOEWIJZING = "toewijzing"
+BESCHIKKING = "beschikking"
+_MAX_TOEWIJZINGNUMMER = 999_999_999  # LDT_Nummer
+
+
+class NummerreeksVol(RuntimeError):
+    """The counter ran past what the message field can hold."""
+
+
+def next_number(session: Session, gemeente: str, soort: str) -> int:
+    number = _increment(session, gemeente, soort)
+    if number is None:
+        try:
+            with session.begin_nested():
+                session.add(Nummerreeks(gemeente=gemeente, soort=soort, laatste=1))
+            number = 1
+        except IntegrityError:
+            # Another transaction created the row first: now the update finds it.
+            number = _increment(session, gemeente, soort)
+    if soort == TOEWIJZING and number > _MAX_TOEWIJZINGNUMMER:
+        raise NummerreeksVol(f"ToewijzingNummer van gemeente {gemeente} voorbij {_MAX_TOEWIJZINGNUMMER}")
+    return number
+
+
+def _increment(session: Session, gemeente: str, soort: str) -> int | None:
+    session.execute(update(Nummerreeks)
+                    .where(Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort)
+                    .values(laatste=Nummerreeks.laatste + 1))
+    return session.scalar(select(Nummerreeks.laatste).where(
+        Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort))

@@ -1,0 +1,121 @@
+"""Processing the outbox: each row is work that a committed fact asked for.
+
+`process` runs one row exactly once in effect: the first statement of its transaction is a
+conditional update that claims the row (a row lock on PostgreSQL, the write lock on SQLite),
+the work and the row's `done` are committed together, and a second run (a redelivered task,
+the sweep, a twin on another worker) finds nothing to claim. Work that fails is rolled back
+whole and retried later with backoff; after `MAX_POGINGEN` the row is `mislukt` and waits for
+an operator. `due` lists what the periodic sweep must (re)send: rows a crash or a lost broker
+message left behind, and retries whose time has come.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.db.models import Bericht, Outbox
+from gateway.db.session import unit_of_work
+from gateway.domain import aanvragen, uitvoering
+from gateway.domain.context import DomainContext
+
+_log = logging.getLogger("gateway.outbox")
+
+MAX_POGINGEN = 10
+_BACKOFF = (10, 30, 60, 300, 900, 1800, 3600)  # seconds; the last one repeats
+PENDING, DONE, MISLUKT = "pending", "done", "mislukt"
+WEBHOOK = "webhook"
+
+
+def backoff(poging: int) -> timedelta:
+    """Wait after failed attempt number `poging` (1-based)."""
+    return timedelta(seconds=_BACKOFF[min(poging, len(_BACKOFF)) - 1])
+
+
+def _register(session: Session, ctx: DomainContext, row: Outbox) -> None:
+    if aanvragen.for_message(session, row.bericht_id) is not None:
+        return
+    aanvraag = aanvragen.register(session, ctx, session.get(Bericht, row.bericht_id))
+    if aanvraag.status == aanvragen.TOEGEKEND:  # granted automatically: carry it out now
+        uitvoering.execute(session, ctx, aanvraag)
+
+
+def _execute(session: Session, ctx: DomainContext, row: Outbox) -> None:
+    uitvoering.execute(session, ctx, _aanvraag(session, row))
+
+
+def _onderzoek(session: Session, ctx: DomainContext, row: Outbox) -> None:
+    uitvoering.report_onderzoek(session, ctx, _aanvraag(session, row))
+
+
+def _aanvraag(session: Session, row: Outbox):
+    aanvraag = aanvragen.for_message(session, row.bericht_id)
+    if aanvraag is None:
+        raise LookupError(f"geen aanvraag bij bericht {row.bericht_id}")
+    return aanvraag
+
+
+HANDLERS: dict[str, Callable[[Session, DomainContext, Outbox], None]] = {
+    "verwerk_agj": _register,
+    "verwerk_jw315": _register,
+    "verwerk_jw317": _register,
+    "uitvoeren_besluit": _execute,
+    "uitvoeren_onderzoek": _onderzoek,
+}
+
+
+def process(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int) -> str:
+    """Run one outbox row; returns "done", "skipped" (nothing to do) or "failed"."""
+    with factory() as session:
+        taak = session.scalar(select(Outbox.taak).where(Outbox.id == outbox_id))
+    if taak == WEBHOOK:
+        from gateway.domain import webhooks
+        return webhooks.deliver(factory, ctx, outbox_id)
+    if taak not in HANDLERS:
+        return "skipped"  # unknown or not (yet) handled here: e.g. JW305 before issue 4
+    try:
+        with unit_of_work(factory) as session:
+            if not _claim(session, outbox_id, ctx.now()):
+                return "skipped"
+            row = session.get(Outbox, outbox_id)
+            HANDLERS[row.taak](session, ctx, row)
+            row.status, row.afgehandeld_op, row.fout = DONE, ctx.now(), None
+        return DONE
+    except Exception as exc:
+        _log.exception("outbox %s (%s) failed", outbox_id, taak)
+        record_failure(factory, ctx, outbox_id, f"{type(exc).__name__}: {exc}")
+        return "failed"
+
+
+def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
+    due = or_(Outbox.volgende_poging.is_(None), Outbox.volgende_poging <= now)
+    return session.execute(update(Outbox).where(Outbox.id == outbox_id, Outbox.status == PENDING, due)
+                           .values(pogingen=Outbox.pogingen + 1)).rowcount == 1
+
+
+def record_failure(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int, fout: str) -> None:
+    with unit_of_work(factory) as session:
+        row = session.get(Outbox, outbox_id, with_for_update=True)
+        if row is None or row.status != PENDING:
+            return
+        row.pogingen += 1
+        row.fout = fout[:4000]
+        if row.pogingen >= MAX_POGINGEN:
+            row.status = MISLUKT
+            row.volgende_poging = None
+        else:
+            row.volgende_poging = ctx.now() + backoff(row.pogingen)
+
+
+def due(session: Session, now: datetime, min_age: timedelta, limit: int = 500) -> list[int]:
+    """Pending rows the sweep must send: never sent after `min_age` (a crash between commit
+    and publish, a lost broker message, a killed worker), or due for a retry."""
+    handled = list(HANDLERS) + [WEBHOOK]
+    fresh = and_(Outbox.volgende_poging.is_(None), Outbox.aangemaakt_op <= now - min_age)
+    retry = Outbox.volgende_poging <= now
+    return list(session.scalars(select(Outbox.id).where(
+        Outbox.status == PENDING, Outbox.taak.in_(handled), or_(fresh, retry))
+        .order_by(Outbox.id).limit(limit)))

@@ -1,0 +1,116 @@
+"""Rendering the messages the gemeente sends: JW301 (toewijzing) and JW319 (antwoord).
+
+Pure rendering from plain values; choosing what goes in (OP087, IV093/IV094) is
+`gateway.domain.uitgaand`'s job, and so is checking the result against our XSD and rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from lxml import etree
+
+from gateway.messages import BY_NAME, MessageType
+from gateway.xml.build import basis, finish, new_root, sub
+from gateway.xml.schemas import SchemaSet
+
+JW301 = BY_NAME["JW301"]
+JW319 = BY_NAME["JW319"]
+
+
+@dataclass(frozen=True)
+class Kop:
+    """What a Header says: who to whom, which message, on which day."""
+
+    gemeente: str
+    aanbieder: str
+    identificatie: str
+    dagtekening: date
+
+
+@dataclass(frozen=True)
+class ToegewezenProductRegel:
+    """One ToegewezenProduct, in the JW301's element order."""
+
+    nummer: int
+    referentie: str | None
+    categorie: str | None
+    code: str | None
+    toewijzingsdatum: date
+    toewijzingstijd: str
+    ingangsdatum: date
+    einddatum: date | None
+    reden_wijziging: str | None
+    volume: int | None
+    eenheid: str | None
+    frequentie: str | None
+    budget: int | None
+
+
+def render_jw301(kop: Kop, client: etree._Element, producten: list[ToegewezenProductRegel],
+                 schemas: SchemaSet) -> bytes:
+    """`client` is a JW301 Client element up to and including Contactgegevens."""
+    root = new_root(JW301)
+    _header(root, JW301, kop, schemas)
+    client_copy = etree.fromstring(etree.tostring(client))
+    root.append(client_copy)
+    lijst = sub(client_copy, JW301, "ToegewezenProducten")
+    for regel in producten:
+        _toegewezen_product(lijst, regel)
+    return finish(root)
+
+
+def render_jw319(kop: Kop, *, referentie: str, verzoek_antwoord: str, reden: str | None,
+                 woonplaatsbeginsel: str | None, schemas: SchemaSet) -> bytes:
+    root = new_root(JW319)
+    _header(root, JW319, kop, schemas)
+    antwoord = sub(root, JW319, "Antwoord")
+    sub(antwoord, JW319, "ReferentieAanbieder", referentie)
+    sub(antwoord, JW319, "VerzoekAntwoord", verzoek_antwoord)
+    if reden is not None:
+        sub(antwoord, JW319, "RedenAfwijzingVerzoek", reden)
+    if woonplaatsbeginsel is not None:
+        sub(sub(antwoord, JW319, "Woonplaatsbeginsel"), JW319, "Gemeente", woonplaatsbeginsel)
+    return finish(root)
+
+
+def _header(root: etree._Element, message: MessageType, kop: Kop, schemas: SchemaSet) -> None:
+    schema = schemas.for_message(message.name)
+    header = sub(root, message, "Header")
+    sub(header, message, "BerichtCode", message.berichtcode)
+    sub(header, message, "BerichtVersie", "3")
+    sub(header, message, "BerichtSubversie", "2")
+    sub(header, message, "Afzender", kop.gemeente)
+    sub(header, message, "Ontvanger", kop.aanbieder)
+    identificatie = sub(header, message, "BerichtIdentificatie")
+    basis(identificatie, "Identificatie", kop.identificatie)
+    basis(identificatie, "Dagtekening", kop.dagtekening.isoformat())
+    versie = sub(header, message, "XsdVersie")
+    basis(versie, "BasisschemaXsdVersie", schema.basis_version)
+    basis(versie, "BerichtXsdVersie", schema.message_version)
+
+
+def _toegewezen_product(parent: etree._Element, regel: ToegewezenProductRegel) -> None:
+    product = sub(parent, JW301, "ToegewezenProduct")
+    sub(product, JW301, "ToewijzingNummer", str(regel.nummer))
+    if regel.referentie:
+        sub(product, JW301, "ReferentieAanbieder", regel.referentie)
+    if regel.categorie:
+        code = sub(product, JW301, "Product")
+        basis(code, "Categorie", regel.categorie)
+        if regel.code:
+            basis(code, "Code", regel.code)
+    sub(product, JW301, "Toewijzingsdatum", regel.toewijzingsdatum.isoformat())
+    sub(product, JW301, "Toewijzingstijd", regel.toewijzingstijd)
+    sub(product, JW301, "Ingangsdatum", regel.ingangsdatum.isoformat())
+    if regel.einddatum is not None:
+        sub(product, JW301, "Einddatum", regel.einddatum.isoformat())
+    if regel.reden_wijziging:
+        sub(product, JW301, "RedenWijziging", regel.reden_wijziging)
+    if regel.volume is not None:
+        omvang = sub(product, JW301, "Omvang")
+        basis(omvang, "Volume", str(regel.volume))
+        basis(omvang, "Eenheid", regel.eenheid)
+        basis(omvang, "Frequentie", regel.frequentie)
+    if regel.budget is not None:
+        sub(product, JW301, "Budget", str(regel.budget))
