@@ -94,6 +94,55 @@ def provider_add(agb: str, name: str) -> None:
     click.echo(_add_party("aanbieder", agb, name))
 
 
+@provider.command("webhook")
+@click.option("--agb", required=True, help="AGB code of a registered provider, 8 digits.")
+@click.option("--url", default=None, help="http(s) URL to notify of new postbus messages.")
+@click.option("--off", is_flag=True, help="Stop notifying this provider.")
+def provider_webhook(agb: str, url: str | None, off: bool) -> None:
+    """Set a provider's webhook (prints the new signing secret as the only line) or switch
+    it off with --off. Setting it again makes a new secret."""
+    from urllib.parse import urlsplit
+
+    from sqlalchemy import select
+
+    from gateway.db.migrate import upgrade
+    from gateway.db.models import Partij
+    from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+    from gateway.domain.webhooks import new_secret
+
+    if (url is None) == (not off):
+        raise click.UsageError("give either --url URL or --off")
+    if not (len(agb) == 8 and agb.isdigit()):
+        raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise click.BadParameter("the webhook URL must be an http:// or https:// URL", param_hint="--url")
+        if len(url) > 500:
+            raise click.BadParameter("the webhook URL is longer than 500 characters", param_hint="--url")
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    secret = None if off else new_secret()
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            party = session.scalar(select(Partij).where(Partij.soort == "aanbieder", Partij.code == agb))
+            if party is not None:
+                party.webhook_url, party.webhook_geheim = url, secret
+    finally:
+        engine.dispose()
+    if party is None:
+        click.echo(f"no provider with AGB code {agb} is registered (gateway provider add)", err=True)
+        sys.exit(2)
+    if off:
+        click.echo(f"webhook of provider {agb} switched off", err=True)
+    else:
+        click.echo(secret)
+
+
 @main.group()
 def municipality() -> None:
     """Municipalities (gemeenten) the gateway serves, and their tokens."""

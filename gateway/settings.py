@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest message accepted (bytes).")
     max_xml_depth: int = Field(default=32, description="Deepest element nesting accepted.")
     max_xml_elements: int = Field(default=50_000, description="Most elements in one message.")
+    sweep_interval_seconds: float = Field(
+        default=15.0, description="How often the periodic sweep re-sends unprocessed work.")
+    sweep_min_age_seconds: float = Field(
+        default=30.0, description="Work younger than this is left to its own wake-up call.")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"

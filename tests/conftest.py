@@ -51,8 +51,14 @@ def sessions(engine):
 
 
 @pytest.fixture
-def app(database_url, engine):
-    return create_app(Settings(database_url=database_url), today=lambda: TODAY)
+def published() -> list[int]:
+    """Outbox ids the app published after commit (no broker in API tests)."""
+    return []
+
+
+@pytest.fixture
+def app(database_url, engine, published):
+    return create_app(Settings(database_url=database_url), today=lambda: TODAY, publish=published.extend)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,16 +11,21 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from gateway import clock
-from gateway.api import berichten, health
+from gateway.api import aanvragen, berichten, beschikkingen, health, postbus
 from gateway.db.session import make_engine, make_sessionmaker
+from gateway.domain.context import DomainContext
+from gateway.domain.fouten import DomainFout
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import load_reference
+from gateway.relay import Publish, install
 from gateway.settings import Settings
 from gateway.xml.safe import Limits
 from gateway.xml.schemas import load_schemas
 
 
-def create_app(settings: Settings, *, today=clock.today) -> FastAPI:
+def create_app(settings: Settings, *, today=clock.today, publish: Publish | None = None) -> FastAPI:
+    """`publish` wakes the workers for committed outbox rows (default: Celery on the
+    configured broker); tests pass their own."""
     # Schemas and mappings load before the first request: a broken file stops start-up
     # with its own message instead of failing a provider's message later.
     schemas = load_schemas(settings.schemas_dir)
@@ -29,6 +35,7 @@ def create_app(settings: Settings, *, today=clock.today) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.engine = make_engine(settings.database_url)
         app.state.sessions = make_sessionmaker(app.state.engine)
+        install(app.state.sessions, publish or _celery_publisher(settings))
         yield
         app.state.engine.dispose()
 
@@ -39,8 +46,15 @@ def create_app(settings: Settings, *, today=clock.today) -> FastAPI:
     app.state.reference = reference
     app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
     app.state.today = today
-    app.include_router(berichten.router)
-    app.include_router(health.router)
+    app.state.ctx = DomainContext(schemas, reference, app.state.limits,
+                                  clock=lambda: datetime.combine(today(), datetime.now(clock.NL).timetz()))
+    for module in (berichten, postbus, aanvragen, beschikkingen, health):
+        app.include_router(module.router)
+
+    @app.exception_handler(DomainFout)
+    async def domain_refusal(_request: Request, exc: DomainFout) -> Response:
+        return _problem_response(Problem(exc.status, exc.slug, _TITLES.get(exc.status, "Niet uitgevoerd"),
+                                         exc.detail))
 
     @app.exception_handler(Problem)
     async def problem_handler(_request: Request, problem: Problem) -> Response:
@@ -69,6 +83,13 @@ def create_app(settings: Settings, *, today=clock.today) -> FastAPI:
 
 
 _log = logging.getLogger("gateway.api")
+_TITLES = {404: "Niet gevonden", 409: "Conflict", 422: "Niet uitvoerbaar"}
+
+
+def _celery_publisher(settings: Settings) -> Publish:
+    from tasks.celery_app import create_celery, publisher
+
+    return publisher(create_celery(settings))
 
 
 def _problem_response(problem: Problem) -> Response:

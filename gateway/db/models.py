@@ -159,6 +159,8 @@ class Outbox(Base):
     afgehandeld_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pogingen: Mapped[int] = mapped_column(Integer, default=0)
     volgende_poging: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the sweep last re-sent it: a backlog is re-sent at most once per sweep age.
+    verzonden_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     fout: Mapped[str | None] = mapped_column(Text)
 
 

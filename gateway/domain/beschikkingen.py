@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Aanvraag, Beschikking, Bezwaar, Partij
 from gateway.domain import nummers
 from gateway.domain.context import DomainContext
+from gateway.domain.fouten import DomainFout
 from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.toewijzingen import Inhoud
 from gateway.domain.werkdagen import add_werkdagen
@@ -30,10 +31,8 @@ TOEKENNING, AFWIJZING = "toekenning", "afwijzing"
 BEZWAAR_UITKOMSTEN = ("gegrond", "ongegrond", "ingetrokken")
 
 
-class BezwaarFout(Exception):
-    def __init__(self, status: int, slug: str, detail: str):
-        super().__init__(detail)
-        self.status, self.slug, self.detail = status, slug, detail
+class BezwaarFout(DomainFout):
+    """A decision or objection that cannot be taken as given."""
 
 
 def bezwaar_uiterlijk(datum: date) -> date:

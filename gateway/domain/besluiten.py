@@ -18,6 +18,7 @@ from gateway.domain import clientgegevens, clienten
 from gateway.domain.aanvragen import AFGEWEZEN, IN_ONDERZOEK, OPEN, TE_BEOORDELEN, TOEGEKEND, overlaps
 from gateway.domain.clientgegevens import Contact
 from gateway.domain.context import DomainContext
+from gateway.domain.fouten import DomainFout
 from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.werkdagen import add_weeks
 from gateway.domain.toewijzingen import Inhoud
@@ -35,10 +36,8 @@ ONDERZOEK_WEKEN = 8  # OP274/OP346: the final answer within 8 weeks of the reque
 _MAX_VOLUME = 99_999_999  # LDT_Volume
 
 
-class BesluitFout(Exception):
-    def __init__(self, status: int, slug: str, detail: str):
-        super().__init__(detail)
-        self.status, self.slug, self.detail = status, slug, detail
+class BesluitFout(DomainFout):
+    """A decision or objection that cannot be taken as given."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.models import Bericht, Outbox
@@ -111,11 +111,16 @@ def record_failure(factory: sessionmaker[Session], ctx: DomainContext, outbox_id
 
 
 def due(session: Session, now: datetime, min_age: timedelta, limit: int = 500) -> list[int]:
-    """Pending rows the sweep must send: never sent after `min_age` (a crash between commit
-    and publish, a lost broker message, a killed worker), or due for a retry."""
+    """Pending rows the sweep must send, marked as sent now: never processed `min_age` after
+    they were created or last re-sent (a crash between commit and publish, a lost broker
+    message, a killed worker), and retries whose time has come. A backlog that the workers
+    have not reached yet is re-sent at most once per `min_age`; the duplicates are harmless."""
     handled = list(HANDLERS) + [WEBHOOK]
-    fresh = and_(Outbox.volgende_poging.is_(None), Outbox.aangemaakt_op <= now - min_age)
-    retry = Outbox.volgende_poging <= now
-    return list(session.scalars(select(Outbox.id).where(
-        Outbox.status == PENDING, Outbox.taak.in_(handled), or_(fresh, retry))
-        .order_by(Outbox.id).limit(limit)))
+    last_sent = func.coalesce(Outbox.verzonden_op, Outbox.aangemaakt_op)
+    ids = list(session.scalars(select(Outbox.id).where(
+        Outbox.status == PENDING, Outbox.taak.in_(handled),
+        or_(Outbox.volgende_poging.is_(None), Outbox.volgende_poging <= now),
+        last_sent <= now - min_age).order_by(Outbox.id).limit(limit)))
+    if ids:
+        session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(verzonden_op=now))
+    return ids

@@ -188,6 +188,7 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pogingen', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('volgende_poging', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('verzonden_op', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('fout', sa.Text(), nullable=True))
 
     with op.batch_alter_table('partij', schema=None) as batch_op:
@@ -205,6 +206,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('fout')
+        batch_op.drop_column('verzonden_op')
         batch_op.drop_column('volgende_poging')
         batch_op.drop_column('pogingen')
 

@@ -1,0 +1,154 @@
+"""`/api/v1/aanvragen`: the requests to decide, and the CJG's decision (design.md §5, §7)."""
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from gateway.api.deps import CallingParty, DbSession
+from gateway.db.models import Aanvraag, Partij
+from gateway.domain import aanvragen, beschikkingen, besluiten
+from gateway.domain.clientgegevens import Contact
+from gateway.problems import Problem
+
+router = APIRouter(prefix="/api/v1", tags=["aanvragen"])
+STATUSES = (aanvragen.TE_BEOORDELEN, aanvragen.IN_ONDERZOEK, aanvragen.TOEGEKEND, aanvragen.AFGEWEZEN)
+
+
+class ProductBesluitIn(BaseModel):
+    referentie_aanbieder: str
+    volume: int | None = None
+    eenheid: str | None = None
+    frequentie: str | None = None
+    ingangsdatum: date | None = None
+    einddatum: date | None = None
+
+
+class ContactIn(BaseModel):
+    soort: str
+    straatnaam: str | None = None
+    huisnummer: int | None = None
+    huisletter: str | None = None
+    huisnummertoevoeging: str | None = None
+    postcode: str | None = None
+    plaatsnaam: str | None = None
+    landcode: str | None = None
+    telefoon: str | None = None
+    emailadres: str | None = None
+
+
+class BesluitIn(BaseModel):
+    besluit: str
+    producten: list[ProductBesluitIn] | None = None
+    reden_afwijzing: str | None = None
+    woonplaatsbeginsel: str | None = None
+    contactgegevens: list[ContactIn] | None = None
+
+
+def require_gemeente(party: Partij) -> str:
+    if party.soort != "gemeente":
+        raise Problem(403, "gemeente-only", "Alleen voor de gemeente",
+                      "deze functie is er voor de gemeente (token van `gateway municipality add`)")
+    return party.code
+
+
+@router.get("/aanvragen", summary="Aanvragen van de gemeente, oudste eerst")
+def list_aanvragen(request: Request, session: DbSession, party: CallingParty, status: str | None = None,
+                   limit: int = Query(500, ge=1, le=5000)) -> dict:
+    gemeente = require_gemeente(party)
+    query = select(Aanvraag).where(Aanvraag.gemeente == gemeente)
+    if status is not None:
+        if status not in STATUSES:
+            raise Problem(400, "bad-request", "Onbekende status", f"status is een van {', '.join(STATUSES)}")
+        query = query.where(Aanvraag.status == status)
+    rows = session.scalars(query.order_by(Aanvraag.id).limit(limit))
+    today = request.app.state.ctx.today()
+    return {"items": [_summary(a, today) for a in rows]}
+
+
+@router.get("/aanvragen/{aanvraag_id}", summary="Eén aanvraag met producten en beschikking")
+def get_aanvraag(request: Request, aanvraag_id: str, session: DbSession, party: CallingParty) -> dict:
+    aanvraag = _visible(session, party, aanvraag_id)
+    return aanvraag_json(session, aanvraag, request.app.state.ctx.today())
+
+
+@router.post("/aanvragen/{aanvraag_id}/besluit", status_code=202,
+             summary="Besluit van het CJG: toekennen, afwijzen of in onderzoek",
+             responses={404: {"description": "Geen aanvraag van deze gemeente"},
+                        409: {"description": "Er is al besloten"},
+                        422: {"description": "Besluit klopt niet (problem+json met uitleg)"}})
+def post_besluit(request: Request, aanvraag_id: str, body: BesluitIn, session: DbSession,
+                 party: CallingParty) -> JSONResponse:
+    gemeente = require_gemeente(party)
+    number = _id(aanvraag_id)
+    ctx = request.app.state.ctx
+    invoer = besluiten.BesluitInvoer(
+        besluit=body.besluit,
+        producten=tuple(besluiten.ProductBesluit(**p.model_dump()) for p in body.producten or ()),
+        reden_afwijzing=body.reden_afwijzing, woonplaatsbeginsel=body.woonplaatsbeginsel,
+        contactgegevens=tuple(Contact(**c.model_dump()) for c in body.contactgegevens or ()))
+    try:
+        aanvraag = besluiten.record(session, ctx, aanvraag_id=number, gemeente=gemeente, invoer=invoer,
+                                    door=f"gemeente {gemeente} (API)")
+        session.commit()
+    except besluiten.BesluitFout:
+        session.rollback()
+        raise
+    return JSONResponse(aanvraag_json(session, aanvraag, ctx.today()), status_code=202)
+
+
+def _visible(session, party: Partij, aanvraag_id: str) -> Aanvraag:
+    """The municipality sees its aanvragen; a provider sees the ones it sent; others get 404."""
+    aanvraag = session.get(Aanvraag, _id(aanvraag_id))
+    if aanvraag is None or not (
+            (party.soort == "gemeente" and aanvraag.gemeente == party.code)
+            or (party.soort == "aanbieder" and aanvraag.aanbieder == party.code)):
+        raise Problem(404, "not-found", "Niet gevonden", f"geen aanvraag {aanvraag_id[:40]}")
+    return aanvraag
+
+
+def _id(text: str) -> int:
+    if not (text.isdigit() and len(text) < 10):
+        raise Problem(404, "not-found", "Niet gevonden", f"geen aanvraag {text[:40]}")
+    return int(text)
+
+
+def _summary(a: Aanvraag, today: date) -> dict:
+    referenties = [a.referentie] if a.soort == "JW317" else [p.referentie_aanbieder for p in a.producten]
+    return {
+        "id": a.id, "bericht_id": a.bericht_id, "soort": a.soort, "status": a.status,
+        "referentie_aanbieder": referenties[0] if referenties else None, "referenties": referenties,
+        "aanbieder": a.aanbieder, "bsn": a.bsn, "leveringsvorm": a.leveringsvorm,
+        "dagtekening": a.dagtekening.isoformat(), "ontvangen_op": a.ontvangen_op.isoformat(),
+        "antwoord_uiterlijk": a.antwoord_uiterlijk.isoformat(), "termijn": a.termijn,
+        "termijn_verstreken": a.afgehandeld_op is None and today > a.antwoord_uiterlijk,
+        "href": f"/api/v1/aanvragen/{a.id}",
+    }
+
+
+def aanvraag_json(session, a: Aanvraag, today: date) -> dict:
+    beschikking = beschikkingen.for_aanvraag(session, a.id)
+    return {
+        **_summary(a, today),
+        "automatisch": a.automatisch,
+        "beoordeling": a.beoordeling,
+        "besluit": a.besluit,
+        "besloten_door": a.besloten_door,
+        "besloten_op": a.besloten_op.isoformat() if a.besloten_op and a.besluit else None,
+        "afgehandeld_op": a.afgehandeld_op.isoformat() if a.afgehandeld_op else None,
+        "producten": [{
+            "referentie_aanbieder": p.referentie_aanbieder, "soort": p.soort, "status": p.status,
+            "toewijzingnummer": p.toewijzingnummer, "categorie": p.categorie, "code": p.code,
+            "ingangsdatum": p.ingangsdatum.isoformat() if p.ingangsdatum else None,
+            "einddatum": p.einddatum.isoformat() if p.einddatum else None,
+            "volume": p.volume, "eenheid": p.eenheid, "frequentie": p.frequentie, "budget": p.budget,
+            "toegekend": p.toegekend,
+        } for p in a.producten],
+        "beschikking": None if beschikking is None else {
+            "nummer": beschikking.nummer, "datum": beschikking.datum.isoformat(),
+            "leveringsvorm": beschikking.leveringsvorm, "soort": beschikking.soort,
+            "href": f"/api/v1/beschikkingen/{beschikking.nummer}"},
+    }

@@ -1,0 +1,70 @@
+"""`/api/v1/beschikkingen`: the beschikking (JSON and a printable document) and bezwaar."""
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+
+from gateway.api.aanvragen import require_gemeente
+from gateway.api.deps import CallingParty, DbSession
+from gateway.db.models import Beschikking
+from gateway.domain import beschikkingen
+from gateway.problems import Problem
+
+router = APIRouter(prefix="/api/v1", tags=["beschikkingen"])
+
+
+class BezwaarIn(BaseModel):
+    ontvangen_op: date
+    indiener: str
+    toelichting: str | None = None
+
+
+class AfhandelingIn(BaseModel):
+    uitkomst: str
+
+
+def _beschikking(session, party, nummer: str) -> Beschikking:
+    gemeente = require_gemeente(party)
+    found = beschikkingen.by_number(session, nummer[:20], gemeente)
+    if found is None:
+        raise Problem(404, "not-found", "Niet gevonden", f"geen beschikking {nummer[:40]}")
+    return found
+
+
+@router.get("/beschikkingen/{nummer}", summary="Een beschikking (JSON)")
+def get_beschikking(nummer: str, session: DbSession, party: CallingParty) -> dict:
+    return beschikkingen.as_json(_beschikking(session, party, nummer))
+
+
+@router.get("/beschikkingen/{nummer}/document", response_class=HTMLResponse,
+            summary="De beschikking als afdrukbaar document voor de ouders (HTML)")
+def get_document(nummer: str, session: DbSession, party: CallingParty) -> HTMLResponse:
+    from gateway.web.documents import render_beschikking
+
+    return HTMLResponse(render_beschikking(beschikkingen.as_json(_beschikking(session, party, nummer))))
+
+
+@router.post("/beschikkingen/{nummer}/bezwaren", status_code=201, summary="Een bezwaar registreren")
+def post_bezwaar(request: Request, nummer: str, body: BezwaarIn, session: DbSession,
+                 party: CallingParty) -> JSONResponse:
+    beschikking = _beschikking(session, party, nummer)
+    bezwaar = beschikkingen.register_bezwaar(session, beschikking, ontvangen_op=body.ontvangen_op,
+                                             indiener=body.indiener, toelichting=body.toelichting,
+                                             today=request.app.state.ctx.today())
+    session.commit()
+    return JSONResponse(beschikkingen.bezwaar_json(bezwaar), status_code=201,
+                        headers={"Location": f"/api/v1/beschikkingen/{beschikking.nummer}"})
+
+
+@router.post("/beschikkingen/{nummer}/bezwaren/{bezwaar_id}/afhandeling",
+             summary="Een bezwaar afhandelen: gegrond, ongegrond of ingetrokken")
+def post_afhandeling(request: Request, nummer: str, bezwaar_id: int, body: AfhandelingIn,
+                     session: DbSession, party: CallingParty) -> dict:
+    beschikking = _beschikking(session, party, nummer)
+    bezwaar = beschikkingen.decide_bezwaar(session, beschikking, bezwaar_id, uitkomst=body.uitkomst,
+                                           today=request.app.state.ctx.today())
+    session.commit()
+    return beschikkingen.bezwaar_json(bezwaar)

@@ -1,0 +1,31 @@
+"""`/api/v1/postbus`: what the gateway sends a provider (JW301, JW319), fetched by the provider."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response
+
+from gateway.api.deps import CallingParty, DbSession
+from gateway.domain import postbus
+from gateway.problems import Problem
+
+router = APIRouter(prefix="/api/v1", tags=["postbus"])
+
+
+@router.get("/postbus", summary="Uitgaande berichten voor de aanroeper, oudste eerst")
+def list_postbus(session: DbSession, party: CallingParty, status: str = "nieuw",
+                 limit: int = Query(100, ge=1, le=1000)) -> dict:
+    if status not in postbus.STATUSES:
+        raise Problem(400, "bad-request", "Onbekende status",
+                      f"status is een van {', '.join(postbus.STATUSES)}")
+    return {"items": [postbus.as_json(item) for item in postbus.items(session, party.id, status, limit)]}
+
+
+@router.get("/postbus/{bericht_id}", summary="Een uitgaand bericht ophalen (markeert het als opgehaald)",
+            responses={200: {"content": {"application/xml": {}}, "description": "Het bericht (XML)"},
+                       404: {"description": "Geen bericht voor deze partij met dit id"}})
+def fetch_postbus(request: Request, bericht_id: str, session: DbSession, party: CallingParty) -> Response:
+    number = int(bericht_id) if bericht_id.isdigit() and len(bericht_id) < 19 else None
+    bericht = postbus.fetch(session, party.id, number, request.app.state.ctx.now()) if number else None
+    if bericht is None:
+        raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id[:40]} in uw postbus")
+    session.commit()
+    return Response(bericht.inhoud, media_type="application/xml")

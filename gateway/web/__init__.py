@@ -1,0 +1,1 @@
+"""Human-readable documents (HTML) rendered from the gateway's data."""

@@ -1,0 +1,61 @@
+"""The beschikking as a readable, printable HTML document for the parents (in Dutch).
+
+`render_beschikking` takes the dict from `gateway.domain.beschikkingen.as_json`. The Jinja2
+environment autoescapes everything (the hulpvraag and the bezwaar texts come from outside) and
+uses StrictUndefined, so a missing key fails loudly instead of printing an empty line.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+MAANDEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+           "oktober", "november", "december")
+
+
+def datum_nl(value: str | date | datetime | None) -> str:
+    """ISO date (or date) as Dutch text: '2026-09-08' -> '8 september 2026'."""
+    if value is None:
+        return "onbekend"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
+
+
+def euro(eurocent: int | None) -> str:
+    """Eurocent as a Dutch amount: 123456 -> '€ 1.234,56'."""
+    if eurocent is None:
+        return "onbekend"
+    sign = "-" if eurocent < 0 else ""
+    euros, cents = divmod(abs(int(eurocent)), 100)
+    return f"{sign}€ {euros:,}".replace(",", ".") + f",{cents:02d}"
+
+
+def bsn_masked(bsn: str | None) -> str:
+    """Only the last four digits: '999994323' -> '*****4323'."""
+    bsn = (bsn or "").strip()
+    if len(bsn) <= 4:
+        return "*" * len(bsn)
+    return "*" * (len(bsn) - 4) + bsn[-4:]
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(datum_nl=datum_nl, euro=euro, bsn_masked=bsn_masked)
+    return env
+
+
+def render_beschikking(data: dict) -> str:
+    return environment().get_template("beschikking.html").render(b=data)

@@ -1,0 +1,69 @@
+"""The tasks. Thin: they take ids, open the process's database handle and call the domain.
+
+`gateway.outbox` runs one outbox row (idempotent: the domain claims the row, so a
+redelivered or duplicated task does nothing); `gateway.sweep` (beat) re-sends rows that a
+crash, a lost broker message or a failed publish left pending, and retries that are due.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from celery import Celery
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+from gateway.domain import outbox
+from gateway.domain.context import DomainContext
+from gateway.reference import load_reference
+from gateway.relay import install
+from gateway.settings import Settings
+from gateway.xml.safe import Limits
+from gateway.xml.schemas import load_schemas
+
+_log = logging.getLogger("gateway.tasks")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    sessions: sessionmaker[Session]
+    ctx: DomainContext
+    settings: Settings
+
+
+@lru_cache(maxsize=1)
+def _runtime(settings: Settings, pid: int) -> Runtime:
+    # Per process (keyed by pid): a pool child must not use a connection pool it inherited.
+    from tasks.celery_app import create_celery, publisher
+
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    install(sessions, publisher(create_celery(settings)))
+    ctx = DomainContext(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
+                        Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements))
+    return Runtime(sessions, ctx, settings)
+
+
+def runtime(app: Celery) -> Runtime:
+    return _runtime(app.conf.gateway_settings, os.getpid())
+
+
+def register(app: Celery) -> None:
+    from tasks.celery_app import OUTBOX_TASK, SWEEP_TASK, publisher
+
+    @app.task(name=OUTBOX_TASK, acks_late=True, ignore_result=True)
+    def run_outbox(outbox_id: int) -> str:
+        rt = runtime(app)
+        return outbox.process(rt.sessions, rt.ctx, outbox_id)
+
+    @app.task(name=SWEEP_TASK, ignore_result=True)
+    def sweep() -> int:
+        rt = runtime(app)
+        with unit_of_work(rt.sessions) as session:
+            ids = outbox.due(session, rt.ctx.now(), timedelta(seconds=rt.settings.sweep_min_age_seconds))
+        if ids:
+            _log.info("sweep re-sends outbox %s", ids)
+            publisher(app)(ids)
+        return len(ids)
