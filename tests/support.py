@@ -18,6 +18,8 @@ EXAMPLE_FILES = {
     "JW305": "JW305-start-zorg.xml",
     "JW307": "JW307-stop-zorg.xml",
     "JW315": "JW315-verzoek-om-toewijzing.xml",
+    "JW317": "JW317-verzoek-om-wijziging.xml",
+    "JW319": "JW319-antwoord.xml",
 }
 # A day after every Dagtekening in the examples, so TR135 (Dagtekening <= today) passes.
 TODAY = date(2026, 11, 23)
