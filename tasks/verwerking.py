@@ -10,7 +10,6 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 
 from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,9 +33,10 @@ class Runtime:
     settings: Settings
 
 
-@lru_cache(maxsize=1)
-def _runtime(settings: Settings, pid: int) -> Runtime:
-    # Per process (keyed by pid): a pool child must not use a connection pool it inherited.
+_RUNTIMES: dict[int, Runtime] = {}
+
+
+def _build(settings: Settings) -> Runtime:
     from tasks.celery_app import create_celery, publisher
 
     sessions = make_sessionmaker(make_engine(settings.database_url))
@@ -47,7 +47,11 @@ def _runtime(settings: Settings, pid: int) -> Runtime:
 
 
 def runtime(app: Celery) -> Runtime:
-    return _runtime(app.conf.gateway_settings, os.getpid())
+    # One per process: a pool child must not use a connection pool it inherited by fork.
+    pid = os.getpid()
+    if pid not in _RUNTIMES:
+        _RUNTIMES[pid] = _build(app.conf.gateway_settings)
+    return _RUNTIMES[pid]
 
 
 def register(app: Celery) -> None:

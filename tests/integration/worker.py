@@ -1,0 +1,74 @@
+"""A real Celery worker in a subprocess, on the test database: Redis as broker when the tests run
+on PostgreSQL, the embedded broker (kombu's SQLAlchemy transport) on SQLite."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own: the tests flush it
+
+
+def broker_for(database_url: str) -> str:
+    return "" if database_url.startswith("sqlite") else REDIS_URL
+
+
+def flush_broker(broker_url: str) -> None:
+    if broker_url:
+        redis.Redis.from_url(broker_url).flushdb()
+
+
+class Worker:
+    def __init__(self, database_url: str, broker_url: str, directory: Path):
+        self.env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_BROKER_URL": broker_url,
+                    # a quick sweep, so a test sees lost work come back within seconds
+                    "GATEWAY_SWEEP_INTERVAL_SECONDS": "1", "GATEWAY_SWEEP_MIN_AGE_SECONDS": "3"}
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+        self.log_path = directory / "worker.log"
+
+    def start(self, timeout: float = 60) -> Worker:
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "worker", "--concurrency", "1"], cwd=self.directory,
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "ready." in self.log_path.read_text()[offset:]:
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"worker did not start:\n{self.log()}")
+
+    def kill(self) -> None:
+        """kill -9 of the whole worker: main process and pool child, no clean-up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+
+def wait_for(check, timeout: float = 30, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError("timed out waiting")
