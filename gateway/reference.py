@@ -117,6 +117,7 @@ def load_producten(path: Path) -> dict[tuple[str, str], Product]:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise MappingError(f"{where}: ontbrekend of ongeldig veld ({exc})") from None
+        _check_product(product, where)
         key = (product.categorie, product.code)
         if key in producten:
             raise MappingError(f"{where}: product {product.categorie}/{product.code} staat er twee keer in")
@@ -124,6 +125,35 @@ def load_producten(path: Path) -> dict[tuple[str, str], Product]:
     if not producten:
         raise MappingError(f"{path.name}: geen producten")
     return producten
+
+
+# Code lists the catalogue refers to (ijw-facts F): WJ756 Eenheid, WMO757 Frequentie.
+EENHEDEN = ("01", "04", "14", "16", "82", "83", "84")
+FREQUENTIES = ("1", "2", "4", "6")
+UITVOERINGSVARIANTEN = ("inspanningsgericht", "outputgericht", "taakgericht")
+_NIET_PER_DAG = ("14", "16", "83", "84")  # CS338/CS343: these eenheden only with frequentie 2, 4, 6
+
+
+def _check_product(product: Product, where: str) -> None:
+    """What a product must be for the gateway to grant it in a valid JW301: a wrong entry
+    stops the start, instead of producing a toewijzing that breaks the standard later."""
+    problems = []
+    if not (len(product.categorie) == 2 and product.categorie.isdigit()):
+        problems.append(f"categorie '{product.categorie}' is geen tweecijferige productcategorie (JZ020)")
+    if not 1 <= len(product.code) <= 5:
+        problems.append(f"code '{product.code}' moet 1 tot 5 tekens zijn")
+    if not product.eenheden or set(product.eenheden) - set(EENHEDEN):
+        problems.append(f"eenheden {list(product.eenheden)}: alleen {', '.join(EENHEDEN)} (WJ756)")
+    if not product.frequenties or set(product.frequenties) - set(FREQUENTIES):
+        problems.append(f"frequenties {list(product.frequenties)}: alleen {', '.join(FREQUENTIES)} (WMO757)")
+    if set(product.eenheden) & set(_NIET_PER_DAG) and "1" in product.frequenties:
+        problems.append("eenheid 14, 16, 83 of 84 gaat niet samen met frequentie 1 (per dag; CS338)")
+    if product.norm_volume < 0 or product.max_maanden < 1 or product.tarief_eurocent < 0:
+        problems.append("norm_volume en tarief_eurocent zijn 0 of meer, max_maanden 1 of meer")
+    if product.uitvoeringsvariant not in UITVOERINGSVARIANTEN:
+        problems.append(f"uitvoeringsvariant is een van {', '.join(UITVOERINGSVARIANTEN)}")
+    if problems:
+        raise MappingError(f"{where} ({product.categorie}/{product.code}): " + "; ".join(problems))
 
 
 def load_regels(path: Path) -> dict[str, RuleText]:

@@ -56,9 +56,32 @@ def test_cbs_list_has_the_current_municipalities():
     assert len(current) == 342
 
 
+_PRODUCT = """
+[[product]]
+categorie = "45"
+code = "45A01"
+naam = "Jeugdhulp ambulant individueel"
+eenheden = ["04"]
+frequenties = ["2"]
+norm_volume = 8
+max_maanden = 12
+tarief_eurocent = 9800
+uitvoeringsvariant = "inspanningsgericht"
+automatisch = true
+"""
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("producten.toml", "[[product]]\ncategorie = '45'\n", "producten.toml product 1"),
     ("producten.toml", "not toml at all [", "geen geldige TOML"),
+    ("producten.toml", _PRODUCT.replace('eenheden = ["04"]', 'eenheden = ["05"]'), "WJ756"),
+    ("producten.toml", _PRODUCT.replace('frequenties = ["2"]', 'frequenties = ["3"]'), "WMO757"),
+    ("producten.toml", _PRODUCT.replace('eenheden = ["04"]', 'eenheden = ["14"]')
+     .replace('frequenties = ["2"]', 'frequenties = ["1"]'), "CS338"),
+    ("producten.toml", _PRODUCT.replace('categorie = "45"', 'categorie = "4X"'), "JZ020"),
+    ("producten.toml", _PRODUCT.replace("max_maanden = 12", "max_maanden = 0"), "max_maanden"),
+    ("producten.toml", _PRODUCT.replace('"inspanningsgericht"', '"los"'), "uitvoeringsvariant"),
+    ("producten.toml", _PRODUCT + _PRODUCT, "twee keer"),
     ("gemeenten.csv", "code,naam,geldig_van,geldig_tot\n363,Amsterdam,,\n", "4 cijfers"),
     ("gemeenten.csv", "code,naam,geldig_van,geldig_tot\n0363,Amsterdam,gisteren,\n", "geen datum"),
     ("regels.toml", "[CS002]\nretourcode = '0001'\n", "regels.toml"),
@@ -80,5 +103,16 @@ def test_missing_mapping_file_is_named(tmp_path):
     try:
         with pytest.raises(MappingError, match="gemeenten.csv"):
             load_reference(tmp_path)
+    finally:
+        load_reference.cache_clear()
+
+
+def test_the_product_used_for_the_broken_cases_is_itself_valid(tmp_path):
+    for source in (PROJECT_ROOT / "mappings").iterdir():
+        shutil.copy(source, tmp_path / source.name)
+    (tmp_path / "producten.toml").write_text(_PRODUCT, encoding="utf-8")
+    load_reference.cache_clear()
+    try:
+        assert list(load_reference(tmp_path).producten) == [("45", "45A01")]
     finally:
         load_reference.cache_clear()
