@@ -18,34 +18,13 @@ router = APIRouter(prefix="/api/v1", tags=["aanvragen"])
 STATUSES = (aanvragen.TE_BEOORDELEN, aanvragen.IN_ONDERZOEK, aanvragen.TOEGEKEND, aanvragen.AFGEWEZEN)
 
 
-class ProductBesluitIn(BaseModel):
-    referentie_aanbieder: str
-    volume: int | None = None
-    eenheid: str | None = None
-    frequentie: str | None = None
-    ingangsdatum: date | None = None
-    einddatum: date | None = None
-
-
-class ContactIn(BaseModel):
-    soort: str
-    straatnaam: str | None = None
-    huisnummer: int | None = None
-    huisletter: str | None = None
-    huisnummertoevoeging: str | None = None
-    postcode: str | None = None
-    plaatsnaam: str | None = None
-    landcode: str | None = None
-    telefoon: str | None = None
-    emailadres: str | None = None
-
-
 class BesluitIn(BaseModel):
     besluit: str
-    producten: list[ProductBesluitIn] | None = None
+    # The domain's own dataclasses, validated by pydantic: one definition of each field.
+    producten: list[besluiten.ProductBesluit] | None = None
     reden_afwijzing: str | None = None
     woonplaatsbeginsel: str | None = None
-    contactgegevens: list[ContactIn] | None = None
+    contactgegevens: list[Contact] | None = None
 
 
 def require_gemeente(party: Partij) -> str:
@@ -87,9 +66,8 @@ def post_besluit(request: Request, aanvraag_id: str, body: BesluitIn, session: D
     ctx = request.app.state.ctx
     invoer = besluiten.BesluitInvoer(
         besluit=body.besluit,
-        producten=tuple(besluiten.ProductBesluit(**p.model_dump()) for p in body.producten or ()),
-        reden_afwijzing=body.reden_afwijzing, woonplaatsbeginsel=body.woonplaatsbeginsel,
-        contactgegevens=tuple(Contact(**c.model_dump()) for c in body.contactgegevens or ()))
+        producten=tuple(body.producten or ()), reden_afwijzing=body.reden_afwijzing,
+        woonplaatsbeginsel=body.woonplaatsbeginsel, contactgegevens=tuple(body.contactgegevens or ()))
     try:
         aanvraag = besluiten.record(session, ctx, aanvraag_id=number, gemeente=gemeente, invoer=invoer,
                                     door=f"gemeente {gemeente} (API)")

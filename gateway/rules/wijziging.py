@@ -104,21 +104,20 @@ def tr349(ctx: RuleContext):
 @rule("TR350", level=3, retourcode="9350", messages=("JW317",), needs_state=True)
 def tr350(ctx: RuleContext):
     """Each OngewijzigdProduct's ToewijzingNummer is a current assignment of the client."""
-    current = _current(ctx)
-    if current is None:
-        return
-    for element, stand in _listed(ctx, _ONGEWIJZIGD, current):
-        if stand is None:
-            yield element
+    yield from _not_current(ctx, _ONGEWIJZIGD)
 
 
 @rule("TR351", level=3, retourcode="9351", messages=("JW317",), needs_state=True)
 def tr351(ctx: RuleContext):
     """Each TeWijzigenProduct's ToewijzingNummer is a current assignment of the client."""
+    yield from _not_current(ctx, _TE_WIJZIGEN)
+
+
+def _not_current(ctx: RuleContext, path: str):
     current = _current(ctx)
     if current is None:
         return
-    for element, stand in _listed(ctx, _TE_WIJZIGEN, current):
+    for element, stand in _listed(ctx, path, current):
         if stand is None:
             yield element
 
