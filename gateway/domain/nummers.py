@@ -39,8 +39,14 @@ def next_number(session: Session, gemeente: str, soort: str) -> int:
 
 
 def _increment(session: Session, gemeente: str, soort: str) -> int | None:
-    session.execute(update(Nummerreeks)
-                    .where(Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort)
-                    .values(laatste=Nummerreeks.laatste + 1))
+    """The counter plus one, or None when our update found no counter row."""
+    updated = session.execute(update(Nummerreeks)
+                              .where(Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort)
+                              .values(laatste=Nummerreeks.laatste + 1)).rowcount
+    if not updated:
+        # Do not read it then: on PostgreSQL a row that another transaction created and
+        # committed after our update is visible to the next statement, and its number is
+        # that transaction's, not ours (the insert below runs into it and retries instead).
+        return None
     return session.scalar(select(Nummerreeks.laatste).where(
         Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort))

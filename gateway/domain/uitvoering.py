@@ -114,7 +114,10 @@ def _change(session: Session, ctx: DomainContext, aanvraag: Aanvraag, stored: To
     the old one is deleted instead (RedenWijziging 13), as nothing of it remains."""
     new_omvang = (product.volume, product.eenheid, product.frequentie)
     old_omvang = (stored.volume, stored.eenheid, stored.frequentie)
-    in_place = new_omvang == old_omvang or stored.frequentie == TBGT
+    # Only the Volume of a TBGT assignment may change under its number; another Eenheid or
+    # Frequentie makes it a different grant (facts E.5: anything else = new assignment).
+    tbgt_volume = stored.frequentie == TBGT and new_omvang[1:] == old_omvang[1:]
+    in_place = new_omvang == old_omvang or tbgt_volume
     if in_place:
         toewijzingen.change(stored, ctx, reden=AANBIEDER_GEINITIEERD, einddatum=product.einddatum,
                             volume=product.volume, eenheid=product.eenheid, frequentie=product.frequentie,
@@ -122,7 +125,11 @@ def _change(session: Session, ctx: DomainContext, aanvraag: Aanvraag, stored: To
         return
     start = product.ingangsdatum
     if start > stored.ingangsdatum:
-        toewijzingen.change(stored, ctx, reden=AANBIEDER_GEINITIEERD, einddatum=start - timedelta(days=1))
+        # Ended the day before, but never later than it already ended: a desired start after
+        # the old Einddatum (outside IV092, which no rule checks) must not extend the old grant.
+        day_before = start - timedelta(days=1)
+        if stored.einddatum is None or day_before < stored.einddatum:
+            toewijzingen.change(stored, ctx, reden=AANBIEDER_GEINITIEERD, einddatum=day_before)
     else:
         toewijzingen.delete(stored, ctx)
     toewijzingen.create(session, ctx, gemeente=aanvraag.gemeente, aanbieder=aanvraag.aanbieder,

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from gateway import clock
+from gateway.domain.werkdagen import add_werkdagen
+
 from tests.route import (
     aanvragen, besluit, fetch, json_auth, post, postbus, request, retour_for, run_work, texts,
 )
@@ -68,7 +71,8 @@ def test_cjg_decides_with_its_own_volume_and_a_second_decision_conflicts(client,
     detail = client.get(aanvraag["href"], headers=json_auth(parties["gemeente"])).json()
     assert [r["code"] for r in detail["beoordeling"]] == ["geen_overeenstemming"]
     assert "Aanbieder adviseert meer uren" in detail["beoordeling"][0]["message"]
-    assert detail["antwoord_uiterlijk"] == "2026-11-30"  # 5 werkdagen after 2026-11-23
+    # 5 werkdagen after the (real) day of receipt: 2026-11-23 (a Monday) gives 2026-11-30
+    assert detail["antwoord_uiterlijk"] == add_werkdagen(clock.today(), 5).isoformat()
     assert postbus(client, parties["provider"]) == []
 
     answer = besluit(client, parties["gemeente"], aanvraag["id"], {
