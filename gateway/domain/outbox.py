@@ -19,20 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.models import Bericht, Outbox
 from gateway.db.session import unit_of_work
-from gateway.domain import aanvragen, uitvoering
+from gateway.domain import aanvragen, uitvoering, webhooks
+from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
 from gateway.domain.context import DomainContext
+from gateway.domain.uitgaand import WEBHOOK
 
 _log = logging.getLogger("gateway.outbox")
 
-MAX_POGINGEN = 10
-_BACKOFF = (10, 30, 60, 300, 900, 1800, 3600)  # seconds; the last one repeats
-PENDING, DONE, MISLUKT = "pending", "done", "mislukt"
-WEBHOOK = "webhook"
-
-
-def backoff(poging: int) -> timedelta:
-    """Wait after failed attempt number `poging` (1-based)."""
-    return timedelta(seconds=_BACKOFF[min(poging, len(_BACKOFF)) - 1])
 
 
 def _register(session: Session, ctx: DomainContext, row: Outbox) -> None:
@@ -72,7 +65,6 @@ def process(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int) 
     with factory() as session:
         taak = session.scalar(select(Outbox.taak).where(Outbox.id == outbox_id))
     if taak == WEBHOOK:
-        from gateway.domain import webhooks
         return webhooks.deliver(factory, ctx, outbox_id)
     if taak not in HANDLERS:
         return "skipped"  # unknown or not (yet) handled here: e.g. JW305 before issue 4

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from gateway.check import check_message
 from gateway.db.models import Bericht, Kenmerk, Outbox, Partij, PostbusItem
 from gateway.domain.context import DomainContext
-from gateway.intake.parties import GEMEENTE
 from gateway.xml.outbound import Kop
 from gateway.xml.view import ParsedMessage
 
@@ -76,6 +75,3 @@ def _provider(session: Session, aanbieder: str) -> Partij:
         raise LookupError(f"aanbieder {aanbieder} is niet (meer) geregistreerd")
     return party
 
-
-def gemeente_party(session: Session, gemeente: str) -> Partij | None:
-    return session.scalar(select(Partij).where(Partij.soort == GEMEENTE, Partij.code == gemeente))

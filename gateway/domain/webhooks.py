@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.models import Outbox, Partij, PostbusItem, WebhookPoging
 from gateway.db.session import unit_of_work
+from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
 from gateway.domain.context import DomainContext
 
 _log = logging.getLogger("gateway.webhooks")
@@ -70,7 +71,6 @@ def deliver(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int,
     """Notify the provider of one outbox row; returns "done", "skipped" or "failed".
 
     Never raises for HTTP or network errors: they are recorded and retried."""
-    from gateway.domain.outbox import DONE, PENDING
 
     now = ctx.now()
     with unit_of_work(factory) as session:
@@ -115,7 +115,6 @@ def _earlier_attempts(session: Session, bericht_id: int) -> int:
 
 def _record(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int, bericht_id: int,
             url: str, http_status: int | None, fout: str | None) -> str:
-    from gateway.domain.outbox import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
 
     now = ctx.now()
     geslaagd = fout is None
