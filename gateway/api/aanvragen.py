@@ -12,6 +12,7 @@ from gateway.api.deps import CallingParty, DbSession
 from gateway.db.models import Aanvraag, Partij
 from gateway.domain import aanvragen, beschikkingen, besluiten
 from gateway.domain.clientgegevens import Contact
+from gateway.domain.context import iso_utc
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["aanvragen"])
@@ -115,8 +116,8 @@ def aanvraag_json(session, a: Aanvraag, today: date) -> dict:
         "beoordeling": a.beoordeling,
         "besluit": a.besluit,
         "besloten_door": a.besloten_door,
-        "besloten_op": a.besloten_op.isoformat() if a.besloten_op and a.besluit else None,
-        "afgehandeld_op": a.afgehandeld_op.isoformat() if a.afgehandeld_op else None,
+        "besloten_op": iso_utc(a.besloten_op) if a.besluit else None,
+        "afgehandeld_op": iso_utc(a.afgehandeld_op),
         "producten": [{
             "referentie_aanbieder": p.referentie_aanbieder, "soort": p.soort, "status": p.status,
             "toewijzingnummer": p.toewijzingnummer, "categorie": p.categorie, "code": p.code,

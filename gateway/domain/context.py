@@ -42,3 +42,12 @@ def local_date(moment: datetime) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(NL).date()
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """A stored timestamp as ISO 8601 with its UTC offset, the same on SQLite and PostgreSQL."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Bericht, PostbusItem
+from gateway.domain.context import iso_utc
 from gateway.messages import MessageType
 from gateway.xml.view import ParsedMessage
 
@@ -62,4 +63,4 @@ def apply_retour(session: Session, retour: MessageType, view: ParsedMessage, ret
 
 def as_json(item: PostbusItem) -> dict:
     return {"id": item.bericht_id, "message": item.berichttype, "status": item.status,
-            "created_at": item.aangemaakt_op.isoformat(), "href": f"/api/v1/postbus/{item.bericht_id}"}
+            "created_at": iso_utc(item.aangemaakt_op), "href": f"/api/v1/postbus/{item.bericht_id}"}

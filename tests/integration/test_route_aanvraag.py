@@ -4,7 +4,7 @@ Runs on SQLite and on PostgreSQL (GATEWAY_TEST_DATABASE_URL); the real-worker va
 test_worker_route.py."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from gateway import clock
 from gateway.domain.werkdagen import add_werkdagen
@@ -35,6 +35,7 @@ def test_automatic_grant_gives_beschikking_and_jw301_confirmed_by_jw302(client, 
     [item] = postbus(client, parties["provider"])
     assert item["message"] == "JW301" and item["status"] == "nieuw"
     assert item["href"] == f"/api/v1/postbus/{item['id']}"
+    assert datetime.fromisoformat(item["created_at"]).utcoffset() == timedelta(0)
     assert postbus(client, parties["other"]) == []
     jw301 = fetch(client, parties["provider"], item)
     assert texts(jw301, "//jw301:ToegewezenProduct/jw301:ReferentieAanbieder") == ["VB-REF-0001"]
