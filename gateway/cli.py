@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -105,9 +106,7 @@ def provider_webhook(agb: str, url: str | None, off: bool) -> None:
 
     from sqlalchemy import select
 
-    from gateway.db.migrate import upgrade
     from gateway.db.models import Partij
-    from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
     from gateway.domain.webhooks import new_secret
 
     if (url is None) == (not off):
@@ -123,17 +122,11 @@ def provider_webhook(agb: str, url: str | None, off: bool) -> None:
             raise click.BadParameter("the webhook URL must be an http:// or https:// URL", param_hint="--url")
         if len(url) > 500:
             raise click.BadParameter("the webhook URL is longer than 500 characters", param_hint="--url")
-    settings = get_settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
     secret = None if off else new_secret()
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            party = session.scalar(select(Partij).where(Partij.soort == "aanbieder", Partij.code == agb))
-            if party is not None:
-                party.webhook_url, party.webhook_geheim = url, secret
-    finally:
-        engine.dispose()
+    with _database() as session:
+        party = session.scalar(select(Partij).where(Partij.soort == "aanbieder", Partij.code == agb))
+        if party is not None:
+            party.webhook_url, party.webhook_geheim = url, secret
     if party is None:
         click.echo(f"no provider with AGB code {agb} is registered (gateway provider add)", err=True)
         sys.exit(2)
@@ -159,19 +152,59 @@ def municipality_add(code: str, name: str) -> None:
 
 
 def _add_party(soort: str, code: str, name: str) -> str:
+    from gateway.intake.parties import add_party
+
+    with _database() as session:
+        _, token = add_party(session, soort=soort, code=code, naam=name)
+    return token
+
+
+@contextmanager
+def _database():
+    """One transaction on the configured database, created or migrated first."""
     from gateway.db.migrate import upgrade
     from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
-    from gateway.intake.parties import add_party
 
     settings = get_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
-            _, token = add_party(session, soort=soort, code=code, naam=name)
+            yield session
     finally:
         engine.dispose()
-    return token
+
+
+@main.group()
+def outbox() -> None:
+    """Follow-up work (decisions, messages, webhooks): what failed, and trying it again."""
+
+
+@outbox.command("list")
+@click.option("--status", default="mislukt", show_default=True,
+              type=click.Choice(["pending", "mislukt", "done"]), help="Which work to list.")
+@click.option("--limit", default=50, show_default=True, help="At most this many, newest first.")
+def outbox_list(status: str, limit: int) -> None:
+    """One line per item: id, task, message id, attempts, created, last error."""
+    from gateway.domain import outbox as work
+
+    with _database() as session:
+        for row in work.listing(session, status, limit):
+            fout = (row.fout or "").replace("\n", " ")[:200]
+            click.echo(f"{row.id}\t{row.taak}\tbericht {row.bericht_id}\t{row.pogingen} pogingen\t"
+                       f"{row.aangemaakt_op:%Y-%m-%d %H:%M}\t{fout}")
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, required=True, type=int)
+def outbox_retry(ids: tuple[int, ...]) -> None:
+    """Put failed work (mislukt) back in the queue; the sweep sends it within its interval."""
+    from gateway.domain import outbox as work
+
+    with _database() as session:
+        count = work.retry(session, list(ids))
+    click.echo(f"{count} of {len(ids)} item(s) queued again", err=True)
+    sys.exit(0 if count == len(ids) else 1)
 
 
 @main.command()

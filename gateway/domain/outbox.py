@@ -116,3 +116,15 @@ def due(session: Session, now: datetime, min_age: timedelta, limit: int = 500) -
     if ids:
         session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(verzonden_op=now))
     return ids
+
+
+def listing(session: Session, status: str, limit: int) -> list[Outbox]:
+    return list(session.scalars(select(Outbox).where(Outbox.status == status)
+                                .order_by(Outbox.id.desc()).limit(limit)))
+
+
+def retry(session: Session, ids: list[int]) -> int:
+    """Failed work back to pending with a fresh set of attempts (an operator fixed the cause)."""
+    return session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == MISLUKT)
+                           .values(status=PENDING, pogingen=0, volgende_poging=None,
+                                   verzonden_op=None)).rowcount
