@@ -5,12 +5,12 @@ from datetime import date
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from gateway.api.deps import CallingParty, DbSession
+from gateway.api.deps import CallingParty, DbSession, parse_id
 from gateway.db.models import Aanvraag, Partij
-from gateway.domain import aanvragen, beschikkingen, besluiten
+from gateway.domain import aanvragen, beschikkingen, besluiten, outbox, postbus
 from gateway.domain.clientgegevens import Contact
 from gateway.domain.context import iso_utc
 from gateway.problems import Problem
@@ -20,6 +20,8 @@ STATUSES = (aanvragen.TE_BEOORDELEN, aanvragen.IN_ONDERZOEK, aanvragen.TOEGEKEND
 
 
 class BesluitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     besluit: str
     # The domain's own dataclasses, validated by pydantic: one definition of each field.
     producten: list[besluiten.ProductBesluit] | None = None
@@ -52,7 +54,7 @@ def list_aanvragen(request: Request, session: DbSession, party: CallingParty, st
 @router.get("/aanvragen/{aanvraag_id}", summary="Eén aanvraag met producten en beschikking")
 def get_aanvraag(request: Request, aanvraag_id: str, session: DbSession, party: CallingParty) -> dict:
     aanvraag = _visible(session, party, aanvraag_id)
-    return aanvraag_json(session, aanvraag, request.app.state.ctx.today())
+    return aanvraag_json(session, aanvraag, request.app.state.ctx.today(), for_gemeente=party.soort == "gemeente")
 
 
 @router.post("/aanvragen/{aanvraag_id}/besluit", status_code=202,
@@ -90,9 +92,10 @@ def _visible(session, party: Partij, aanvraag_id: str) -> Aanvraag:
 
 
 def _id(text: str) -> int:
-    if not (text.isdigit() and len(text) < 10):
+    number = parse_id(text)
+    if number is None:
         raise Problem(404, "not-found", "Niet gevonden", f"geen aanvraag {text[:40]}")
-    return int(text)
+    return number
 
 
 def _summary(a: Aanvraag, today: date) -> dict:
@@ -108,15 +111,12 @@ def _summary(a: Aanvraag, today: date) -> dict:
     }
 
 
-def aanvraag_json(session, a: Aanvraag, today: date) -> dict:
+def aanvraag_json(session, a: Aanvraag, today: date, *, for_gemeente: bool = True) -> dict:
+    """The whole aanvraag for the municipality; the provider that sent it sees its status,
+    products, the beschikking's key facts and the messages sent to it, not the CJG's notes."""
     beschikking = beschikkingen.for_aanvraag(session, a.id)
-    return {
+    result = {
         **_summary(a, today),
-        "automatisch": a.automatisch,
-        "beoordeling": a.beoordeling,
-        "besluit": a.besluit,
-        "besloten_door": a.besloten_door,
-        "besloten_op": iso_utc(a.besloten_op) if a.besluit else None,
         "afgehandeld_op": iso_utc(a.afgehandeld_op),
         "producten": [{
             "referentie_aanbieder": p.referentie_aanbieder, "soort": p.soort, "status": p.status,
@@ -128,6 +128,17 @@ def aanvraag_json(session, a: Aanvraag, today: date) -> dict:
         } for p in a.producten],
         "beschikking": None if beschikking is None else {
             "nummer": beschikking.nummer, "datum": beschikking.datum.isoformat(),
-            "leveringsvorm": beschikking.leveringsvorm, "soort": beschikking.soort,
-            "href": f"/api/v1/beschikkingen/{beschikking.nummer}"},
+            "leveringsvorm": beschikking.leveringsvorm, "soort": beschikking.soort},
+        "berichten": [postbus.item_json(item, bericht) for item, bericht in postbus.for_aanvraag(session, a)],
     }
+    if for_gemeente:
+        if beschikking is not None:
+            result["beschikking"]["href"] = f"/api/v1/beschikkingen/{beschikking.nummer}"
+        result.update({
+            "automatisch": a.automatisch, "beoordeling": a.beoordeling, "besluit": a.besluit,
+            "besloten_door": a.besloten_door, "besloten_op": iso_utc(a.besloten_op) if a.besluit else None,
+            "onderzoek_op": iso_utc(a.onderzoek_op),
+            # The work behind the decision: a failure shows here, not only in the operator's log.
+            "verwerking": outbox.state_of(session, a.bericht_id),
+        })
+    return result

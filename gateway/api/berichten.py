@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from gateway.api.deps import CallingParty, DbSession, XmlBody
+from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
 from gateway.db.models import Bericht
 from gateway.intake.service import Answer, IntakeDeps, receive, validate_only
 from gateway.problems import Problem
@@ -78,7 +78,7 @@ def post_validatie(request: Request, session: DbSession, party: CallingParty, bo
                        404: {"description": "Geen bericht van deze partij met dit id"}})
 def get_bericht(request: Request, bericht_id: str, session: DbSession, party: CallingParty) -> dict:
     # Anything that cannot be an id is simply not found: no hint about what exists.
-    number = int(bericht_id) if bericht_id.isdigit() and len(bericht_id) < 19 else None
+    number = parse_id(bericht_id)
     row = session.scalar(select(Bericht).options(selectinload(Bericht.bevindingen))
                          .where(Bericht.id == number)) if number else None
     if row is None or row.partij_id != party.id or row.richting != "in":

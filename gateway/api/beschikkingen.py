@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from gateway.api.aanvragen import require_gemeente
-from gateway.api.deps import CallingParty, DbSession
+from gateway.api.deps import CallingParty, DbSession, parse_id
 from gateway.db.models import Beschikking
 from gateway.domain import beschikkingen
 from gateway.problems import Problem
@@ -61,10 +61,10 @@ def post_bezwaar(request: Request, nummer: str, body: BezwaarIn, session: DbSess
 
 @router.post("/beschikkingen/{nummer}/bezwaren/{bezwaar_id}/afhandeling",
              summary="Een bezwaar afhandelen: gegrond, ongegrond of ingetrokken")
-def post_afhandeling(request: Request, nummer: str, bezwaar_id: int, body: AfhandelingIn,
+def post_afhandeling(request: Request, nummer: str, bezwaar_id: str, body: AfhandelingIn,
                      session: DbSession, party: CallingParty) -> dict:
     beschikking = _beschikking(session, party, nummer)
-    bezwaar = beschikkingen.decide_bezwaar(session, beschikking, bezwaar_id, uitkomst=body.uitkomst,
+    bezwaar = beschikkingen.decide_bezwaar(session, beschikking, parse_id(bezwaar_id) or 0, uitkomst=body.uitkomst,
                                            today=request.app.state.ctx.today())
     session.commit()
     return beschikkingen.bezwaar_json(bezwaar)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
 
-from gateway.api.deps import CallingParty, DbSession
+from gateway.api.deps import CallingParty, DbSession, parse_id
 from gateway.domain import postbus
 from gateway.problems import Problem
 
@@ -23,7 +23,7 @@ def list_postbus(session: DbSession, party: CallingParty, status: str = "nieuw",
             responses={200: {"content": {"application/xml": {}}, "description": "Het bericht (XML)"},
                        404: {"description": "Geen bericht voor deze partij met dit id"}})
 def fetch_postbus(request: Request, bericht_id: str, session: DbSession, party: CallingParty) -> Response:
-    number = int(bericht_id) if bericht_id.isdigit() and len(bericht_id) < 19 else None
+    number = parse_id(bericht_id)
     bericht = postbus.fetch(session, party.id, number, request.app.state.ctx.now()) if number else None
     if bericht is None:
         raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id[:40]} in uw postbus")

@@ -17,6 +17,7 @@ from gateway.db.models import Aanvraag, AanvraagProduct, Bericht
 from gateway.domain import clientgegevens, clienten, toewijzingen
 from gateway.domain.context import DomainContext, local_date
 from gateway.domain.normen import AangevraagdProductNorm, automatically_grantable, check_norms
+from gateway.domain.toewijzingen import Inhoud
 from gateway.domain.werkdagen import add_werkdagen
 from gateway.messages import BY_NAME
 from gateway.rules.products import same_product
@@ -28,6 +29,11 @@ OPEN = (TE_BEOORDELEN, IN_ONDERZOEK)
 ANTWOORDTERMIJN_WERKDAGEN = 5  # OP274 (JW315, AGJ as a request), OP346 (JW317)
 TERMIJN = {"AGJ": "5 werkdagen na ontvangst (OP274)", "JW315": "5 werkdagen na ontvangst (OP274)",
            "JW317": "5 werkdagen na ontvangst (OP346)"}
+# WJ759 Reden afwijzing verzoek
+REDENEN_AFWIJZING = {"1": "Geen wijziging maar nieuwe aanvraag", "2": "Past niet binnen budget",
+                     "3": "Geen contract", "4": "Past niet binnen contract", "5": "Andere gemeente",
+                     "6": "Stapeling", "7": "Zorginhoudelijke afkeur", "8": "Woonplaatsbeginsel",
+                     "9": "Leeftijdsgrens bereikt"}
 _AANGEVRAAGD = "m:Client/m:AangevraagdeProducten/m:AangevraagdProduct"
 _VERZOEK = "m:Client/m:Verzoek"
 
@@ -67,14 +73,39 @@ def register(session: Session, ctx: DomainContext, bericht: Bericht) -> Aanvraag
     return aanvraag
 
 
-def for_message(session: Session, bericht_id: int) -> Aanvraag | None:
-    return session.scalar(select(Aanvraag).where(Aanvraag.bericht_id == bericht_id))
+def back_to_cjg(aanvraag: Aanvraag, why: str) -> None:
+    """An automatic grant that could not be carried out goes to the CJG instead of waiting
+    for retries that would fail the same way (the reason says what went wrong)."""
+    aanvraag.status, aanvraag.automatisch = TE_BEOORDELEN, False
+    aanvraag.besluit = aanvraag.besloten_door = aanvraag.besloten_op = None
+    for product in aanvraag.producten:
+        product.status = TE_BEOORDELEN
+    aanvraag.beoordeling = [*aanvraag.beoordeling,
+                            _reason(None, "automatisch_mislukt", f"Automatisch toekennen lukte niet: {why}")]
+
+
+def for_message(session: Session, bericht_id: int, *, lock: bool = False) -> Aanvraag | None:
+    """The aanvraag of a received message; `lock` holds it (PostgreSQL) until the transaction
+    ends, so two tasks for one aanvraag (a decision and an 'in onderzoek') do not interleave."""
+    query = select(Aanvraag).where(Aanvraag.bericht_id == bericht_id)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def norm_request(product: AanvraagProduct) -> AangevraagdProductNorm:
     return AangevraagdProductNorm(product.categorie, product.code, product.volume, product.eenheid,
                                   product.frequentie, product.ingangsdatum, product.einddatum,
                                   product.budget)
+
+
+def inhoud_of(product: AanvraagProduct) -> Inhoud:
+    """What was granted for `product`: the CJG's values when it set any, else as asked."""
+    if product.toegekend:
+        values = dict(product.toegekend)
+        for name in ("ingangsdatum", "einddatum"):
+            values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+        return Inhoud(**values)
+    return Inhoud(product.categorie, product.code, product.ingangsdatum, product.einddatum,
+                  product.volume, product.eenheid, product.frequentie, product.budget)
 
 
 def _products(session: Session, msg: ParsedMessage):
@@ -155,9 +186,13 @@ def _reasons_for_cjg(session: Session, ctx: DomainContext, msg: ParsedMessage,
             reasons.append(_reason(ref, "niet_automatisch",
                                    f"Product {known.code} ({known.naam}) wordt bij {wie} niet "
                                    "automatisch toegekend; het CJG beslist."))
-        reasons.extend(_reason(ref, "overlap", text)
-                       for text in overlaps(session, aanvraag, product.categorie, product.code,
-                                            product.ingangsdatum, product.einddatum))
+        if aanvraag.leveringsvorm == "ZIN":  # a PGB makes no toewijzing, so nothing can overlap
+            reasons.extend(_reason(ref, "overlap", text)
+                           for text in overlaps(session, aanvraag, product.categorie, product.code,
+                                                product.ingangsdatum, product.einddatum))
+            if known is not None and known.uitvoeringsvariant == "taakgericht":
+                reasons.append(_reason(ref, "taakgericht", f"Product {known.code} is taakgericht: daarvoor "
+                                                           "bestaat geen toewijzing; het CJG beslist."))
     if soort == "JW315" and aanvraag.leveringsvorm == "ZIN":
         known_client = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
         if known_client is None or not clientgegevens.complete(known_client):

@@ -14,23 +14,21 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, AanvraagProduct, Outbox
-from gateway.domain import clientgegevens, clienten
-from gateway.domain.aanvragen import AFGEWEZEN, IN_ONDERZOEK, OPEN, TE_BEOORDELEN, TOEGEKEND, overlaps
+from gateway.domain import clientgegevens, clienten, uitvoering
+from gateway.domain.aanvragen import (
+    AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND, overlaps,
+)
 from gateway.domain.clientgegevens import Contact
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
 from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.werkdagen import add_weeks
 from gateway.domain.toewijzingen import Inhoud
+from gateway.domain.uitgaand import UitgaandOngeldig
 
 TOEKENNEN, AFWIJZEN, ONDERZOEK = "toekennen", "afwijzen", "in_onderzoek"
 UITVOEREN = "uitvoeren_besluit"
 ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
-# WJ759 Reden afwijzing verzoek
-REDENEN_AFWIJZING = {"1": "Geen wijziging maar nieuwe aanvraag", "2": "Past niet binnen budget",
-                     "3": "Geen contract", "4": "Past niet binnen contract", "5": "Andere gemeente",
-                     "6": "Stapeling", "7": "Zorginhoudelijke afkeur", "8": "Woonplaatsbeginsel",
-                     "9": "Leeftijdsgrens bereikt"}
 WOONPLAATSBEGINSEL = "8"
 ONDERZOEK_WEKEN = 8  # OP274/OP346: the final answer within 8 weeks of the request's Dagtekening
 _MAX_VOLUME = 99_999_999  # LDT_Volume
@@ -40,8 +38,15 @@ class BesluitFout(DomainFout):
     """A decision or objection that cannot be taken as given."""
 
 
+# The API validates these dataclasses directly (pydantic); a misspelt field must be an error,
+# never silently "as asked".
+_STRICT = {"extra": "forbid"}
+
+
 @dataclass(frozen=True)
 class ProductBesluit:
+    __pydantic_config__ = _STRICT
+
     referentie_aanbieder: str
     volume: int | None = None
     eenheid: str | None = None
@@ -87,8 +92,24 @@ def record(session: Session, ctx: DomainContext, *, aanvraag_id: int, gemeente: 
     aanvraag.besluit = _as_json(invoer)
     aanvraag.besloten_door = door
     aanvraag.besloten_op = ctx.now()
+    _rehearse(session, ctx, aanvraag)
     session.add(Outbox(bericht_id=aanvraag.bericht_id, taak=UITVOEREN))
     return aanvraag
+
+
+def _rehearse(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
+    """Carry the decision out inside a savepoint and undo it: the beschikking, toewijzingen and
+    the JW301/JW319 the task will make are built and checked against our XSD and rules now,
+    so a decision that cannot become valid messages is refused here (422) instead of failing
+    in a task after a 202, with the aanvraag stuck as decided."""
+    try:
+        with session.begin_nested() as savepoint:
+            uitvoering.execute(session, ctx, aanvraag)
+            savepoint.rollback()
+    except (UitgaandOngeldig, uitvoering.UitvoeringFout, LookupError) as exc:
+        raise BesluitFout(422, "geen-geldig-bericht", f"dit besluit levert geen geldig bericht op: {exc}") \
+            from None
+    session.refresh(aanvraag)
 
 
 def _claim(session: Session, ctx: DomainContext, aanvraag_id: int, gemeente: str,
@@ -96,9 +117,10 @@ def _claim(session: Session, ctx: DomainContext, aanvraag_id: int, gemeente: str
     """Take the aanvraag for this decision with one conditional update, the transaction's
     first write: of two concurrent decisions exactly one gets it, on SQLite and PostgreSQL."""
     allowed = (TE_BEOORDELEN,) if besluit == ONDERZOEK else OPEN
+    stamp = {"onderzoek_op": ctx.now()} if besluit == ONDERZOEK else {"besloten_op": ctx.now()}
     claimed = session.execute(update(Aanvraag).where(
         Aanvraag.id == aanvraag_id, Aanvraag.gemeente == gemeente, Aanvraag.status.in_(allowed))
-        .values(besloten_op=ctx.now())).rowcount
+        .values(**stamp)).rowcount
     aanvraag = session.get(Aanvraag, aanvraag_id)
     if aanvraag is None or aanvraag.gemeente != gemeente:
         raise BesluitFout(404, "not-found", f"geen aanvraag {aanvraag_id} voor gemeente {gemeente}")
@@ -149,7 +171,8 @@ def _grant(session: Session, ctx: DomainContext, aanvraag: Aanvraag, invoer: Bes
     for product in aanvraag.producten:
         entry = besluiten.get(product.referentie_aanbieder)
         inhoud = granted(product, entry, ctx)
-        if aanvraag.soort != "JW317":
+        if aanvraag.soort != "JW317" and aanvraag.leveringsvorm == "ZIN":
+            _check_taakgericht(product, ctx)
             _check_overlap(session, aanvraag, product, inhoud)
         product.status = TOEGEKEND
         product.toegekend = _inhoud_json(inhoud) if entry is not None else None
@@ -193,17 +216,6 @@ def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: DomainC
     return inhoud
 
 
-def inhoud_of(product: AanvraagProduct) -> Inhoud:
-    """What was granted for `product`: the CJG's values when it set any, else as asked."""
-    if product.toegekend:
-        values = dict(product.toegekend)
-        for name in ("ingangsdatum", "einddatum"):
-            values[name] = date.fromisoformat(values[name]) if values.get(name) else None
-        return Inhoud(**values)
-    return Inhoud(product.categorie, product.code, product.ingangsdatum, product.einddatum,
-                  product.volume, product.eenheid, product.frequentie, product.budget)
-
-
 def _check_omvang(ref: str, inhoud: Inhoud, ctx: DomainContext) -> None:
     if inhoud.volume is None:
         return
@@ -223,6 +235,13 @@ def _check_omvang(ref: str, inhoud: Inhoud, ctx: DomainContext) -> None:
     if inhoud.frequentie not in product.frequenties:
         raise BesluitFout(422, "frequentie", f"product {ref} ({product.code}) kent alleen frequentie "
                                              f"{', '.join(product.frequenties)}, niet {inhoud.frequentie}")
+
+
+def _check_taakgericht(product: AanvraagProduct, ctx: DomainContext) -> None:
+    known = ctx.reference.producten.get((product.categorie or "", product.code or ""))
+    if known is not None and known.uitvoeringsvariant == "taakgericht":
+        raise BesluitFout(422, "taakgericht", f"product {known.code} is taakgericht: daarvoor bestaat geen "
+                                              "toewijzing (facts E.5); wijs het niet toe via een aanvraag")
 
 
 def _check_overlap(session: Session, aanvraag: Aanvraag, product: AanvraagProduct, inhoud: Inhoud) -> None:

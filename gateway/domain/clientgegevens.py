@@ -31,6 +31,8 @@ _EIGEN_NAAM = "1"  # COD700 NaamGebruik: eigen naam
 class Contact:
     """One Contact from the CJG's decision (an address and/or a telephone number)."""
 
+    __pydantic_config__ = {"extra": "forbid"}  # see besluiten._STRICT
+
     soort: str
     straatnaam: str | None = None
     huisnummer: int | None = None

@@ -22,7 +22,7 @@ from gateway.db.session import unit_of_work
 from gateway.domain import aanvragen, uitvoering, webhooks
 from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
 from gateway.domain.context import DomainContext
-from gateway.domain.uitgaand import WEBHOOK
+from gateway.domain.uitgaand import WEBHOOK, UitgaandOngeldig
 
 _log = logging.getLogger("gateway.outbox")
 
@@ -32,8 +32,15 @@ def _register(session: Session, ctx: DomainContext, row: Outbox) -> None:
     if aanvragen.for_message(session, row.bericht_id) is not None:
         return
     aanvraag = aanvragen.register(session, ctx, session.get(Bericht, row.bericht_id))
-    if aanvraag.status == aanvragen.TOEGEKEND:  # granted automatically: carry it out now
-        uitvoering.execute(session, ctx, aanvraag)
+    if aanvraag.status != aanvragen.TOEGEKEND:
+        return
+    try:  # granted automatically: carry it out now, or hand it to the CJG if that cannot be done
+        with session.begin_nested():
+            uitvoering.execute(session, ctx, aanvraag)
+    except (UitgaandOngeldig, uitvoering.UitvoeringFout, LookupError) as exc:
+        _log.warning("automatic grant of aanvraag %s failed, to the CJG: %s", aanvraag.id, exc)
+        session.refresh(aanvraag)
+        aanvragen.back_to_cjg(aanvraag, str(exc))
 
 
 def _execute(session: Session, ctx: DomainContext, row: Outbox) -> None:
@@ -45,7 +52,7 @@ def _onderzoek(session: Session, ctx: DomainContext, row: Outbox) -> None:
 
 
 def _aanvraag(session: Session, row: Outbox):
-    aanvraag = aanvragen.for_message(session, row.bericht_id)
+    aanvraag = aanvragen.for_message(session, row.bericht_id, lock=True)
     if aanvraag is None:
         raise LookupError(f"geen aanvraag bij bericht {row.bericht_id}")
     return aanvraag
@@ -128,3 +135,12 @@ def retry(session: Session, ids: list[int]) -> int:
     return session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == MISLUKT)
                            .values(status=PENDING, pogingen=0, volgende_poging=None,
                                    verzonden_op=None)).rowcount
+
+
+def state_of(session: Session, bericht_id: int) -> dict | None:
+    """The latest work for a message: its status, attempts and last error (None: no work)."""
+    row = session.scalar(select(Outbox).where(Outbox.bericht_id == bericht_id, Outbox.taak != WEBHOOK)
+                         .order_by(Outbox.id.desc()).limit(1))
+    if row is None:
+        return None
+    return {"taak": row.taak, "status": row.status, "pogingen": row.pogingen, "fout": row.fout}

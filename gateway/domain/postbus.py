@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Bericht, PostbusItem
+from gateway.db.models import Bericht, Kenmerk, PostbusItem, Toewijzing
 from gateway.domain.context import iso_utc
 from gateway.messages import MessageType
 from gateway.xml.view import ParsedMessage
@@ -29,11 +29,13 @@ def items(session: Session, partij_id: int, status: str, limit: int) -> list[Pos
 
 def fetch(session: Session, partij_id: int, bericht_id: int, now: datetime) -> Bericht | None:
     """The outbound message for its provider; the first fetch marks it `opgehaald`."""
+    # Conditional, so a fetch never turns an item that a retour just confirmed back.
+    session.execute(update(PostbusItem).where(
+        PostbusItem.bericht_id == bericht_id, PostbusItem.partij_id == partij_id,
+        PostbusItem.status == "nieuw").values(status="opgehaald", opgehaald_op=now))
     item = session.get(PostbusItem, bericht_id)
     if item is None or item.partij_id != partij_id:
         return None
-    if item.status == "nieuw":
-        item.status, item.opgehaald_op = "opgehaald", now
     return session.get(Bericht, bericht_id)
 
 
@@ -47,18 +49,49 @@ def apply_retour(session: Session, retour: MessageType, view: ParsedMessage, ret
         Bericht.richting == "uit", Bericht.berichttype == retour.answers,
         Bericht.afzender == view.afzender, Bericht.ontvanger == view.ontvanger,
         Bericht.identificatie == view.identificatie))
-    item = session.get(PostbusItem, answered.id) if answered is not None else None
-    if item is None or item.status not in ("nieuw", "opgehaald"):
+    if answered is None:
         return None
     codes = [e.text for e in view.root.iter(f"{{{retour.namespace}}}RetourCode")]
     rejected = any(code not in INFORMATIEF for code in codes)
-    item.status = "afgekeurd" if rejected else "bevestigd"
-    item.aandacht_cjg = rejected
-    item.retourcodes = list(dict.fromkeys(codes))
-    item.retour_bericht_id, item.beantwoord_op = retour_id, now
-    if item.opgehaald_op is None:
-        item.opgehaald_op = now
-    return item
+    # One conditional update: of two retours at once only the first counts.
+    counted = session.execute(update(PostbusItem).where(
+        PostbusItem.bericht_id == answered.id, PostbusItem.status.in_(("nieuw", "opgehaald")))
+        .values(status="afgekeurd" if rejected else "bevestigd", aandacht_cjg=rejected,
+                retourcodes=list(dict.fromkeys(codes)), retour_bericht_id=retour_id, beantwoord_op=now,
+                opgehaald_op=func.coalesce(PostbusItem.opgehaald_op, now))).rowcount
+    if not counted:
+        return None
+    if rejected and answered.berichttype == "JW301":
+        _send_again(session, answered)
+    return session.get(PostbusItem, answered.id)
+
+
+def _send_again(session: Session, rejected: Bericht) -> None:
+    """A rejected JW301 counts as not sent (OP286): the versions it carried are marked changed
+    again, so the next JW301 for the client carries them (OP087), deletions included."""
+    numbers = select(Kenmerk.waarde).where(Kenmerk.bericht_id == rejected.id,
+                                           Kenmerk.soort == "toewijzingnummer")
+    session.execute(update(Toewijzing).where(
+        Toewijzing.gemeente == rejected.afzender,
+        Toewijzing.nummer.in_([int(n) for n in session.scalars(numbers)])).values(gewijzigd=True))
+
+
+def for_aanvraag(session: Session, aanvraag) -> list[tuple[PostbusItem, Bericht]]:
+    """The messages sent to the provider about this aanvraag: they carry one of its
+    references (unique per provider, TR347), or for a JW317 the Verzoek's."""
+    refs = [aanvraag.referentie] if aanvraag.soort == "JW317" else [
+        p.referentie_aanbieder for p in aanvraag.producten]
+    return list(session.execute(
+        select(PostbusItem, Bericht).join(Bericht, Bericht.id == PostbusItem.bericht_id)
+        .where(Bericht.richting == "uit", Bericht.afzender == aanvraag.gemeente,
+               Bericht.ontvanger == aanvraag.aanbieder,
+               Bericht.id.in_(select(Kenmerk.bericht_id).where(Kenmerk.soort == "referentie",
+                                                                Kenmerk.waarde.in_(refs))))
+        .order_by(Bericht.id)).all())
+
+
+def item_json(item: PostbusItem, bericht: Bericht) -> dict:
+    return {**as_json(item), "identificatie": bericht.identificatie, "retourcodes": item.retourcodes}
 
 
 def as_json(item: PostbusItem) -> dict:

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Toewijzing
 from gateway.domain import beschikkingen, clienten, toewijzingen, uitgaand
-from gateway.domain.aanvragen import AFGEWEZEN, TOEGEKEND, parsed_request
-from gateway.domain.besluiten import REDENEN_AFWIJZING, inhoud_of
+from gateway.domain.aanvragen import AFGEWEZEN, REDENEN_AFWIJZING, TOEGEKEND, inhoud_of, parsed_request
 from gateway.domain.context import DomainContext
 from gateway.domain.stand import TBGT
 from gateway.domain.toewijzingen import AANBIEDER_GEINITIEERD, Inhoud
