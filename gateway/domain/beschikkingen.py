@@ -32,7 +32,7 @@ BEZWAAR_UITKOMSTEN = ("gegrond", "ongegrond", "ingetrokken")
 
 
 class BezwaarFout(DomainFout):
-    """A decision or objection that cannot be taken as given."""
+    """An objection that cannot be registered or decided as given."""
 
 
 def bezwaar_uiterlijk(datum: date) -> date:

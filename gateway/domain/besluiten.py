@@ -35,7 +35,7 @@ _MAX_VOLUME = 99_999_999  # LDT_Volume
 
 
 class BesluitFout(DomainFout):
-    """A decision or objection that cannot be taken as given."""
+    """A decision that cannot be taken as given."""
 
 
 # The API validates these dataclasses directly (pydantic); a misspelt field must be an error,
