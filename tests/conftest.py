@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -13,7 +14,7 @@ from gateway.db.migrate import upgrade
 from gateway.db.models import Base
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.intake.parties import add_party
-from gateway.settings import Settings
+from gateway.settings import Settings, get_settings
 from tests.support import TODAY
 
 AGB = "12345678"
@@ -75,6 +76,15 @@ def parties(sessions) -> dict[str, str]:
         _, other = add_party(session, soort="aanbieder", code="87654321", naam="Ander BV")
         _, gemeente = add_party(session, soort="gemeente", code=GEMEENTE, naam="Amsterdam")
     return {"provider": provider, "other": other, "gemeente": gemeente}
+
+
+@pytest.fixture
+def cli_env(database_url, engine, monkeypatch):
+    """A CLI runner whose `gateway` commands use the test database."""
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
 
 
 def auth(token: str) -> dict[str, str]:

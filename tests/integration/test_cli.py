@@ -6,23 +6,13 @@ import os
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from gateway.cli import main
 from gateway.db.models import Partij, Token
 from gateway.intake.parties import authenticate
-from gateway.settings import get_settings
 from tests.support import edit, example
-
-
-@pytest.fixture
-def cli_env(database_url, engine, monkeypatch):
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_provider_add_prints_only_the_token(cli_env, sessions):

@@ -2,20 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from gateway.cli import main
 from gateway.db.models import Bericht, Outbox, Partij
 from gateway.db.session import unit_of_work
-from gateway.settings import get_settings
 
 
 @pytest.fixture
-def cli(database_url, engine, monkeypatch):
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def cli(cli_env):
+    return cli_env
 
 
 @pytest.fixture

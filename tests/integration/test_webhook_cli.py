@@ -2,23 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from gateway.cli import main
 from gateway.db.models import Partij
-from gateway.settings import get_settings
 
 AGB = "12345678"
 URL = "https://zorg.example/hooks/gateway"
-
-
-@pytest.fixture
-def cli_env(database_url, engine, monkeypatch):
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.fixture
