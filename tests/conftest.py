@@ -3,6 +3,7 @@ GATEWAY_TEST_DATABASE_URL is set), cleaned between tests, and an API client."""
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from gateway.api.app import create_app
 from gateway.db.migrate import upgrade
-from gateway.db.models import Base
+from gateway.db.models import Base, Toewijzing
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.intake.parties import add_party
 from gateway.settings import Settings, get_settings
@@ -76,6 +77,18 @@ def parties(sessions) -> dict[str, str]:
         _, other = add_party(session, soort="aanbieder", code="87654321", naam="Ander BV")
         _, gemeente = add_party(session, soort="gemeente", code=GEMEENTE, naam="Amsterdam")
     return {"provider": provider, "other": other, "gemeente": gemeente}
+
+
+@pytest.fixture
+def toewijzing_100001(sessions, parties):
+    """The toewijzing the JW305/JW307 examples name: 45A01 for Bsn 999994323 at provider
+    12345678 from gemeente 0363, from 2026-09-15."""
+    with unit_of_work(sessions) as session:
+        session.add(Toewijzing(gemeente=GEMEENTE, nummer=100001, aanbieder=AGB, bsn="999994323",
+                               categorie="45", code="45A01", ingangsdatum=date(2026, 9, 15),
+                               einddatum=date(2027, 3, 14), volume=4, eenheid="04", frequentie="2",
+                               toewijzingsdatum=date(2026, 9, 8), toewijzingstijd="10:15:00", gewijzigd=False))
+    return 100001
 
 
 @pytest.fixture

@@ -375,3 +375,68 @@ class WebhookPoging(Base):
     fout: Mapped[str | None] = mapped_column(Text)
     geslaagd: Mapped[bool] = mapped_column(Boolean)
     volgende_poging: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Zorglevering(Base):
+    """One start of care (JW305 StartProduct) with its stops. A deleted start (StatusAanlevering
+    3) stays as history with `verwijderd_bericht_id`; `actief_sleutel` is its key while it
+    counts, unique, so two concurrent messages cannot both record the same start."""
+
+    __tablename__ = "zorglevering"
+    __table_args__ = (Index("ix_zorglevering_client", "gemeente", "aanbieder", "bsn"),
+                      Index("ix_zorglevering_toewijzing", "gemeente", "toewijzingnummer"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    bsn: Mapped[str] = mapped_column(String(9))
+    toewijzingnummer: Mapped[int | None] = mapped_column(Integer)
+    categorie: Mapped[str | None] = mapped_column(String(2))
+    code: Mapped[str | None] = mapped_column(String(5))
+    begindatum: Mapped[date] = mapped_column(Date)
+    toewijzing_ingangsdatum: Mapped[date | None] = mapped_column(Date)
+    bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"))
+    verwijderd_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
+    actief_sleutel: Mapped[str | None] = mapped_column(String(80), unique=True)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    stops: Mapped[list[ZorgleveringStop]] = relationship(
+        back_populates="zorglevering", lazy="selectin", order_by="ZorgleveringStop.id")
+
+
+class ZorgleveringStop(Base):
+    """One stop of care (JW307 StopProduct): temporary (RedenBeeindiging 20) or definitive."""
+
+    __tablename__ = "zorglevering_stop"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zorglevering_id: Mapped[int] = mapped_column(ForeignKey("zorglevering.id"), index=True)
+    reden: Mapped[str] = mapped_column(String(2))
+    einddatum: Mapped[date] = mapped_column(Date)
+    bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"))
+    verwijderd_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
+    actief_sleutel: Mapped[str | None] = mapped_column(String(100), unique=True)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    zorglevering: Mapped[Zorglevering] = relationship(back_populates="stops", lazy="raise")
+
+
+class Signaal(Base):
+    """Something on a trajectory the CJG should look at (late start or stop report, no start,
+    care past the toewijzing's end, a start before it). `sleutel` makes a periodic signal
+    appear once."""
+
+    __tablename__ = "signaal"
+    __table_args__ = (Index("ix_signaal_aanbieder", "gemeente", "aanbieder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    bsn: Mapped[str] = mapped_column(String(9))
+    toewijzingnummer: Mapped[int | None] = mapped_column(Integer)
+    soort: Mapped[str] = mapped_column(String(30))
+    melding: Mapped[str] = mapped_column(Text)
+    datum: Mapped[date] = mapped_column(Date)
+    bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
+    sleutel: Mapped[str] = mapped_column(String(120), unique=True)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -5,6 +5,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Kenmerk
+from gateway.domain import zorglevering
+from gateway.domain.leveringen import Leveringen
 from gateway.domain.stand import ToewijzingStand
 from gateway.domain.toewijzingen import for_client, stand
 
@@ -43,6 +45,9 @@ class MessageLog:
             Bericht.richting == "in", Bericht.status == "accepted", Bericht.berichttype.in_(REQUESTS),
             Bericht.afzender == aanbieder, Bericht.ontvanger == gemeente, Bericht.bsn == bsn,
             ~answered)))
+
+    def leveringen(self, gemeente: str, aanbieder: str, bsn: str) -> Leveringen:
+        return zorglevering.load(self.session, gemeente, aanbieder, bsn)
 
     def toewijzingen(self, gemeente: str, aanbieder: str, bsn: str) -> list[ToewijzingStand]:
         # Several JW317 rules ask for the same client within one check: read it once.

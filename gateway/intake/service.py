@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij, utcnow
-from gateway.domain import postbus
+from gateway.domain import postbus, signalen, zorglevering
 from gateway.intake.log import MessageLog, uniek_sleutel
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
@@ -29,6 +29,7 @@ from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 
 XML = "application/xml"
+REGIE = ("JW305", "JW307")  # start and stop of care: recorded by the intake itself
 
 
 @dataclass
@@ -91,7 +92,13 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
         postbus.apply_retour(session, message, view, row.id, utcnow())
     elif outcome.accepted:
         row.uniek_sleutel = uniek_sleutel(message.name, view.afzender, view.identificatie)
-        session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
+        if message.name in REGIE:
+            # Recorded at once, in this transaction: the next message's rules must see it.
+            recorded = zorglevering.record(session, view, row.id)
+            signalen.at_intake(session, gemeente=view.ontvanger, aanbieder=view.afzender, bsn=view.bsn,
+                               bericht_id=row.id, received=deps.today, recorded=recorded)
+        else:
+            session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
     return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}", bericht_id=row.id))
 
 

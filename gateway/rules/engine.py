@@ -18,6 +18,7 @@ from typing import Protocol
 
 from lxml import etree
 
+from gateway.domain.leveringen import Leveringen
 from gateway.domain.stand import ToewijzingStand
 from gateway.messages import BASIS_NS
 from gateway.reference import ReferenceData
@@ -38,6 +39,10 @@ class StateReader(Protocol):
         (RedenWijziging 13) left out."""
         ...
 
+    def leveringen(self, gemeente: str, aanbieder: str, bsn: str) -> Leveringen:
+        """The client's current starts and stops at this provider."""
+        ...
+
 
 @dataclass
 class RuleContext:
@@ -45,6 +50,8 @@ class RuleContext:
     today: date
     reference: ReferenceData
     state: StateReader | None = None
+    # Work several rules share within one check (e.g. one run through the delivery model).
+    memo: dict = field(default_factory=dict)
 
     @property
     def guard_variables(self) -> dict[str, int]:

@@ -4,6 +4,8 @@ Several API processes may run side by side; these tests send the same message (o
 sharing one BerichtIdentificatie) from many threads at once."""
 from __future__ import annotations
 
+import pytest
+
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
@@ -11,6 +13,9 @@ from sqlalchemy import func, select
 from gateway.db.models import Bericht
 from tests.conftest import auth
 from tests.support import edit, example
+
+# The JW305/JW307 examples name toewijzing 100001: it must exist (TR019).
+pytestmark = pytest.mark.usefixtures("toewijzing_100001")
 
 URL = "/api/v1/berichten"
 THREADS = 8

@@ -1,10 +1,15 @@
 """Bad input of every kind gets an answer from the contract, never a 500."""
 from __future__ import annotations
 
+import pytest
+
 import random
 
 from tests.conftest import auth
 from tests.support import EXAMPLE_FILES, example
+
+# The JW305/JW307 examples name toewijzing 100001: it must exist (TR019).
+pytestmark = pytest.mark.usefixtures("toewijzing_100001")
 
 CONTRACT = {202, 400, 403, 413, 415, 422}
 

@@ -1,0 +1,114 @@
+"""Signals on a trajectory (issue 4 step 5): things the CJG should look at, stored once each.
+
+At intake, per accepted start or stop:
+  * start_te_laat   — the JW305 came more than 5 werkdagen after the start (OP271); for a
+                      toewijzing sent after the start, 5 werkdagen after it was sent;
+  * stop_te_laat    — the JW307 came more than 5 werkdagen after the end (OP272);
+  * start_voor_toewijzing — the start lies before the toewijzing's Ingangsdatum (accepted: no
+                      iJw rule forbids it, facts E.4, but worth a look).
+Periodically (beat):
+  * geen_start      — a toewijzing without any start 10 werkdagen after its Ingangsdatum;
+  * zorg_na_einddatum — a start without a stop while the toewijzing's Einddatum has passed.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Signaal, Toewijzing, Zorglevering, ZorgleveringStop
+from gateway.domain.werkdagen import add_werkdagen
+from gateway.domain.zorglevering import Klasse
+
+MELDTERMIJN = 5  # werkdagen, OP271/OP272
+STARTTERMIJN = 10  # werkdagen after the Ingangsdatum without a start
+
+
+def _datum(day: date) -> str:
+    return day.strftime("%d-%m-%Y")
+
+
+def at_intake(session: Session, *, gemeente: str, aanbieder: str, bsn: str, bericht_id: int,
+              received: date, recorded: list[Klasse]) -> list[Signaal]:
+    signals = []
+    for n, k in enumerate(recorded):
+        nummer = k.sleutel.nummer
+        toewijzing = session.scalar(select(Toewijzing).where(
+            Toewijzing.gemeente == gemeente, Toewijzing.nummer == nummer)) if nummer is not None else None
+        found: list[tuple[str, str]] = []
+        if k.stop is None:
+            since = max(k.sleutel.begindatum, toewijzing.toewijzingsdatum) if toewijzing else k.sleutel.begindatum
+            if received > add_werkdagen(since, MELDTERMIJN):
+                found.append(("start_te_laat", f"Start per {_datum(k.sleutel.begindatum)} is pas op "
+                                                f"{_datum(received)} gemeld; dat moet binnen {MELDTERMIJN} "
+                                                "werkdagen (OP271)."))
+            if toewijzing is not None and k.sleutel.begindatum < toewijzing.ingangsdatum:
+                found.append(("start_voor_toewijzing", f"Start per {_datum(k.sleutel.begindatum)} ligt vóór de "
+                                                        f"ingangsdatum van toewijzing {nummer} "
+                                                        f"({_datum(toewijzing.ingangsdatum)})."))
+        elif received > add_werkdagen(k.stop.einddatum, MELDTERMIJN):
+            found.append(("stop_te_laat", f"Einde per {_datum(k.stop.einddatum)} is pas op {_datum(received)} "
+                                           f"gemeld; dat moet binnen {MELDTERMIJN} werkdagen (OP272)."))
+        for soort, melding in found:
+            signal = Signaal(gemeente=gemeente, aanbieder=aanbieder, bsn=bsn, toewijzingnummer=nummer,
+                             soort=soort, melding=melding, datum=received, bericht_id=bericht_id,
+                             sleutel=f"{soort}|{bericht_id}|{n}")
+            session.add(signal)
+            signals.append(signal)
+    return signals
+
+
+def periodic(session: Session, today: date) -> int:
+    """Add the signals that time brings; each once (its `sleutel`). Returns how many were new."""
+    new = 0
+    for t in session.scalars(select(Toewijzing).where(
+            Toewijzing.reden_wijziging.is_distinct_from("13"),
+            ~exists().where(Zorglevering.gemeente == Toewijzing.gemeente,
+                            Zorglevering.toewijzingnummer == Toewijzing.nummer))):
+        if today > add_werkdagen(t.ingangsdatum, STARTTERMIJN):
+            new += _once(session, Signaal(
+                gemeente=t.gemeente, aanbieder=t.aanbieder, bsn=t.bsn, toewijzingnummer=t.nummer,
+                soort="geen_start", datum=today, sleutel=f"geen_start|{t.gemeente}|{t.nummer}",
+                melding=f"Toewijzing {t.nummer} ging in op {_datum(t.ingangsdatum)}; na {STARTTERMIJN} "
+                        "werkdagen is er nog geen start gemeld."))
+    running = select(Zorglevering, Toewijzing).join(Toewijzing, (Toewijzing.gemeente == Zorglevering.gemeente)
+                                                   & (Toewijzing.nummer == Zorglevering.toewijzingnummer)).where(
+        Zorglevering.actief_sleutel.is_not(None), Toewijzing.einddatum < today,
+        ~exists().where(ZorgleveringStop.zorglevering_id == Zorglevering.id,
+                        ZorgleveringStop.actief_sleutel.is_not(None)))
+    for start, t in session.execute(running).all():
+        new += _once(session, Signaal(
+            gemeente=t.gemeente, aanbieder=t.aanbieder, bsn=t.bsn, toewijzingnummer=t.nummer,
+            soort="zorg_na_einddatum", datum=today,
+            sleutel=f"zorg_na_einddatum|{t.gemeente}|{t.nummer}|{start.begindatum.isoformat()}",
+            melding=f"Toewijzing {t.nummer} eindigde op {_datum(t.einddatum)}, maar de zorg die op "
+                    f"{_datum(start.begindatum)} startte is niet gestopt."))
+    return new
+
+
+def _once(session: Session, signal: Signaal) -> int:
+    if session.scalar(select(exists().where(Signaal.sleutel == signal.sleutel))):
+        return 0
+    try:
+        with session.begin_nested():
+            session.add(signal)
+        return 1
+    except IntegrityError:  # another run added it at the same moment
+        return 0
+
+
+def for_party(session: Session, gemeente: str | None, aanbieder: str | None, limit: int) -> list[Signaal]:
+    query = select(Signaal)
+    if gemeente is not None:
+        query = query.where(Signaal.gemeente == gemeente)
+    if aanbieder is not None:
+        query = query.where(Signaal.aanbieder == aanbieder)
+    return list(session.scalars(query.order_by(Signaal.id.desc()).limit(limit)))
+
+
+def as_json(signal: Signaal) -> dict:
+    return {"id": signal.id, "soort": signal.soort, "melding": signal.melding, "datum": signal.datum.isoformat(),
+            "gemeente": signal.gemeente, "aanbieder": signal.aanbieder, "bsn": signal.bsn,
+            "toewijzingnummer": signal.toewijzingnummer, "bericht_id": signal.bericht_id}

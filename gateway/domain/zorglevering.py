@@ -1,0 +1,118 @@
+"""Deliveries in the database: reading a client's starts and stops into the pure model
+(`gateway.domain.leveringen`), and recording an accepted JW305/JW307 class by class.
+
+Recorded in the intake's own transaction, not by a task: the next message's level-3 rules
+(TR074, TR063, TR326, TR382 ...) must see this one, and a rejected message changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Zorglevering, ZorgleveringStop
+from gateway.domain.leveringen import NIEUW, Leveringen, Start, StartSleutel, Stop
+from gateway.xml.view import ParsedMessage
+
+_PATHS = {"JW305": "m:Client/m:StartProducten/m:StartProduct",
+          "JW307": "m:Client/m:StopProducten/m:StopProduct"}
+
+
+@dataclass(frozen=True)
+class Klasse:
+    """One StartProduct or StopProduct as the model needs it."""
+
+    element: object  # the lxml element, for the rule report
+    sleutel: StartSleutel
+    status: str
+    toewijzing_ingangsdatum: date | None
+    stop: Stop | None  # None for a start
+
+
+def classes(msg: ParsedMessage) -> list[Klasse]:
+    found = []
+    for element in msg.findall(_PATHS[msg.type.name]):
+        nummer = msg.text("m:ToewijzingNummer", element)
+        sleutel = StartSleutel(int(nummer) if nummer is not None else None,
+                               msg.text("m:Product/b:Categorie", element), msg.text("m:Product/b:Code", element),
+                               msg.date("m:Begindatum", element))
+        stop = None
+        if msg.type.name == "JW307":
+            stop = Stop(msg.text("m:RedenBeeindiging", element), msg.date("m:Einddatum", element))
+        found.append(Klasse(element, sleutel, msg.text("m:StatusAanlevering", element),
+                            msg.date("m:ToewijzingIngangsdatum", element), stop))
+    return found
+
+
+def outcome(state: Leveringen, klassen: list[Klasse]) -> dict[object, list[str]]:
+    """The retourcodes per class, applying the message's classes in document order to a copy
+    of `state` (a delete and a new start in one message see each other, IV008)."""
+    working = state.copy()
+    result = {}
+    for k in klassen:
+        if k.stop is None:
+            result[k.element] = working.start(k.sleutel, k.status, k.toewijzing_ingangsdatum)
+        else:
+            result[k.element] = working.stop(k.sleutel, k.stop, k.status)
+    return result
+
+
+def load(session: Session, gemeente: str, aanbieder: str, bsn: str) -> Leveringen:
+    state = Leveringen()
+    for row in _active(session, gemeente, aanbieder, bsn):
+        sleutel = _sleutel_of(row)
+        state.starts[sleutel] = Start(sleutel, row.toewijzing_ingangsdatum,
+                                      [Stop(s.reden, s.einddatum) for s in row.stops if s.actief_sleutel])
+    return state
+
+
+def record(session: Session, msg: ParsedMessage, bericht_id: int) -> list[Klasse]:
+    """Apply an accepted message to the stored deliveries; returns the classes that added a
+    start or a stop (for the signals)."""
+    gemeente, aanbieder, bsn = msg.ontvanger, msg.afzender, msg.bsn
+    recorded = []
+    for k in classes(msg):
+        key = _key(gemeente, aanbieder, bsn, k.sleutel)
+        start = session.scalar(select(Zorglevering).where(Zorglevering.actief_sleutel == key))
+        if k.stop is None and k.status == NIEUW:
+            start = Zorglevering(gemeente=gemeente, aanbieder=aanbieder, bsn=bsn, toewijzingnummer=k.sleutel.nummer,
+                                 categorie=k.sleutel.categorie, code=k.sleutel.code,
+                                 begindatum=k.sleutel.begindatum, toewijzing_ingangsdatum=k.toewijzing_ingangsdatum,
+                                 bericht_id=bericht_id, actief_sleutel=key)
+            session.add(start)
+            session.flush()
+            recorded.append(k)
+        elif k.stop is None:
+            start.actief_sleutel, start.verwijderd_bericht_id = None, bericht_id
+            session.flush()  # free the key before a new start in the same message takes it
+        elif k.status == NIEUW:
+            session.add(ZorgleveringStop(zorglevering_id=start.id, reden=k.stop.reden, einddatum=k.stop.einddatum,
+                                         bericht_id=bericht_id, actief_sleutel=_stop_key(key, k.stop)))
+            session.flush()
+            recorded.append(k)
+        else:
+            stop = session.scalar(select(ZorgleveringStop).where(
+                ZorgleveringStop.actief_sleutel == _stop_key(key, k.stop)))
+            stop.actief_sleutel, stop.verwijderd_bericht_id = None, bericht_id
+            session.flush()
+    return recorded
+
+
+def _active(session: Session, gemeente: str, aanbieder: str, bsn: str) -> list[Zorglevering]:
+    return list(session.scalars(select(Zorglevering).where(
+        Zorglevering.gemeente == gemeente, Zorglevering.aanbieder == aanbieder, Zorglevering.bsn == bsn,
+        Zorglevering.actief_sleutel.is_not(None)).order_by(Zorglevering.id)))
+
+
+def _sleutel_of(row: Zorglevering) -> StartSleutel:
+    return StartSleutel(row.toewijzingnummer, row.categorie, row.code, row.begindatum)
+
+
+def _key(gemeente: str, aanbieder: str, bsn: str, s: StartSleutel) -> str:
+    return f"{gemeente}|{aanbieder}|{bsn}|{s.nummer}|{s.categorie}|{s.code}|{s.begindatum.isoformat()}"
+
+
+def _stop_key(start_key: str, stop: Stop) -> str:
+    return f"{start_key}|{stop.reden}|{stop.einddatum.isoformat()}"

@@ -1,0 +1,77 @@
+"""Level-3 rules of the start and stop of care (JW305, JW307): the link to a toewijzing
+(TR019, IV075) and the sequences of starts, stops and deletes (TR063, TR071, TR074, TR326,
+TR382, TR413-TR415), all from one run of the message through the delivery model
+(`gateway.domain.leveringen`), so the rules and what the intake records cannot disagree."""
+from __future__ import annotations
+
+from gateway.domain.leveringen import NIEUW
+from gateway.domain.zorglevering import Klasse, classes, outcome
+from gateway.rules.engine import RuleContext, rule
+
+REGIE = ("JW305", "JW307")
+TAAKGERICHT = "taakgericht"
+
+
+def _classes(ctx: RuleContext) -> list[Klasse]:
+    if "klassen" not in ctx.memo:
+        ctx.memo["klassen"] = classes(ctx.msg)
+    return ctx.memo["klassen"]
+
+
+def _outcome(ctx: RuleContext) -> dict:
+    if "leveringen" not in ctx.memo:
+        msg = ctx.msg
+        state = ctx.state.leveringen(msg.ontvanger, msg.afzender, msg.bsn)
+        ctx.memo["leveringen"] = outcome(state, _classes(ctx))
+    return ctx.memo["leveringen"]
+
+
+def _toewijzing(ctx: RuleContext, nummer: int):
+    for stand in ctx.state.toewijzingen(ctx.msg.ontvanger, ctx.msg.afzender, ctx.msg.bsn):
+        if stand.nummer == nummer:
+            return stand
+    return None
+
+
+@rule("TR019", level=3, retourcode="9019", messages=REGIE, needs_state=True)
+def tr019(ctx: RuleContext):
+    """A new start or stop names a toewijzing of this client at this provider; without a
+    ToewijzingNummer only a taakgericht product may be delivered (TR019, IV096)."""
+    for k in _classes(ctx):
+        if k.status != NIEUW:
+            continue  # a delete undoes what was recorded; TR063 says whether it exists
+        if k.sleutel.nummer is None:
+            product = ctx.reference.producten.get((k.sleutel.categorie or "", k.sleutel.code or ""))
+            if product is None or product.uitvoeringsvariant != TAAKGERICHT:
+                yield k.element
+        elif _toewijzing(ctx, k.sleutel.nummer) is None:
+            yield k.element
+
+
+@rule("IV075", level=3, retourcode="9019", messages=("JW305",), needs_state=True)
+def iv075(ctx: RuleContext):
+    """The start's Product equals the toewijzing's: Categorie and Code (specific), Categorie
+    only (aspecific), no Product (generic). The facts give IV075 no retourcode of its own; a
+    start with another product cannot be linked to that toewijzing, so it answers 9019."""
+    for k in _classes(ctx):
+        if k.status != NIEUW or k.sleutel.nummer is None:
+            continue
+        stand = _toewijzing(ctx, k.sleutel.nummer)
+        if stand is not None and (k.sleutel.categorie, k.sleutel.code) != (stand.categorie, stand.code):
+            yield k.element
+
+
+def _sequence_rule(code: str, retourcode: str, messages: tuple[str, ...]) -> None:
+    def check(ctx: RuleContext):
+        for element, codes in _outcome(ctx).items():
+            if retourcode in codes:
+                yield element
+    check.__doc__ = f"{code}: the delivery model answers {retourcode} for this class."
+    rule(code, level=3, retourcode=retourcode, messages=messages, needs_state=True)(check)
+
+
+for _code, _retourcode, _messages in (
+        ("TR063", "9063", REGIE), ("TR074", "9074", REGIE), ("TR071", "9071", ("JW305",)),
+        ("TR326", "9326", ("JW305",)), ("TR382", "9069", ("JW307",)), ("TR413", "9413", ("JW307",)),
+        ("TR414", "9414", ("JW307",)), ("TR415", "9415", ("JW307",))):
+    _sequence_rule(_code, _retourcode, _messages)
