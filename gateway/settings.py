@@ -32,6 +32,8 @@ class Settings(BaseSettings):
         default=15.0, description="How often the periodic sweep re-sends unprocessed work.")
     sweep_min_age_seconds: float = Field(
         default=30.0, description="Work younger than this is left to its own wake-up call.")
+    signalen_interval_seconds: float = Field(
+        default=3600.0, description="How often the periodic signals (no start, care past the end) are made.")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"

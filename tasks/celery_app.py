@@ -17,6 +17,7 @@ from gateway.settings import Settings
 QUEUE = "gateway"
 OUTBOX_TASK = "gateway.outbox"
 SWEEP_TASK = "gateway.sweep"
+SIGNALEN_TASK = "gateway.signalen"
 _log = logging.getLogger("gateway.tasks")
 
 
@@ -42,7 +43,8 @@ def create_celery(settings: Settings) -> Celery:
         # sweep sends it; an HTTP answer never waits for a broker that is down.
         task_publish_retry=False,
         broker_transport_options=_transport_options(settings),
-        beat_schedule={"sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_seconds}},
+        beat_schedule={"sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_seconds},
+                       "signalen": {"task": SIGNALEN_TASK, "schedule": settings.signalen_interval_seconds}},
         timezone="Europe/Amsterdam",
     )
     app.conf.gateway_settings = settings

@@ -15,7 +15,7 @@ from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
-from gateway.domain import outbox
+from gateway.domain import outbox, signalen
 from gateway.domain.context import DomainContext
 from gateway.reference import load_reference
 from gateway.relay import install
@@ -55,7 +55,7 @@ def runtime(app: Celery) -> Runtime:
 
 
 def register(app: Celery) -> None:
-    from tasks.celery_app import OUTBOX_TASK, SWEEP_TASK, publisher
+    from tasks.celery_app import OUTBOX_TASK, SIGNALEN_TASK, SWEEP_TASK, publisher
 
     @app.task(name=OUTBOX_TASK, acks_late=True, ignore_result=True)
     def run_outbox(outbox_id: int) -> str:
@@ -71,3 +71,9 @@ def register(app: Celery) -> None:
             _log.info("sweep re-sends outbox %s", ids)
             publisher(app)(ids)
         return len(ids)
+
+    @app.task(name=SIGNALEN_TASK, ignore_result=True)
+    def make_signals() -> int:
+        rt = runtime(app)
+        with unit_of_work(rt.sessions) as session:
+            return signalen.periodic(session, rt.ctx.today())

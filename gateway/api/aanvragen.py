@@ -53,7 +53,7 @@ def list_aanvragen(request: Request, session: DbSession, party: CallingParty, st
 
 @router.get("/aanvragen/{aanvraag_id}", summary="Eén aanvraag met producten en beschikking")
 def get_aanvraag(request: Request, aanvraag_id: str, session: DbSession, party: CallingParty) -> dict:
-    aanvraag = _visible(session, party, aanvraag_id)
+    aanvraag = visible(session, party, aanvraag_id)
     return aanvraag_json(session, aanvraag, request.app.state.ctx.today(), for_gemeente=party.soort == "gemeente")
 
 
@@ -81,7 +81,7 @@ def post_besluit(request: Request, aanvraag_id: str, body: BesluitIn, session: D
     return JSONResponse(aanvraag_json(session, aanvraag, ctx.today()), status_code=202)
 
 
-def _visible(session, party: Partij, aanvraag_id: str) -> Aanvraag:
+def visible(session, party: Partij, aanvraag_id: str) -> Aanvraag:
     """The municipality sees its aanvragen; a provider sees the ones it sent; others get 404."""
     aanvraag = session.get(Aanvraag, _id(aanvraag_id))
     if aanvraag is None or not (

@@ -1,0 +1,35 @@
+"""`/api/v1/signalen` and the trajectory of an aanvraag or a client (issue 4)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from gateway.api.aanvragen import require_gemeente, visible
+from gateway.api.deps import CallingParty, DbSession
+from gateway.db.models import Aanvraag
+from gateway.domain import signalen, traject
+
+router = APIRouter(prefix="/api/v1", tags=["trajecten"])
+
+
+@router.get("/signalen", summary="Signalen: de gemeente alle (of per aanbieder), een aanbieder de eigen")
+def list_signalen(session: DbSession, party: CallingParty, aanbieder: str | None = None,
+                  limit: int = Query(500, ge=1, le=5000)) -> dict:
+    if party.soort == "gemeente":
+        rows = signalen.for_party(session, party.code, aanbieder, limit)
+    else:
+        rows = signalen.for_party(session, None, party.code, limit)
+    return {"items": [signalen.as_json(s) for s in rows]}
+
+
+@router.get("/aanvragen/{aanvraag_id}/traject", summary="Het traject van een aanvraag, per processtap")
+def get_traject(aanvraag_id: str, session: DbSession, party: CallingParty) -> dict:
+    return traject.as_json(session, visible(session, party, aanvraag_id))
+
+
+@router.get("/clienten/{bsn}/traject", summary="De trajecten van een cliënt (gemeente)")
+def get_client_traject(bsn: str, session: DbSession, party: CallingParty) -> dict:
+    gemeente = require_gemeente(party)
+    rows = session.scalars(select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.bsn == bsn[:9])
+                           .order_by(Aanvraag.id))
+    return {"bsn": bsn[:9], "trajecten": [traject.as_json(session, a) for a in rows]}
