@@ -154,3 +154,4 @@ def test_periodic_signals_no_start_and_care_past_the_end(client, parties, sessio
         session.commit()
         kinds = sorted(session.scalars(select(Signaal.soort)))
     assert kinds == ["geen_start", "start_te_laat", "zorg_na_einddatum"]  # received 2026-11-23
+
