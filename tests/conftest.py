@@ -3,7 +3,7 @@ GATEWAY_TEST_DATABASE_URL is set), cleaned between tests, and an API client."""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -87,7 +87,8 @@ def toewijzing_100001(sessions, parties):
         session.add(Toewijzing(gemeente=GEMEENTE, nummer=100001, aanbieder=AGB, bsn="999994323",
                                categorie="45", code="45A01", ingangsdatum=date(2026, 9, 15),
                                einddatum=date(2027, 3, 14), volume=4, eenheid="04", frequentie="2",
-                               toewijzingsdatum=date(2026, 9, 8), toewijzingstijd="10:15:00", gewijzigd=False))
+                               toewijzingsdatum=date(2026, 9, 8), toewijzingstijd="10:15:00", gewijzigd=False,
+                               aangemaakt_op=datetime(2026, 9, 8, 8, 15, tzinfo=timezone.utc)))
     return 100001
 
 

@@ -8,6 +8,7 @@ from gateway.api.aanvragen import require_gemeente, visible
 from gateway.api.deps import CallingParty, DbSession
 from gateway.db.models import Aanvraag
 from gateway.domain import signalen, traject
+from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["trajecten"])
 
@@ -30,6 +31,8 @@ def get_traject(aanvraag_id: str, session: DbSession, party: CallingParty) -> di
 @router.get("/clienten/{bsn}/traject", summary="De trajecten van een cliënt (gemeente)")
 def get_client_traject(bsn: str, session: DbSession, party: CallingParty) -> dict:
     gemeente = require_gemeente(party)
-    rows = session.scalars(select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.bsn == bsn[:9])
+    if not (len(bsn) == 9 and bsn.isdigit()):
+        raise Problem(404, "not-found", "Niet gevonden", "een BSN is 9 cijfers")
+    rows = session.scalars(select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.bsn == bsn)
                            .order_by(Aanvraag.id))
-    return {"bsn": bsn[:9], "trajecten": [traject.as_json(session, a) for a in rows]}
+    return {"bsn": bsn, "trajecten": [traject.as_json(session, a) for a in rows]}

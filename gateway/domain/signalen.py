@@ -19,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Signaal, Toewijzing, Zorglevering, ZorgleveringStop
+from gateway.domain.context import local_date
+from gateway.domain.leveringen import TIJDELIJK
 from gateway.domain.werkdagen import add_werkdagen
 from gateway.domain.zorglevering import Klasse
 
@@ -31,15 +33,21 @@ def _datum(day: date) -> str:
 
 
 def at_intake(session: Session, *, gemeente: str, aanbieder: str, bsn: str, bericht_id: int,
-              received: date, recorded: list[Klasse]) -> list[Signaal]:
+              received: date, recorded: list[Klasse], correction: bool = False) -> list[Signaal]:
+    """`correction`: the message also deletes (StatusAanlevering 3), so its new classes correct
+    an earlier report rather than make a first, possibly late, one (IV008)."""
     signals = []
     for n, k in enumerate(recorded):
+        if correction or _replaces_deleted(session, gemeente, aanbieder, bsn, k):
+            continue
         nummer = k.sleutel.nummer
         toewijzing = session.scalar(select(Toewijzing).where(
             Toewijzing.gemeente == gemeente, Toewijzing.nummer == nummer)) if nummer is not None else None
         found: list[tuple[str, str]] = []
         if k.stop is None:
-            since = max(k.sleutel.begindatum, toewijzing.toewijzingsdatum) if toewijzing else k.sleutel.begindatum
+            # A retroactive toewijzing: 5 werkdagen after it was first sent (OP271).
+            since = max(k.sleutel.begindatum, local_date(toewijzing.aangemaakt_op)) if toewijzing \
+                else k.sleutel.begindatum
             if received > add_werkdagen(since, MELDTERMIJN):
                 found.append(("start_te_laat", f"Start per {_datum(k.sleutel.begindatum)} is pas op "
                                                 f"{_datum(received)} gemeld; dat moet binnen {MELDTERMIJN} "
@@ -48,7 +56,10 @@ def at_intake(session: Session, *, gemeente: str, aanbieder: str, bsn: str, beri
                 found.append(("start_voor_toewijzing", f"Start per {_datum(k.sleutel.begindatum)} ligt vóór de "
                                                         f"ingangsdatum van toewijzing {nummer} "
                                                         f"({_datum(toewijzing.ingangsdatum)})."))
-        elif received > add_werkdagen(k.stop.einddatum, MELDTERMIJN):
+        elif not _after_temporary_stop(session, gemeente, aanbieder, bsn, k) and \
+                received > add_werkdagen(k.stop.einddatum, MELDTERMIJN):
+            # A definitive stop after a temporary one is due 5 werkdagen after it became known
+            # (OP272), which the gateway cannot know: that case is not flagged.
             found.append(("stop_te_laat", f"Einde per {_datum(k.stop.einddatum)} is pas op {_datum(received)} "
                                            f"gemeld; dat moet binnen {MELDTERMIJN} werkdagen (OP272)."))
         for soort, melding in found:
@@ -60,14 +71,40 @@ def at_intake(session: Session, *, gemeente: str, aanbieder: str, bsn: str, beri
     return signals
 
 
+def _replaces_deleted(session: Session, gemeente: str, aanbieder: str, bsn: str, k: Klasse) -> bool:
+    """A start (or stop) sent again after its earlier version was deleted: a correction."""
+    query = select(Zorglevering).where(
+        Zorglevering.gemeente == gemeente, Zorglevering.aanbieder == aanbieder, Zorglevering.bsn == bsn,
+        Zorglevering.toewijzingnummer == k.sleutel.nummer if k.sleutel.nummer is not None
+        else Zorglevering.toewijzingnummer.is_(None), Zorglevering.begindatum == k.sleutel.begindatum)
+    rows = list(session.scalars(query))
+    if k.stop is None:
+        return any(r.verwijderd_bericht_id is not None for r in rows)
+    return any(stop.verwijderd_bericht_id is not None and stop.reden == k.stop.reden
+               for r in rows for stop in r.stops)
+
+
+def _after_temporary_stop(session: Session, gemeente: str, aanbieder: str, bsn: str, k: Klasse) -> bool:
+    if k.stop is None or k.stop.tijdelijk:
+        return False
+    start = session.scalar(select(Zorglevering).where(
+        Zorglevering.gemeente == gemeente, Zorglevering.aanbieder == aanbieder, Zorglevering.bsn == bsn,
+        Zorglevering.begindatum == k.sleutel.begindatum, Zorglevering.actief_sleutel.is_not(None),
+        Zorglevering.toewijzingnummer == k.sleutel.nummer if k.sleutel.nummer is not None
+        else Zorglevering.toewijzingnummer.is_(None)))
+    return start is not None and any(s.actief_sleutel and s.reden == TIJDELIJK for s in start.stops)
+
+
 def periodic(session: Session, today: date) -> int:
     """Add the signals that time brings; each once (its `sleutel`). Returns how many were new."""
     new = 0
     for t in session.scalars(select(Toewijzing).where(
             Toewijzing.reden_wijziging.is_distinct_from("13"),
             ~exists().where(Zorglevering.gemeente == Toewijzing.gemeente,
-                            Zorglevering.toewijzingnummer == Toewijzing.nummer))):
-        if today > add_werkdagen(t.ingangsdatum, STARTTERMIJN):
+                            Zorglevering.toewijzingnummer == Toewijzing.nummer,
+                            Zorglevering.actief_sleutel.is_not(None)))):
+        # From the Ingangsdatum, or from when a retroactive toewijzing was first sent.
+        if today > add_werkdagen(max(t.ingangsdatum, local_date(t.aangemaakt_op)), STARTTERMIJN):
             new += _once(session, Signaal(
                 gemeente=t.gemeente, aanbieder=t.aanbieder, bsn=t.bsn, toewijzingnummer=t.nummer,
                 soort="geen_start", datum=today, sleutel=f"geen_start|{t.gemeente}|{t.nummer}",
@@ -79,6 +116,8 @@ def periodic(session: Session, today: date) -> int:
         ~exists().where(ZorgleveringStop.zorglevering_id == Zorglevering.id,
                         ZorgleveringStop.actief_sleutel.is_not(None)))
     for start, t in session.execute(running).all():
+        if today <= add_werkdagen(t.einddatum, MELDTERMIJN):
+            continue  # a stop on the last day may still be on its way (OP272)
         new += _once(session, Signaal(
             gemeente=t.gemeente, aanbieder=t.aanbieder, bsn=t.bsn, toewijzingnummer=t.nummer,
             soort="zorg_na_einddatum", datum=today,

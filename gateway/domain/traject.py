@@ -52,20 +52,33 @@ def steps(session: Session, aanvraag: Aanvraag) -> list[Stap]:
         item: PostbusItem = confirmed[0][0]
         found.append(Stap("20", local_date(item.beantwoord_op), item.retour_bericht_id))
     starts = _starts(session, aanvraag)
-    if starts:
-        first = min(starts, key=lambda s: s.begindatum)
+    current = [s for s in starts if s.actief_sleutel]
+    if current:
+        first = min(current, key=lambda s: s.begindatum)
         found.append(Stap("21", first.begindatum, first.bericht_id))
+    if starts:  # every report counts as feedback, also one that was later corrected
         reports = [(local_date(s.aangemaakt_op), s.bericht_id) for s in starts] + [
             (local_date(stop.aangemaakt_op), stop.bericht_id) for s in starts for stop in s.stops]
         day, bericht_id = max(reports)
         found.append(Stap("22", day, bericht_id))
-        current = [s for s in starts if s.actief_sleutel]
-        definitive = [next((stop for stop in s.stops if stop.actief_sleutel and stop.reden != TIJDELIJK), None)
-                      for s in current]
-        if current and all(definitive):
-            last = max(definitive, key=lambda stop: stop.einddatum)
-            found.append(Stap("23", last.einddatum, last.bericht_id))
+    ended = _care_ended(session, aanvraag, current)
+    if ended is not None:
+        found.append(Stap("23", ended.einddatum, ended.bericht_id))
     return found
+
+
+def _care_ended(session: Session, aanvraag: Aanvraag, current: list[Zorglevering]):
+    """The last definitive stop, when every toewijzing of the aanvraag has care that started
+    and every current start has a definitive stop; else None."""
+    numbers = set(session.scalars(select(Toewijzing.nummer).where(
+        Toewijzing.aanvraag_id == aanvraag.id, Toewijzing.reden_wijziging.is_distinct_from("13"))))
+    if not current or numbers - {s.toewijzingnummer for s in current}:
+        return None
+    definitive = [next((stop for stop in s.stops if stop.actief_sleutel and stop.reden != TIJDELIJK), None)
+                  for s in current]
+    if not all(definitive):
+        return None
+    return max(definitive, key=lambda stop: stop.einddatum)
 
 
 def _starts(session: Session, aanvraag: Aanvraag) -> list[Zorglevering]:

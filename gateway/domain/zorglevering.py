@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Zorglevering, ZorgleveringStop
-from gateway.domain.leveringen import NIEUW, Leveringen, Start, StartSleutel, Stop
+from gateway.domain.leveringen import NIEUW, VERWIJDEREN, Leveringen, Start, StartSleutel, Stop
 from gateway.xml.view import ParsedMessage
 
 _PATHS = {"JW305": "m:Client/m:StartProducten/m:StartProduct",
@@ -37,13 +37,26 @@ def classes(msg: ParsedMessage) -> list[Klasse]:
         nummer = msg.text("m:ToewijzingNummer", element)
         sleutel = StartSleutel(int(nummer) if nummer is not None else None,
                                msg.text("m:Product/b:Categorie", element), msg.text("m:Product/b:Code", element),
-                               msg.date("m:Begindatum", element))
+                               _date(msg, "m:Begindatum", element))
         stop = None
         if msg.type.name == "JW307":
-            stop = Stop(msg.text("m:RedenBeeindiging", element), msg.date("m:Einddatum", element))
+            stop = Stop(msg.text("m:RedenBeeindiging", element), _date(msg, "m:Einddatum", element))
         found.append(Klasse(element, sleutel, msg.text("m:StatusAanlevering", element),
                             msg.date("m:ToewijzingIngangsdatum", element), stop))
-    return found
+    # Deletes first: IV008 lets a delete and its corrected class share a message (key element
+    # changed) and says nothing of their order; TR101 keeps their keys apart, so this is safe.
+    return sorted(found, key=lambda k: k.status != VERWIJDEREN)
+
+
+def has_deletes(msg: ParsedMessage) -> bool:
+    return any(k.status == VERWIJDEREN for k in classes(msg))
+
+
+def _date(msg: ParsedMessage, path: str, element) -> date:
+    # A schema-valid xs:date Python cannot hold (year 0 or before, or after 9999) passes the
+    # level-2 date rules, which compare YYYYMMDD numbers as the XSLT does; it keys as date.min
+    # so the message is judged instead of crashing the intake.
+    return msg.date(path, element) or date.min
 
 
 def outcome(state: Leveringen, klassen: list[Klasse]) -> dict[object, list[str]]:
@@ -84,6 +97,9 @@ def record(session: Session, msg: ParsedMessage, bericht_id: int) -> list[Klasse
             session.add(start)
             session.flush()
             recorded.append(k)
+        elif start is None:
+            # The rules accepted this class against the same state under the client lock.
+            raise RuntimeError(f"geen lopende start {key} voor klasse van bericht {bericht_id}")
         elif k.stop is None:
             start.actief_sleutel, start.verwijderd_bericht_id = None, bericht_id
             session.flush()  # free the key before a new start in the same message takes it
@@ -95,6 +111,8 @@ def record(session: Session, msg: ParsedMessage, bericht_id: int) -> list[Klasse
         else:
             stop = session.scalar(select(ZorgleveringStop).where(
                 ZorgleveringStop.actief_sleutel == _stop_key(key, k.stop)))
+            if stop is None:
+                raise RuntimeError(f"geen stop {_stop_key(key, k.stop)} voor klasse van bericht {bericht_id}")
             stop.actief_sleutel, stop.verwijderd_bericht_id = None, bericht_id
             session.flush()
     return recorded

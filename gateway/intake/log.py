@@ -1,7 +1,7 @@
 """The message log as level-3 rules read it (implements rules.engine.StateReader)."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Kenmerk
@@ -11,6 +11,18 @@ from gateway.domain.stand import ToewijzingStand
 from gateway.domain.toewijzingen import for_client, stand
 
 REQUESTS = ("AGJ", "JW315", "JW317")
+
+
+def lock_client(session: Session, gemeente: str | None, aanbieder: str | None, bsn: str | None) -> None:
+    """Serialise the messages of one client at one provider, from the rules until commit: the
+    level-3 rules read what earlier messages recorded (deliveries, open requests), so two
+    concurrent messages must not both be judged against the state before either. PostgreSQL:
+    a transaction-scoped advisory lock on the client. SQLite needs none: the message row is
+    written first, which already holds the database's one write lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                    {"key": f"{gemeente}|{aanbieder}|{bsn}"})
 
 
 def uniek_sleutel(message: str, afzender: str | None, identificatie: str | None) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from gateway.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij, utcnow
 from gateway.domain import postbus, signalen, zorglevering
-from gateway.intake.log import MessageLog, uniek_sleutel
+from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
 from gateway.problems import PROBLEM_JSON, Problem
@@ -70,7 +70,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
     session.add(row)
     session.flush()  # the id goes into Location and the retour's IdentificatieRetour
 
-    result, problem = _gate(session, deps, party, body)
+    result, problem = _gate(session, deps, party, body, serialise=True)
     if result.view is not None:
         _store_keys(session, row, result.view)
     if problem is not None:
@@ -96,7 +96,8 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
             # Recorded at once, in this transaction: the next message's rules must see it.
             recorded = zorglevering.record(session, view, row.id)
             signalen.at_intake(session, gemeente=view.ontvanger, aanbieder=view.afzender, bsn=view.bsn,
-                               bericht_id=row.id, received=deps.today, recorded=recorded)
+                               bericht_id=row.id, received=deps.today, recorded=recorded,
+                               correction=zorglevering.has_deletes(view))
         else:
             session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
     return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}", bericht_id=row.id))
@@ -113,8 +114,8 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, body: bytes
     return _answer(result, deps, identificatie="V" + secrets.token_hex(5)[:11])
 
 
-def _gate(session: Session, deps: IntakeDeps, party: Partij,
-          body: bytes) -> tuple[CheckResult, Problem | None]:
+def _gate(session: Session, deps: IntakeDeps, party: Partij, body: bytes,
+          serialise: bool = False) -> tuple[CheckResult, Problem | None]:
     """Every check before the answer, in the contract's order: safe parse and message type
     (400), Afzender is the caller (403), XSD (400), Ontvanger served here (422), then the
     rules. Returns the result and, when the message stops before the rules, the problem."""
@@ -140,6 +141,8 @@ def _gate(session: Session, deps: IntakeDeps, party: Partij,
     if not served_municipality(session, gemeente):
         return result, Problem(422, "unknown-receiver", "Onbekende ontvanger",
                                f"gemeente {gemeente} wordt niet door deze gateway bediend")
+    if serialise and not message.is_retour:
+        lock_client(session, view.ontvanger, view.afzender, view.bsn)
     check_rules(result, reference=deps.reference, today=deps.today, state=MessageLog(session))
     return result, None
 

@@ -61,10 +61,18 @@ def iv075(ctx: RuleContext):
             yield k.element
 
 
+def _unlinked(ctx: RuleContext) -> set:
+    """Classes naming a ToewijzingNummer the client does not have: those are 9019 (TR019)
+    only; design §7: "a known one without a start of the same key is 9069"."""
+    return {k.element for k in _classes(ctx)
+            if k.sleutel.nummer is not None and _toewijzing(ctx, k.sleutel.nummer) is None}
+
+
 def _sequence_rule(code: str, retourcode: str, messages: tuple[str, ...]) -> None:
     def check(ctx: RuleContext):
+        skip = _unlinked(ctx) if code == "TR382" else set()
         for element, codes in _outcome(ctx).items():
-            if retourcode in codes:
+            if retourcode in codes and element not in skip:
                 yield element
     check.__doc__ = f"{code}: the delivery model answers {retourcode} for this class."
     rule(code, level=3, retourcode=retourcode, messages=messages, needs_state=True)(check)

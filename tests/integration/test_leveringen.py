@@ -141,6 +141,32 @@ def test_signals_for_late_reports_and_a_start_before_the_toewijzing(client, part
     assert client.get("/api/v1/signalen", headers=json_auth(parties["other"])).json()["items"] == []
 
 
+def test_no_signals_for_corrections_or_a_definitive_stop_after_a_temporary_one(client, parties, sessions):
+    assert send(client, parties, Start(begindatum="2026-11-18")) == ACCEPTED
+    assert send(client, parties, Start(begindatum="2026-11-18", status="3"), Start(begindatum="2026-11-19")) \
+        == ACCEPTED
+    assert send(client, parties, Stop(begindatum="2026-11-19", reden="20", einddatum="2026-11-20")) == ACCEPTED
+    assert send(client, parties, Stop(begindatum="2026-11-19", reden="31", einddatum="2026-11-20")) == ACCEPTED
+    with sessions() as session:
+        assert list(session.scalars(select(Signaal.soort))) == []
+
+
+def test_the_order_of_a_delete_and_its_correction_in_one_message_does_not_matter(client, parties, sessions):
+    assert send(client, parties, Start()) == ACCEPTED
+    assert send(client, parties, Start(begindatum="2026-09-22"), Start(status="3")) == ACCEPTED
+    assert stored(sessions) == {("2026-09-22", ())}
+    assert send(client, parties, Stop(begindatum="2026-09-22", einddatum="2026-10-28")) == ACCEPTED
+    fixed = send(client, parties, Stop(begindatum="2026-09-22", einddatum="2026-10-30"),
+                 Stop(begindatum="2026-09-22", einddatum="2026-10-28", status="3"))
+    assert fixed == ACCEPTED
+    assert stored(sessions) == {("2026-09-22", (("31", "2026-10-30"),))}
+
+
+def test_a_stop_with_an_unknown_number_is_9019_only(client, parties):
+    assert send(client, parties, Start()) == ACCEPTED
+    assert send(client, parties, Stop(nummer="999999")) == (422, [["9019"]])
+
+
 def test_periodic_signals_no_start_and_care_past_the_end(client, parties, sessions):
     with sessions() as session:
         assert signalen.periodic(session, date(2026, 9, 29)) == 0  # 10 werkdagen not yet passed
@@ -149,8 +175,9 @@ def test_periodic_signals_no_start_and_care_past_the_end(client, parties, sessio
         session.commit()
     assert send(client, parties, Start()) == ACCEPTED
     with sessions() as session:
-        assert signalen.periodic(session, date(2027, 3, 14)) == 0  # the toewijzing's last day
-        assert signalen.periodic(session, date(2027, 3, 15)) == 1
+        # The toewijzing ends Sunday 2027-03-14; a stop may take 5 werkdagen to come (OP272).
+        assert signalen.periodic(session, date(2027, 3, 19)) == 0
+        assert signalen.periodic(session, date(2027, 3, 20)) == 1
         session.commit()
         kinds = sorted(session.scalars(select(Signaal.soort)))
     assert kinds == ["geen_start", "start_te_laat", "zorg_na_einddatum"]  # received 2026-11-23
