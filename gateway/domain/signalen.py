@@ -71,13 +71,18 @@ def at_intake(session: Session, *, gemeente: str, aanbieder: str, bsn: str, beri
     return signals
 
 
+def _same_start(session: Session, gemeente: str, aanbieder: str, bsn: str, k: Klasse) -> list[Zorglevering]:
+    """Every recorded start (deleted ones too) with this class's toewijzing and Begindatum."""
+    nummer = k.sleutel.nummer
+    return list(session.scalars(select(Zorglevering).where(
+        Zorglevering.gemeente == gemeente, Zorglevering.aanbieder == aanbieder, Zorglevering.bsn == bsn,
+        Zorglevering.toewijzingnummer == nummer if nummer is not None else Zorglevering.toewijzingnummer.is_(None),
+        Zorglevering.begindatum == k.sleutel.begindatum)))
+
+
 def _replaces_deleted(session: Session, gemeente: str, aanbieder: str, bsn: str, k: Klasse) -> bool:
     """A start (or stop) sent again after its earlier version was deleted: a correction."""
-    query = select(Zorglevering).where(
-        Zorglevering.gemeente == gemeente, Zorglevering.aanbieder == aanbieder, Zorglevering.bsn == bsn,
-        Zorglevering.toewijzingnummer == k.sleutel.nummer if k.sleutel.nummer is not None
-        else Zorglevering.toewijzingnummer.is_(None), Zorglevering.begindatum == k.sleutel.begindatum)
-    rows = list(session.scalars(query))
+    rows = _same_start(session, gemeente, aanbieder, bsn, k)
     if k.stop is None:
         return any(r.verwijderd_bericht_id is not None for r in rows)
     return any(stop.verwijderd_bericht_id is not None and stop.reden == k.stop.reden
@@ -87,12 +92,8 @@ def _replaces_deleted(session: Session, gemeente: str, aanbieder: str, bsn: str,
 def _after_temporary_stop(session: Session, gemeente: str, aanbieder: str, bsn: str, k: Klasse) -> bool:
     if k.stop is None or k.stop.tijdelijk:
         return False
-    start = session.scalar(select(Zorglevering).where(
-        Zorglevering.gemeente == gemeente, Zorglevering.aanbieder == aanbieder, Zorglevering.bsn == bsn,
-        Zorglevering.begindatum == k.sleutel.begindatum, Zorglevering.actief_sleutel.is_not(None),
-        Zorglevering.toewijzingnummer == k.sleutel.nummer if k.sleutel.nummer is not None
-        else Zorglevering.toewijzingnummer.is_(None)))
-    return start is not None and any(s.actief_sleutel and s.reden == TIJDELIJK for s in start.stops)
+    return any(stop.actief_sleutel and stop.reden == TIJDELIJK
+               for r in _same_start(session, gemeente, aanbieder, bsn, k) if r.actief_sleutel for stop in r.stops)
 
 
 def periodic(session: Session, today: date) -> int:
