@@ -129,23 +129,19 @@ def _jw317_products(session: Session, msg: ParsedMessage):
         for element in msg.findall(path, verzoek):
             n += 1
             nummer = msg.text("m:ToewijzingNummer", element)
+            values = {"ingangsdatum": msg.date("m:GewensteIngangsdatum", element),
+                      "einddatum": msg.date("m:Einddatum", element), **_product_and_size(msg, element)}
+            stored = toewijzingen.by_number(session, msg.ontvanger, int(nummer)) if nummer is not None else None
+            if stored is not None:
+                # Ongewijzigd/TeWijzigen name no product: show the assignment's; an unchanged
+                # one also keeps its period and size.
+                values.update(categorie=stored.categorie, code=stored.code)
+                if soort == "ongewijzigd":
+                    values.update(ingangsdatum=stored.ingangsdatum, einddatum=stored.einddatum,
+                                  volume=stored.volume, eenheid=stored.eenheid,
+                                  frequentie=stored.frequentie, budget=stored.budget)
             product = AanvraagProduct(volgnummer=n, soort=soort, status=TE_BEOORDELEN,
-                                      toewijzingnummer=int(nummer) if nummer else None,
-                                      ingangsdatum=msg.date("m:GewensteIngangsdatum", element),
-                                      einddatum=msg.date("m:Einddatum", element))
-            values = _product_and_size(msg, element)
-            if nummer is not None:
-                # Ongewijzigd/TeWijzigen name no product: show the assignment's.
-                stored = toewijzingen.by_number(session, msg.ontvanger, int(nummer))
-                if stored is not None:
-                    values["categorie"], values["code"] = stored.categorie, stored.code
-                    if soort == "ongewijzigd":
-                        product.ingangsdatum, product.einddatum = stored.ingangsdatum, stored.einddatum
-                        values.update(volume=stored.volume, eenheid=stored.eenheid,
-                                      frequentie=stored.frequentie, budget=stored.budget)
-            for name, value in values.items():
-                if value is not None or getattr(product, name, None) is None:
-                    setattr(product, name, value)
+                                      toewijzingnummer=int(nummer) if nummer is not None else None, **values)
             yield product
 
 

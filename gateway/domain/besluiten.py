@@ -176,19 +176,18 @@ def _grant(session: Session, ctx: DomainContext, aanvraag: Aanvraag, invoer: Bes
             _check_overlap(session, aanvraag, product, inhoud)
         product.status = TOEGEKEND
         product.toegekend = _inhoud_json(inhoud) if entry is not None else None
+    known = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
     if invoer.contactgegevens:
-        known = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
         if known is None:
             raise BesluitFout(422, "client-onbekend", "de cliënt van deze aanvraag is niet bekend")
-        clienten.remember(session, aanvraag.gemeente, aanvraag.bsn,
-                          clientgegevens.with_contacts(known, list(invoer.contactgegevens)),
-                          aanvraag.bericht_id)
-    if aanvraag.leveringsvorm == "ZIN" and aanvraag.soort != "JW317":
-        known = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
-        if known is None or not clientgegevens.complete(known):
-            raise BesluitFout(422, "contactgegevens", "de gemeente kent geen adres of telefoonnummer van "
-                                                      "deze cliënt; een toewijzing (JW301) vraagt ze: geef "
-                                                      "'contactgegevens' mee in het besluit")
+        known = clienten.remember(session, aanvraag.gemeente, aanvraag.bsn,
+                                  clientgegevens.with_contacts(known, list(invoer.contactgegevens)),
+                                  aanvraag.bericht_id)
+    if aanvraag.leveringsvorm == "ZIN" and aanvraag.soort != "JW317" and (
+            known is None or not clientgegevens.complete(known)):
+        raise BesluitFout(422, "contactgegevens", "de gemeente kent geen adres of telefoonnummer van "
+                                                  "deze cliënt; een toewijzing (JW301) vraagt ze: geef "
+                                                  "'contactgegevens' mee in het besluit")
     aanvraag.status = TOEGEKEND
 
 
