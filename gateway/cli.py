@@ -151,6 +151,55 @@ def municipality_add(code: str, name: str) -> None:
     click.echo(_add_party("gemeente", code, name))
 
 
+@main.group()
+def user() -> None:
+    """Back-office users (CJG, finance, admin)."""
+
+
+@user.command("add")
+@click.option("--username", required=True, help="Log-in name (letters, digits, . _ -).")
+@click.option("--role", required=True, type=click.Choice(["cjg", "finance", "admin"]), help="What the user may do.")
+def user_add(username: str, role: str) -> None:
+    """Add a back-office user; the password is read from stdin (without its trailing newline)."""
+    from gateway.domain import gebruikers
+
+    _change_user(lambda session, password: gebruikers.add(
+        session, gebruikersnaam=username, rol=role, wachtwoord=password))
+    click.echo(f"user {username.strip().lower()} added with role {role}", err=True)
+
+
+@user.command("passwd")
+@click.option("--username", required=True, help="Log-in name of an existing user.")
+def user_passwd(username: str) -> None:
+    """Set a new password (read from stdin) for a user; this also lifts a lock-out."""
+    from gateway.domain import gebruikers
+
+    _change_user(lambda session, password: gebruikers.set_password(
+        session, gebruikersnaam=username, wachtwoord=password))
+    click.echo(f"password of {username.strip().lower()} changed", err=True)
+
+
+def _change_user(change) -> None:
+    from gateway.domain.gebruikers import GebruikerFout
+
+    password = _password_from_stdin()
+    try:
+        with _database() as session:
+            change(session, password)
+    except GebruikerFout as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _password_from_stdin() -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Password: ")
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
 def _add_party(soort: str, code: str, name: str) -> str:
     from gateway.intake.parties import add_party
 

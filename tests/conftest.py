@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from gateway.api.app import create_app
+from gateway.db import append_only
 from gateway.db.migrate import upgrade
 from gateway.db.models import Base, Toewijzing
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
@@ -41,7 +42,7 @@ def database_url(tmp_path_factory) -> str:
 def engine(database_url):
     engine = make_engine(database_url)
     yield engine
-    with engine.begin() as connection:
+    with engine.begin() as connection, append_only.without_guard(connection):
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
     engine.dispose()
@@ -103,3 +104,11 @@ def cli_env(database_url, engine, monkeypatch):
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/xml"}
+
+
+@pytest.fixture
+def users(sessions) -> dict[str, str]:
+    """Back-office users, one per role (password tests.backoffice.PASSWORD)."""
+    from tests.backoffice import add_users
+
+    return add_users(sessions)

@@ -19,6 +19,7 @@ from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import load_reference
 from gateway.relay import Publish, install
 from gateway.settings import Settings
+from gateway.web.app import mount_backoffice
 from gateway.xml.safe import Limits
 from gateway.xml.schemas import load_schemas
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings, *, today=clock.today, publish: Publish | None
                                   clock=lambda: datetime.combine(today(), datetime.now(clock.NL).timetz()))
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, health):
         app.include_router(module.router)
+    mount_backoffice(app)  # last: it takes every path the API does not
 
     @app.exception_handler(DomainFout)
     async def domain_refusal(_request: Request, exc: DomainFout) -> Response:

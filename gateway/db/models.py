@@ -77,6 +77,7 @@ class Bericht(Base):
         Index("ix_bericht_type_afzender", "berichttype", "afzender"),
         Index("ix_bericht_bsn", "bsn"),
         Index("ix_bericht_ontvangen_op", "ontvangen_op"),
+        Index("ix_bericht_identificatie", "identificatie"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,7 +179,8 @@ class Nummerreeks(Base):
 
 
 class Client(Base):
-    """What a gemeente knows of a client for its JW301s: the Client element of the latest
+    """A client of a gemeente: the internal id the back office uses (never the BSN in a URL),
+    and what the gemeente knows of the client for its JW301s: the Client element of the latest
     aanvraagformulier (or what the CJG added), without the aanvraag itself."""
 
     __tablename__ = "client"
@@ -187,7 +189,9 @@ class Client(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     gemeente: Mapped[str] = mapped_column(String(4))
     bsn: Mapped[str] = mapped_column(String(9))
-    gegevens: Mapped[bytes] = mapped_column(LargeBinary)  # XML, see gateway.domain.clientgegevens
+    # XML, see gateway.domain.clientgegevens; None for a client known only from messages
+    # without an address (JW315, JW305, JW307): the row then only gives the client an id.
+    gegevens: Mapped[bytes | None] = mapped_column(LargeBinary)
     bron_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
     bijgewerkt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -198,7 +202,8 @@ class Aanvraag(Base):
 
     __tablename__ = "aanvraag"
     __table_args__ = (Index("ix_aanvraag_status", "status"),
-                      Index("ix_aanvraag_client", "gemeente", "aanbieder", "bsn"))
+                      Index("ix_aanvraag_client", "gemeente", "aanbieder", "bsn"),
+                      Index("ix_aanvraag_bsn", "gemeente", "bsn"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), unique=True)
@@ -311,7 +316,8 @@ class Toewijzing(Base):
 
     __tablename__ = "toewijzing"
     __table_args__ = (UniqueConstraint("gemeente", "nummer"),
-                      Index("ix_toewijzing_client", "gemeente", "aanbieder", "bsn"))
+                      Index("ix_toewijzing_client", "gemeente", "aanbieder", "bsn"),
+                      Index("ix_toewijzing_bsn", "gemeente", "bsn"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gemeente: Mapped[str] = mapped_column(String(4))
@@ -384,7 +390,8 @@ class Zorglevering(Base):
 
     __tablename__ = "zorglevering"
     __table_args__ = (Index("ix_zorglevering_client", "gemeente", "aanbieder", "bsn"),
-                      Index("ix_zorglevering_toewijzing", "gemeente", "toewijzingnummer"))
+                      Index("ix_zorglevering_toewijzing", "gemeente", "toewijzingnummer"),
+                      Index("ix_zorglevering_bsn", "gemeente", "bsn"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gemeente: Mapped[str] = mapped_column(String(4))
@@ -427,7 +434,8 @@ class Signaal(Base):
     appear once."""
 
     __tablename__ = "signaal"
-    __table_args__ = (Index("ix_signaal_aanbieder", "gemeente", "aanbieder"),)
+    __table_args__ = (Index("ix_signaal_aanbieder", "gemeente", "aanbieder"),
+                      Index("ix_signaal_client", "gemeente", "bsn"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gemeente: Mapped[str] = mapped_column(String(4))
@@ -440,3 +448,52 @@ class Signaal(Base):
     bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
     sleutel: Mapped[str] = mapped_column(String(120), unique=True)
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Gebruiker(Base):
+    """A back-office user: a CJG case worker, a finance controller or an administrator."""
+
+    __tablename__ = "gebruiker"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gebruikersnaam: Mapped[str] = mapped_column(String(64), unique=True)
+    rol: Mapped[str] = mapped_column(String(10))  # "cjg" | "finance" | "admin"
+    wachtwoord_hash: Mapped[str] = mapped_column(String(200))  # argon2id, with its own salt
+    mislukte_pogingen: Mapped[int] = mapped_column(Integer, default=0)
+    geblokkeerd_tot: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Sessie(Base):
+    """A logged-in browser. Kept in the database, not in a process, so any API process can
+    serve the next page; the cookie holds a random key of which only the hash is stored."""
+
+    __tablename__ = "sessie"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sleutel_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    gebruiker_id: Mapped[int] = mapped_column(ForeignKey("gebruiker.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))  # the token every form of this session carries
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    laatst_gebruikt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    gebruiker: Mapped[Gebruiker] = relationship(lazy="joined")
+
+
+class AuditRegel(Base):
+    """One entry of the access log (NEN 7513-style): who did what to which object, about which
+    client, when and from where. Append-only: the database refuses UPDATE and DELETE (triggers
+    from migration 0004). The user's name is copied so an entry stands on its own."""
+
+    __tablename__ = "audit_regel"
+    __table_args__ = (Index("ix_audit_regel_client", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    gebruiker: Mapped[str] = mapped_column(String(64))
+    # "bekijken", "besluiten", "aanvraag_ingevoerd", "inloggen", "inloggen_mislukt", ...
+    actie: Mapped[str] = mapped_column(String(30))
+    object_type: Mapped[str | None] = mapped_column(String(20))  # "bericht", "client", ...
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    client_id: Mapped[int | None] = mapped_column(Integer)  # client.id, never the BSN
+    adres: Mapped[str | None] = mapped_column(String(45))  # source address (IPv6 fits)

@@ -2,24 +2,36 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lxml import etree
 
-from gateway.db.models import Client
+from gateway.db.models import Client, utcnow
 from gateway.domain import clientgegevens
 
 
 def known(session: Session, gemeente: str, bsn: str) -> etree._Element | None:
     row = _row(session, gemeente, bsn)
-    return clientgegevens.from_bytes(row.gegevens) if row is not None else None
+    return clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
+
+
+def ensure(session: Session, gemeente: str, bsn: str) -> int:
+    """The client's internal id, registering the client when this is the first message about
+    them. Two providers may report the same client at once (their intakes are serialised
+    per provider, not per client), so the insert yields to a row another transaction made."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(Client).values(gemeente=gemeente, bsn=bsn, gegevens=None,
+                                                  bijgewerkt_op=utcnow())
+                    .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
+    return session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
 
 
 def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
              bericht_id: int | None) -> etree._Element:
     """Keep `client` as what is known, merged with the earlier record; returns the result."""
     row = _row(session, gemeente, bsn)
-    earlier = clientgegevens.from_bytes(row.gegevens) if row is not None else None
+    earlier = clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
     result = clientgegevens.merged(earlier, client)
     if row is None:
         session.add(Client(gemeente=gemeente, bsn=bsn, gegevens=clientgegevens.to_bytes(result),

@@ -37,17 +37,16 @@ class DomainContext:
         return self.local_now().date()
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp with its zone: SQLite hands back naive UTC, PostgreSQL aware."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def local_date(moment: datetime) -> date:
-    """The Dutch calendar date of a stored timestamp (SQLite hands back naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(NL).date()
+    """The Dutch calendar date of a stored timestamp."""
+    return as_utc(moment).astimezone(NL).date()
 
 
 def iso_utc(moment: datetime | None) -> str | None:
     """A stored timestamp as ISO 8601 with its UTC offset, the same on SQLite and PostgreSQL."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat()
+    return None if moment is None else as_utc(moment).isoformat()

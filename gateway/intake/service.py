@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij, utcnow
-from gateway.domain import postbus, signalen, zorglevering
+from gateway.domain import clienten, postbus, signalen, zorglevering
 from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
@@ -92,6 +92,8 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
         postbus.apply_retour(session, message, view, row.id, utcnow())
     elif outcome.accepted:
         row.uniek_sleutel = uniek_sleutel(message.name, view.afzender, view.identificatie)
+        if view.bsn:  # every accepted message about a client gives the client an id (back office)
+            clienten.ensure(session, view.ontvanger, view.bsn)
         if message.name in REGIE:
             # Recorded at once, in this transaction: the next message's rules must see it.
             recorded = zorglevering.record(session, view, row.id)

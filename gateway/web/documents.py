@@ -10,6 +10,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from gateway.clock import NL
+from gateway.domain.context import as_utc
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,6 +27,13 @@ def datum_nl(value: str | date | datetime | None) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
+
+
+def moment_nl(value: datetime | None) -> str:
+    """A stored timestamp (UTC) as Dutch wall-clock time: '23-11-2026 14:05'."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(NL).strftime("%d-%m-%Y %H:%M")
 
 
 def euro(eurocent: int | None) -> str:
@@ -53,7 +62,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(datum_nl=datum_nl, euro=euro, bsn_masked=bsn_masked)
+    env.filters.update(datum_nl=datum_nl, moment_nl=moment_nl, euro=euro, bsn_masked=bsn_masked)
     return env
 
 

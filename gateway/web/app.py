@@ -1,0 +1,111 @@
+"""The back office: server-rendered Dutch pages for the CJG, finance and administrators,
+mounted on the API's application so one process serves both (design.md §3, §7).
+
+The sub-application shares the API's state (engine, sessions, domain context), so pages
+call the same services as the API. It is mounted at the root, after the API's routes;
+`BackOfficeMount` leaves the machine paths alone so that an unknown or wrong-method API
+call still gets the API's problem+json answer, not an HTML page.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.web import (
+    aanvragen, audit, auth, berichten, clienten, financien, formulier, partijen, termijnen,
+)
+from gateway.web.deps import LoginNodig, Verboden
+from gateway.web.render import error_page
+
+MACHINE_PATHS = ("/api", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz")
+STATIC = Path(__file__).parent / "static"
+_log = logging.getLogger("gateway.web")
+
+
+class BackOfficeMount(Mount):
+    """A mount at the root that does not claim the machine API's paths."""
+
+    def matches(self, scope: Scope):
+        path = scope.get("path", "")
+        if any(path == p or path.startswith(p + "/") for p in MACHINE_PATHS):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def mount_backoffice(app: FastAPI) -> None:
+    backoffice = create_backoffice()
+    backoffice.state = app.state  # one engine, one domain context for API and pages
+    app.router.routes.append(BackOfficeMount("", app=backoffice, name="backoffice"))
+
+
+def create_backoffice() -> FastAPI:
+    backoffice = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    backoffice.add_middleware(PageHeaders)
+    backoffice.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, berichten, aanvragen, formulier, clienten, termijnen, financien, audit, partijen):
+        backoffice.include_router(module.router)
+
+    @backoffice.exception_handler(LoginNodig)
+    async def login_needed(_request: Request, exc: LoginNodig) -> Response:
+        return RedirectResponse(exc.login_url, status_code=303)
+
+    @backoffice.exception_handler(Verboden)
+    async def forbidden(request: Request, exc: Verboden) -> Response:
+        return error_page(request, 403, "Geen toegang", exc.detail)
+
+    @backoffice.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        titles = {404: "Niet gevonden", 405: "Niet toegestaan", 400: "Ongeldig verzoek"}
+        return error_page(request, exc.status_code, titles.get(exc.status_code, "Fout"), str(exc.detail),
+                          headers=dict(exc.headers or {}))
+
+    @backoffice.exception_handler(Exception)
+    async def unexpected(request: Request, _exc: Exception) -> Response:
+        _log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_page(request, 500, "Er ging iets mis",
+                          "De fout is vastgelegd in het log van de gateway. Probeer het later opnieuw.")
+
+    return backoffice
+
+
+class PageHeaders:
+    """Headers for every back-office answer: pages hold personal data, so nothing is cached
+    and nothing is framed or loaded from elsewhere; `Server-Timing` gives the server's own
+    time per page (the benchmark reads it)."""
+
+    _FIXED = [
+        (b"cache-control", b"no-store"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy",
+         b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+         b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    ]
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                elapsed = (time.perf_counter() - started) * 1000
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *self._FIXED,
+                                      (b"server-timing", f"app;dur={elapsed:.1f}".encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

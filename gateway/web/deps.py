@@ -1,0 +1,93 @@
+"""What back-office pages depend on: the logged-in user with the right role, the CSRF token
+of a form, the source address for the access log."""
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from starlette.exceptions import HTTPException
+
+from gateway.api.deps import DbSession, parse_id
+from gateway.db.models import utcnow
+from gateway.domain import audit
+from gateway.web import sessies
+from gateway.web.sessies import Ingelogd
+
+ROLE_NAMES = {"cjg": "CJG-medewerker", "finance": "financiën", "admin": "beheerder"}
+
+
+class LoginNodig(Exception):
+    """No (valid) session: the page answers 303 to /login, remembering where the user was."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.login_url = "/login" if path in ("", "/") else f"/login?volgende={quote(path, safe='')}"
+
+
+class Verboden(Exception):
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+def current_user(request: Request, session: DbSession) -> Ingelogd:
+    user = sessies.find(session, request.cookies.get(sessies.COOKIE), utcnow())
+    if user is None:
+        session.commit()  # an expired session is removed even though the page is not shown
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginNodig(path)
+    request.state.user = user
+    return user
+
+
+def role(*allowed: str):
+    """A dependency that lets in the given roles; an admin may open every page."""
+
+    def check(user: Annotated[Ingelogd, Depends(current_user)]) -> Ingelogd:
+        if user.rol != "admin" and user.rol not in allowed:
+            names = " of ".join(ROLE_NAMES[r] for r in allowed)
+            raise Verboden(f"Deze pagina is voor {names}. Je bent ingelogd als {ROLE_NAMES[user.rol]}.")
+        return user
+
+    return check
+
+
+AnyUser = Annotated[Ingelogd, Depends(current_user)]
+CjgUser = Annotated[Ingelogd, Depends(role("cjg"))]
+FinanceUser = Annotated[Ingelogd, Depends(role("finance"))]
+AdminUser = Annotated[Ingelogd, Depends(role("admin"))]
+
+
+async def form_with_csrf(request: Request, user: AnyUser) -> dict[str, str]:
+    """The posted form as a dict of its (single) fields, after checking that it carries this
+    session's CSRF token; a form without it was not sent from our page."""
+    form = await request.form()
+    token = form.get("csrf_token")
+    if not isinstance(token, str) or not secrets.compare_digest(token, user.csrf):
+        raise Verboden("Dit formulier is verlopen of kwam niet van deze site. Laad de pagina opnieuw en probeer het nog eens.")
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+CheckedForm = Annotated[dict, Depends(form_with_csrf)]
+
+
+def source_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def log_access(session, request: Request, user: Ingelogd, *, actie: str = audit.BEKIJKEN,
+               object_type: str | None = None, object_id: object = None, client_id: int | None = None) -> None:
+    """Record a view or a decision in the access log, in the page's own transaction (the
+    caller commits; a view is logged even though nothing else changes)."""
+    audit.record(session, gebruiker=user.gebruikersnaam, actie=actie, object_type=object_type,
+                 object_id=object_id, client_id=client_id, adres=source_address(request))
+
+
+def object_id(text: str, what: str) -> int:
+    """A path id, or a 404 page (never a database error for a malformed id)."""
+    number = parse_id(text)
+    if number is None:
+        raise HTTPException(404, f"Er is geen {what} met nummer {text[:40]}.")
+    return number

@@ -1,0 +1,36 @@
+"""Rendering back-office pages with the shared Jinja2 environment (autoescape, strict)."""
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from gateway.web.deps import ROLE_NAMES
+from gateway.web.documents import environment
+
+# The navigation per role: (path, label, roles that see it); admin sees everything.
+NAVIGATIE = (
+    ("/aanvragen", "Aanvragen", ("cjg",)),
+    ("/berichten", "Berichten", ("cjg",)),
+    ("/termijnen", "Termijnen", ("cjg",)),
+    ("/aanvraagformulier", "Nieuwe aanvraag", ("cjg",)),
+    ("/financien", "Financiën", ("finance",)),
+    ("/audit", "Toegangslog", ()),
+    ("/partijen", "Partijen", ()),
+)
+
+
+def page(request: Request, template: str, *, status: int = 200, headers: dict | None = None,
+         **context) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
+    navigatie = [] if user is None else [
+        (path, label) for path, label, roles in NAVIGATIE if user.rol == "admin" or user.rol in roles]
+    html = environment().get_template(template).render(
+        user=user, rolnaam=ROLE_NAMES.get(user.rol, "") if user else "", navigatie=navigatie,
+        huidig=request.url.path, csrf=user.csrf if user else "", **context)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def error_page(request: Request, status: int, titel: str, uitleg: str, *,
+               headers: dict | None = None) -> HTMLResponse:
+    return page(request, "fout.html", status=status, headers=headers, titel=titel, uitleg=uitleg,
+                status_code=status)

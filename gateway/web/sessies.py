@@ -1,0 +1,71 @@
+"""Back-office sessions, kept in the database so that any API process serves any page.
+
+The cookie carries a 256-bit random key; the table holds only its SHA-256, so a copy of
+the database opens no session. A session ends after 30 minutes without use or 10 hours
+after log-in (one working day), whichever comes first.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Gebruiker, Sessie
+from gateway.domain.context import as_utc
+
+COOKIE = "gateway_sessie"
+IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=10)
+# Writing "last used" on every page would be a write per click; once a minute is enough.
+_TOUCH_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Ingelogd:
+    """The user behind a request, and the token its forms must carry."""
+
+    sessie_id: int
+    gebruiker_id: int
+    gebruikersnaam: str
+    rol: str
+    csrf: str
+
+
+def start(session: Session, user: Gebruiker, now: datetime) -> str:
+    """A new session for `user`; returns the cookie value. Earlier expired sessions of the
+    user are cleared on the way."""
+    session.execute(delete(Sessie).where(Sessie.gebruiker_id == user.id, Sessie.laatst_gebruikt < now - IDLE))
+    key = secrets.token_urlsafe(32)
+    session.add(Sessie(sleutel_hash=_digest(key), gebruiker_id=user.id, csrf=secrets.token_urlsafe(32),
+                       aangemaakt_op=now, laatst_gebruikt=now))
+    session.flush()
+    return key
+
+
+def find(session: Session, key: str | None, now: datetime) -> Ingelogd | None:
+    if not key:
+        return None
+    row = session.scalar(select(Sessie).where(Sessie.sleutel_hash == _digest(key)))
+    if row is None:
+        return None
+    if as_utc(row.laatst_gebruikt) + IDLE < now or as_utc(row.aangemaakt_op) + ABSOLUTE < now:
+        session.delete(row)
+        session.flush()
+        return None
+    if as_utc(row.laatst_gebruikt) + _TOUCH_AFTER < now:
+        row.laatst_gebruikt = now
+    user = row.gebruiker
+    return Ingelogd(row.id, user.id, user.gebruikersnaam, user.rol, row.csrf)
+
+
+def end(session: Session, key: str | None) -> None:
+    if key:
+        session.execute(delete(Sessie).where(Sessie.sleutel_hash == _digest(key)))
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
