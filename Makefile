@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test install bench
+.PHONY: serve test install bench browser
+
+# The browser tests drive Debian's chromium (never a downloaded browser); installed here
+# when missing, with sudo when not root.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/gateway: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +24,13 @@ serve: install
 
 # Runs the tests on SQLite; set GATEWAY_TEST_DATABASE_URL for PostgreSQL, e.g.
 # GATEWAY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make test
-test: install
+test: install browser
 	$(BIN)/ruff check gateway tasks tests bench
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+browser:
+	@test -x $(CHROMIUM) || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+	  || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 bench: install
 	$(BIN)/python bench/intake_throughput.py

@@ -1,11 +1,65 @@
 """The Alembic migrations build exactly the models, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
+import os
+import uuid
+
+import psycopg
+import pytest
 from alembic import command
+from sqlalchemy import text
 
 from gateway.db.migrate import alembic_config
+from gateway.db.session import make_engine
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """An empty database of the kind under test (a new PostgreSQL database on the test
+    server, or a SQLite file), for migrating step by step."""
+    url = os.environ.get("GATEWAY_TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    server = url.replace("postgresql+psycopg://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def test_models_and_migrations_agree(database_url):
     # Raises when autogenerate would find anything to change after `upgrade head`.
     command.check(alembic_config(database_url))
+
+
+def test_0004_gives_every_client_of_an_accepted_message_an_id(scratch_database_url):
+    """Upgrading a database with messages from before the back office: each (gemeente, BSN)
+    of an accepted inbound message becomes a client row; downgrading removes them again."""
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "0003")
+    engine = make_engine(scratch_database_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO partij (id, soort, code, naam, aangemaakt_op) "
+                                "VALUES (1, 'aanbieder', '12345678', 'Zorg', CURRENT_TIMESTAMP)"))
+        for n, (soort, status, bsn) in enumerate([("JW305", "accepted", "999994323"),
+                                                  ("JW307", "accepted", "999994323"),
+                                                  ("JW315", "rejected", "999993653"),
+                                                  ("JW302", "accepted", "999991772")]):
+            connection.execute(text(
+                "INSERT INTO bericht (richting, partij_id, berichttype, ontvanger, bsn, status, niveau, "
+                "retourcodes, inhoud, inhoud_sha256, ontvangen_op) VALUES ('in', 1, :soort, '0363', :bsn, "
+                ":status, 0, '[]', :inhoud, :sha, CURRENT_TIMESTAMP)"),
+                {"soort": soort, "status": status, "bsn": bsn, "inhoud": b"<x/>", "sha": str(n)})
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT gemeente, bsn, gegevens FROM client")).all()
+    assert rows == [("0363", "999994323", None)]
+    command.downgrade(config, "0003")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM client")).scalar() == 0
+    engine.dispose()
