@@ -83,11 +83,12 @@ def _generate(conn: psycopg.Connection, messages: int) -> None:
     run(f"""INSERT INTO client (gemeente, bsn, bijgewerkt_op)
             SELECT '{GEMEENTE}', (100000000 + c)::text, now() FROM generate_series(1, {CLIENTS}) c""")
     # Message i is about client (i % CLIENTS) at provider (client % PROVIDERS); its
-    # toewijzing number is the client's; one in ten is rejected.
+    # toewijzing number is the client's; one in ten is rejected (a start or a JW317, never
+    # the aanvraag, so every client has one).
     run(f"""
         CREATE TEMP TABLE gen AS
         SELECT i, ({mix})[1 + i % {len(MIX)}] AS soort, 1 + i % {CLIENTS} AS client,
-               1 + (i % {CLIENTS}) % {PROVIDERS} AS provider, i % 10 = 0 AS rejected,
+               1 + (i % {CLIENTS}) % {PROVIDERS} AS provider, i % 10 = 7 AS rejected,
                timestamptz '2024-01-01' + (i * interval '1 minute' * 1.05) AS moment
         FROM generate_series(1, {messages}) i""")
     run(f"""
@@ -108,6 +109,13 @@ def _generate(conn: psycopg.Connection, messages: int) -> None:
         FROM gen g JOIN partij p ON p.soort = 'aanbieder' AND p.code = lpad((10000000 + g.provider)::text, 8, '0')
         ORDER BY g.i""", (body, body[:600]))
     run("SELECT setval(pg_get_serial_sequence('bericht', 'id'), (SELECT max(id) FROM bericht))")
+    # Outbound messages wait in, or went through, the provider's postbus; the newest are new.
+    run(f"""INSERT INTO postbus_item (bericht_id, partij_id, berichttype, status, aangemaakt_op, retourcodes,
+                                      aandacht_cjg)
+            SELECT b.id, b.partij_id, b.berichttype,
+                   CASE WHEN b.id > {messages} - 2000 THEN 'nieuw' ELSE 'bevestigd' END, b.ontvangen_op,
+                   '[]'::json, false
+            FROM bericht b WHERE b.richting = 'uit'""")
     run("""INSERT INTO kenmerk (bericht_id, soort, waarde)
            SELECT i, 'toewijzingnummer', (100000 + client)::text FROM gen
            WHERE soort NOT IN ('AGJ', 'JW315')""")

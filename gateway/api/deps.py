@@ -76,7 +76,8 @@ _MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 def parse_id(text: str) -> int | None:
     """A path id, or None for anything that cannot be one (the caller answers 404, never a
     hint, and never a database error for a number too large for the column)."""
-    if not (text.isdigit() and len(text) <= 10):
+    # isascii: str.isdigit() is also true for '²' and other digits int() refuses.
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
         return None
     number = int(text)
     return number if 0 < number <= _MAX_ID else None

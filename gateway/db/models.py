@@ -78,11 +78,19 @@ class Bericht(Base):
         Index("ix_bericht_bsn", "bsn"),
         Index("ix_bericht_ontvangen_op", "ontvangen_op"),
         Index("ix_bericht_identificatie", "identificatie"),
+        # The back office's message log pages newest first (by id) within a filter: with the
+        # id in the index a rare type, status or provider is found without walking the log.
+        Index("ix_bericht_log_type", "berichttype", "id"),
+        Index("ix_bericht_log_status", "status", "id"),
+        # Type and status together (e.g. rejected JW305s): rare combinations would otherwise
+        # walk one of the single-filter indexes to its end.
+        Index("ix_bericht_log_type_status", "berichttype", "status", "id"),
+        Index("ix_bericht_log_partij", "partij_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     richting: Mapped[str] = mapped_column(String(3))  # "in" | "uit"
-    partij_id: Mapped[int] = mapped_column(ForeignKey("partij.id"), index=True)
+    partij_id: Mapped[int] = mapped_column(ForeignKey("partij.id"))  # indexed with id: ix_bericht_log_partij
     berichttype: Mapped[str | None] = mapped_column(String(8))
     afzender: Mapped[str | None] = mapped_column(String(8))
     ontvanger: Mapped[str | None] = mapped_column(String(8))
@@ -203,7 +211,9 @@ class Aanvraag(Base):
     __tablename__ = "aanvraag"
     __table_args__ = (Index("ix_aanvraag_status", "status"),
                       Index("ix_aanvraag_client", "gemeente", "aanbieder", "bsn"),
-                      Index("ix_aanvraag_bsn", "gemeente", "bsn"))
+                      Index("ix_aanvraag_bsn", "gemeente", "bsn"),
+                      # /termijnen: the open aanvragen (afgehandeld_op IS NULL) by deadline
+                      Index("ix_aanvraag_open", "afgehandeld_op", "antwoord_uiterlijk"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), unique=True)
@@ -352,7 +362,8 @@ class PostbusItem(Base):
     provider. A JW302/JW320 with error codes marks it `afgekeurd` and flags it for the CJG."""
 
     __tablename__ = "postbus_item"
-    __table_args__ = (Index("ix_postbus_partij_status", "partij_id", "status"),)
+    __table_args__ = (Index("ix_postbus_partij_status", "partij_id", "status"),
+                      Index("ix_postbus_retour", "retour_bericht_id"))
 
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), primary_key=True)
     partij_id: Mapped[int] = mapped_column(ForeignKey("partij.id"))
@@ -486,7 +497,9 @@ class AuditRegel(Base):
     from migration 0004). The user's name is copied so an entry stands on its own."""
 
     __tablename__ = "audit_regel"
-    __table_args__ = (Index("ix_audit_regel_client", "client_id"),)
+    __table_args__ = (Index("ix_audit_regel_client", "client_id"),
+                      Index("ix_audit_regel_tijdstip", "tijdstip"),
+                      Index("ix_audit_regel_gebruiker", "gebruiker", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -18,14 +18,31 @@ from gateway.db.models import AuditRegel, utcnow
 from gateway.domain.context import as_utc
 
 BEKIJKEN = "bekijken"
+ZOEKEN = "zoeken"  # a search of the message log (by BSN, number, reference, identificatie)
 BESLUITEN = "besluiten"
 AANVRAAG_INGEVOERD = "aanvraag_ingevoerd"
+BEZWAAR_GEREGISTREERD = "bezwaar_geregistreerd"
 INLOGGEN = "inloggen"
 INLOGGEN_MISLUKT = "inloggen_mislukt"
 UITLOGGEN = "uitloggen"
 EXPORTEREN = "exporteren"
 TOKEN_AANGEMAAKT = "token_aangemaakt"
 TOKEN_INGETROKKEN = "token_ingetrokken"
+
+# Every action, with its name on the /audit page.
+ACTIES = {
+    BEKIJKEN: "Bekeken",
+    ZOEKEN: "Gezocht",
+    BESLUITEN: "Besluit genomen",
+    AANVRAAG_INGEVOERD: "Aanvraag ingevoerd",
+    BEZWAAR_GEREGISTREERD: "Bezwaar geregistreerd",
+    INLOGGEN: "Ingelogd",
+    INLOGGEN_MISLUKT: "Inloggen mislukt",
+    UITLOGGEN: "Uitgelogd",
+    EXPORTEREN: "Geëxporteerd",
+    TOKEN_AANGEMAAKT: "Token aangemaakt",
+    TOKEN_INGETROKKEN: "Token ingetrokken",
+}
 
 CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_id", "client_id", "adres")
 

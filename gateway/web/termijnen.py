@@ -1,4 +1,23 @@
-"""Placeholder, filled in by its own change."""
-from fastapi import APIRouter
+"""Deadlines (/termijnen): everything due or overdue, in Dutch werkdagen (issue 5, item 6).
+A read-only page: it shows masked BSNs only and is not an access-log entry; the only write
+is the session's last-used time, which the dependency may have touched."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gateway.api.deps import DbSession
+from gateway.domain import termijnen
+from gateway.web.deps import CjgUser
+from gateway.web.render import page
 
 router = APIRouter()
+
+
+@router.get("/termijnen")
+def termijnen_page(request: Request, session: DbSession, _user: CjgUser) -> Response:
+    overzicht = termijnen.overview(session, request.app.state.ctx.today())
+    response = page(request, "termijnen.html", o=overzicht, limit=termijnen.LIMIT,
+                    retourtermijn=termijnen.RETOURTERMIJN, te_laat_dagen=termijnen.TE_LAAT_DAGEN)
+    session.commit()
+    return response

@@ -1,0 +1,284 @@
+"""Parties and tokens (/partijen, administrators), and the first finance page (/financien)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway.db.models import AuditRegel, Partij, Token, Toewijzing
+from gateway.db.session import unit_of_work
+from gateway.domain import audit
+from gateway.intake.parties import hash_token
+from tests.backoffice import csrf_of, login, post_form
+
+_NEW_TOKEN = re.compile(r'id="nieuw-token"[^>]* value="([^"]+)"')
+
+
+def new_token(html: str) -> str:
+    match = _NEW_TOKEN.search(html)
+    assert match, "no new token on the page"
+    return match.group(1)
+
+
+def postbus_status(client, token: str) -> int:
+    return client.get("/api/v1/postbus", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def party(sessions, soort: str, code: str) -> Partij | None:
+    with sessions() as session:
+        return session.scalar(select(Partij).where(Partij.soort == soort, Partij.code == code))
+
+
+def token_log(sessions) -> list[tuple[str, str, str | None, str | None]]:
+    with sessions() as session:
+        return [tuple(r) for r in session.execute(
+            select(AuditRegel.gebruiker, AuditRegel.actie, AuditRegel.object_type, AuditRegel.object_id)
+            .where(AuditRegel.actie.in_((audit.TOKEN_AANGEMAAKT, audit.TOKEN_INGETROKKEN)))
+            .order_by(AuditRegel.id))]
+
+
+def test_page_lists_parties_with_active_tokens_and_webhook(client, users, parties, sessions):
+    with unit_of_work(sessions) as session:
+        zorg = session.scalar(select(Partij).where(Partij.code == "12345678"))
+        zorg.webhook_url = "https://zorg.example/hook"
+    login(client, "beheer")
+    page = client.get("/partijen")
+    assert page.status_code == 200
+    rows = re.findall(r"<tr>(.*?)</tr>", page.text, re.S)
+    zorg_row = next(r for r in rows if "12345678" in r)
+    ander_row = next(r for r in rows if "87654321" in r)
+    assert "Zorg BV" in zorg_row and "ingesteld" in zorg_row and "niet ingesteld" not in zorg_row
+    assert "niet ingesteld" in ander_row and '<td class="getal">1</td>' in ander_row
+    assert "Amsterdam" in page.text and "Gemeente" in page.text
+    with sessions() as session:
+        hashes = session.scalars(select(Token.token_hash)).all()
+    for value in [*hashes, *parties.values()]:  # neither a hash nor a token is ever shown
+        assert value not in page.text
+    assert "nieuw-token" not in page.text
+
+
+def test_add_provider_shows_the_token_once_and_it_works_against_the_api(client, users, sessions):
+    login(client, "beheer")
+    response = post_form(client, "/partijen", {"soort": "aanbieder", "code": "11112222", "naam": "Nieuw Zorg BV"})
+    assert response.status_code == 201
+    token = new_token(response.text)
+    assert "alleen nu getoond" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    created = party(sessions, "aanbieder", "11112222")
+    assert created is not None and created.naam == "Nieuw Zorg BV"
+    with sessions() as session:
+        stored = session.scalars(select(Token).where(Token.partij_id == created.id)).all()
+    assert [t.token_hash for t in stored] == [hash_token(token)]  # only the hash is stored
+    assert postbus_status(client, token) == 200
+    assert token not in client.get("/partijen").text  # shown once
+    assert token_log(sessions) == [("beheer", audit.TOKEN_AANGEMAAKT, "partij", str(created.id))]
+
+
+def test_add_municipality_with_a_four_digit_code(client, users, sessions):
+    login(client, "beheer")
+    response = post_form(client, "/partijen", {"soort": "gemeente", "code": "0599", "naam": "Rotterdam"})
+    assert response.status_code == 201
+    assert postbus_status(client, new_token(response.text)) == 200
+    assert party(sessions, "gemeente", "0599").naam == "Rotterdam"
+
+
+@pytest.mark.parametrize(("data", "veld", "melding"), [
+    ({"soort": "aanbieder", "code": "1234567", "naam": "Kort BV"}, "code", "precies 8 cijfers"),
+    ({"soort": "aanbieder", "code": "1234567a", "naam": "Letter BV"}, "code", "precies 8 cijfers"),
+    ({"soort": "gemeente", "code": "12345678", "naam": "Lang"}, "code", "precies 4 cijfers"),
+    ({"soort": "aanbieder", "code": "12345678", "naam": "Dubbel BV"}, "code", "Er is al een aanbieder"),
+    ({"soort": "aanbieder", "code": "22223333", "naam": "   "}, "naam", "Vul de naam"),
+    ({"soort": "aanbieder", "code": "22223333", "naam": "x" * 201}, "naam", "hoogstens 200"),
+    ({"soort": "zorgkantoor", "code": "22223333", "naam": "Z"}, "soort", "Kies aanbieder of gemeente"),
+])
+def test_invalid_party_is_shown_again_with_400_beside_the_field(client, users, parties, sessions,
+                                                                data, veld, melding):
+    login(client, "beheer")
+    with sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Token))
+    response = post_form(client, "/partijen", data)
+    assert response.status_code == 400
+    assert f'id="fout-{veld}"' in response.text and melding in response.text
+    assert "nieuw-token" not in response.text
+    if veld != "naam":
+        assert f'value="{data["naam"].strip()}"' in response.text  # the form keeps what was typed
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Token)) == before
+        assert session.scalar(select(Partij).where(Partij.naam == data["naam"])) is None
+    assert token_log(sessions) == []
+
+
+def test_new_token_for_a_party_then_revoke_one(client, users, parties, sessions):
+    zorg = party(sessions, "aanbieder", "12345678")
+    login(client, "beheer")
+    response = post_form(client, f"/partijen/{zorg.id}/tokens", {}, form_page="/partijen")
+    assert response.status_code == 201
+    second = new_token(response.text)
+    assert second != parties["provider"]
+    assert postbus_status(client, second) == 200 and postbus_status(client, parties["provider"]) == 200
+    with sessions() as session:
+        first_id, second_id = session.scalars(select(Token.id).where(Token.partij_id == zorg.id)
+                                              .order_by(Token.id)).all()
+    listing = client.get("/partijen").text
+    assert f'/partijen/{zorg.id}/tokens/{first_id}/intrekken' in listing
+    assert f'/partijen/{zorg.id}/tokens/{second_id}/intrekken' in listing
+
+    revoked = post_form(client, f"/partijen/{zorg.id}/tokens/{first_id}/intrekken", {}, form_page="/partijen")
+    assert revoked.status_code == 303 and revoked.headers["location"] == f"/partijen?ingetrokken={first_id}"
+    assert postbus_status(client, parties["provider"]) == 401  # revoked
+    assert postbus_status(client, second) == 200  # the other token still works
+    after = client.get(revoked.headers["location"]).text
+    assert f"Token {first_id} is ingetrokken" in after
+    assert f"/tokens/{first_id}/intrekken" not in after and f"/tokens/{second_id}/intrekken" in after
+    with sessions() as session:
+        assert session.get(Token, first_id).ingetrokken_op is not None
+        assert session.get(Token, second_id).ingetrokken_op is None
+    # Revoking again changes nothing and is not logged twice.
+    again = post_form(client, f"/partijen/{zorg.id}/tokens/{first_id}/intrekken", {}, form_page="/partijen")
+    assert again.status_code == 303
+    assert token_log(sessions) == [("beheer", audit.TOKEN_AANGEMAAKT, "partij", str(zorg.id)),
+                                   ("beheer", audit.TOKEN_INGETROKKEN, "partij", str(zorg.id))]
+
+
+def test_a_made_up_revocation_notice_is_not_shown(client, users, parties, sessions):
+    login(client, "beheer")
+    with sessions() as session:
+        active = session.scalar(select(Token.id))
+    assert "is ingetrokken" not in client.get(f"/partijen?ingetrokken={active}").text
+
+
+def test_unknown_party_or_token_is_404_and_changes_nothing(client, users, parties, sessions):
+    zorg, ander = party(sessions, "aanbieder", "12345678"), party(sessions, "aanbieder", "87654321")
+    with sessions() as session:
+        ander_token = session.scalar(select(Token.id).where(Token.partij_id == ander.id))
+    login(client, "beheer")
+    for path in ("/partijen/999999/tokens", "/partijen/abc/tokens", "/partijen/999999/tokens/1/intrekken",
+                 f"/partijen/{zorg.id}/tokens/{ander_token}/intrekken",  # another party's token
+                 f"/partijen/{zorg.id}/tokens/x/intrekken"):
+        response = post_form(client, path, {}, form_page="/partijen")
+        assert response.status_code == 404, path
+        assert "Niet gevonden" in response.text
+    assert postbus_status(client, parties["other"]) == 200
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Token)) == 3
+    assert token_log(sessions) == []
+
+
+def test_posts_without_csrf_are_refused_and_change_nothing(client, users, parties, sessions):
+    zorg = party(sessions, "aanbieder", "12345678")
+    with sessions() as session:
+        token_id = session.scalar(select(Token.id).where(Token.partij_id == zorg.id))
+    login(client, "beheer")
+    client.get("/partijen")
+    for path, data in (("/partijen", {"soort": "aanbieder", "code": "33334444", "naam": "Stiekem BV"}),
+                       (f"/partijen/{zorg.id}/tokens", {}),
+                       (f"/partijen/{zorg.id}/tokens/{token_id}/intrekken", {})):
+        for csrf in (None, "verkeerd"):
+            posted = data if csrf is None else {**data, "csrf_token": csrf}
+            response = client.post(path, data=posted, follow_redirects=False)
+            assert response.status_code == 403, path
+            assert "nieuw-token" not in response.text
+    assert party(sessions, "aanbieder", "33334444") is None
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Token)) == 3
+        assert session.get(Token, token_id).ingetrokken_op is None
+    assert postbus_status(client, parties["provider"]) == 200
+    assert token_log(sessions) == []
+
+
+@pytest.mark.parametrize("username", ["marieke", "fenna"])
+def test_only_admin_may_post_to_parties(client, users, parties, sessions, username):
+    zorg = party(sessions, "aanbieder", "12345678")
+    login(client, username)
+    csrf = csrf_of(client.get("/partijen").text)  # the 403 page's log-out form has the session's token
+    for path, data in (("/partijen", {"soort": "aanbieder", "code": "33334444", "naam": "Stiekem BV"}),
+                       (f"/partijen/{zorg.id}/tokens", {})):
+        assert client.post(path, data={**data, "csrf_token": csrf}).status_code == 403
+    assert party(sessions, "aanbieder", "33334444") is None
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Token)) == 3
+
+
+# ---- /financien -------------------------------------------------------------------------
+
+def toewijzing(nummer: int, aanbieder: str, code: str, *, volume: int | None, eenheid: str, frequentie: str,
+               budget: int | None = None, reden: str | None = None, ingang: date = date(2026, 9, 1),
+               einde: date | None = date(2027, 2, 28)) -> Toewijzing:
+    return Toewijzing(gemeente="0363", nummer=nummer, aanbieder=aanbieder, bsn=f"99999{nummer % 10000:04d}",
+                      categorie=code[:2], code=code, ingangsdatum=ingang, einddatum=einde, volume=volume,
+                      eenheid=eenheid, frequentie=frequentie, budget=budget, reden_wijziging=reden,
+                      toewijzingsdatum=date(2026, 8, 25), toewijzingstijd="10:00:00", gewijzigd=False)
+
+
+@pytest.fixture
+def toewijzingen(sessions, parties):
+    with unit_of_work(sessions) as session:
+        session.add_all([
+            toewijzing(1, "12345678", "45A01", volume=4, eenheid="04", frequentie="2"),
+            toewijzing(2, "12345678", "45A01", volume=6, eenheid="04", frequentie="2", budget=120000),
+            toewijzing(3, "12345678", "45A01", volume=8, eenheid="04", frequentie="2", reden="13"),  # deleted
+            toewijzing(4, "12345678", "45A01", volume=3, eenheid="04", frequentie="4"),  # per month: own row
+            toewijzing(5, "12345678", "54A01", volume=10, eenheid="84", frequentie="6", budget=250050,
+                       reden="01", einde=date(2026, 10, 31)),
+            toewijzing(6, "87654321", "45A02", volume=600, eenheid="01", frequentie="4", einde=None),
+            toewijzing(7, "99990000", "55A01", volume=1500000, eenheid="83", frequentie="6"),  # unknown provider
+        ])
+
+
+def cells(html: str) -> list[list[str]]:
+    """The finance table's body rows as lists of cell texts (tags stripped, spaces collapsed)."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    assert body, "no table"
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    return [[" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in rows]
+
+
+def test_finance_sees_totals_per_provider_and_product(client, users, toewijzingen):
+    login(client, "fenna")
+    page = client.get("/financien")
+    assert page.status_code == 200
+    assert "volgt in een volgende versie" in page.text
+    assert cells(page.text) == [
+        ["Zorg BV 12345678", "45", "45A01 Jeugdhulp ambulant individueel", "04 uur", "2", "10 uur per week",
+         "€ 1.200,00"],
+        ["Zorg BV 12345678", "45", "45A01 Jeugdhulp ambulant individueel", "04 uur", "1", "3 uur per maand", "–"],
+        ["Zorg BV 12345678", "54", "54A01 Jeugd-ggz behandeling", "84 stuks", "1",
+         "10 stuks totaal binnen de geldigheidsduur", "€ 2.500,50"],
+        ["Ander BV 87654321", "45", "45A02 Jeugdhulp ambulant gezinsgericht", "01 minuten", "1",
+         "600 minuten per maand", "–"],
+        ["onbekende aanbieder 99990000", "55", "55A01 Landelijk ingekochte zorg, traject", "83 euro", "1",
+         "€ 15.000,00 totaal binnen de geldigheidsduur", "–"],
+    ]
+    assert re.search(r"<tfoot>.*Totaal.*>6</th>.*€ 3.700,50", page.text, re.S)
+
+
+def test_finance_filters_on_provider_and_date(client, users, toewijzingen):
+    login(client, "fenna")
+    ander = client.get("/financien?aanbieder=87654321")
+    assert [r[0] for r in cells(ander.text)] == ["Ander BV 87654321"]
+    assert '<option value="87654321" selected>' in ander.text
+    running = client.get("/financien?aanbieder=12345678&peildatum=2026-11-23")  # 54A01 ended 31 October
+    assert [r[2].split()[0] for r in cells(running.text)] == ["45A01", "45A01"]
+    ended_on = client.get("/financien?aanbieder=12345678&peildatum=2026-10-31")  # Einddatum inclusive
+    assert [r[2].split()[0] for r in cells(ended_on.text)] == ["45A01", "45A01", "54A01"]
+    assert "Geen toewijzingen die aan deze filters voldoen" in client.get("/financien?aanbieder=11112222").text
+
+
+@pytest.mark.parametrize(("params", "veld"), [({"aanbieder": "1234"}, "aanbieder"),
+                                              ({"peildatum": "23-11-2026"}, "peildatum")])
+def test_finance_bad_filter_is_400_beside_the_field(client, users, toewijzingen, params, veld):
+    login(client, "fenna")
+    page = client.get("/financien", params=params)
+    assert page.status_code == 400 and f'id="fout-{veld}"' in page.text
+    assert "<tbody>" not in page.text
+
+
+def test_admin_may_open_finance_and_cjg_may_not(client, users, toewijzingen):
+    login(client, "beheer")
+    assert client.get("/financien").status_code == 200
+    login(client, "marieke")
+    page = client.get("/financien")
+    assert page.status_code == 403 and "Geen toegang" in page.text
