@@ -1,7 +1,7 @@
 """`/api/v1/signalen` and the trajectory of an aanvraag or a client (issue 4)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from gateway.api.aanvragen import require_gemeente, visible
@@ -24,15 +24,16 @@ def list_signalen(session: DbSession, party: CallingParty, aanbieder: str | None
 
 
 @router.get("/aanvragen/{aanvraag_id}/traject", summary="Het traject van een aanvraag, per processtap")
-def get_traject(aanvraag_id: str, session: DbSession, party: CallingParty) -> dict:
-    return traject.as_json(session, visible(session, party, aanvraag_id))
+def get_traject(request: Request, aanvraag_id: str, session: DbSession, party: CallingParty) -> dict:
+    [found] = traject.as_json(session, [visible(session, party, aanvraag_id)], request.app.state.ctx.today())
+    return found
 
 
 @router.get("/clienten/{bsn}/traject", summary="De trajecten van een cliënt (gemeente)")
-def get_client_traject(bsn: str, session: DbSession, party: CallingParty) -> dict:
+def get_client_traject(request: Request, bsn: str, session: DbSession, party: CallingParty) -> dict:
     gemeente = require_gemeente(party)
     if not (len(bsn) == 9 and bsn.isdigit()):
         raise Problem(404, "not-found", "Niet gevonden", "een BSN is 9 cijfers")
-    rows = session.scalars(select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.bsn == bsn)
-                           .order_by(Aanvraag.id))
-    return {"bsn": bsn, "trajecten": [traject.as_json(session, a) for a in rows]}
+    rows = list(session.scalars(select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.bsn == bsn)
+                                .order_by(Aanvraag.id)))
+    return {"bsn": bsn, "trajecten": traject.as_json(session, rows, request.app.state.ctx.today())}

@@ -3,10 +3,12 @@ steps 17A-23 with their dates and messages, and the client's beschikkingen, toew
 deliveries, signals and latest messages. Data assembly only, no HTTP.
 
 Everything is read by (gemeente, bsn) in a fixed number of indexed queries, whatever the
-number of aanvragen or messages, and the steps are derived from those rows in memory: the
-same derivation as `gateway.domain.traject.steps` (which reads per aanvraag, fine for one
-API call, not for a page with many), extended with 17A (is a beschikking needed) and 18/20A
-(the provider fetched the toewijzing from its postbus). The tests hold the two together.
+number of aanvragen or messages, and the steps are derived from those rows in memory. This
+is the one derivation of the steps: the API's `/traject` (gateway.domain.traject) shows the
+same ones. Derived from what is stored, never kept separately, so it cannot disagree with it.
+Step 22 ("terugkoppeling naar BJG") is read as the provider's latest report on the care (the
+last JW305 or JW307, also one later corrected); step 23 is reached when every toewijzing of the
+aanvraag has care that started and every current start has a definitive stop.
 """
 from __future__ import annotations
 
@@ -165,32 +167,58 @@ def for_client(session: Session, client: Client, today: date, reference: Referen
     gemeente, bsn = client.gemeente, client.bsn
     aanvragen = list(session.scalars(select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.bsn == bsn)
                                      .order_by(Aanvraag.id)))
+    facts = _facts(session, gemeente, bsn, aanvragen)
+    signalen = list(session.scalars(select(Signaal).where(Signaal.gemeente == gemeente, Signaal.bsn == bsn)
+                                    .order_by(Signaal.datum.desc(), Signaal.id.desc())))
+    jw301 = _latest_jw301(session, gemeente, facts.toewijzingen)
+    naam, geboortedatum = _person(client)
+    berichten = _messages(session, gemeente, bsn)
+    return Tijdlijn(client=client, naam=naam, geboortedatum=geboortedatum,
+                    trajecten=_trajecten(aanvragen, facts, today)[::-1],
+                    beschikkingen=facts.beschikkingen[::-1],
+                    toewijzingen=[_toewijzing(t, jw301.get((t.nummer, t.aanbieder)), reference, today)
+                                  for t in facts.toewijzingen],
+                    leveringen=facts.leveringen, signalen=signalen, berichten=berichten[:BERICHTEN_LIMIT],
+                    meer_berichten=len(berichten) > BERICHTEN_LIMIT)
+
+
+def trajecten(session: Session, aanvragen: list[Aanvraag], today: date) -> list[Traject]:
+    """The steps of these aanvragen of one client (the API's `/traject`), in their order."""
+    if not aanvragen:
+        return []
+    gemeente, bsn = aanvragen[0].gemeente, aanvragen[0].bsn
+    assert all((a.gemeente, a.bsn) == (gemeente, bsn) for a in aanvragen), "one client's aanvragen"
+    return _trajecten(aanvragen, _facts(session, gemeente, bsn, aanvragen), today)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the steps are derived from, read in one query each for the whole client."""
+
+    beschikkingen: list[Beschikking]
+    toewijzingen: list[Toewijzing]
+    leveringen: list[Zorglevering]
+    verzonden: list[Verzonden]
+
+
+def _facts(session: Session, gemeente: str, bsn: str, aanvragen: list[Aanvraag]) -> _Facts:
     beschikkingen = list(session.scalars(select(Beschikking).where(
         Beschikking.aanvraag_id.in_([a.id for a in aanvragen])).order_by(Beschikking.id))) if aanvragen else []
     toewijzingen = list(session.scalars(select(Toewijzing).where(
         Toewijzing.gemeente == gemeente, Toewijzing.bsn == bsn).order_by(Toewijzing.nummer)))
     leveringen = list(session.scalars(select(Zorglevering).where(
         Zorglevering.gemeente == gemeente, Zorglevering.bsn == bsn).order_by(Zorglevering.id)))
-    signalen = list(session.scalars(select(Signaal).where(Signaal.gemeente == gemeente, Signaal.bsn == bsn)
-                                    .order_by(Signaal.datum.desc(), Signaal.id.desc())))
-    verzonden = _sent(session, gemeente, aanvragen)
-    jw301 = _latest_jw301(session, gemeente, toewijzingen)
+    return _Facts(beschikkingen, toewijzingen, leveringen, _sent(session, gemeente, aanvragen))
 
-    by_aanvraag = {b.aanvraag_id: b for b in beschikkingen}
+
+def _trajecten(aanvragen: list[Aanvraag], facts: _Facts, today: date) -> list[Traject]:
+    by_aanvraag = {b.aanvraag_id: b for b in facts.beschikkingen}
     numbers = defaultdict(list)
-    for t in toewijzingen:
+    for t in facts.toewijzingen:
         if t.aanvraag_id is not None:
             numbers[t.aanvraag_id].append(t)
-    trajecten = [_traject(a, by_aanvraag.get(a.id), verzonden, numbers[a.id], leveringen, today)
-                 for a in aanvragen]
-    naam, geboortedatum = _person(client)
-    berichten = _messages(session, gemeente, bsn)
-    return Tijdlijn(client=client, naam=naam, geboortedatum=geboortedatum, trajecten=trajecten[::-1],
-                    beschikkingen=beschikkingen[::-1],
-                    toewijzingen=[_toewijzing(t, jw301.get((t.nummer, t.aanbieder)), reference, today)
-                                  for t in toewijzingen],
-                    leveringen=leveringen, signalen=signalen, berichten=berichten[:BERICHTEN_LIMIT],
-                    meer_berichten=len(berichten) > BERICHTEN_LIMIT)
+    return [_traject(a, by_aanvraag.get(a.id), facts.verzonden, numbers[a.id], facts.leveringen, today)
+            for a in aanvragen]
 
 
 def _references(aanvraag: Aanvraag) -> set[str]:
@@ -347,8 +375,8 @@ def _confirmed(jw301: list[Verzonden]) -> Stap:
 
 
 def _care_ended(toewijzingen: list[Toewijzing], current: list[Zorglevering]):
-    """As `traject._care_ended`: the last definitive stop, when every toewijzing of the
-    aanvraag has care that started and every current start has a definitive stop."""
+    """The last definitive stop, when every toewijzing of the aanvraag has care that started
+    and every current start has a definitive stop; else None."""
     numbers = {t.nummer for t in toewijzingen if t.reden_wijziging != VERWIJDERD}
     if not current or numbers - {s.toewijzingnummer for s in current}:
         return None

@@ -7,7 +7,6 @@ of that message, with the client's internal id.
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -36,7 +35,6 @@ router = APIRouter()
 NIVEAUS = {0: "geen afkeuring", 1: "niveau 1: XML-schema of transport", 2: "niveau 2: regels binnen het bericht",
            3: "niveau 3: vergelijking met eerdere berichten", 4: "niveau 4: externe bron"}
 STATUS_LABELS = {"accepted": "goed", "rejected": "fout", "invalid": "fout"}
-_ID = re.compile(r"[0-9]{1,10}")
 # Stored messages passed the intake's size limit; these limits only stop the page from
 # indenting something absurd (it is then shown as plain text).
 _SHOW_LIMITS = Limits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=100_000)
@@ -73,9 +71,8 @@ def berichten(request: Request, session: DbSession, user: CjgUser) -> HTMLRespon
 
 
 @router.get("/berichten/{bericht_id}")
-def bericht(request: Request, bericht_id: str, session: DbSession, user: CjgUser) -> HTMLResponse:
-    if not _ID.fullmatch(bericht_id):  # also what parse_id would take as digits but int() refuses
-        raise HTTPException(404, f"Er is geen bericht met nummer {bericht_id[:40]}.")
+def bericht(request: Request, bericht_id: str, session: DbSession, user: CjgUser,
+            ingevoerd: str = "") -> HTMLResponse:
     number = object_id(bericht_id, "bericht")
     row = session.scalar(select(Bericht).options(selectinload(Bericht.bevindingen)).where(Bericht.id == number))
     if row is None:
@@ -100,6 +97,7 @@ def bericht(request: Request, bericht_id: str, session: DbSession, user: CjgUser
         bevindingen=[_bevinding(b, reference) for b in row.bevindingen],
         postbus=keten.POSTBUS.get(item.status) if item else None, postbus_item=item,
         statussen=berichtenlog.STATUSSEN, stappen=keten.STAPPEN,
+        ingevoerd=ingevoerd == "1",  # just entered with /aanvraagformulier
     )
     log_access(session, request, user, actie=audit.BEKIJKEN, object_type="bericht", object_id=row.id,
                client_id=client_id)

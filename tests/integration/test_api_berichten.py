@@ -294,7 +294,7 @@ def test_validatie_refuses_a_message_we_send(client, parties):
 
 def test_ids_that_cannot_exist_are_simply_not_found(client, parties):
     headers = auth(parties["provider"])
-    for bericht_id in ("0", "abc", "99999999999999999999999", "-1"):
+    for bericht_id in ("0", "abc", "99999999999999999999999", "-1", "²", "١٢"):  # non-ASCII digits too
         response = client.get(f"/api/v1/berichten/{bericht_id}", headers=headers)
         assert response.status_code == 404, bericht_id
         assert response.headers["content-type"] == "application/problem+json"
