@@ -24,6 +24,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Run the API; creates or migrates the database first."""
     import uvicorn
 
+    from gateway.accesslog import log_config
     from gateway.api.app import create_app
     from gateway.db.migrate import upgrade
 
@@ -39,7 +40,7 @@ def serve(host: str | None, port: int | None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_on_signal)
     try:
-        uvicorn.run(app, host=host or settings.host, port=port or settings.port)
+        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=log_config())
     finally:
         if worker is not None:
             _stop(worker)

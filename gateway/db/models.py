@@ -75,7 +75,7 @@ class Bericht(Base):
         # Idempotent replay: the same bytes from the same party are the same message.
         UniqueConstraint("partij_id", "richting", "inhoud_sha256", name="uq_bericht_replay"),
         Index("ix_bericht_type_afzender", "berichttype", "afzender"),
-        Index("ix_bericht_bsn", "bsn"),
+        Index("ix_bericht_bsn", "bsn", "id"),  # a client's messages, newest first
         Index("ix_bericht_ontvangen_op", "ontvangen_op"),
         Index("ix_bericht_identificatie", "identificatie"),
         # The back office's message log pages newest first (by id) within a filter: with the
@@ -209,7 +209,9 @@ class Aanvraag(Base):
     a verzoek om wijziging (JW317), with its decision and its deadline."""
 
     __tablename__ = "aanvraag"
-    __table_args__ = (Index("ix_aanvraag_status", "status"),
+    # The decision queue: per status by deadline (open) or newest first (decided).
+    __table_args__ = (Index("ix_aanvraag_wachtrij", "status", "antwoord_uiterlijk", "ontvangen_op", "id"),
+                      Index("ix_aanvraag_status", "status", "id"),
                       Index("ix_aanvraag_client", "gemeente", "aanbieder", "bsn"),
                       Index("ix_aanvraag_bsn", "gemeente", "bsn"),
                       # /termijnen: the open aanvragen (afgehandeld_op IS NULL) by deadline
@@ -497,7 +499,8 @@ class AuditRegel(Base):
     from migration 0004). The user's name is copied so an entry stands on its own."""
 
     __tablename__ = "audit_regel"
-    __table_args__ = (Index("ix_audit_regel_client", "client_id"),
+    __table_args__ = (Index("ix_audit_regel_client", "client_id", "id"),
+                      Index("ix_audit_regel_actie", "actie", "id"),
                       Index("ix_audit_regel_tijdstip", "tijdstip"),
                       Index("ix_audit_regel_gebruiker", "gebruiker", "id"))
 

@@ -13,13 +13,14 @@ or into the CJG's queue). That the CJG entered it is recorded in the access log
 (`audit.AANVRAAG_INGEVOERD`), not in the message.
 
 What the form fills in by itself:
-  * BerichtIdentificatie: "CJG" plus 9 random hex digits (12 characters, the maximum of
-    LDT_IdentificatieBericht); TR056 wants it unique per message type for the Afzender, and
-    the prefix keeps it apart from the provider's own numbering.
+  * BerichtIdentificatie: "CJG" plus the form's key, 9 random hex digits given out with the
+    empty form (12 characters, the maximum of LDT_IdentificatieBericht); TR056 wants it unique
+    per message type for the Afzender, and the prefix keeps it apart from the provider's own
+    numbering. The same form posted twice is the same message: a replay, not a second aanvraag.
   * Dagtekening: today (the receiving system's date, so TR135 holds).
   * XsdVersie: the versions in agj.xsd's appinfo, as the gateway's outbound messages do.
   * ReferentieAanbieder, when the worker leaves it empty: "CJG-" + the Dagtekening (YYYYMMDD)
-    + "-" + 8 random hex digits (21 of LDT_Referentie's 36 characters).
+    + "-" + the form's key + "-" + the product row (at most 26 of LDT_Referentie's 36 characters).
   * Naam/NaamGebruik "1" (eigen naam): the form has no partner name, and CS050 allows only 1
     or 6 without one (CS318 forbids 6 for a client).
   * Verwijzer Type "01" (gemeente) with the CJG's name; CD068 forbids a ZorgverlenerCode there.
@@ -31,6 +32,7 @@ Budget, Raamcontract and the product's Commentaar.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -99,16 +101,30 @@ class Aanvraagformulier:
     producten: tuple[ProductInvoer, ...]
 
 
-def nieuwe_identificatie() -> str:
-    """A fresh BerichtIdentificatie/Identificatie for a form's AGJ."""
-    rest = IDENTIFICATIE_LENGTE - len(IDENTIFICATIE_PREFIX)
-    return IDENTIFICATIE_PREFIX + secrets.token_hex(rest)[:rest].upper()
+SLEUTEL_LENGTE = IDENTIFICATIE_LENGTE - len(IDENTIFICATIE_PREFIX)
+_SLEUTEL = re.compile(f"[0-9A-F]{{{SLEUTEL_LENGTE}}}")
 
 
-def nieuwe_referentie(dagtekening: date) -> str:
-    """A ReferentieAanbieder for a product the worker gave none (unique in practice: TR347
-    would reject a reuse by the same provider with 9347)."""
-    return f"CJG-{dagtekening:%Y%m%d}-{secrets.token_hex(4).upper()}"
+def nieuwe_sleutel() -> str:
+    """The key of one filled-in form, given out with the empty form: the AGJ's Identificatie
+    and its generated references are made from it, so posting the same form twice (a double
+    click, a reload) sends the same bytes, which the intake answers as a replay."""
+    return secrets.token_hex(SLEUTEL_LENGTE)[:SLEUTEL_LENGTE].upper()
+
+
+def geldige_sleutel(text: str | None) -> str | None:
+    return text if text and _SLEUTEL.fullmatch(text) else None
+
+
+def identificatie_van(sleutel: str) -> str:
+    """The BerichtIdentificatie/Identificatie of the form's AGJ (12 characters)."""
+    return IDENTIFICATIE_PREFIX + sleutel
+
+
+def referentie_van(dagtekening: date, sleutel: str, regel: int) -> str:
+    """A ReferentieAanbieder for a product the worker gave none: unique per form and row
+    (TR347 would reject a reuse by the same provider with 9347)."""
+    return f"CJG-{dagtekening:%Y%m%d}-{sleutel}-{regel}"
 
 
 def render_agj(formulier: Aanvraagformulier, *, identificatie: str, dagtekening: date,

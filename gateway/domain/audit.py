@@ -87,6 +87,13 @@ def as_csv(rows: Iterable[AuditRegel]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_KOLOMMEN)
     for r in rows:
-        writer.writerow((r.id, as_utc(r.tijdstip).isoformat(), r.gebruiker, r.actie, r.object_type or "",
-                         r.object_id or "", "" if r.client_id is None else r.client_id, r.adres or ""))
+        writer.writerow((r.id, as_utc(r.tijdstip).isoformat(), _cell(r.gebruiker), r.actie, _cell(r.object_type),
+                         _cell(r.object_id), "" if r.client_id is None else r.client_id, _cell(r.adres)))
     return out.getvalue()
+
+
+def _cell(text: str | None) -> str:
+    """Text a spreadsheet would run as a formula ('=', '+', '-', '@', tab, CR first) gets a
+    leading apostrophe: the export is opened in Excel, and some fields came from outside."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -21,6 +21,7 @@ from sqlalchemy import Select, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from gateway.clock import NL
+from gateway.dateinput import HINT, parse_date
 from gateway.db.models import Bericht, Client, Kenmerk, Partij
 from gateway.messages import BY_NAME, MESSAGE_TYPES
 
@@ -48,8 +49,6 @@ def _stored_types() -> tuple[str, ...]:
 BERICHTTYPEN = _stored_types()
 
 _BSN = re.compile(r"[0-9]{9}")  # ASCII digits only (\d also takes other scripts' digits)
-_NL_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,10}")
 
 
@@ -164,18 +163,9 @@ def _date(text: str, name: str, fouten: dict[str, str]) -> date | None:
     """A date as the browser's date field sends it (2026-11-23) or as typed (23-11-2026)."""
     if not text:
         return None
-    day = None
-    try:
-        if match := _NL_DATE.fullmatch(text):
-            d, m, y = (int(g) for g in match.groups())
-            day = date(y, m, d)
-        elif _ISO_DATE.fullmatch(text):
-            day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is None or not 1900 <= day.year <= 2999:  # also keeps `tot + 1 day` in range
-        fouten[name] = "Geen geldige datum; gebruik dd-mm-jjjj."
-        return None
+    day = parse_date(text)  # 1900-2100: also keeps `tot + 1 day` in range
+    if day is None:
+        fouten[name] = HINT
     return day
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Gebruiker
@@ -69,20 +69,23 @@ def by_name(session: Session, gebruikersnaam: str) -> Gebruiker | None:
 def log_in(session: Session, gebruikersnaam: str, wachtwoord: str, now: datetime) -> Gebruiker | None:
     """The user when the password is right; None when the name or the password is wrong.
     Raises Geblokkeerd while the account is locked, whatever the password: trying on
-    during a lock-out must not tell whether a guess was right."""
+    during a lock-out must not tell whether a guess was right. The password is verified in
+    every case, so the answer time does not tell a locked or unknown name from another."""
     user = by_name(session, gebruikersnaam.strip().lower()) if gebruikersnaam else None
+    right = _verify(user.wachtwoord_hash if user else _DUMMY_HASH, wachtwoord)
     if user is None:
-        _verify(_DUMMY_HASH, wachtwoord)
         return None
     if user.geblokkeerd_tot is not None and as_utc(user.geblokkeerd_tot) > now:
         raise Geblokkeerd(as_utc(user.geblokkeerd_tot))
-    if not _verify(user.wachtwoord_hash, wachtwoord):
-        user.mislukte_pogingen += 1
-        if user.mislukte_pogingen >= MAX_POGINGEN:
-            user.mislukte_pogingen, user.geblokkeerd_tot = 0, now + BLOKKADE
-            session.flush()
-            raise Geblokkeerd(user.geblokkeerd_tot)
-        session.flush()
+    if not right:
+        # One atomic increment: parallel guesses cannot each read the same count.
+        failures = session.execute(update(Gebruiker).where(Gebruiker.id == user.id)
+                                   .values(mislukte_pogingen=Gebruiker.mislukte_pogingen + 1)
+                                   .returning(Gebruiker.mislukte_pogingen)).scalar_one()
+        if failures >= MAX_POGINGEN:
+            session.execute(update(Gebruiker).where(Gebruiker.id == user.id)
+                            .values(mislukte_pogingen=0, geblokkeerd_tot=now + BLOKKADE))
+            raise Geblokkeerd(now + BLOKKADE)
         return None
     user.mislukte_pogingen, user.geblokkeerd_tot = 0, None
     if _hasher.check_needs_rehash(user.wachtwoord_hash):

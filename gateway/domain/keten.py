@@ -98,7 +98,7 @@ def aanvraag_of(session: Session, bericht: Bericht) -> Aanvraag | None:
     return None
 
 
-def _aanvraag_of_outbound(session: Session, bericht: Bericht) -> Aanvraag | None:
+def _aanvraag_of_outbound(session: Session, bericht) -> Aanvraag | None:
     gemeente, aanbieder = bericht.afzender, bericht.ontvanger
     referenties = _kenmerken(session, bericht.id, "referentie")
     if referenties:
@@ -128,14 +128,15 @@ def _aanvraag_of_numbers(session: Session, gemeente: str | None, numbers: list[i
     return session.get(Aanvraag, aanvraag_id) if aanvraag_id is not None else None
 
 
-def _answered(session: Session, retour: Bericht) -> Bericht | None:
-    """The outbound message a JW302/JW320 answers: its Header is a copy of that one's."""
+def _answered(session: Session, retour: Bericht):
+    """The outbound message a JW302/JW320 answers (its key columns, not its bytes): the
+    retour's Header is a copy of that one's."""
     if not retour.identificatie:
         return None
-    return session.scalar(select(Bericht).where(
+    return session.execute(_columns().where(
         Bericht.identificatie == retour.identificatie, Bericht.richting == "uit",
         Bericht.berichttype == BY_NAME[retour.berichttype].answers,
-        Bericht.afzender == retour.afzender, Bericht.ontvanger == retour.ontvanger).limit(1))
+        Bericht.afzender == retour.afzender, Bericht.ontvanger == retour.ontvanger).limit(1)).first()
 
 
 def _from_aanvraag(session: Session, aanvraag: Aanvraag) -> list[Schakel]:

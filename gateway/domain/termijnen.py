@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import lru_cache
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -35,7 +34,7 @@ from gateway.domain.context import local_date
 from gateway.domain.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.domain.tijdlijn import SIGNAAL_SOORTEN
 from gateway.domain.toewijzingen import VERWIJDERD
-from gateway.domain.werkdagen import add_werkdagen, is_werkdag
+from gateway.domain.werkdagen import add_werkdagen, werkdagen_between
 
 LIMIT = 200  # rows per list
 RETOURTERMIJN = 3  # werkdagen after receipt (OP090)
@@ -89,33 +88,22 @@ def overview(session: Session, today: date) -> Overzicht:
 def stand(today: date, uiterlijk: date) -> int:
     """Werkdagen left until `uiterlijk` (0 on the day itself), negative when it has passed:
     -1 on the first werkdag after it."""
-    if uiterlijk >= today:
-        return werkdagen_tussen(today, uiterlijk)
-    return -werkdagen_tussen(uiterlijk, today)
+    try:
+        if uiterlijk >= today:
+            return werkdagen_between(today, uiterlijk)
+        return -werkdagen_between(uiterlijk, today)
+    except ValueError:  # outside the Dutch holiday calendar (1966-2100): count calendar days
+        return (uiterlijk - today).days
 
 
-def werkdagen_tussen(start: date, end: date) -> int:
-    """As `werkdagen.werkdagen_between` (werkdagen after `start` up to and including `end`),
-    from a per-year table, so a term long overdue does not cost a loop over every day."""
-    if end <= start:
-        return 0
-    full_years = sum(_year(y)[-1] for y in range(start.year, end.year))
-    return full_years + _year(end.year)[_day_of_year(end)] - _year(start.year)[_day_of_year(start)]
-
-
-@lru_cache(maxsize=64)
-def _year(year: int) -> tuple[int, ...]:
-    """Werkdagen from 1 January up to and including each day of `year`."""
-    counts, total, day = [], 0, date(year, 1, 1)
-    while day.year == year:
-        total += is_werkdag(day)
-        counts.append(total)
-        day += timedelta(days=1)
-    return tuple(counts)
-
-
-def _day_of_year(day: date) -> int:
-    return day.timetuple().tm_yday - 1
+def _due(start: date, werkdagen: int) -> date:
+    """`werkdagen` werkdagen after `start`; for a date outside the holiday calendar (data the
+    API let in, e.g. a toewijzing from 1950) the same number of calendar days, so the page
+    still lists it rather than failing."""
+    try:
+        return add_werkdagen(start, werkdagen)
+    except ValueError:
+        return start + timedelta(days=werkdagen)
 
 
 def _cut(rows: list) -> tuple[list, bool]:
@@ -159,7 +147,7 @@ def _retours(session: Session, today: date) -> tuple[list[Termijn], bool]:
     result = []
     for item, gemeente, aanbieder, bsn, identificatie in rows:
         placed = local_date(item.aangemaakt_op)
-        due = add_werkdagen(placed, RETOURTERMIJN)
+        due = _due(placed, RETOURTERMIJN)
         retour = "JW302" if item.berichttype == "JW301" else "JW320"
         fetched = (f"opgehaald {_dmy(local_date(item.opgehaald_op))}" if item.opgehaald_op
                    else "nog niet opgehaald")
@@ -213,10 +201,10 @@ def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
         .order_by(Signaal.datum, Signaal.id).limit(LIMIT + 1)).all()
     for signal, ingang, einde, aangemaakt in signals:
         if signal.soort == "geen_start":
-            due = add_werkdagen(max(ingang, local_date(aangemaakt)), STARTTERMIJN)
+            due = _due(max(ingang, local_date(aangemaakt)), STARTTERMIJN)
             wat = f"Start op toewijzing {signal.toewijzingnummer}"
         else:
-            due = add_werkdagen(einde, MELDTERMIJN) if einde else signal.datum
+            due = _due(einde, MELDTERMIJN) if einde else signal.datum
             wat = f"Stop op toewijzing {signal.toewijzingnummer}"
         rows.append(Termijn(wat=wat, uiterlijk=due, werkdagen=stand(today, due), gemeente=signal.gemeente,
                             bsn=signal.bsn, aanbieder=signal.aanbieder, toelichting=signal.melding,
@@ -231,7 +219,7 @@ def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
     for t in waiting:
         # From the Ingangsdatum, or from when a retroactive toewijzing was first sent (as signalen).
         since = max(t.ingangsdatum, local_date(t.aangemaakt_op))
-        due = add_werkdagen(since, STARTTERMIJN)
+        due = _due(since, STARTTERMIJN)
         rows.append(Termijn(wat=f"Start op toewijzing {t.nummer}", uiterlijk=due, werkdagen=stand(today, due),
                             gemeente=t.gemeente, bsn=t.bsn, aanbieder=t.aanbieder,
                             toelichting=f"Ingangsdatum {_dmy(t.ingangsdatum)}"
@@ -252,7 +240,7 @@ def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
                ~_signal_exists("zorg_na_einddatum"))
         .order_by(Toewijzing.einddatum, Toewijzing.id).limit(LIMIT + 1)).all()
     for t, begindatum, bericht_id in running:
-        due = add_werkdagen(t.einddatum, MELDTERMIJN)
+        due = _due(t.einddatum, MELDTERMIJN)
         rows.append(Termijn(wat=f"Stop op toewijzing {t.nummer}", uiterlijk=due, werkdagen=stand(today, due),
                             gemeente=t.gemeente, bsn=t.bsn, aanbieder=t.aanbieder,
                             toelichting=f"De toewijzing eindigde op {_dmy(t.einddatum)}; de zorg die op "

@@ -103,16 +103,31 @@ def add_werkdagen(start: date, count: int) -> date:
 
 
 def werkdagen_between(start: date, end: date) -> int:
-    """The number of werkdagen after ``start`` up to and including ``end`` (0 when ``end <= start``)."""
+    """The number of werkdagen after ``start`` up to and including ``end`` (0 when ``end <= start``).
+
+    Counted from a per-year table of running totals, so a term long overdue does not cost a
+    loop over every day."""
     _check_date(start)
     _check_date(end)
-    count = 0
-    day = start + _ONE_DAY
-    while day <= end:
-        if is_werkdag(day):
-            count += 1
+    if end <= start:
+        return 0
+    full_years = sum(_running_totals(year)[-1] for year in range(start.year, end.year))
+    return full_years + _running_totals(end.year)[_day_index(end)] - _running_totals(start.year)[_day_index(start)]
+
+
+@lru_cache(maxsize=64)
+def _running_totals(year: int) -> tuple[int, ...]:
+    """Werkdagen from 1 January up to and including each day of ``year``."""
+    counts, total, day = [], 0, date(year, 1, 1)
+    while day.year == year:
+        total += is_werkdag(day)
+        counts.append(total)
         day += _ONE_DAY
-    return count
+    return tuple(counts)
+
+
+def _day_index(day: date) -> int:
+    return day.timetuple().tm_yday - 1
 
 
 def add_weeks(start: date, weeks: int) -> date:

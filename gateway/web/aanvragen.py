@@ -31,6 +31,7 @@ from gateway.domain.clientgegevens import Contact
 from gateway.domain.context import DomainContext
 from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS, check_norms
 from gateway.domain.werkdagen import werkdagen_between
+from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
 from gateway.web.render import page
 
@@ -57,8 +58,6 @@ TOEKENNEN, WIJZIGEN, AFWIJZEN, ONDERZOEK = "toekennen", "wijzigen", "afwijzen", 
 KEUZE_LABELS = {TOEKENNEN: "Toekennen zoals gevraagd", WIJZIGEN: "Toekennen met wijzigingen",
                 AFWIJZEN: "Afwijzen", ONDERZOEK: "In onderzoek nemen"}
 CONTACT_VELDEN = ("straatnaam", "huisnummer", "huisletter", "toevoeging", "postcode", "plaatsnaam", "telefoon")
-_DATUM_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATUM_NL = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
 _VOLUME = re.compile(r"\d{1,8}")
 _POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
 _TELEFOON = re.compile(r"[0-9]{6,15}")
@@ -150,10 +149,10 @@ def decide(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser
         formulier.fout = (f"Dit besluit is niet vastgelegd: over aanvraag {aanvraag.id} is al besloten "
                           f"({STATUS_LABELS.get(aanvraag.status, aanvraag.status)}). Hieronder staat de "
                           "aanvraag zoals hij nu is.")
-        return _detail_page(request, session, aanvraag, _client_id(session, aanvraag), formulier, status=409)
+        return _shown_again(request, session, user, aanvraag, formulier, status=409)
     if invoer is None:
         session.rollback()
-        return _detail_page(request, session, aanvraag, _client_id(session, aanvraag), formulier, status=400)
+        return _shown_again(request, session, user, aanvraag, formulier, status=400)
     number, gemeente = aanvraag.id, aanvraag.gemeente
     try:
         besluiten.record(session, ctx, aanvraag_id=number, gemeente=gemeente, invoer=invoer,
@@ -164,8 +163,7 @@ def decide(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser
             raise HTTPException(404, f"Er is geen aanvraag met nummer {number}.") from None
         aanvraag = _aanvraag(session, str(number))
         formulier.fout = _fout_tekst(exc)
-        return _detail_page(request, session, aanvraag, _client_id(session, aanvraag), formulier,
-                            status=409 if exc.status == 409 else 422)
+        return _shown_again(request, session, user, aanvraag, formulier, status=409 if exc.status == 409 else 422)
     aanvraag = session.get(Aanvraag, number)
     log_access(session, request, user, actie=audit.BESLUITEN, object_type="aanvraag", object_id=number,
                client_id=_client_id(session, aanvraag))
@@ -332,6 +330,17 @@ def _aanvraag(session: Session, text: str) -> Aanvraag:
 def _client_id(session: Session, aanvraag: Aanvraag) -> int | None:
     return session.scalar(select(Client.id).where(Client.gemeente == aanvraag.gemeente,
                                                   Client.bsn == aanvraag.bsn))
+
+
+def _shown_again(request: Request, session: Session, user, aanvraag: Aanvraag, formulier: Formulier, *,
+                 status: int) -> Response:
+    """A decision that was not taken: the aanvraag is shown again with the errors, and that
+    is a view of the client's data like any other, so it is in the access log."""
+    client_id = _client_id(session, aanvraag)
+    log_access(session, request, user, actie=audit.BEKIJKEN, object_type="aanvraag", object_id=aanvraag.id,
+               client_id=client_id)
+    session.commit()
+    return _detail_page(request, session, aanvraag, client_id, formulier, status=status)
 
 
 def _detail_page(request: Request, session: Session, aanvraag: Aanvraag, client_id: int | None,
@@ -536,23 +545,10 @@ def _date(waarden: dict[str, str], fouten: dict[str, str], name: str, *, require
         if required:
             fouten[name] = missing
         return None
-    day = parse_datum(text)
+    day = dates.parse_date(text)
     if day is None:
-        fouten[name] = "Vul een geldige datum in, bijvoorbeeld 2026-09-15 of 15-09-2026."
+        fouten[name] = dates.HINT
     return day
-
-
-def parse_datum(text: str) -> date | None:
-    """A date as the browser's date field sends it (2026-09-15) or as typed (15-09-2026)."""
-    try:
-        if _DATUM_ISO.fullmatch(text):
-            return date.fromisoformat(text)
-        match = _DATUM_NL.fullmatch(text)
-        if match:
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-    except ValueError:
-        return None
-    return None
 
 
 def _contact(waarden: dict[str, str], fouten: dict[str, str]) -> tuple[Contact, ...]:

@@ -17,6 +17,7 @@ from gateway.api.deps import DbSession, parse_id
 from gateway.clock import NL
 from gateway.db.models import AuditRegel
 from gateway.domain import audit
+from gateway import dateinput as dates
 from gateway.web.deps import AdminUser, source_address
 from gateway.web.render import page
 
@@ -81,13 +82,9 @@ def parse_filters(request: Request) -> Filters:
 def _date(text: str, name: str, fouten: dict[str, str]) -> date | None:
     if not text:
         return None
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        value = None
-    if value is None or len(text) != 10 or not 2000 <= value.year <= 2100:
-        fouten[name] = "Vul een datum in als jjjj-mm-dd, bijvoorbeeld 2026-11-23."
-        return None
+    value = dates.parse_date(text)
+    if value is None:
+        fouten[name] = dates.HINT
     return value
 
 

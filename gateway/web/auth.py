@@ -91,8 +91,11 @@ def _again(request: Request, naam: str, volgende: str, status: int, fout: str,
 
 
 def _log_attempt(session, request: Request, naam: str) -> None:
-    audit.record(session, gebruiker=naam.strip().lower()[:64] or "(leeg)", actie=audit.INLOGGEN_MISLUKT,
-                 adres=source_address(request))
+    # Only a name that exists is recorded: what someone typed may be a password typed in
+    # the wrong field, and the append-only log must not keep it (or any text of choice).
+    known = gebruikers.by_name(session, naam.strip().lower()) if naam.strip() else None
+    audit.record(session, gebruiker=known.gebruikersnaam if known else "(onbekend)",
+                 actie=audit.INLOGGEN_MISLUKT, adres=source_address(request))
 
 
 def _safe_next(path: str) -> str:

@@ -2,7 +2,6 @@
 page (/beschikkingen/{id}) with the bezwaar form. Every view is logged in the access log."""
 from __future__ import annotations
 
-from datetime import date, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,6 +12,7 @@ from starlette.exceptions import HTTPException
 from gateway.api.deps import DbSession
 from gateway.db.models import Beschikking, Client
 from gateway.domain import audit, beschikkingen, tijdlijn
+from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
 from gateway.web.documents import render_beschikking
 from gateway.web.render import page
@@ -52,7 +52,7 @@ def post_bezwaar(beschikking_id: str, request: Request, session: DbSession, user
     beschikking = _beschikking(session, beschikking_id)
     invoer = {k: form.get(k, "").strip() for k in ("ontvangen_op", "indiener", "toelichting")}
     fouten: dict[str, str] = {}
-    ontvangen_op = _datum(invoer["ontvangen_op"])
+    ontvangen_op = dates.parse_date(invoer["ontvangen_op"])
     if ontvangen_op is None:
         fouten["ontvangen_op"] = "Vul een geldige datum van ontvangst in, bijvoorbeeld 23-11-2026."
     else:
@@ -115,18 +115,6 @@ def _document(html: str) -> Markup:
 def _gemeente_naam(ctx, code: str) -> str:
     known = ctx.reference.gemeenten.get(code)
     return known[-1].naam if known else code
-
-
-def _datum(text: str) -> date | None:
-    """A date as the browser's date field sends it (2026-11-23) or as typed (23-11-2026)."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(text, "%d-%m-%Y").date()
-    except ValueError:
-        return None
 
 
 def _zin(text: str) -> str:

@@ -34,10 +34,13 @@ class Verboden(Exception):
 
 def current_user(request: Request, session: DbSession) -> Ingelogd:
     user = sessies.find(session, request.cookies.get(sessies.COOKIE), utcnow())
+    # Committed here, before the page's own work: an expired session is removed even though
+    # no page is shown, and "last used" counts for pages that write nothing else.
+    session.commit()
     if user is None:
-        session.commit()  # an expired session is removed even though the page is not shown
+        # Back to the page after logging in; a form's POST cannot be repeated that way.
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginNodig(path)
+        raise LoginNodig(path if request.method == "GET" else "/")
     request.state.user = user
     return user
 

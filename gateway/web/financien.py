@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gateway.api.deps import DbSession
 from gateway.db.models import Partij, Toewijzing
 from gateway.domain.normen import EENHEID_EURO, EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway import dateinput as dates
 from gateway.web.deps import FinanceUser
 from gateway.web.render import page
 
@@ -74,12 +75,9 @@ def financien_page(request: Request, session: DbSession, _user: FinanceUser) -> 
         fouten["aanbieder"] = "Kies een aanbieder uit de lijst (AGB-code van 8 cijfers)."
     peildatum = None
     if invoer["peildatum"]:
-        try:
-            peildatum = date.fromisoformat(invoer["peildatum"])
-        except ValueError:
-            peildatum = None
-        if peildatum is None or len(invoer["peildatum"]) != 10:
-            fouten["peildatum"] = "Vul een datum in als jjjj-mm-dd, bijvoorbeeld 2026-11-23."
+        peildatum = dates.parse_date(invoer["peildatum"])
+        if peildatum is None:
+            fouten["peildatum"] = dates.HINT
     aanbieders = session.execute(select(Partij.code, Partij.naam).where(Partij.soort == "aanbieder")
                                  .order_by(Partij.naam, Partij.code)).all()
     groepen = [] if fouten else toegewezen(session, aanbieder=invoer["aanbieder"] or None, peildatum=peildatum,

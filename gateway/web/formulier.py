@@ -31,12 +31,14 @@ from gateway.api.deps import DbSession
 from gateway.db.models import Bevinding, Client, Partij
 from gateway.domain import audit
 from gateway.domain.aanvraagformulier import (
-    Aanvraagformulier, ClientInvoer, ProductInvoer, nieuwe_identificatie, nieuwe_referentie, render_agj,
+    Aanvraagformulier, ClientInvoer, ProductInvoer, geldige_sleutel, identificatie_van, nieuwe_sleutel,
+    referentie_van, render_agj,
 )
 from gateway.domain.clientgegevens import Contact
 from gateway.domain.normen import EENHEID_EURO, EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.intake.service import IntakeDeps, receive
 from gateway.reference import Product, ReferenceData
+from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access
 from gateway.web.documents import euro
 from gateway.web.render import page
@@ -78,7 +80,6 @@ _PRODUCTLABELS = {"product": "product", "ingangsdatum": "ingangsdatum", "einddat
 _ONGELDIGE_TEKENS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
 _VOORLETTERS = re.compile(r"[a-zA-ZÀ-ỳ]+")  # LDT_Voorletters
-_DATUM_NL = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Keuzes:
 @router.get(PAD)
 def formulier(request: Request, session: DbSession, user: CjgUser) -> Response:
     keuzes = _keuzes(session, request.app.state.reference)
-    waarden = {"contact_soort": "01", "leveringsvorm": "ZIN"}
+    waarden = {"contact_soort": "01", "leveringsvorm": "ZIN", "sleutel": nieuwe_sleutel()}
     if len(keuzes.gemeenten) == 1:
         waarden["gemeente"] = next(iter(keuzes.gemeenten))
     if len(keuzes.aanbieders) == 1:
@@ -113,13 +114,15 @@ def indienen(request: Request, session: DbSession, user: CjgUser, form: CheckedF
         return _toon(request, keuzes, waarden, regels=min(len(regels) + 1, MAX_PRODUCTREGELS))
 
     today = state.today()
+    # A form without a (valid) key, e.g. from before an upgrade, gets one now.
+    waarden["sleutel"] = geldige_sleutel(waarden.get("sleutel")) or nieuwe_sleutel()
     lezer = _Lezer(waarden)
     ingevuld = lezer.formulier(keuzes, today)
     if lezer.fouten:
         session.commit()  # only the session's last-used time: nothing of the form is stored
         return _toon(request, keuzes, waarden, regels=len(regels), fouten=lezer.fouten, status=400)
 
-    body = render_agj(ingevuld, identificatie=nieuwe_identificatie(), dagtekening=today,
+    body = render_agj(ingevuld, identificatie=identificatie_van(waarden["sleutel"]), dagtekening=today,
                       schemas=state.schemas)
     answer = receive(session, IntakeDeps(state.schemas, state.reference, state.limits, today),
                      keuzes.aanbieders[ingevuld.aanbieder], body)
@@ -362,7 +365,7 @@ class _Lezer:
                 or f"frequentie_{n}" in self.fouten:
             return None
         catalogus = keuzes.producten[sleutel]
-        return ProductInvoer(referentie=referentie or nieuwe_referentie(today),
+        return ProductInvoer(referentie=referentie or referentie_van(today, self.waarden["sleutel"], n),
                              categorie=catalogus.categorie, code=catalogus.code,
                              ingangsdatum=ingangsdatum, einddatum=einddatum, volume=volume,
                              eenheid=eenheid or catalogus.eenheden[0],
@@ -391,14 +394,10 @@ class _Lezer:
             if verplicht:
                 self.fouten[naam] = "Vul een datum in."
             return None
-        try:
-            if match := _DATUM_NL.fullmatch(waarde):
-                dag, maand, jaar = map(int, match.groups())
-                return date(jaar, maand, dag)
-            return date.fromisoformat(waarde)
-        except ValueError:
-            self.fouten[naam] = "Geen geldige datum; schrijf bijvoorbeeld 23-11-2026."
-            return None
+        day = dates.parse_date(waarde)
+        if day is None:
+            self.fouten[naam] = dates.HINT
+        return day
 
     def geheel(self, naam: str, *, verplicht: bool = False, hoogstens: int) -> int | None:
         waarde = self.schoon(naam)

@@ -53,8 +53,9 @@ def find(session: Session, key: str | None, now: datetime) -> Ingelogd | None:
     if row is None:
         return None
     if as_utc(row.laatst_gebruikt) + IDLE < now or as_utc(row.aangemaakt_op) + ABSOLUTE < now:
-        session.delete(row)
-        session.flush()
+        # A statement, not session.delete(row): two requests of one browser may both find
+        # the session expired, and the second delete must not fail.
+        session.execute(delete(Sessie).where(Sessie.id == row.id))
         return None
     if as_utc(row.laatst_gebruikt) + _TOUCH_AFTER < now:
         row.laatst_gebruikt = now

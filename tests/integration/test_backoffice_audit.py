@@ -120,8 +120,9 @@ def test_period_is_inclusive_in_dutch_time(client, users, sessions, utc, van, to
 
 
 @pytest.mark.parametrize(("params", "veld", "melding"), [
-    ({"van": "23-11-2026"}, "van", "jjjj-mm-dd"),
-    ({"tot": "2026-02-30"}, "tot", "jjjj-mm-dd"),
+    ({"van": "23-13-2026"}, "van", "geldige datum"),
+    ({"tot": "2026-02-30"}, "tot", "geldige datum"),
+    ({"tot": "0001-01-01"}, "tot", "geldige datum"),
     ({"van": "2026-11-23", "tot": "2026-11-01"}, "tot", "vóór de begindatum"),
     ({"client": "999994323x"}, "client", "interne cliëntnummer"),
     ({"client": "-1"}, "client", "interne cliëntnummer"),

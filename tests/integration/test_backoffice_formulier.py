@@ -122,7 +122,7 @@ def test_a_complete_form_with_overeenstemming_is_stored_as_the_providers_agj_and
     assert texts(root, "//agj:Afstemming/agj:Overeenstemming") == ["1"]
     assert texts(root, "//agj:Afstemming/agj:Toelichting") == []
     [referentie] = texts(root, "//agj:AangevraagdProduct/agj:ReferentieAanbieder")
-    assert re.fullmatch(r"CJG-20261123-[0-9A-F]{8}", referentie)
+    assert re.fullmatch(r"CJG-20261123-[0-9A-F]{9}-1", referentie)
     assert texts(root, "//agj:AangevraagdProduct/agj:Omvang/ijw:Eenheid") == ["04"]  # from the catalogue
     assert texts(root, "//agj:AangevraagdProduct/agj:Omvang/ijw:Frequentie") == ["2"]
     assert texts(root, "//agj:Verwijzer/ijw:Type") == ["01"]
@@ -169,7 +169,7 @@ def test_missing_and_malformed_fields_are_shown_beside_the_fields_and_nothing_is
                  "leveringsvorm", "volume_1", "telefoon", "ingangsdatum_2", "volume_2"):
         assert f'id="{veld}-fout"' in html, veld
     assert re.search(r'id="bsn"[^>]*aria-invalid="true"', html)
-    assert "Vul het BSN in." in html and "Geen geldige datum" in html
+    assert "Vul het BSN in." in html and "Vul een geldige datum in" in html
     assert "Een postcode is 4 cijfers en 2 letters" in html
     assert "Het formulier is niet verstuurd" in html
     # The values are kept.
@@ -227,9 +227,20 @@ def test_a_second_open_aanvraag_for_the_client_at_that_provider_is_refused_with_
     assert [b.status for b in berichten(sessions)] == ["accepted", "rejected"]
 
 
+def test_the_same_form_posted_twice_is_one_message(cjg, sessions):
+    page = cjg.get(PAD)
+    data = {**geldig(), "csrf_token": csrf_of(page.text), "actie": "indienen",
+            "sleutel": re.search(r'name="sleutel" value="([0-9A-F]+)"', page.text).group(1)}
+    first = cjg.post(PAD, data=data, follow_redirects=False)
+    second = cjg.post(PAD, data=data, follow_redirects=False)  # a double click or a reload
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert [b.status for b in berichten(sessions)] == ["accepted"]
+
+
 def test_a_schema_error_is_stored_as_invalid_and_shown_with_the_schema_message(cjg, sessions, monkeypatch):
     # Nothing the form lets through breaks the XSD; a too-long identificatie stands in for a gap.
-    monkeypatch.setattr(formulier, "nieuwe_identificatie", lambda: "CJG1234567890")
+    monkeypatch.setattr(formulier, "identificatie_van", lambda sleutel: "CJG1234567890")
     answer = indienen(cjg, geldig())
     assert answer.status_code == 400
     [bericht] = berichten(sessions)

@@ -268,7 +268,7 @@ def test_finance_filters_on_provider_and_date(client, users, toewijzingen):
 
 
 @pytest.mark.parametrize(("params", "veld"), [({"aanbieder": "1234"}, "aanbieder"),
-                                              ({"peildatum": "23-11-2026"}, "peildatum")])
+                                              ({"peildatum": "23-13-2026"}, "peildatum")])
 def test_finance_bad_filter_is_400_beside_the_field(client, users, toewijzingen, params, veld):
     login(client, "fenna")
     page = client.get("/financien", params=params)
