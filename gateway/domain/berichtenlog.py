@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from gateway.clock import NL
+from gateway.domain.context import start_of_day
 from gateway.dateinput import HINT, parse_date
 from gateway.db.models import Bericht, Client, Kenmerk, Partij
 from gateway.messages import BY_NAME, MESSAGE_TYPES
@@ -167,11 +167,6 @@ def _date(text: str, name: str, fouten: dict[str, str]) -> date | None:
     if day is None:
         fouten[name] = HINT
     return day
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight of a Dutch calendar day, in UTC (stored moments are UTC)."""
-    return datetime.combine(day, time(0), NL).astimezone(timezone.utc)
 
 
 _COLUMNS = (Bericht.id, Bericht.ontvangen_op, Bericht.richting, Bericht.berichttype, Bericht.afzender,

@@ -86,9 +86,13 @@ def register_bezwaar(session: Session, beschikking: Beschikking, *, ontvangen_op
         raise BezwaarFout(422, "datum", f"een bezwaar kan niet vóór de beschikking ({beschikking.datum}) "
                                         "zijn ontvangen")
     if ontvangen_op > today:
-        raise BezwaarFout(422, "datum", f"ontvangen_op {ontvangen_op} ligt in de toekomst")
+        raise BezwaarFout(422, "datum", f"de ontvangstdatum {ontvangen_op} ligt in de toekomst")
     if not indiener.strip():
         raise BezwaarFout(422, "indiener", "vul in wie het bezwaar indient")
+    if len(indiener.strip()) > 200:
+        raise BezwaarFout(422, "indiener", "de naam van de indiener is hoogstens 200 tekens")
+    if toelichting is not None and len(toelichting.strip()) > 4000:
+        raise BezwaarFout(422, "toelichting", "de toelichting is hoogstens 4000 tekens")
     # Late is still registered: the Awb lets the gemeente excuse a late objection (6:11).
     bezwaar = Bezwaar(beschikking_id=beschikking.id, ontvangen_op=ontvangen_op, indiener=indiener.strip(),
                       toelichting=(toelichting or "").strip() or None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from gateway.clock import NL
 from gateway.reference import ReferenceData
@@ -40,6 +40,11 @@ class DomainContext:
 def as_utc(moment: datetime) -> datetime:
     """A stored timestamp with its zone: SQLite hands back naive UTC, PostgreSQL aware."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of a Dutch calendar day, as a UTC moment (stored moments are UTC)."""
+    return datetime.combine(day, time(0), NL).astimezone(timezone.utc)
 
 
 def local_date(moment: datetime) -> date:

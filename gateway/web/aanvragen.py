@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 
 from gateway.api.deps import DbSession
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Client, Partij
-from gateway.domain import aanvragen, audit, beschikkingen, besluiten, outbox, postbus
+from gateway.domain import aanvragen, audit, beschikkingen, besluiten, keten, outbox, postbus
 from gateway.domain.aanvragen import (
     AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND,
 )
@@ -47,8 +47,7 @@ SOORT_LABELS = {"AGJ": "aanvraagformulier (AGJ)", "JW315": "verzoek om toewijzin
 PRODUCT_SOORTEN = {"aangevraagd": "aangevraagd", "ongewijzigd": "ongewijzigd", "te_wijzigen": "te wijzigen",
                    "nieuw": "nieuw"}
 VERWERKING_LABELS = {PENDING: "wacht op verwerking", DONE: "verwerkt", MISLUKT: "mislukt"}
-POSTBUS_LABELS = {"nieuw": "nog niet opgehaald", "opgehaald": "opgehaald", "bevestigd": "bevestigd",
-                  "afgekeurd": "afgekeurd door de aanbieder"}
+POSTBUS_LABELS = keten.POSTBUS
 TAAK_LABELS = {"verwerk_agj": "aanvraag registreren", "verwerk_jw315": "verzoek registreren",
                "verwerk_jw317": "verzoek registreren", besluiten.UITVOEREN: "besluit uitvoeren",
                besluiten.ONDERZOEK_MELDEN: "'in onderzoek' melden"}

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from gateway.api.deps import DbSession, parse_id
-from gateway.clock import NL
 from gateway.db.models import AuditRegel
 from gateway.domain import audit
+from gateway.domain.context import start_of_day
 from gateway import dateinput as dates
 from gateway.web.deps import AdminUser, source_address
 from gateway.web.render import page
@@ -74,8 +74,8 @@ def parse_filters(request: Request) -> Filters:
     if van_dag and tot_dag and van_dag > tot_dag:
         f.fouten["tot"] = "De einddatum ligt vóór de begindatum."
     elif not f.fouten:
-        f.van = _start_of_day_utc(van_dag) if van_dag else None
-        f.tot = _start_of_day_utc(tot_dag + timedelta(days=1)) if tot_dag else None
+        f.van = start_of_day(van_dag) if van_dag else None
+        f.tot = start_of_day(tot_dag + timedelta(days=1)) if tot_dag else None
     return f
 
 
@@ -86,11 +86,6 @@ def _date(text: str, name: str, fouten: dict[str, str]) -> date | None:
     if value is None:
         fouten[name] = dates.HINT
     return value
-
-
-def _start_of_day_utc(day: date) -> datetime:
-    """Midnight at the start of `day` in the Netherlands, as a UTC moment."""
-    return datetime.combine(day, time(0), tzinfo=NL).astimezone(timezone.utc)
 
 
 @router.get("/audit")

@@ -19,7 +19,7 @@ from gateway.web.render import page
 
 router = APIRouter()
 
-_VELDEN = {"datum": "ontvangen_op", "indiener": "indiener"}
+_VELDEN = {"datum": "ontvangen_op", "indiener": "indiener", "toelichting": "toelichting"}
 
 
 @router.get("/clienten/{client_id}")

@@ -291,3 +291,6 @@ def test_beschikking_document_and_bezwaar(client, parties, published, app):
     early = client.post(href + "/bezwaren", headers=gemeente,
                         json={"ontvangen_op": "2020-01-01", "indiener": "X"})
     assert early.status_code == 422
+    for too_long in ({"indiener": "X" * 201}, {"indiener": "X", "toelichting": "t" * 4001}):
+        answer = client.post(href + "/bezwaren", headers=gemeente, json={"ontvangen_op": today.isoformat(), **too_long})
+        assert answer.status_code == 422 and "hoogstens" in answer.json()["detail"]
