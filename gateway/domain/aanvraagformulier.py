@@ -101,27 +101,27 @@ class Aanvraagformulier:
     producten: tuple[ProductInvoer, ...]
 
 
-SLEUTEL_LENGTE = IDENTIFICATIE_LENGTE - len(IDENTIFICATIE_PREFIX)
-_SLEUTEL = re.compile(f"[0-9A-F]{{{SLEUTEL_LENGTE}}}")
+FORM_KEY_LENGTH = IDENTIFICATIE_LENGTE - len(IDENTIFICATIE_PREFIX)
+_FORM_KEY = re.compile(f"[0-9A-F]{{{FORM_KEY_LENGTH}}}")
 
 
-def nieuwe_sleutel() -> str:
+def new_form_key() -> str:
     """The key of one filled-in form, given out with the empty form: the AGJ's Identificatie
     and its generated references are made from it, so posting the same form twice (a double
     click, a reload) sends the same bytes, which the intake answers as a replay."""
-    return secrets.token_hex(SLEUTEL_LENGTE)[:SLEUTEL_LENGTE].upper()
+    return secrets.token_hex(FORM_KEY_LENGTH)[:FORM_KEY_LENGTH].upper()
 
 
-def geldige_sleutel(text: str | None) -> str | None:
-    return text if text and _SLEUTEL.fullmatch(text) else None
+def valid_form_key(text: str | None) -> str | None:
+    return text if text and _FORM_KEY.fullmatch(text) else None
 
 
-def identificatie_van(sleutel: str) -> str:
+def identificatie_for(sleutel: str) -> str:
     """The BerichtIdentificatie/Identificatie of the form's AGJ (12 characters)."""
     return IDENTIFICATIE_PREFIX + sleutel
 
 
-def referentie_van(dagtekening: date, sleutel: str, regel: int) -> str:
+def referentie_for(dagtekening: date, sleutel: str, regel: int) -> str:
     """A ReferentieAanbieder for a product the worker gave none: unique per form and row
     (TR347 would reject a reuse by the same provider with 9347)."""
     return f"CJG-{dagtekening:%Y%m%d}-{sleutel}-{regel}"

@@ -68,7 +68,7 @@ def post_bezwaar(beschikking_id: str, request: Request, session: DbSession, user
                                            today=request.app.state.ctx.today())
         except beschikkingen.BezwaarFout as fout:
             session.rollback()
-            fouten[_VELDEN.get(fout.slug, "ontvangen_op")] = _zin(fout.detail)
+            fouten[_VELDEN.get(fout.slug, "ontvangen_op")] = _sentence(fout.detail)
     if fouten:
         return _show(request, session, user, beschikking, fouten=fouten, invoer=invoer, status=422)
     log_access(session, request, user, actie=audit.BEZWAAR_GEREGISTREERD, object_type="beschikking",
@@ -117,5 +117,5 @@ def _gemeente_naam(ctx, code: str) -> str:
     return known[-1].naam if known else code
 
 
-def _zin(text: str) -> str:
+def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -31,8 +31,8 @@ from gateway.api.deps import DbSession
 from gateway.db.models import Bevinding, Client, Partij
 from gateway.domain import audit
 from gateway.domain.aanvraagformulier import (
-    Aanvraagformulier, ClientInvoer, ProductInvoer, geldige_sleutel, identificatie_van, nieuwe_sleutel,
-    referentie_van, render_agj,
+    Aanvraagformulier, ClientInvoer, ProductInvoer, valid_form_key, identificatie_for, new_form_key,
+    referentie_for, render_agj,
 )
 from gateway.domain.clientgegevens import Contact
 from gateway.domain.normen import EENHEID_EURO, EENHEID_LABELS, FREQUENTIE_LABELS
@@ -94,35 +94,35 @@ class Keuzes:
 @router.get(PAD)
 def formulier(request: Request, session: DbSession, user: CjgUser) -> Response:
     keuzes = _keuzes(session, request.app.state.reference)
-    waarden = {"contact_soort": "01", "leveringsvorm": "ZIN", "sleutel": nieuwe_sleutel()}
+    waarden = {"contact_soort": "01", "leveringsvorm": "ZIN", "sleutel": new_form_key()}
     if len(keuzes.gemeenten) == 1:
         waarden["gemeente"] = next(iter(keuzes.gemeenten))
     if len(keuzes.aanbieders) == 1:
         waarden["aanbieder"] = next(iter(keuzes.aanbieders))
     session.commit()  # only the session's last-used time can have changed
-    return _toon(request, keuzes, waarden, regels=PRODUCTREGELS)
+    return _show(request, keuzes, waarden, regels=PRODUCTREGELS)
 
 
 @router.post(PAD)
-def indienen(request: Request, session: DbSession, user: CjgUser, form: CheckedForm) -> Response:
+def submit(request: Request, session: DbSession, user: CjgUser, form: CheckedForm) -> Response:
     state = request.app.state
     keuzes = _keuzes(session, state.reference)
     waarden = {k: v for k, v in form.items() if k not in ("csrf_token", "actie")}
-    regels = _regelnummers(waarden)
+    regels = _row_numbers(waarden)
     if form.get("actie") == "regel":  # another product row; nothing is checked or stored
         session.commit()  # only the session's last-used time
-        return _toon(request, keuzes, waarden, regels=min(len(regels) + 1, MAX_PRODUCTREGELS))
+        return _show(request, keuzes, waarden, regels=min(len(regels) + 1, MAX_PRODUCTREGELS))
 
     today = state.today()
     # A form without a (valid) key, e.g. from before an upgrade, gets one now.
-    waarden["sleutel"] = geldige_sleutel(waarden.get("sleutel")) or nieuwe_sleutel()
-    lezer = _Lezer(waarden)
-    ingevuld = lezer.formulier(keuzes, today)
-    if lezer.fouten:
+    waarden["sleutel"] = valid_form_key(waarden.get("sleutel")) or new_form_key()
+    reader = _FormReader(waarden)
+    ingevuld = reader.formulier(keuzes, today)
+    if reader.fouten:
         session.commit()  # only the session's last-used time: nothing of the form is stored
-        return _toon(request, keuzes, waarden, regels=len(regels), fouten=lezer.fouten, status=400)
+        return _show(request, keuzes, waarden, regels=len(regels), fouten=reader.fouten, status=400)
 
-    body = render_agj(ingevuld, identificatie=identificatie_van(waarden["sleutel"]), dagtekening=today,
+    body = render_agj(ingevuld, identificatie=identificatie_for(waarden["sleutel"]), dagtekening=today,
                       schemas=state.schemas)
     answer = receive(session, IntakeDeps(state.schemas, state.reference, state.limits, today),
                      keuzes.aanbieders[ingevuld.aanbieder], body)
@@ -131,7 +131,7 @@ def indienen(request: Request, session: DbSession, user: CjgUser, form: CheckedF
     log_access(session, request, user, actie=audit.AANVRAAG_INGEVOERD, object_type="bericht",
                object_id=answer.bericht_id, client_id=client_id)
     rapport = [] if answer.status == 202 else _rapport(session, state.reference, answer.bericht_id,
-                                                       lezer.productregels)
+                                                       reader.productregels)
     session.commit()
     if answer.status == 202:
         return RedirectResponse(f"/berichten/{answer.bericht_id}?ingevoerd=1", status_code=303)
@@ -141,7 +141,7 @@ def indienen(request: Request, session: DbSession, user: CjgUser, form: CheckedF
             codes_per_veld[regel["veld"]].append(regel["code"])
     fouten = {veld: f"Afgekeurd door regel {', '.join(codes)}; zie het regelrapport bovenaan."
               for veld, codes in codes_per_veld.items()}
-    return _toon(request, keuzes, waarden, regels=len(regels), fouten=fouten,
+    return _show(request, keuzes, waarden, regels=len(regels), fouten=fouten,
                  status=answer.status if answer.status in (400, 422) else 422,
                  afgekeurd={"bericht_id": answer.bericht_id, "rapport": rapport,
                             "schema": answer.status == 400})
@@ -149,7 +149,7 @@ def indienen(request: Request, session: DbSession, user: CjgUser, form: CheckedF
 
 # -- the page ---------------------------------------------------------------------------------
 
-def _toon(request: Request, keuzes: Keuzes, waarden: Mapping[str, str], *, regels: int,
+def _show(request: Request, keuzes: Keuzes, waarden: Mapping[str, str], *, regels: int,
           fouten: Mapping[str, str] | None = None, status: int = 200,
           afgekeurd: dict | None = None) -> Response:
     fouten = dict(fouten or {})
@@ -205,7 +205,7 @@ def _label(veld: str) -> str:
     return veld
 
 
-def _regelnummers(waarden: Mapping[str, str]) -> list[int]:
+def _row_numbers(waarden: Mapping[str, str]) -> list[int]:
     """The product rows present in the posted form (1..MAX_PRODUCTREGELS)."""
     nummers = set()
     for key in waarden:
@@ -217,7 +217,7 @@ def _regelnummers(waarden: Mapping[str, str]) -> list[int]:
 
 # -- reading the form -------------------------------------------------------------------------
 
-class _Lezer:
+class _FormReader:
     """Reads the posted fields into an `Aanvraagformulier`, collecting a Dutch error per field."""
 
     def __init__(self, waarden: Mapping[str, str]):
@@ -226,22 +226,22 @@ class _Lezer:
         self.productregels: list[int] = []  # the form row of each AangevraagdProduct, in order
 
     def formulier(self, keuzes: Keuzes, today: date) -> Aanvraagformulier | None:
-        gemeente = self.keuze("gemeente", keuzes.gemeenten, "Kies de gemeente.")
-        aanbieder = self.keuze("aanbieder", keuzes.aanbieders, "Kies de aanbieder die met de ouders is afgesproken.")
-        verwijzer = self.tekst("verwijzer", max_lengte=64)
+        gemeente = self.choice("gemeente", keuzes.gemeenten, "Kies de gemeente.")
+        aanbieder = self.choice("aanbieder", keuzes.aanbieders, "Kies de aanbieder die met de ouders is afgesproken.")
+        verwijzer = self.text("verwijzer", max_lengte=64)
         if verwijzer is None and gemeente is not None:
             verwijzer = f"CJG {keuzes.gemeenten[gemeente].naam}"[:64].strip()
         client = self.client()
         resultaten = self.resultaten()
         velden = dict(
-            hulpvraag=self.tekst("hulpvraag", verplicht=True, max_lengte=4000),
-            contextanalyse=self.tekst("contextanalyse", verplicht=True, max_lengte=4000),
-            toestemming_ouders=self.datum("toestemming_ouders", verplicht=True),
-            afstemming_datum=self.datum("afstemming_datum", verplicht=True),
-            overeenstemming=self.keuze("overeenstemming", OVEREENSTEMMING,
+            hulpvraag=self.text("hulpvraag", verplicht=True, max_lengte=4000),
+            contextanalyse=self.text("contextanalyse", verplicht=True, max_lengte=4000),
+            toestemming_ouders=self.date_value("toestemming_ouders", verplicht=True),
+            afstemming_datum=self.date_value("afstemming_datum", verplicht=True),
+            overeenstemming=self.choice("overeenstemming", OVEREENSTEMMING,
                                        "Geef aan of CJG en aanbieder het eens zijn."),
-            toelichting=self.tekst("toelichting", max_lengte=1000),
-            leveringsvorm=self.keuze("leveringsvorm", LEVERINGSVORMEN, "Kies ZIN of PGB."),
+            toelichting=self.text("toelichting", max_lengte=1000),
+            leveringsvorm=self.choice("leveringsvorm", LEVERINGSVORMEN, "Kies ZIN of PGB."),
         )
         producten = self.producten(keuzes, today)
         if self.fouten:
@@ -253,11 +253,11 @@ class _Lezer:
     # -- parts ------------------------------------------------------------------------------
     def client(self) -> ClientInvoer | None:
         bsn = self.bsn()
-        geboortedatum = self.datum("geboortedatum", verplicht=True)
-        geslacht = self.keuze("geslacht", GESLACHTEN, "Kies het geslacht (of 'Onbekend').")
-        achternaam = self.tekst("achternaam", verplicht=True, max_lengte=200)
-        voorvoegsel = self.tekst("voorvoegsel", max_lengte=10)
-        voornamen = self.tekst("voornamen", max_lengte=200)
+        geboortedatum = self.date_value("geboortedatum", verplicht=True)
+        geslacht = self.choice("geslacht", GESLACHTEN, "Kies het geslacht (of 'Onbekend').")
+        achternaam = self.text("achternaam", verplicht=True, max_lengte=200)
+        voorvoegsel = self.text("voorvoegsel", max_lengte=10)
+        voornamen = self.text("voornamen", max_lengte=200)
         voorletters = self.voorletters(voornamen)
         contact = self.contact()
         if None in (bsn, geboortedatum, geslacht, achternaam, contact):
@@ -278,7 +278,7 @@ class _Lezer:
         return waarde
 
     def voorletters(self, voornamen: str | None) -> str | None:
-        waarde = re.sub(r"[\s.]", "", self.schoon("voorletters"))
+        waarde = re.sub(r"[\s.]", "", self.clean("voorletters"))
         if not waarde and voornamen:  # derived from the first names: "Jan Pieter" -> "JP"
             waarde = "".join(deel[0] for deel in voornamen.replace("-", " ").split()
                              if _VOORLETTERS.fullmatch(deel[0]))[:6]
@@ -290,15 +290,15 @@ class _Lezer:
         return waarde
 
     def contact(self) -> Contact | None:
-        soort = self.keuze("contact_soort", CONTACTSOORTEN, "Kies de soort adres.")
-        straatnaam = self.tekst("straatnaam", verplicht=True, max_lengte=24)
-        huisnummer = self.geheel("huisnummer", verplicht=True, hoogstens=99999)
-        huisletter = self.tekst("huisletter", max_lengte=1)
-        toevoeging = self.tekst("toevoeging", max_lengte=4)
+        soort = self.choice("contact_soort", CONTACTSOORTEN, "Kies de soort adres.")
+        straatnaam = self.text("straatnaam", verplicht=True, max_lengte=24)
+        huisnummer = self.integer("huisnummer", verplicht=True, hoogstens=99999)
+        huisletter = self.text("huisletter", max_lengte=1)
+        toevoeging = self.text("toevoeging", max_lengte=4)
         postcode = self.postcode()
-        plaatsnaam = self.tekst("plaatsnaam", verplicht=True, max_lengte=80)
+        plaatsnaam = self.text("plaatsnaam", verplicht=True, max_lengte=80)
         telefoon = self.telefoon()
-        email = self.tekst("email", max_lengte=80)
+        email = self.text("email", max_lengte=80)
         if email is not None and ("@" not in email or any(c.isspace() for c in email)):
             self.fouten["email"] = "Dit is geen e-mailadres."
         if None in (soort, straatnaam, huisnummer, postcode, plaatsnaam):
@@ -308,7 +308,7 @@ class _Lezer:
                        landcode="NL", telefoon=telefoon, emailadres=email)
 
     def postcode(self) -> str | None:
-        waarde = re.sub(r"\s", "", self.schoon("postcode")).upper()
+        waarde = re.sub(r"\s", "", self.clean("postcode")).upper()
         if not waarde:
             self.fouten["postcode"] = "Vul de postcode in."
             return None
@@ -318,7 +318,7 @@ class _Lezer:
         return waarde
 
     def telefoon(self) -> str | None:
-        waarde = re.sub(r"[\s\-()]", "", self.schoon("telefoon"))
+        waarde = re.sub(r"[\s\-()]", "", self.clean("telefoon"))
         for landnummer in ("+31", "0031"):
             if waarde.startswith(landnummer):
                 waarde = "0" + waarde[len(landnummer):]
@@ -330,7 +330,7 @@ class _Lezer:
         return waarde
 
     def resultaten(self) -> tuple[str, ...]:
-        regels = tuple(r.strip() for r in self.schoon("resultaten").split("\n") if r.strip())
+        regels = tuple(r.strip() for r in self.clean("resultaten").split("\n") if r.strip())
         if not regels:
             self.fouten["resultaten"] = "Vul ten minste één beoogd resultaat in (één per regel)."
         elif len(regels) > MAX_RESULTATEN:
@@ -341,8 +341,8 @@ class _Lezer:
 
     def producten(self, keuzes: Keuzes, today: date) -> tuple[ProductInvoer, ...]:
         producten = []
-        for n in _regelnummers(self.waarden):
-            if not any(self.schoon(f"{veld}_{n}") for veld in ("product", "ingangsdatum", "einddatum",
+        for n in _row_numbers(self.waarden):
+            if not any(self.clean(f"{veld}_{n}") for veld in ("product", "ingangsdatum", "einddatum",
                                                                  "volume", "referentie")):
                 continue  # an empty row
             self.productregels.append(n)
@@ -354,31 +354,31 @@ class _Lezer:
         return tuple(producten)
 
     def product(self, n: int, keuzes: Keuzes, today: date) -> ProductInvoer | None:
-        sleutel = self.keuze(f"product_{n}", keuzes.producten, "Kies het product.")
-        ingangsdatum = self.datum(f"ingangsdatum_{n}", verplicht=True)
-        einddatum = self.datum(f"einddatum_{n}")
-        volume = self.geheel(f"volume_{n}", verplicht=True, hoogstens=99_999_999)
-        eenheid = self.keuze(f"eenheid_{n}", EENHEDEN, "", leeg_mag=True)
-        frequentie = self.keuze(f"frequentie_{n}", FREQUENTIES, "", leeg_mag=True)
-        referentie = self.tekst(f"referentie_{n}", max_lengte=36)
+        sleutel = self.choice(f"product_{n}", keuzes.producten, "Kies het product.")
+        ingangsdatum = self.date_value(f"ingangsdatum_{n}", verplicht=True)
+        einddatum = self.date_value(f"einddatum_{n}")
+        volume = self.integer(f"volume_{n}", verplicht=True, hoogstens=99_999_999)
+        eenheid = self.choice(f"eenheid_{n}", EENHEDEN, "", leeg_mag=True)
+        frequentie = self.choice(f"frequentie_{n}", FREQUENTIES, "", leeg_mag=True)
+        referentie = self.text(f"referentie_{n}", max_lengte=36)
         if None in (sleutel, ingangsdatum, volume) or f"eenheid_{n}" in self.fouten \
                 or f"frequentie_{n}" in self.fouten:
             return None
         catalogus = keuzes.producten[sleutel]
-        return ProductInvoer(referentie=referentie or referentie_van(today, self.waarden["sleutel"], n),
+        return ProductInvoer(referentie=referentie or referentie_for(today, self.waarden["sleutel"], n),
                              categorie=catalogus.categorie, code=catalogus.code,
                              ingangsdatum=ingangsdatum, einddatum=einddatum, volume=volume,
                              eenheid=eenheid or catalogus.eenheden[0],
                              frequentie=frequentie or catalogus.frequenties[0])
 
     # -- single fields ------------------------------------------------------------------------
-    def schoon(self, naam: str) -> str:
+    def clean(self, naam: str) -> str:
         """The field's text without characters XML cannot hold, line ends as \\n, trimmed."""
         waarde = self.waarden.get(naam, "").replace("\r\n", "\n").replace("\r", "\n")
         return _ONGELDIGE_TEKENS.sub("", waarde).strip()
 
-    def tekst(self, naam: str, *, verplicht: bool = False, max_lengte: int) -> str | None:
-        waarde = self.schoon(naam)
+    def text(self, naam: str, *, verplicht: bool = False, max_lengte: int) -> str | None:
+        waarde = self.clean(naam)
         if not waarde:
             if verplicht:
                 self.fouten[naam] = "Vul dit veld in."
@@ -388,8 +388,8 @@ class _Lezer:
             return None
         return waarde
 
-    def datum(self, naam: str, *, verplicht: bool = False) -> date | None:
-        waarde = self.schoon(naam)
+    def date_value(self, naam: str, *, verplicht: bool = False) -> date | None:
+        waarde = self.clean(naam)
         if not waarde:
             if verplicht:
                 self.fouten[naam] = "Vul een datum in."
@@ -399,8 +399,8 @@ class _Lezer:
             self.fouten[naam] = dates.HINT
         return day
 
-    def geheel(self, naam: str, *, verplicht: bool = False, hoogstens: int) -> int | None:
-        waarde = self.schoon(naam)
+    def integer(self, naam: str, *, verplicht: bool = False, hoogstens: int) -> int | None:
+        waarde = self.clean(naam)
         if not waarde:
             if verplicht:
                 self.fouten[naam] = "Vul een getal in."
@@ -413,9 +413,9 @@ class _Lezer:
             return None
         return int(waarde)
 
-    def keuze(self, naam: str, opties: Mapping[str, object], melding: str, *,
+    def choice(self, naam: str, opties: Mapping[str, object], melding: str, *,
               leeg_mag: bool = False) -> str | None:
-        waarde = self.schoon(naam)
+        waarde = self.clean(naam)
         if not waarde and leeg_mag:
             return None
         if waarde not in opties:

@@ -41,7 +41,7 @@ def partijen_page(request: Request, session: DbSession, _user: AdminUser) -> Res
 
 
 @router.post("/partijen")
-def partij_toevoegen(request: Request, session: DbSession, user: AdminUser, form: CheckedForm) -> Response:
+def add_partij(request: Request, session: DbSession, user: AdminUser, form: CheckedForm) -> Response:
     invoer = {name: form.get(name, "").strip() for name in ("soort", "code", "naam")}
     fouten = _check(session, invoer)
     if fouten:
@@ -53,7 +53,7 @@ def partij_toevoegen(request: Request, session: DbSession, user: AdminUser, form
 
 
 @router.post("/partijen/{partij_id}/tokens")
-def nieuw_token(request: Request, session: DbSession, user: AdminUser, _form: CheckedForm,
+def new_token(request: Request, session: DbSession, user: AdminUser, _form: CheckedForm,
                 partij_id: str) -> Response:
     partij = _partij(session, partij_id)
     # add_party on an existing party adds a token to it (as `provider add` does for a known AGB).
@@ -64,7 +64,7 @@ def nieuw_token(request: Request, session: DbSession, user: AdminUser, _form: Ch
 
 
 @router.post("/partijen/{partij_id}/tokens/{token_id}/intrekken")
-def token_intrekken(request: Request, session: DbSession, user: AdminUser, _form: CheckedForm,
+def revoke_token(request: Request, session: DbSession, user: AdminUser, _form: CheckedForm,
                     partij_id: str, token_id: str) -> Response:
     partij = _partij(session, partij_id)
     token = session.scalar(select(Token).where(Token.id == object_id(token_id, "token"),

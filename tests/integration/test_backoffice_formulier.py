@@ -240,7 +240,7 @@ def test_the_same_form_posted_twice_is_one_message(cjg, sessions):
 
 def test_a_schema_error_is_stored_as_invalid_and_shown_with_the_schema_message(cjg, sessions, monkeypatch):
     # Nothing the form lets through breaks the XSD; a too-long identificatie stands in for a gap.
-    monkeypatch.setattr(formulier, "identificatie_van", lambda sleutel: "CJG1234567890")
+    monkeypatch.setattr(formulier, "identificatie_for", lambda sleutel: "CJG1234567890")
     answer = indienen(cjg, geldig())
     assert answer.status_code == 400
     [bericht] = berichten(sessions)
