@@ -171,7 +171,7 @@ def _omvang(request: AangevraagdProductNorm, product: Product) -> list[NormAfwij
                           f"niet bij product {product.code}; {norm}."))
     if not afwijkingen and request.volume > product.norm_volume:
         afwijkingen.append(NormAfwijking(
-            "volume", f"Volume {_hoeveelheid(request.volume, request.eenheid)} "
+            "volume", f"Volume {hoeveelheid(request.volume, request.eenheid)} "
                       f"{_frequentie_label(request.frequentie)} is meer dan de norm van "
                       f"{_getal(product.norm_volume, request.eenheid)}."))
     return afwijkingen
@@ -190,28 +190,35 @@ def _norm_omvang(product: Product) -> str:
     eenheden or frequenties lists the allowed codes."""
     if len(product.eenheden) == 1 and len(product.frequenties) == 1:
         eenheid, frequentie = product.eenheden[0], product.frequenties[0]
-        return (f"ten hoogste {_hoeveelheid(product.norm_volume, eenheid)} {_frequentie_label(frequentie)} "
+        return (f"ten hoogste {hoeveelheid(product.norm_volume, eenheid)} {_frequentie_label(frequentie)} "
                 f"(eenheid {eenheid}, frequentie {frequentie})")
     eenheden = " of ".join(f"{e} ({_eenheid_label(e)})" for e in product.eenheden)
     frequenties = " of ".join(f"{f} ({_frequentie_label(f)})" for f in product.frequenties)
     return f"ten hoogste {product.norm_volume}, eenheid {eenheden}, frequentie {frequenties}"
 
 
-def _hoeveelheid(volume: int, eenheid: str) -> str:
+def omvang(volume: int, eenheid: str | None, frequentie: str | None) -> str:
+    """An Omvang as text: "4 uur per week", "€ 15.000,00 voor de hele toewijzing"."""
+    return f"{hoeveelheid(volume, eenheid)} {FREQUENTIE_LABELS.get(frequentie or '', '')}".rstrip()
+
+
+def hoeveelheid(volume: int, eenheid: str | None) -> str:
     """A volume with its unit: "4 uur", "1 minuut", "€ 15.000,00"."""
     if eenheid == EENHEID_EURO:
-        return _euro(volume)
+        return bedrag(volume)
     singular, plural = EENHEID_LABELS.get(eenheid, (f"eenheid {eenheid}", f"eenheid {eenheid}"))
     return f"{volume} {singular if volume == 1 else plural}"
 
 
 def _getal(volume: int, eenheid: str) -> str:
-    return _euro(volume) if eenheid == EENHEID_EURO else str(volume)
+    return bedrag(volume) if eenheid == EENHEID_EURO else str(volume)
 
 
-def _euro(eurocent: int) -> str:
-    euros, cents = divmod(eurocent, 100)
-    return f"€ {euros:,}".replace(",", ".") + f",{cents:02d}"
+def bedrag(eurocent: int) -> str:
+    """Eurocent as a Dutch amount: 123456 -> "€ 1.234,56"."""
+    sign = "-" if eurocent < 0 else ""
+    euros, cents = divmod(abs(int(eurocent)), 100)
+    return f"{sign}€ {euros:,}".replace(",", ".") + f",{cents:02d}"
 
 
 def _eenheid_label(eenheid: str) -> str:

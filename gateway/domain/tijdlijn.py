@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 from gateway.db.models import (
     Aanvraag, Bericht, Beschikking, Client, Kenmerk, PostbusItem, Signaal, Toewijzing, Zorglevering,
 )
-from gateway.domain import clientgegevens
+from gateway.domain import clientgegevens, normen
 from gateway.domain.context import local_date
 from gateway.domain.leveringen import TIJDELIJK
-from gateway.domain.normen import EENHEID_EURO, EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.toewijzingen import VERWIJDERD
 from gateway.messages import BASIS_NS
 from gateway.reference import ReferenceData
@@ -398,22 +397,9 @@ def _toewijzing(t: Toewijzing, jw301_id: int | None, reference: ReferenceData, t
         stand = "loopt"
     product = reference.producten.get((t.categorie or "", t.code or ""))
     return ToewijzingRegel(toewijzing=t, product=product.naam if product else None,
-                           omvang=omvang(t.volume, t.eenheid, t.frequentie), stand=stand,
+                           omvang=normen.omvang(t.volume, t.eenheid, t.frequentie) if t.volume is not None else None, stand=stand,
                            reden=REDEN_WIJZIGING.get(t.reden_wijziging, t.reden_wijziging) if t.reden_wijziging else None,
                            jw301_id=jw301_id)
-
-
-def omvang(volume: int | None, eenheid: str | None, frequentie: str | None) -> str | None:
-    """'4 uur per week'; an amount (eenheid 83) in euro."""
-    if volume is None:
-        return None
-    if eenheid == EENHEID_EURO:
-        euros, cents = divmod(volume, 100)
-        text = f"€ {euros:,}".replace(",", ".") + f",{cents:02d}"
-    else:
-        enkel, meervoud = EENHEID_LABELS.get(eenheid, (f"eenheid {eenheid}", f"eenheid {eenheid}"))
-        text = f"{volume} {enkel if volume == 1 else meervoud}"
-    return f"{text} {FREQUENTIE_LABELS.get(frequentie, '')}".rstrip()
 
 
 def _messages(session: Session, gemeente: str, bsn: str) -> list[BerichtRegel]:

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 
 from gateway.api.deps import DbSession
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Client, Partij
-from gateway.domain import aanvragen, audit, beschikkingen, besluiten, keten, outbox, postbus
+from gateway.domain import aanvragen, audit, beschikkingen, besluiten, keten, normen, outbox, postbus
 from gateway.domain.aanvragen import (
     AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND,
 )
@@ -31,6 +31,7 @@ from gateway.domain.clientgegevens import Contact
 from gateway.domain.context import DomainContext
 from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS, check_norms
 from gateway.domain.werkdagen import werkdagen_between
+from gateway.web.documents import euro
 from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
 from gateway.web.render import page
@@ -255,35 +256,20 @@ def product_rows(aanvraag: Aanvraag, ctx: DomainContext) -> list[ProductRegel]:
 
 
 def _norm_text(product) -> str:
-    eenheden = " of ".join(_eenheid(e, product.norm_volume) for e in product.eenheden)
-    frequenties = " of ".join(FREQUENTIE_LABELS.get(f, f) for f in product.frequenties)
-    volume = _euro(product.norm_volume) if product.eenheden == ("83",) else str(product.norm_volume)
-    eenheid = "" if product.eenheden == ("83",) else f" {eenheden}"
+    """E.g. "ten hoogste 8 uur per week, hoogstens 12 maanden"."""
+    if len(product.eenheden) == 1 and len(product.frequenties) == 1:
+        omvang = normen.omvang(product.norm_volume, product.eenheden[0], product.frequenties[0])
+    else:
+        omvang = f"{product.norm_volume} ({' of '.join(product.eenheden)}; {' of '.join(product.frequenties)})"
     maanden = "1 maand" if product.max_maanden == 1 else f"{product.max_maanden} maanden"
-    return f"ten hoogste {volume}{eenheid} {frequenties}, hoogstens {maanden}"
+    return f"ten hoogste {omvang}, hoogstens {maanden}"
 
 
 def omvang_text(volume: int | None, eenheid: str | None, frequentie: str | None, budget: int | None) -> str:
     """E.g. "6 uur per week (eenheid 04, frequentie 2)"."""
     if volume is None:
-        return f"budget {_euro(budget)}" if budget is not None else "geen omvang"
-    amount = _euro(volume) if eenheid == "83" else f"{volume} {_eenheid(eenheid, volume)}"
-    per = FREQUENTIE_LABELS.get(frequentie or "", f"frequentie {frequentie}")
-    return f"{amount} {per} (eenheid {eenheid}, frequentie {frequentie})"
-
-
-def _eenheid(code: str | None, volume: int) -> str:
-    if code not in EENHEID_LABELS:
-        return f"eenheid {code}"
-    enkel, meervoud = EENHEID_LABELS[code]
-    return enkel if volume == 1 else meervoud
-
-
-def _euro(eurocent: int | None) -> str:
-    if eurocent is None:
-        return "onbekend"
-    euros, cents = divmod(eurocent, 100)
-    return f"€ {euros:,}".replace(",", ".") + f",{cents:02d}"
+        return f"budget {euro(budget)}" if budget is not None else "geen omvang"
+    return f"{normen.omvang(volume, eenheid, frequentie)} (eenheid {eenheid}, frequentie {frequentie})"
 
 
 def _granted_values(product: AanvraagProduct) -> dict | None:

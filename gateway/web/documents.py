@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gateway.clock import NL
 from gateway.domain.context import as_utc
+from gateway.domain.normen import bedrag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,11 +39,7 @@ def moment_nl(value: datetime | None) -> str:
 
 def euro(eurocent: int | None) -> str:
     """Eurocent as a Dutch amount: 123456 -> '€ 1.234,56'."""
-    if eurocent is None:
-        return "onbekend"
-    sign = "-" if eurocent < 0 else ""
-    euros, cents = divmod(abs(int(eurocent)), 100)
-    return f"{sign}€ {euros:,}".replace(",", ".") + f",{cents:02d}"
+    return "onbekend" if eurocent is None else bedrag(eurocent)
 
 
 def bsn_masked(bsn: str | None) -> str:

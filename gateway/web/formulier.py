@@ -29,18 +29,16 @@ from sqlalchemy.orm import Session
 
 from gateway.api.deps import DbSession
 from gateway.db.models import Bevinding, Client, Partij
-from gateway.domain import audit
+from gateway.domain import audit, normen
 from gateway.domain.aanvraagformulier import (
     Aanvraagformulier, ClientInvoer, ProductInvoer, valid_form_key, identificatie_for, new_form_key,
     referentie_for, render_agj,
 )
 from gateway.domain.clientgegevens import Contact
-from gateway.domain.normen import EENHEID_EURO, EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.intake.service import IntakeDeps, receive
 from gateway.reference import Product, ReferenceData
 from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access
-from gateway.web.documents import euro
 from gateway.web.render import page
 
 router = APIRouter()
@@ -183,12 +181,7 @@ def _productlabel(product: Product) -> str:
     """E.g. '45A01 Jeugdhulp ambulant individueel — norm: ten hoogste 8 uur per week, 12 maanden'."""
     if len(product.eenheden) == 1 and len(product.frequenties) == 1:
         eenheid, frequentie = product.eenheden[0], product.frequenties[0]
-        if eenheid == EENHEID_EURO:
-            omvang = euro(product.norm_volume)
-        else:
-            enkel, meervoud = EENHEID_LABELS.get(eenheid, (eenheid, eenheid))
-            omvang = f"{product.norm_volume} {enkel if product.norm_volume == 1 else meervoud}"
-        norm = f"ten hoogste {omvang} {FREQUENTIE_LABELS.get(frequentie, frequentie)}"
+        norm = f"ten hoogste {normen.omvang(product.norm_volume, eenheid, frequentie)}"
     else:
         norm = f"ten hoogste {product.norm_volume}"
     automatisch = "" if product.automatisch else "; CJG beslist altijd"
