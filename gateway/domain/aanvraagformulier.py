@@ -43,6 +43,7 @@ from gateway.domain import clientgegevens
 from gateway.domain.clientgegevens import Contact
 from gateway.messages import BY_NAME
 from gateway.xml.build import basis, finish, new_root, renamed, sub, tag
+from gateway.xml.outbound import header
 from gateway.xml.schemas import SchemaSet
 
 AGJ = BY_NAME["AGJ"]
@@ -131,7 +132,8 @@ def render_agj(formulier: Aanvraagformulier, *, identificatie: str, dagtekening:
                schemas: SchemaSet) -> bytes:
     """The AGJ message (UTF-8 bytes with XML declaration), elements in agj.xsd's order."""
     root = new_root(AGJ)
-    _header(root, formulier, identificatie, dagtekening, schemas)
+    header(root, AGJ, afzender=formulier.aanbieder, ontvanger=formulier.gemeente, identificatie=identificatie,
+           dagtekening=dagtekening, schemas=schemas, versie=("1", "0"))
     client = sub(root, AGJ, "Client")
     _client(client, formulier.client)
     _aanvraagformulier(client, formulier)
@@ -139,23 +141,6 @@ def render_agj(formulier: Aanvraagformulier, *, identificatie: str, dagtekening:
     for product in formulier.producten:
         _product(producten, product, formulier.verwijzer)
     return finish(root)
-
-
-def _header(root: etree._Element, formulier: Aanvraagformulier, identificatie: str,
-            dagtekening: date, schemas: SchemaSet) -> None:
-    schema = schemas.for_message(AGJ.name)
-    header = sub(root, AGJ, "Header")
-    sub(header, AGJ, "BerichtCode", AGJ.berichtcode)
-    sub(header, AGJ, "BerichtVersie", "1")
-    sub(header, AGJ, "BerichtSubversie", "0")
-    sub(header, AGJ, "Afzender", formulier.aanbieder)
-    sub(header, AGJ, "Ontvanger", formulier.gemeente)
-    berichtidentificatie = sub(header, AGJ, "BerichtIdentificatie")
-    basis(berichtidentificatie, "Identificatie", identificatie)
-    basis(berichtidentificatie, "Dagtekening", dagtekening.isoformat())
-    versie = sub(header, AGJ, "XsdVersie")
-    basis(versie, "BasisschemaXsdVersie", schema.basis_version)
-    basis(versie, "BerichtXsdVersie", schema.message_version)
 
 
 def _client(client: etree._Element, gegevens: ClientInvoer) -> None:

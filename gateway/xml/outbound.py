@@ -75,19 +75,27 @@ def render_jw319(kop: Kop, *, referentie: str, verzoek_antwoord: str, reden: str
 
 
 def _header(root: etree._Element, message: MessageType, kop: Kop, schemas: SchemaSet) -> None:
+    header(root, message, afzender=kop.gemeente, ontvanger=kop.aanbieder, identificatie=kop.identificatie,
+           dagtekening=kop.dagtekening, schemas=schemas)
+
+
+def header(root: etree._Element, message: MessageType, *, afzender: str, ontvanger: str, identificatie: str,
+           dagtekening: date, schemas: SchemaSet, versie: tuple[str, str] = ("3", "2")) -> None:
+    """A heen-bericht's Header (B.2): BerichtCode, version (iJw 3.2 by default; the AGJ is
+    1.0), Afzender, Ontvanger, BerichtIdentificatie and the XsdVersie of our own schemas."""
     schema = schemas.for_message(message.name)
-    header = sub(root, message, "Header")
-    sub(header, message, "BerichtCode", message.berichtcode)
-    sub(header, message, "BerichtVersie", "3")
-    sub(header, message, "BerichtSubversie", "2")
-    sub(header, message, "Afzender", kop.gemeente)
-    sub(header, message, "Ontvanger", kop.aanbieder)
-    identificatie = sub(header, message, "BerichtIdentificatie")
-    basis(identificatie, "Identificatie", kop.identificatie)
-    basis(identificatie, "Dagtekening", kop.dagtekening.isoformat())
-    versie = sub(header, message, "XsdVersie")
-    basis(versie, "BasisschemaXsdVersie", schema.basis_version)
-    basis(versie, "BerichtXsdVersie", schema.message_version)
+    element = sub(root, message, "Header")
+    sub(element, message, "BerichtCode", message.berichtcode)
+    sub(element, message, "BerichtVersie", versie[0])
+    sub(element, message, "BerichtSubversie", versie[1])
+    sub(element, message, "Afzender", afzender)
+    sub(element, message, "Ontvanger", ontvanger)
+    berichtidentificatie = sub(element, message, "BerichtIdentificatie")
+    basis(berichtidentificatie, "Identificatie", identificatie)
+    basis(berichtidentificatie, "Dagtekening", dagtekening.isoformat())
+    xsd = sub(element, message, "XsdVersie")
+    basis(xsd, "BasisschemaXsdVersie", schema.basis_version)
+    basis(xsd, "BerichtXsdVersie", schema.message_version)
 
 
 def _toegewezen_product(parent: etree._Element, regel: ToegewezenProductRegel) -> None:
