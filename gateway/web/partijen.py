@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from sqlalchemy.exc import IntegrityError
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -46,9 +47,14 @@ def add_partij(request: Request, session: DbSession, user: AdminUser, form: Chec
     fouten = _check(session, invoer)
     if fouten:
         return _render(request, session, invoer=invoer, fouten=fouten, status=400)
-    partij, token = add_party(session, soort=invoer["soort"], code=invoer["code"], naam=invoer["naam"])
-    log_access(session, request, user, actie=audit.TOKEN_AANGEMAAKT, object_type="partij", object_id=partij.id)
-    session.commit()
+    try:
+        partij, token = add_party(session, soort=invoer["soort"], code=invoer["code"], naam=invoer["naam"])
+        log_access(session, request, user, actie=audit.TOKEN_AANGEMAAKT, object_type="partij", object_id=partij.id)
+        session.commit()
+    except IntegrityError:  # another administrator added the same party at the same moment
+        session.rollback()
+        return _render(request, session, invoer=invoer, status=400,
+                       fouten={"code": "Deze partij is zojuist door iemand anders toegevoegd; maak daar een nieuw token."})
     return _render(request, session, nieuw=(partij, token), status=201)
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from gateway.db.models import AuditRegel, Partij, Token, Toewijzing
 from gateway.db.session import unit_of_work
@@ -74,6 +75,17 @@ def test_add_provider_shows_the_token_once_and_it_works_against_the_api(client, 
     assert postbus_status(client, token) == 200
     assert token not in client.get("/partijen").text  # shown once
     assert token_log(sessions) == [("beheer", audit.TOKEN_AANGEMAAKT, "partij", str(created.id))]
+
+
+def test_a_party_added_by_someone_else_at_the_same_moment_is_a_field_error(client, users, sessions, monkeypatch):
+    def raced(session, **_values):  # the unique (soort, code) of the other transaction's insert
+        raise IntegrityError("INSERT INTO partij", {}, Exception("uq_partij_soort"))
+
+    monkeypatch.setattr("gateway.web.partijen.add_party", raced)
+    login(client, "beheer")
+    response = post_form(client, "/partijen", {"soort": "aanbieder", "code": "11112222", "naam": "Nieuw Zorg BV"})
+    assert response.status_code == 400 and "zojuist door iemand anders toegevoegd" in response.text
+    assert party(sessions, "aanbieder", "11112222") is None and token_log(sessions) == []
 
 
 def test_add_municipality_with_a_four_digit_code(client, users, sessions):
