@@ -82,8 +82,8 @@ BY_NAME = {m.name: m for m in MESSAGE_TYPES}
 BY_NAMESPACE = {m.namespace: m for m in MESSAGE_TYPES}
 
 # Messages a provider may POST: requests, regie messages and the retours on our outbound
-# messages. JW323 (declarations) arrives with issue 6.
-RECEIVABLE = ("AGJ", "JW315", "JW317", "JW305", "JW307", "JW302", "JW320")
+# messages, and declarations (JW323, answered by a JW325 instead of a retour).
+RECEIVABLE = ("AGJ", "JW315", "JW317", "JW305", "JW307", "JW302", "JW320", "JW323")
 
 
 def by_namespace(namespace: str | None) -> MessageType | None:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from gateway import clock
-from gateway.api import aanvragen, berichten, beschikkingen, health, postbus, trajecten
+from gateway.api import aanvragen, berichten, beschikkingen, health, postbus, rapportages, trajecten
 from gateway.db.session import make_engine, make_sessionmaker
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
@@ -49,7 +49,7 @@ def create_app(settings: Settings, *, today=clock.today, publish: Publish | None
     app.state.today = today
     app.state.ctx = DomainContext(schemas, reference, app.state.limits,
                                   clock=lambda: datetime.combine(today(), datetime.now(clock.NL).timetz()))
-    for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, health):
+    for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health):
         app.include_router(module.router)
     mount_backoffice(app)  # last: it takes every path the API does not
 

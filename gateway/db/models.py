@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
     Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -513,3 +513,74 @@ class AuditRegel(Base):
     object_id: Mapped[str | None] = mapped_column(String(40))
     client_id: Mapped[int | None] = mapped_column(Integer)  # client.id, never the BSN
     adres: Mapped[str | None] = mapped_column(String(45))  # source address (IPv6 fits)
+
+
+class Declaratie(Base):
+    """One declaration (JW323, a provider's claim over one calendar month) as received,
+    with the totals of its answer (JW325). Amounts in eurocent, signed: a credit is negative."""
+
+    __tablename__ = "declaratie"
+    # TR333 (9333): a DeclaratieNummer is used once per provider and gemeente.
+    __table_args__ = (UniqueConstraint("gemeente", "aanbieder", "nummer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), unique=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    nummer: Mapped[str] = mapped_column(String(12))  # DeclaratieNummer
+    periode_begin: Mapped[date] = mapped_column(Date)  # DeclaratiePeriode, one calendar month
+    periode_eind: Mapped[date] = mapped_column(Date)
+    dagtekening: Mapped[date] = mapped_column(Date)  # DeclaratieDagtekening
+    ingediend_eurocent: Mapped[int] = mapped_column(BigInteger)  # TotaalIngediendBedrag
+    toegekend_eurocent: Mapped[int] = mapped_column(BigInteger)  # TotaalToegekendBedrag of the JW325
+    antwoord_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))  # the JW325
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Prestatie(Base):
+    """One declaration line (JW323 Prestatie) with its verdict: approved lines count as
+    declared, rejected ones carry their retourcodes (the JW325 lists only those)."""
+
+    __tablename__ = "prestatie"
+    __table_args__ = (Index("ix_prestatie_toewijzing", "gemeente", "toewijzingnummer"),
+                      Index("ix_prestatie_periode", "gemeente", "begindatum"),
+                      Index("ix_prestatie_declaratie", "declaratie_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaratie_id: Mapped[int] = mapped_column(ForeignKey("declaratie.id"))
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    bsn: Mapped[str] = mapped_column(String(9))
+    referentie: Mapped[str] = mapped_column(String(20))  # ProductReferentie/ReferentieNummer
+    vorige_referentie: Mapped[str | None] = mapped_column(String(20))  # VorigReferentieNummer
+    toewijzingnummer: Mapped[int] = mapped_column(Integer)
+    categorie: Mapped[str] = mapped_column(String(2))  # ProductCategorie
+    code: Mapped[str] = mapped_column(String(5))  # ProductCode
+    begindatum: Mapped[date] = mapped_column(Date)  # ProductPeriode
+    einddatum: Mapped[date] = mapped_column(Date)
+    volume: Mapped[int] = mapped_column(BigInteger)  # GeleverdVolume, in the Eenheid
+    eenheid: Mapped[str] = mapped_column(String(2))
+    tarief_eurocent: Mapped[int | None] = mapped_column(BigInteger)  # ProductTarief
+    bedrag_eurocent: Mapped[int] = mapped_column(BigInteger)  # IngediendBedrag, signed (credit < 0)
+    debet_credit: Mapped[str] = mapped_column(String(1))  # "D" | "C"
+    status: Mapped[str] = mapped_column(String(10))  # "toegekend" | "afgewezen"
+    retourcodes: Mapped[list] = mapped_column(JSON, default=list)
+    # "aanbieder|referentie" of an approved line: unique, so a ProductReferentie is approved
+    # once per provider (TR314), also when two declarations arrive at the same moment.
+    actief_sleutel: Mapped[str | None] = mapped_column(String(40), unique=True)
+
+
+class Bestedingsruimte(Base):
+    """A provider's annual spending cap (bestedingsruimte) at a gemeente, in eurocent, as
+    last set by an administrator (each setting is in the access log)."""
+
+    __tablename__ = "bestedingsruimte"
+    __table_args__ = (UniqueConstraint("gemeente", "aanbieder", "jaar"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    jaar: Mapped[int] = mapped_column(Integer)
+    bedrag_eurocent: Mapped[int] = mapped_column(BigInteger)
+    ingesteld_door: Mapped[str] = mapped_column(String(64))
+    ingesteld_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

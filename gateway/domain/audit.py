@@ -28,6 +28,7 @@ UITLOGGEN = "uitloggen"
 EXPORTEREN = "exporteren"
 TOKEN_AANGEMAAKT = "token_aangemaakt"
 TOKEN_INGETROKKEN = "token_ingetrokken"
+BESTEDINGSRUIMTE_INGESTELD = "bestedingsruimte"  # an admin set a provider's annual cap
 
 # Every action, with its name on the /audit page.
 ACTIES = {
@@ -42,6 +43,7 @@ ACTIES = {
     EXPORTEREN: "Geëxporteerd",
     TOKEN_AANGEMAAKT: "Token aangemaakt",
     TOKEN_INGETROKKEN: "Token ingetrokken",
+    BESTEDINGSRUIMTE_INGESTELD: "Bestedingsruimte ingesteld",
 }
 
 CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_id", "client_id", "adres")

@@ -22,7 +22,7 @@ from gateway.xml.view import ParsedMessage
 AANBIEDER = "aanbieder"
 # The Identificatie of an outbound message: a letter per type plus the message id, so it is
 # unique per type per sender (TR056) without a second counter, and fits LDT_IdentificatieBericht.
-_PREFIX = {"JW301": "T", "JW319": "A"}
+_PREFIX = {"JW301": "T", "JW319": "A", "JW325": "D"}
 WEBHOOK = "webhook"
 
 

@@ -10,19 +10,23 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij, utcnow
-from gateway.domain import clienten, postbus, signalen, zorglevering
+from gateway.clock import NL
+from gateway.domain import clienten, declaraties, postbus, signalen, uitgaand, zorglevering
+from gateway.domain.context import DomainContext
 from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import ReferenceData
+from gateway.xml.jw325 import render_jw325
+from gateway.xml.outbound import Kop
 from gateway.xml.retour import render_retour
 from gateway.xml.safe import Limits, UnsafeXml
 from gateway.xml.schemas import SchemaSet
@@ -30,6 +34,7 @@ from gateway.xml.view import ParsedMessage
 
 XML = "application/xml"
 REGIE = ("JW305", "JW307")  # start and stop of care: recorded by the intake itself
+DECLARATIE = "JW323"  # answered by a JW325 (its content answer), not by a retour
 
 
 @dataclass
@@ -82,6 +87,8 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
 
     outcome = result.outcome
     message, view = result.message, result.parsed
+    if message.name == DECLARATIE:
+        return _finish(row, _declaratie(session, deps, row, result))
     row.status = "accepted" if outcome.accepted else "rejected"
     row.niveau = outcome.level
     row.retourcodes = outcome.retourcodes
@@ -113,7 +120,50 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, body: bytes
     result, problem = _gate(session, deps, party, body)
     if problem is not None:
         return _problem_answer(problem)
-    return _answer(result, deps, identificatie="V" + secrets.token_hex(5)[:11])
+    identificatie = "V" + secrets.token_hex(5)[:11]
+    if result.message.name == DECLARATIE:
+        # The JW325 the declaration would get, nothing booked and nothing in the postbus.
+        answer = declaraties.antwoord(result.parsed, result.outcome.findings)
+        view = result.parsed
+        kop = Kop(view.ontvanger, view.afzender, identificatie, deps.today)
+        return Answer(202 if answer.taken_in else 422,
+                      render_jw325(kop, view, answer, deps.schemas), XML)
+    return _answer(result, deps, identificatie=identificatie)
+
+
+def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResult) -> Answer:
+    """A JW323 that reached the rules: book what was approved, answer with a JW325.
+
+    Partial processing (OP304, TR342): approved prestaties are booked (toegekend), rejected
+    ones stored with their codes, all in the intake's one transaction, so a declaration is
+    never half-booked. 202 when anything was approved; 422 when the declaration was rejected
+    as a whole (level 2, a Header rule, TR333, or every prestatie rejected). The JW325 is
+    the HTTP answer and also an outbound message in the provider's postbus."""
+    view, outcome = result.parsed, result.outcome
+    answer = declaraties.antwoord(view, outcome.findings)
+    row.niveau = outcome.level
+    row.retourcodes = list(dict.fromkeys(f.retourcode for f in outcome.findings))
+    session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
+                              niveau=f.level, locatie=f.location) for f in outcome.findings)
+    row.status = "accepted" if answer.taken_in else "rejected"
+    declaratie = None
+    if answer.recorded:
+        # The DeclaratieNummer and identificatie are used once recorded, also when every
+        # prestatie was rejected: the answer was a content answer, not "not sent" (OP286).
+        row.uniek_sleutel = uniek_sleutel(DECLARATIE, view.afzender, view.identificatie)
+        declaratie = declaraties.boek(session, view, answer, row.id)
+        approved = {r.bsn for _, regels in declaraties.clients(view) for r in regels
+                    if not answer.verdicts.get(r.element)}
+        for bsn in sorted(approved):  # a client id for the back office, as for every message
+            clienten.ensure(session, view.ontvanger, bsn)
+    ctx = DomainContext(deps.schemas, deps.reference, deps.limits,
+                        clock=lambda: datetime.combine(deps.today, time(12), NL))
+    jw325 = uitgaand.send(session, ctx, message="JW325", gemeente=view.ontvanger,
+                          aanbieder=view.afzender, bsn=None,
+                          render=lambda kop: render_jw325(kop, view, answer, deps.schemas))
+    if declaratie is not None:
+        declaratie.antwoord_bericht_id = jw325.id
+    return Answer(202 if answer.taken_in else 422, jw325.inhoud, XML)
 
 
 def _gate(session: Session, deps: IntakeDeps, party: Partij, body: bytes,
@@ -143,9 +193,16 @@ def _gate(session: Session, deps: IntakeDeps, party: Partij, body: bytes,
     if not served_municipality(session, gemeente):
         return result, Problem(422, "unknown-receiver", "Onbekende ontvanger",
                                f"gemeente {gemeente} wordt niet door deze gateway bediend")
-    if serialise and not message.is_retour:
+    if serialise and message.name == DECLARATIE:
+        # One provider's declarations at one gemeente one at a time: TR314, TR322, TR389
+        # and TR333 read what the previous declaration booked.
+        lock_client(session, view.ontvanger, view.afzender, "declaraties")
+    elif serialise and not message.is_retour:
         lock_client(session, view.ontvanger, view.afzender, view.bsn)
-    check_rules(result, reference=deps.reference, today=deps.today, state=MessageLog(session))
+    state = MessageLog(session)
+    if message.name == DECLARATIE:
+        state = declaraties.DeclaratieLog(session, state)
+    check_rules(result, reference=deps.reference, today=deps.today, state=state)
     return result, None
 
 

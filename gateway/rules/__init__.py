@@ -4,6 +4,7 @@ Importing this package registers every rule; `gateway.rules.engine.evaluate` run
 """
 from gateway.rules import (  # noqa: F401  (imported for their registrations)
     client,
+    declaratie,
     external,
     levering,
     products,

@@ -43,6 +43,12 @@ class StateReader(Protocol):
         """The client's current starts and stops at this provider."""
         ...
 
+    # JW323 only (gateway.domain.declaraties.DeclaratieLog); the JW323 rules judge nothing
+    # when the reader lacks it:
+    # def declaratie_stand(self, msg: ParsedMessage) -> DeclaratieStand: the toewijzingen the
+    #     declaration names, its clients known at this provider, the provider's approved
+    #     prestaties on them, and whether the DeclaratieNummer was used before.
+
 
 @dataclass
 class RuleContext:
@@ -87,6 +93,11 @@ class RuleSpec:
     func: RuleFunc
     needs_state: bool
     guard: str | Mapping[str, str] | None = None
+    # Another function for some messages (`extend`): the same rule on another structure.
+    variants: Mapping[str, RuleFunc] | None = None
+
+    def func_for(self, message: str) -> RuleFunc:
+        return self.variants.get(message, self.func) if self.variants else self.func
 
     def guard_for(self, message: str) -> str | None:
         return self.guard.get(message) if isinstance(self.guard, Mapping) else self.guard
@@ -166,6 +177,26 @@ def rule(code: str, *, level: int, messages: Iterable[str], retourcode: str | No
     return register
 
 
+def extend(code: str, messages: Iterable[str], func: RuleFunc | None = None) -> None:
+    """Apply an already registered rule to more messages, with `func` for those messages
+    when the rule's own function cannot read them (another structure). Used by the JW323
+    rules for the Header rules every heen-bericht has (TR056, TR135, TR378) and for rules
+    whose JW323 form reads the declaration's clients and prestaties (CS002, TR101, TR304,
+    TR381). Call at import time, before any check (the plans are cached)."""
+    spec = REGISTRY[code]
+    extra = frozenset(messages)
+    variants = dict(spec.variants or {})
+    if func is not None:
+        variants.update({name: func for name in extra})
+    guard = spec.guard
+    if isinstance(guard, str) and func is not None:
+        guard = {name: guard for name in spec.messages}  # the new forms run unguarded
+    # `needs_state` stays the rule's own: a widened form that reads the log yields nothing
+    # when the context has none.
+    REGISTRY[code] = RuleSpec(code, spec.level, spec.retourcode, spec.messages | extra, spec.func,
+                              spec.needs_state, guard, variants or None)
+
+
 @lru_cache(maxsize=256)
 def rules_for(message: str, level: int) -> tuple[RuleSpec, ...]:
     # Cached: the registry is complete once gateway.rules is imported, before any check.
@@ -207,7 +238,7 @@ def run_rule(spec: RuleSpec, ctx: RuleContext, guard: str | None = None,
             return []
     return [
         Finding(spec.code, spec.retourcode, spec.level, ctx.msg.location(el), el)
-        for el in spec.func(ctx)
+        for el in spec.func_for(ctx.msg.type.name)(ctx)
     ]
 
 

@@ -1,91 +1,125 @@
-"""Finance (`/financien`, finance and administrators): a first overview of what is assigned.
+"""Finance (`/financien`, finance and administrators): the volume report of issue 6 as a page.
 
-Per aanbieder × productcategorie × productcode × eenheid (and frequentie, since "4 uur per
-week" and "4 uur per maand" do not add up) the toewijzingen in their current version: how
-many, their Volume added up as stored, their Budget in euro. Deleted toewijzingen
-(RedenWijziging 13) do not count. One grouped query with a bound on the number of groups.
-The reconciliation with delivered and declared volume is a later change (issue 6).
+The same rows as `GET /api/v1/rapportages/volumes` (gateway.domain.rapportage.volumes, the
+definitions in the README "Finance report"): per aanbieder × productcategorie × productcode ×
+eenheid what was allocated, delivered and declared in [van, tot], the amounts in euro and the
+utilisation. Filters van/tot (default: this calendar year up to today), aanbieder and, when the
+gateway serves more than one, gemeente; links to the CSV and XLSX downloads of the API with the
+same filters; two charts drawn server-side as inline SVG (gateway.web.grafieken), so the page
+works offline and under the CSP without any script.
+
+No access-log entry: the page shows totals per provider and product, no client data (no BSN,
+no client, no message), so there is nothing NEN 7513 asks to log. The session's "last used"
+is still committed by `current_user`.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from gateway.api.deps import DbSession
-from gateway.db.models import Partij, Toewijzing
-from gateway.domain.normen import EENHEID_EURO, EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway import dateinput as dates
+from gateway.api.deps import DbSession
+from gateway.db.models import Partij
+from gateway.domain import rapportage
+from gateway.domain.normen import EENHEID_LABELS
+from gateway.web import grafieken
 from gateway.web.deps import FinanceUser
 from gateway.web.render import page
 
 router = APIRouter()
 
-MAX_GROEPEN = 2000
-VERWIJDERD = "13"  # RedenWijziging: toewijzing removed, as if never sent
-_AGB = re.compile(r"\d{8}")
+API = "/api/v1/rapportages/volumes"
+REEKSEN = ("toegewezen", "gedeclareerd")
 
 
-@dataclass(frozen=True)
-class Groep:
-    aanbieder: str
-    aanbieder_naam: str | None
-    categorie: str | None
-    code: str | None
-    eenheid: str | None
-    frequentie: str | None
-    aantal: int
-    volume: int | None  # sum of Volume as stored (eurocent for eenheid 83)
-    budget: int | None  # eurocent
-
-
-def toegewezen(session: Session, *, aanbieder: str | None = None, peildatum: date | None = None,
-               limit: int = MAX_GROEPEN) -> list[Groep]:
-    """The groups, ordered by aanbieder and product; `peildatum` keeps only toewijzingen that
-    run on that day (Ingangsdatum and Einddatum inclusive)."""
-    keys = (Toewijzing.aanbieder, Toewijzing.categorie, Toewijzing.code, Toewijzing.eenheid, Toewijzing.frequentie)
-    query = (select(*keys, func.count(), func.sum(Toewijzing.volume), func.sum(Toewijzing.budget))
-             .where(or_(Toewijzing.reden_wijziging.is_(None), Toewijzing.reden_wijziging != VERWIJDERD))
-             .group_by(*keys).order_by(*keys).limit(limit))
-    if aanbieder:
-        query = query.where(Toewijzing.aanbieder == aanbieder)
-    if peildatum is not None:
-        query = query.where(and_(Toewijzing.ingangsdatum <= peildatum,
-                                 or_(Toewijzing.einddatum.is_(None), Toewijzing.einddatum >= peildatum)))
-    rows = session.execute(query).all()
-    # The providers' names in one follow-up query over the codes shown (no N+1).
-    codes = {r[0] for r in rows}
-    namen = dict(session.execute(select(Partij.code, Partij.naam).where(
-        Partij.soort == "aanbieder", Partij.code.in_(codes))).all()) if codes else {}
-    return [Groep(r[0], namen.get(r[0]), r[1], r[2], r[3], r[4], int(r[5]),
-                  None if r[6] is None else int(r[6]), None if r[7] is None else int(r[7])) for r in rows]
+def _periode_fout(van: date, tot: date) -> tuple[str, str] | None:
+    """The API's period rule (rapportage.check_periode) as (field, Dutch sentence)."""
+    reason = rapportage.check_periode(van, tot)
+    if reason is None:
+        return None
+    veld = "van" if van < rapportage.EARLIEST else "tot"
+    return veld, f"Ongeldige periode: {reason}."
 
 
 @router.get("/financien")
 def financien_page(request: Request, session: DbSession, _user: FinanceUser) -> Response:
+    ctx = request.app.state.ctx
+    today = ctx.today()
     q = request.query_params
-    invoer = {"aanbieder": q.get("aanbieder", "").strip(), "peildatum": q.get("peildatum", "").strip()}
-    fouten: dict[str, str] = {}
-    if invoer["aanbieder"] and not _AGB.fullmatch(invoer["aanbieder"]):
-        fouten["aanbieder"] = "Kies een aanbieder uit de lijst (AGB-code van 8 cijfers)."
-    peildatum = None
-    if invoer["peildatum"]:
-        peildatum = dates.parse_date(invoer["peildatum"])
-        if peildatum is None:
-            fouten["peildatum"] = dates.HINT
+    invoer = {"van": q.get("van", "").strip() or date(today.year, 1, 1).isoformat(),
+              "tot": q.get("tot", "").strip() or today.isoformat(),
+              "aanbieder": q.get("aanbieder", "").strip(), "gemeente": q.get("gemeente", "").strip()}
     aanbieders = session.execute(select(Partij.code, Partij.naam).where(Partij.soort == "aanbieder")
                                  .order_by(Partij.naam, Partij.code)).all()
-    groepen = [] if fouten else toegewezen(session, aanbieder=invoer["aanbieder"] or None, peildatum=peildatum,
-                                           limit=MAX_GROEPEN + 1)
-    producten = request.app.state.ctx.reference.producten
-    return page(request, "financien.html", status=400 if fouten else 200, invoer=invoer, fouten=fouten,
-                aanbieders=aanbieders, groepen=groepen[:MAX_GROEPEN], afgekapt=len(groepen) > MAX_GROEPEN,
-                max_groepen=MAX_GROEPEN, productnamen={key: p.naam for key, p in producten.items()},
-                eenheden=EENHEID_LABELS, frequenties=FREQUENTIE_LABELS, eenheid_euro=EENHEID_EURO,
-                totaal_aantal=sum(g.aantal for g in groepen[:MAX_GROEPEN]),
-                totaal_budget=sum(g.budget or 0 for g in groepen[:MAX_GROEPEN]))
+    gemeenten = session.execute(select(Partij.code, Partij.naam).where(Partij.soort == "gemeente")
+                                .order_by(Partij.naam, Partij.code)).all()
+
+    fouten: dict[str, str] = {}
+    van, tot = dates.parse_date(invoer["van"]), dates.parse_date(invoer["tot"])
+    if van is None:
+        fouten["van"] = dates.HINT
+    if tot is None:
+        fouten["tot"] = dates.HINT
+    if van is not None and tot is not None and (fout := _periode_fout(van, tot)) is not None:
+        fouten[fout[0]] = fout[1]
+    if invoer["aanbieder"] and invoer["aanbieder"] not in {code for code, _ in aanbieders}:
+        fouten["aanbieder"] = "Kies een aanbieder uit de lijst."
+    if invoer["gemeente"] and invoer["gemeente"] not in {code for code, _ in gemeenten}:
+        fouten["gemeente"] = "Kies een gemeente uit de lijst."
+
+    context = dict(invoer=invoer, fouten=fouten, aanbieders=aanbieders,
+                   gemeenten=gemeenten if len(gemeenten) > 1 else [], eenheden=EENHEID_LABELS,
+                   getal=grafieken.getal_nl, bedrag=grafieken.bedrag_nl, procent=grafieken.procent_nl,
+                   max_maanden=rapportage.MAX_MAANDEN)
+    if fouten:
+        return page(request, "financien.html", status=400, **context)
+
+    periode = rapportage.Periode(van, tot)
+    aanbieder = invoer["aanbieder"] or None
+    # A finance user reports on every gemeente the gateway serves, or on the chosen one.
+    filter_gemeenten = [invoer["gemeente"]] if invoer["gemeente"] else None
+    producten = ctx.reference.producten
+    regels = rapportage.volumes(session, periode, gemeenten=filter_gemeenten, aanbieder=aanbieder,
+                                producten=producten)
+    rows = [r.as_json() for r in regels]
+    namen = dict(aanbieders)
+
+    # Chart 1: per provider the sum of its rows' amounts (toegewezen: rows with a tariff).
+    per_aanbieder: dict[str, list[float]] = {}
+    for row in rows:
+        totals = per_aanbieder.setdefault(row["aanbieder"], [0.0, 0.0])
+        totals[0] += row["toegewezen_bedrag"] or 0.0
+        totals[1] += row["gedeclareerd_bedrag"] or 0.0
+    aanbieder_totalen = [(f"{namen.get(code) or 'onbekende aanbieder'} ({code})", [round(v, 2) for v in totals])
+                         for code, totals in per_aanbieder.items()]
+    staven = grafieken.staafdiagram(aanbieder_totalen, REEKSEN)
+
+    # Chart 2: month by month (bounded: two grouped queries per month).
+    maandreeks, lijn = [], None
+    if len(rapportage.maanden(periode)) <= rapportage.MAX_MAANDEN:
+        maandreeks = [(grafieken.maand_nl(m.maand), round(m.toegewezen_eurocent / 100, 2),
+                       round(m.gedeclareerd_eurocent / 100, 2))
+                      for m in rapportage.maandreeks(session, periode, gemeenten=filter_gemeenten,
+                                                     aanbieder=aanbieder, producten=producten)]
+        if any(t or g for _, t, g in maandreeks):
+            lijn = grafieken.lijndiagram([m[0] for m in maandreeks],
+                                         [(REEKSEN[0], [m[1] for m in maandreeks]),
+                                          (REEKSEN[1], [m[2] for m in maandreeks])])
+
+    filters = {"van": van.isoformat(), "tot": tot.isoformat()}
+    if aanbieder:
+        filters["aanbieder"] = aanbieder
+    if invoer["gemeente"]:
+        filters["gemeente"] = invoer["gemeente"]
+    return page(request, "financien.html", **context, periode=periode, rows=rows, namen=namen,
+                productnamen={key: p.naam for key, p in producten.items()},
+                totaal_toegewezen=sum(r["toegewezen_bedrag"] or 0.0 for r in rows),
+                totaal_gedeclareerd=sum(r["gedeclareerd_bedrag"] for r in rows),
+                staven=staven, aanbieder_totalen=aanbieder_totalen, lijn=lijn, maandreeks=maandreeks,
+                te_lang=len(rapportage.maanden(periode)) > rapportage.MAX_MAANDEN,
+                csv_url=f"{API}?{urlencode({**filters, 'format': 'csv'})}",
+                xlsx_url=f"{API}?{urlencode({**filters, 'format': 'xlsx'})}")

@@ -1,14 +1,14 @@
-"""Parties and tokens (/partijen, administrators), and the first finance page (/financien)."""
+"""Parties and tokens (/partijen, administrators). The finance page is tested in
+test_backoffice_financien.py."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.db.models import AuditRegel, Partij, Token, Toewijzing
+from gateway.db.models import AuditRegel, Partij, Token
 from gateway.db.session import unit_of_work
 from gateway.domain import audit
 from gateway.intake.parties import hash_token
@@ -211,86 +211,3 @@ def test_only_admin_may_post_to_parties(client, users, parties, sessions, userna
     assert party(sessions, "aanbieder", "33334444") is None
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Token)) == 3
-
-
-# ---- /financien -------------------------------------------------------------------------
-
-def toewijzing(nummer: int, aanbieder: str, code: str, *, volume: int | None, eenheid: str, frequentie: str,
-               budget: int | None = None, reden: str | None = None, ingang: date = date(2026, 9, 1),
-               einde: date | None = date(2027, 2, 28)) -> Toewijzing:
-    return Toewijzing(gemeente="0363", nummer=nummer, aanbieder=aanbieder, bsn=f"99999{nummer % 10000:04d}",
-                      categorie=code[:2], code=code, ingangsdatum=ingang, einddatum=einde, volume=volume,
-                      eenheid=eenheid, frequentie=frequentie, budget=budget, reden_wijziging=reden,
-                      toewijzingsdatum=date(2026, 8, 25), toewijzingstijd="10:00:00", gewijzigd=False)
-
-
-@pytest.fixture
-def toewijzingen(sessions, parties):
-    with unit_of_work(sessions) as session:
-        session.add_all([
-            toewijzing(1, "12345678", "45A01", volume=4, eenheid="04", frequentie="2"),
-            toewijzing(2, "12345678", "45A01", volume=6, eenheid="04", frequentie="2", budget=120000),
-            toewijzing(3, "12345678", "45A01", volume=8, eenheid="04", frequentie="2", reden="13"),  # deleted
-            toewijzing(4, "12345678", "45A01", volume=3, eenheid="04", frequentie="4"),  # per month: own row
-            toewijzing(5, "12345678", "54A01", volume=10, eenheid="84", frequentie="6", budget=250050,
-                       reden="01", einde=date(2026, 10, 31)),
-            toewijzing(6, "87654321", "45A02", volume=600, eenheid="01", frequentie="4", einde=None),
-            toewijzing(7, "99990000", "55A01", volume=1500000, eenheid="83", frequentie="6"),  # unknown provider
-        ])
-
-
-def cells(html: str) -> list[list[str]]:
-    """The finance table's body rows as lists of cell texts (tags stripped, spaces collapsed)."""
-    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
-    assert body, "no table"
-    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
-    return [[" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
-            for r in rows]
-
-
-def test_finance_sees_totals_per_provider_and_product(client, users, toewijzingen):
-    login(client, "fenna")
-    page = client.get("/financien")
-    assert page.status_code == 200
-    assert "volgt in een volgende versie" in page.text
-    assert cells(page.text) == [
-        ["Zorg BV 12345678", "45", "45A01 Jeugdhulp ambulant individueel", "04 uur", "2", "10 uur per week",
-         "€ 1.200,00"],
-        ["Zorg BV 12345678", "45", "45A01 Jeugdhulp ambulant individueel", "04 uur", "1", "3 uur per maand", "–"],
-        ["Zorg BV 12345678", "54", "54A01 Jeugd-ggz behandeling", "84 stuks", "1",
-         "10 stuks totaal binnen de geldigheidsduur", "€ 2.500,50"],
-        ["Ander BV 87654321", "45", "45A02 Jeugdhulp ambulant gezinsgericht", "01 minuten", "1",
-         "600 minuten per maand", "–"],
-        ["onbekende aanbieder 99990000", "55", "55A01 Landelijk ingekochte zorg, traject", "83 euro", "1",
-         "€ 15.000,00 totaal binnen de geldigheidsduur", "–"],
-    ]
-    assert re.search(r"<tfoot>.*Totaal.*>6</th>.*€ 3.700,50", page.text, re.S)
-
-
-def test_finance_filters_on_provider_and_date(client, users, toewijzingen):
-    login(client, "fenna")
-    ander = client.get("/financien?aanbieder=87654321")
-    assert [r[0] for r in cells(ander.text)] == ["Ander BV 87654321"]
-    assert '<option value="87654321" selected>' in ander.text
-    running = client.get("/financien?aanbieder=12345678&peildatum=2026-11-23")  # 54A01 ended 31 October
-    assert [r[2].split()[0] for r in cells(running.text)] == ["45A01", "45A01"]
-    ended_on = client.get("/financien?aanbieder=12345678&peildatum=2026-10-31")  # Einddatum inclusive
-    assert [r[2].split()[0] for r in cells(ended_on.text)] == ["45A01", "45A01", "54A01"]
-    assert "Geen toewijzingen die aan deze filters voldoen" in client.get("/financien?aanbieder=11112222").text
-
-
-@pytest.mark.parametrize(("params", "veld"), [({"aanbieder": "1234"}, "aanbieder"),
-                                              ({"peildatum": "23-13-2026"}, "peildatum")])
-def test_finance_bad_filter_is_400_beside_the_field(client, users, toewijzingen, params, veld):
-    login(client, "fenna")
-    page = client.get("/financien", params=params)
-    assert page.status_code == 400 and f'id="fout-{veld}"' in page.text
-    assert "<tbody>" not in page.text
-
-
-def test_admin_may_open_finance_and_cjg_may_not(client, users, toewijzingen):
-    login(client, "beheer")
-    assert client.get("/financien").status_code == 200
-    login(client, "marieke")
-    page = client.get("/financien")
-    assert page.status_code == 403 and "Geen toegang" in page.text

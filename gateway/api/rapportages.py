@@ -1,0 +1,137 @@
+"""`/api/v1/rapportages/volumes`: allocated, delivered and declared volume per aanbieder and
+product over a period (issue 6, design §7 "Finance report"), as JSON, CSV or XLSX.
+
+Who may ask: a municipality token (its own gemeente only) or a back-office session of a
+finance user or an administrator (every gemeente the gateway serves, or one with `gemeente=`).
+The definitions are in gateway.domain.rapportage and in the README ("Finance report").
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from gateway.api.deps import DbSession, get_party
+from gateway.db.models import Partij
+from gateway.domain import rapportage
+from gateway.problems import Problem
+from gateway.web.deps import LoginNodig, Verboden, current_user, role
+
+router = APIRouter(prefix="/api/v1/rapportages", tags=["rapportages"])
+
+_bearer = HTTPBearer(auto_error=False, description="Token van `gateway municipality add`")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_AGB = re.compile(r"[0-9]{8}")
+_GEMEENTE = re.compile(r"[0-9]{4}")
+FORMATS = ("json", "csv", "xlsx")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _bad(detail: str) -> Problem:
+    return Problem(400, "bad-request", "Ongeldig verzoek", detail)
+
+
+def _date(name: str, text: str | None) -> date:
+    if text is None or not text.strip():
+        raise _bad(f"geef {name} mee als datum (JJJJ-MM-DD)")
+    if not _ISO_DATE.fullmatch(text):
+        raise _bad(f"{name} '{text[:40]}' is geen datum (JJJJ-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _bad(f"{name} '{text}' is geen bestaande datum") from None
+
+
+def allowed_gemeenten(request: Request, session: DbSession,
+                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+                      ) -> list[str] | None:
+    """The gemeenten the caller may report on: a municipality token its own; a finance (or
+    admin) session all (None). A token wins over a cookie; a provider token is refused."""
+    if credentials is not None:
+        party = get_party(session, credentials)  # 401 for an unknown or revoked token
+        if party.soort != "gemeente":
+            raise Problem(403, "gemeente-only", "Alleen voor de gemeente",
+                          "deze rapportage is er voor de gemeente en voor financiën, niet voor aanbieders")
+        return [party.code]
+    try:
+        role("finance")(current_user(request, session))  # the back office's own session check
+    except LoginNodig:
+        raise Problem(401, "unauthorized", "Niet geauthenticeerd",
+                      "geef een gemeentetoken mee (Authorization: Bearer <token>) of log in als financiën",
+                      headers={"WWW-Authenticate": "Bearer"}) from None
+    except Verboden:
+        raise Problem(403, "finance-only", "Alleen voor financiën",
+                      "deze rapportage is er voor financiën en beheerders") from None
+    return None
+
+
+Gemeenten = Annotated[list[str] | None, Depends(allowed_gemeenten)]
+
+
+@router.get("/volumes", summary="Toegewezen, geleverd en gedeclareerd volume per aanbieder en product",
+            responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
+def volumes(request: Request, session: DbSession, gemeenten: Gemeenten, van: str | None = None,
+            tot: str | None = None, aanbieder: str | None = None, gemeente: str | None = None,
+            format: str = "json") -> Response:
+    periode = rapportage.Periode(_date("van", van), _date("tot", tot))
+    if (reason := rapportage.check_periode(periode.van, periode.tot)) is not None:
+        raise _bad(reason)
+    if format not in FORMATS:
+        raise _bad(f"format is json, csv of xlsx, niet '{format[:20]}'")
+    if aanbieder is not None:
+        if not _AGB.fullmatch(aanbieder):
+            raise _bad("aanbieder is een AGB-code van 8 cijfers")
+        # Decision: an AGB the gateway does not know is 404 (a report on nobody is a mistake,
+        # not an empty table); a known provider without toewijzingen gives no rows.
+        if session.scalar(select(Partij.id).where(Partij.soort == "aanbieder", Partij.code == aanbieder)) is None:
+            raise Problem(404, "not-found", "Niet gevonden", f"er is geen aanbieder met AGB-code {aanbieder}")
+    if gemeente is not None:
+        if not _GEMEENTE.fullmatch(gemeente):
+            raise _bad("gemeente is een CBS-code van 4 cijfers")
+        if gemeenten is not None and gemeente not in gemeenten:
+            raise Problem(403, "other-gemeente", "Andere gemeente", "een gemeente ziet alleen haar eigen cijfers")
+        gemeenten = [gemeente]
+    regels = rapportage.volumes(session, periode, gemeenten=gemeenten, aanbieder=aanbieder,
+                                producten=request.app.state.reference.producten)
+    rows = [r.as_json() for r in regels]
+    name = f"volumes-{periode.van.isoformat()}-{periode.tot.isoformat()}"
+    if format == "csv":
+        return Response(as_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if format == "xlsx":
+        return Response(as_xlsx(rows, periode), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return JSONResponse({"van": periode.van.isoformat(), "tot": periode.tot.isoformat(),
+                         "aanbieder": aanbieder, "rows": rows})
+
+
+def as_csv(rows: list[dict]) -> str:
+    """RFC 4180: a header row, CRLF line ends, quotes where needed; dot decimals, an empty
+    field for no value."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(rapportage.KOLOMMEN)
+    for row in rows:
+        writer.writerow(["" if row[k] is None else row[k] for k in rapportage.KOLOMMEN])
+    return out.getvalue()
+
+
+def as_xlsx(rows: list[dict], periode: rapportage.Periode) -> bytes:
+    """One sheet with a header row; quantities and amounts as numbers, codes as text."""
+    from openpyxl import Workbook  # only loaded when someone asks for a spreadsheet
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"volumes {periode.van.isoformat()}-{periode.tot.isoformat()}"[:31])
+    sheet.append(list(rapportage.KOLOMMEN))
+    for row in rows:
+        sheet.append([row[k] for k in rapportage.KOLOMMEN])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
