@@ -14,9 +14,7 @@ Run on its own to (re)build: .venv/bin/python bench/backoffice_data.py [--messag
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -24,9 +22,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.db.migrate import upgrade  # noqa: E402
+from benchdb import BenchDatabase  # noqa: E402
 
-SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "gateway_bench_backoffice"
 GEMEENTE = "0363"
 PROVIDERS = 60
@@ -37,36 +34,17 @@ MIX = ["AGJ", "JW315", "JW301", "JW301", "JW302", "JW302", "JW305", "JW305", "JW
 OUTBOUND = ("JW301", "JW319")
 
 
-def url(database: str = DATABASE) -> str:
-    return SERVER.rsplit("/", 1)[0] + f"/{database}"
+DB = BenchDatabase(DATABASE)
 
 
-def sqlalchemy_url(database: str = DATABASE) -> str:
-    return url(database).replace("postgresql://", "postgresql+psycopg://", 1)
+def sqlalchemy_url() -> str:
+    return DB.sqlalchemy_url
 
 
 def ensure(messages: int, reset: bool = False) -> None:
     """Build the database unless it already holds `messages` messages."""
-    with psycopg.connect(SERVER, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
-        if exists and reset:
-            admin.execute(f"DROP DATABASE {DATABASE} WITH (FORCE)")
-            exists = None
-        if not exists:
-            admin.execute(f"CREATE DATABASE {DATABASE}")
-    upgrade(sqlalchemy_url())
-    with psycopg.connect(url()) as conn:
-        have = conn.execute("SELECT count(*) FROM bericht").fetchone()[0]
-        if have == messages:
-            return
-        if have:
-            raise SystemExit(f"{DATABASE} holds {have} messages, not {messages}: run with --reset")
-        started = time.perf_counter()
-        _generate(conn, messages)
-        conn.commit()
-    with psycopg.connect(url(), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
-    print(f"generated {messages:,} messages in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    DB.ensure(count_sql="SELECT count(*) FROM bericht", expected=messages, what="messages",
+              generate=lambda conn: _generate(conn, messages), reset=reset)
 
 
 def _generate(conn: psycopg.Connection, messages: int) -> None:

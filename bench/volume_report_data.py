@@ -14,9 +14,7 @@ Run on its own to (re)build: .venv/bin/python bench/volume_report_data.py [--res
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -24,9 +22,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.db.migrate import upgrade  # noqa: E402
+from benchdb import BenchDatabase  # noqa: E402
 
-SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "gateway_bench_volumes"
 GEMEENTE = "0363"
 PROVIDERS = 60
@@ -39,36 +36,17 @@ PRODUCTS = [("45", "45A01", "04", "2", 6), ("45", "45A02", "01", "4", 1200), ("4
             ("55", "55A01", "83", "6", 1_500_000), ("46", "46A01", "14", "6", 28)]
 
 
-def url(database: str = DATABASE) -> str:
-    return SERVER.rsplit("/", 1)[0] + f"/{database}"
+DB = BenchDatabase(DATABASE)
 
 
-def sqlalchemy_url(database: str = DATABASE) -> str:
-    return url(database).replace("postgresql://", "postgresql+psycopg://", 1)
+def sqlalchemy_url() -> str:
+    return DB.sqlalchemy_url
 
 
 def ensure(reset: bool = False) -> None:
     """Build the database unless it already holds the toewijzingen."""
-    with psycopg.connect(SERVER, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
-        if exists and reset:
-            admin.execute(f"DROP DATABASE {DATABASE} WITH (FORCE)")
-            exists = None
-        if not exists:
-            admin.execute(f"CREATE DATABASE {DATABASE}")
-    upgrade(sqlalchemy_url())
-    with psycopg.connect(url()) as conn:
-        have = conn.execute("SELECT count(*) FROM toewijzing").fetchone()[0]
-        if have == TOEWIJZINGEN:
-            return
-        if have:
-            raise SystemExit(f"{DATABASE} holds {have} toewijzingen, not {TOEWIJZINGEN}: run with --reset")
-        started = time.perf_counter()
-        _generate(conn)
-        conn.commit()
-    with psycopg.connect(url(), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
-    print(f"generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    DB.ensure(count_sql="SELECT count(*) FROM toewijzing", expected=TOEWIJZINGEN, what="toewijzingen",
+              generate=_generate, reset=reset)
 
 
 def _generate(conn: psycopg.Connection) -> None:
