@@ -15,6 +15,9 @@ from gateway.settings import get_settings
 @click.group()
 def main() -> None:
     """Jeugdhulp message gateway (iJw 3.2)."""
+    from gateway import clock
+
+    clock.configure(get_settings().today)
 
 
 @main.command()

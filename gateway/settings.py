@@ -5,6 +5,7 @@ factory call `get_settings()` and pass the result on, so tests can build their o
 """
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
         default=30.0, description="Work younger than this is left to its own wake-up call.")
     signalen_interval_seconds: float = Field(
         default=3600.0, description="How often the periodic signals (no start, care past the end) are made.")
+    today: date | None = Field(
+        default=None,
+        description="Pin the application's clock to this day at start-up (it runs on from there); "
+                    "for acceptance environments and tests. Empty: the machine's clock.")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"

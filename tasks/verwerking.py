@@ -14,6 +14,7 @@ from datetime import timedelta
 from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway import clock
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.domain import outbox, signalen
 from gateway.domain.context import DomainContext
@@ -39,6 +40,7 @@ _RUNTIMES: dict[int, Runtime] = {}
 def _build(settings: Settings) -> Runtime:
     from tasks.celery_app import create_celery, publisher
 
+    clock.configure(settings.today)
     sessions = make_sessionmaker(make_engine(settings.database_url))
     install(sessions, publisher(create_celery(settings)))
     ctx = DomainContext(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from gateway import clock
 from gateway.api.app import create_app
 from gateway.db import append_only
 from gateway.db.migrate import upgrade
@@ -18,6 +19,11 @@ from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.intake.parties import add_party
 from gateway.settings import Settings, get_settings
 from tests.support import TODAY
+
+# Every test runs on the examples' day, whatever the machine's clock says; subprocesses (worker,
+# `gateway serve`) inherit it through the environment.
+os.environ["GATEWAY_TODAY"] = TODAY.isoformat()
+clock.configure(TODAY)
 
 AGB = "12345678"
 GEMEENTE = "0363"
@@ -61,7 +67,14 @@ def published() -> list[int]:
 
 @pytest.fixture
 def app(database_url, engine, published):
-    return create_app(Settings(database_url=database_url), today=lambda: TODAY, publish=published.extend)
+    return create_app(Settings(database_url=database_url), publish=published.extend)
+
+
+@pytest.fixture
+def move_clock():
+    """Moves the application's clock to another day for one test; the examples' day after it."""
+    yield clock.configure
+    clock.configure(TODAY)
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from datetime import datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from gateway import clock
 from gateway.api import aanvragen, berichten, beschikkingen, health, postbus, rapportages, trajecten
 from gateway.db.session import make_engine, make_sessionmaker
 from gateway.domain.context import DomainContext
@@ -24,7 +22,7 @@ from gateway.xml.safe import Limits
 from gateway.xml.schemas import load_schemas
 
 
-def create_app(settings: Settings, *, today=clock.today, publish: Publish | None = None) -> FastAPI:
+def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI:
     """`publish` wakes the workers for committed outbox rows (default: Celery on the
     configured broker); tests pass their own."""
     # Schemas and mappings load before the first request: a broken file stops start-up
@@ -46,9 +44,7 @@ def create_app(settings: Settings, *, today=clock.today, publish: Publish | None
     app.state.schemas = schemas
     app.state.reference = reference
     app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
-    app.state.today = today
-    app.state.ctx = DomainContext(schemas, reference, app.state.limits,
-                                  clock=lambda: datetime.combine(today(), datetime.now(clock.NL).timetz()))
+    app.state.ctx = DomainContext(schemas, reference, app.state.limits)
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health):
         app.include_router(module.router)
     mount_backoffice(app)  # last: it takes every path the API does not

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from gateway import clock
 from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
 from gateway.db.models import Bericht
 from gateway.intake.service import Answer, IntakeDeps, receive, validate_only
@@ -27,7 +28,7 @@ _POST_RESPONSES = {
 
 def _deps(request: Request) -> IntakeDeps:
     state = request.app.state
-    return IntakeDeps(state.schemas, state.reference, state.limits, state.today())
+    return IntakeDeps(state.schemas, state.reference, state.limits, clock.today())
 
 
 def _response(answer: Answer) -> Response:

@@ -5,13 +5,15 @@ constraint names equal on SQLite and PostgreSQL so migrations match on both.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
     Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from gateway import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -20,10 +22,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -40,7 +38,7 @@ class Partij(Base):
     soort: Mapped[str] = mapped_column(String(10))  # "aanbieder" | "gemeente"
     code: Mapped[str] = mapped_column(String(8))
     naam: Mapped[str] = mapped_column(String(200))
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     # Optional: where a provider wants to hear "new message in your postbus" (issue 3).
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_geheim: Mapped[str | None] = mapped_column(String(64))  # HMAC key for the signature
@@ -57,7 +55,7 @@ class Token(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     partij_id: Mapped[int] = mapped_column(ForeignKey("partij.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     ingetrokken_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     partij: Mapped[Partij] = relationship(back_populates="tokens", lazy="raise")
@@ -106,7 +104,7 @@ class Bericht(Base):
     uniek_sleutel: Mapped[str | None] = mapped_column(String(40), unique=True)
     inhoud: Mapped[bytes] = mapped_column(LargeBinary)
     inhoud_sha256: Mapped[str] = mapped_column(String(64))
-    ontvangen_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ontvangen_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     antwoord_status: Mapped[int | None] = mapped_column(Integer)
     antwoord_type: Mapped[str | None] = mapped_column(String(64))
     antwoord: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -164,7 +162,7 @@ class Outbox(Base):
     taak: Mapped[str] = mapped_column(String(40))
     # "pending" | "done" | "mislukt" (gave up after the last attempt; an operator looks)
     status: Mapped[str] = mapped_column(String(12), default="pending")
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     afgehandeld_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pogingen: Mapped[int] = mapped_column(Integer, default=0)
     volgende_poging: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -201,7 +199,7 @@ class Client(Base):
     # without an address (JW315, JW305, JW307): the row then only gives the client an id.
     gegevens: Mapped[bytes | None] = mapped_column(LargeBinary)
     bron_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
-    bijgewerkt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    bijgewerkt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class Aanvraag(Base):
@@ -296,7 +294,7 @@ class Beschikking(Base):
     # with code, period and Omvang or Budget, reason of a rejection.
     inhoud: Mapped[dict] = mapped_column(JSON)
     bezwaar_uiterlijk: Mapped[date] = mapped_column(Date)
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     bezwaren: Mapped[list[Bezwaar]] = relationship(back_populates="beschikking", lazy="selectin",
                                                    order_by="Bezwaar.id")
@@ -316,7 +314,7 @@ class Bezwaar(Base):
     # "ingediend" | "gegrond" | "ongegrond" | "ingetrokken"
     status: Mapped[str] = mapped_column(String(12), default="ingediend")
     afgehandeld_op: Mapped[date | None] = mapped_column(Date)
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     beschikking: Mapped[Beschikking] = relationship(back_populates="bezwaren", lazy="raise")
 
@@ -351,7 +349,7 @@ class Toewijzing(Base):
     toewijzingsdatum: Mapped[date] = mapped_column(Date)
     toewijzingstijd: Mapped[str] = mapped_column(String(8))  # hh:mm:ss, Europe/Amsterdam
     gewijzigd: Mapped[bool] = mapped_column(Boolean, default=True)
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     @property
     def verwijderd(self) -> bool:
@@ -372,7 +370,7 @@ class PostbusItem(Base):
     berichttype: Mapped[str] = mapped_column(String(8))
     # "nieuw" | "opgehaald" | "bevestigd" | "afgekeurd"
     status: Mapped[str] = mapped_column(String(10), default="nieuw")
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     opgehaald_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     beantwoord_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retour_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
@@ -388,7 +386,7 @@ class WebhookPoging(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"), index=True)
     poging: Mapped[int] = mapped_column(Integer)
-    tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     url: Mapped[str] = mapped_column(String(500))
     http_status: Mapped[int | None] = mapped_column(Integer)
     fout: Mapped[str | None] = mapped_column(Text)
@@ -418,7 +416,7 @@ class Zorglevering(Base):
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"))
     verwijderd_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
     actief_sleutel: Mapped[str | None] = mapped_column(String(80), unique=True)
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     stops: Mapped[list[ZorgleveringStop]] = relationship(
         back_populates="zorglevering", lazy="selectin", order_by="ZorgleveringStop.id")
@@ -436,7 +434,7 @@ class ZorgleveringStop(Base):
     bericht_id: Mapped[int] = mapped_column(ForeignKey("bericht.id"))
     verwijderd_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
     actief_sleutel: Mapped[str | None] = mapped_column(String(100), unique=True)
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     zorglevering: Mapped[Zorglevering] = relationship(back_populates="stops", lazy="raise")
 
@@ -460,7 +458,7 @@ class Signaal(Base):
     datum: Mapped[date] = mapped_column(Date)
     bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
     sleutel: Mapped[str] = mapped_column(String(120), unique=True)
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class Gebruiker(Base):
@@ -474,7 +472,7 @@ class Gebruiker(Base):
     wachtwoord_hash: Mapped[str] = mapped_column(String(200))  # argon2id, with its own salt
     mislukte_pogingen: Mapped[int] = mapped_column(Integer, default=0)
     geblokkeerd_tot: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class Sessie(Base):
@@ -487,8 +485,8 @@ class Sessie(Base):
     sleutel_hash: Mapped[str] = mapped_column(String(64), unique=True)
     gebruiker_id: Mapped[int] = mapped_column(ForeignKey("gebruiker.id", ondelete="CASCADE"), index=True)
     csrf: Mapped[str] = mapped_column(String(64))  # the token every form of this session carries
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    laatst_gebruikt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    laatst_gebruikt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     gebruiker: Mapped[Gebruiker] = relationship(lazy="joined")
 
@@ -505,7 +503,7 @@ class AuditRegel(Base):
                       Index("ix_audit_regel_gebruiker", "gebruiker", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     gebruiker: Mapped[str] = mapped_column(String(64))
     # "bekijken", "besluiten", "aanvraag_ingevoerd", "inloggen", "inloggen_mislukt", ...
     actie: Mapped[str] = mapped_column(String(30))
@@ -534,7 +532,7 @@ class Declaratie(Base):
     ingediend_eurocent: Mapped[int] = mapped_column(BigInteger)  # TotaalIngediendBedrag
     toegekend_eurocent: Mapped[int] = mapped_column(BigInteger)  # TotaalToegekendBedrag of the JW325
     antwoord_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))  # the JW325
-    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class Prestatie(Base):
@@ -583,4 +581,4 @@ class Bestedingsruimte(Base):
     jaar: Mapped[int] = mapped_column(Integer)
     bedrag_eurocent: Mapped[int] = mapped_column(BigInteger)
     ingesteld_door: Mapped[str] = mapped_column(String(64))
-    ingesteld_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ingesteld_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)

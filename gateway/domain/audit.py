@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.db.models import AuditRegel, utcnow
+from gateway import clock
+from gateway.db.models import AuditRegel
 from gateway.domain.context import as_utc
 
 BEKIJKEN = "bekijken"
@@ -52,7 +53,7 @@ CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_i
 def record(session: Session, *, gebruiker: str, actie: str, object_type: str | None = None,
            object_id: object = None, client_id: int | None = None, adres: str | None = None,
            now: datetime | None = None) -> AuditRegel:
-    entry = AuditRegel(tijdstip=now or utcnow(), gebruiker=gebruiker[:64], actie=actie,
+    entry = AuditRegel(tijdstip=now or clock.now(), gebruiker=gebruiker[:64], actie=actie,
                        object_type=object_type, object_id=None if object_id is None else str(object_id)[:40],
                        client_id=client_id, adres=(adres or None) and adres[:45])
     session.add(entry)

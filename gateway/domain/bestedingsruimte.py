@@ -28,7 +28,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Bestedingsruimte, Prestatie, utcnow
+from gateway import clock
+from gateway.db.models import Bestedingsruimte, Prestatie
 from gateway.domain import rapportage
 from gateway.domain.rapportage import TOEGEKEND, Periode
 
@@ -140,7 +141,7 @@ def instellen(session: Session, *, gemeente: str, aanbieder: str, jaar: int, bed
         session.add(row)
     row.bedrag_eurocent = bedrag_eurocent
     row.ingesteld_door = door[:64]
-    row.ingesteld_op = utcnow()
+    row.ingesteld_op = clock.now()
     session.flush()
     return row
 

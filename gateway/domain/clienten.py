@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from lxml import etree
 
-from gateway.db.models import Client, utcnow
+from gateway import clock
+from gateway.db.models import Client
 from gateway.domain import clientgegevens
 
 
@@ -22,7 +23,7 @@ def ensure(session: Session, gemeente: str, bsn: str) -> int:
     per provider, not per client), so the insert yields to a row another transaction made."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(Client).values(gemeente=gemeente, bsn=bsn, gegevens=None,
-                                                  bijgewerkt_op=utcnow())
+                                                  bijgewerkt_op=clock.now())
                     .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
     return session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
 

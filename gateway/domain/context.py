@@ -1,6 +1,7 @@
 """What the domain services need from outside: schemas, reference data, limits and a clock.
 
-Built once per process (API lifespan, Celery worker) and passed in; tests pass a fixed clock.
+Built once per process (API lifespan, Celery worker) and passed in. The clock is the
+application's (`gateway.clock`); a unit test may pass a fixed one.
 """
 from __future__ import annotations
 
@@ -8,14 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
+from gateway import clock as app_clock
 from gateway.clock import NL
 from gateway.reference import ReferenceData
 from gateway.xml.safe import Limits
 from gateway.xml.schemas import SchemaSet
-
-
-def _now() -> datetime:
-    return datetime.now(NL)
 
 
 @dataclass(frozen=True)
@@ -23,7 +21,7 @@ class DomainContext:
     schemas: SchemaSet
     reference: ReferenceData
     limits: Limits = field(default_factory=Limits)
-    clock: Callable[[], datetime] = _now  # aware; its date is the Dutch calendar date
+    clock: Callable[[], datetime] = app_clock.now  # aware
 
     def now(self) -> datetime:
         """UTC, for stored timestamps: SQLite keeps no zone, so every stored moment is UTC."""

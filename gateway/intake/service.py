@@ -10,14 +10,14 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.check import CheckResult, check_rules, check_schema
-from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij, utcnow
-from gateway.clock import NL
+from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
 from gateway.domain import clienten, declaraties, postbus, signalen, uitgaand, zorglevering
 from gateway.domain.context import DomainContext
 from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
@@ -96,7 +96,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
                               niveau=f.level, locatie=f.location) for f in outcome.findings)
     if outcome.accepted and message.is_retour:
         # Recorded at once, in this transaction: the provider's answer on our JW301/JW319.
-        postbus.apply_retour(session, message, view, row.id, utcnow())
+        postbus.apply_retour(session, message, view, row.id, clock.now())
     elif outcome.accepted:
         row.uniek_sleutel = uniek_sleutel(message.name, view.afzender, view.identificatie)
         if view.bsn:  # every accepted message about a client gives the client an id (back office)
@@ -156,8 +156,7 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckR
                     if not answer.verdicts.get(r.element)}
         for bsn in sorted(approved):  # a client id for the back office, as for every message
             clienten.ensure(session, view.ontvanger, bsn)
-    ctx = DomainContext(deps.schemas, deps.reference, deps.limits,
-                        clock=lambda: datetime.combine(deps.today, time(12), NL))
+    ctx = DomainContext(deps.schemas, deps.reference, deps.limits)
     jw325 = uitgaand.send(session, ctx, message="JW325", gemeente=view.ontvanger,
                           aanbieder=view.afzender, bsn=None,
                           render=lambda kop: render_jw325(kop, view, answer, deps.schemas))

@@ -6,8 +6,8 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from gateway import clock
 from gateway.api.deps import DbSession
-from gateway.db.models import utcnow
 from gateway.domain import audit, gebruikers
 from gateway.web import sessies
 from gateway.web.deps import AnyUser, CheckedForm, source_address
@@ -45,7 +45,7 @@ async def login(request: Request, session: DbSession) -> Response:
     if not cookie or not secrets.compare_digest(cookie, field):
         return _again(request, naam, volgende, 400,
                       "Het inlogformulier is verlopen. Probeer het nog eens.")
-    now = utcnow()
+    now = clock.now()
     try:
         user = gebruikers.log_in(session, naam, wachtwoord, now)
     except gebruikers.Geblokkeerd:

@@ -9,8 +9,8 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
+from gateway import clock
 from gateway.api.deps import DbSession, parse_id
-from gateway.db.models import utcnow
 from gateway.domain import audit
 from gateway.web import sessies
 from gateway.web.sessies import Ingelogd
@@ -33,7 +33,7 @@ class Verboden(Exception):
 
 
 def current_user(request: Request, session: DbSession) -> Ingelogd:
-    user = sessies.find(session, request.cookies.get(sessies.COOKIE), utcnow())
+    user = sessies.find(session, request.cookies.get(sessies.COOKIE), clock.now())
     # Committed here, before the page's own work: an expired session is removed even though
     # no page is shown, and "last used" counts for pages that write nothing else.
     session.commit()

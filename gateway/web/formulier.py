@@ -37,6 +37,7 @@ from gateway.domain.aanvraagformulier import (
 from gateway.domain.clientgegevens import Contact
 from gateway.intake.service import IntakeDeps, receive
 from gateway.reference import Product, ReferenceData
+from gateway import clock
 from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access
 from gateway.web.render import page
@@ -111,7 +112,7 @@ def submit(request: Request, session: DbSession, user: CjgUser, form: CheckedFor
         session.commit()  # only the session's last-used time
         return _show(request, keuzes, waarden, regels=min(len(regels) + 1, MAX_PRODUCTREGELS))
 
-    today = state.today()
+    today = clock.today()
     # A form without a (valid) key, e.g. from before an upgrade, gets one now.
     waarden["sleutel"] = valid_form_key(waarden.get("sleutel")) or new_form_key()
     reader = _FormReader(waarden)

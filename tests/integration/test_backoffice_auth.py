@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from gateway.db.models import AuditRegel, Gebruiker, Sessie, utcnow
+from gateway import clock
+from gateway.db.models import AuditRegel, Gebruiker, Sessie
 from gateway.db.session import unit_of_work
 from gateway.domain import audit, gebruikers
 from gateway.domain.context import as_utc
@@ -102,7 +103,7 @@ def test_a_stolen_cookie_after_logout_or_expiry_opens_nothing(client, users, ses
     login(client, "marieke")
     key = client.cookies.get("gateway_sessie")
     with unit_of_work(sessions) as session:  # idle for longer than allowed
-        session.execute(update(Sessie).values(laatst_gebruikt=utcnow() - timedelta(hours=1)))
+        session.execute(update(Sessie).values(laatst_gebruikt=clock.now() - timedelta(hours=1)))
     client.cookies.clear()
     client.cookies.set("gateway_sessie", key)
     assert client.get("/berichten", follow_redirects=False).status_code == 303
@@ -145,10 +146,10 @@ def test_audit_log_refuses_update_and_delete(sessions, users, client):
 def test_every_page_keeps_the_session_alive_even_one_that_writes_nothing(client, users, sessions):
     login(client, "fenna")
     with unit_of_work(sessions) as session:
-        session.execute(update(Sessie).values(laatst_gebruikt=utcnow() - timedelta(minutes=20)))
+        session.execute(update(Sessie).values(laatst_gebruikt=clock.now() - timedelta(minutes=20)))
     assert client.get("/financien").status_code == 200
     with sessions() as session:
-        assert utcnow() - as_utc(session.scalar(select(Sessie.laatst_gebruikt))) < timedelta(minutes=1)
+        assert clock.now() - as_utc(session.scalar(select(Sessie.laatst_gebruikt))) < timedelta(minutes=1)
 
 
 def test_a_form_posted_after_the_session_expired_goes_to_login_without_coming_back_to_the_post(client, users):
@@ -157,7 +158,7 @@ def test_a_form_posted_after_the_session_expired_goes_to_login_without_coming_ba
 
 
 def test_the_audit_csv_defuses_spreadsheet_formulas():
-    row = AuditRegel(id=1, tijdstip=utcnow(), gebruiker="=HYPERLINK(\"x\")", actie="inloggen_mislukt",
+    row = AuditRegel(id=1, tijdstip=clock.now(), gebruiker="=HYPERLINK(\"x\")", actie="inloggen_mislukt",
                      object_type=None, object_id="+1", client_id=None, adres="@a")
     line = audit.as_csv([row]).splitlines()[1]
     assert "'=HYPERLINK" in line and ",'+1," in line and line.endswith(",'@a")

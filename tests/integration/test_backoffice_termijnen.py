@@ -10,14 +10,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from gateway.api.app import create_app
 from gateway.db.models import Aanvraag, Base, Bericht, Client, PostbusItem, Toewijzing
 from gateway.db.session import unit_of_work
 from gateway.domain import signalen
 from gateway.domain.termijnen import stand
 from gateway.domain.context import local_date
 from gateway.domain.werkdagen import add_werkdagen, is_werkdag, werkdagen_between
-from gateway.settings import Settings
 from tests.backoffice import login
 from tests.integration.test_leveringen import ACCEPTED, send
 from tests.regie import Start
@@ -27,17 +25,6 @@ from tests.support import TODAY
 
 X, Y, Z, W = "999994323", "999980919", "999900006", "999900018"
 LATER = TODAY + timedelta(days=22)  # Tuesday 15 December 2026
-
-
-@pytest.fixture
-def clock() -> list[date]:
-    return [TODAY]
-
-
-@pytest.fixture
-def app(database_url, engine, published, clock):
-    """The app with a clock the test moves on."""
-    return create_app(Settings(database_url=database_url), today=lambda: clock[0], publish=published.extend)
 
 
 def _agj(identificatie: str, referentie: str, bsn: str, *, geen_overeenstemming: bool = False) -> bytes:
@@ -71,7 +58,7 @@ def _counts(sessions) -> dict[str, int]:
 
 
 @pytest.fixture
-def situation(client, parties, sessions, published, app, clock, users):
+def situation(client, parties, sessions, published, app, move_clock, users):
     """Y's aanvraag waits for the CJG; W's too, put in onderzoek (answer due 8 weeks after its
     Dagtekening); X's is granted (JW301 left in the postbus, not
     fetched); Z's is granted and its JW301 rejected by the provider. Then the clock moves on
@@ -91,7 +78,7 @@ def situation(client, parties, sessions, published, app, clock, users):
     assert besluit(client, parties["gemeente"], aanvraag_w, {"besluit": "in_onderzoek"}).status_code == 202
     run_work(app, published)
     [jw319] = [i for i in postbus(client, parties["provider"]) if i["message"] == "JW319"]
-    clock[0] = LATER
+    move_clock(LATER)
     return {"jw301_x": by_bsn[X]["id"], "jw301_z": by_bsn[Z]["id"], "jw319_w": jw319["id"]}
 
 
@@ -176,12 +163,12 @@ def test_signals_replace_the_waiting_rows_and_a_start_closes_them(client, partie
     assert "Start te laat gemeld" in late and "OP271" in late and "*****4323" in late
 
 
-def test_care_past_the_einddatum_without_a_stop(client, parties, sessions, clock, users, toewijzing_100001):
+def test_care_past_the_einddatum_without_a_stop(client, parties, sessions, move_clock, users, toewijzing_100001):
     assert send(client, parties, Start(begindatum="2026-09-21")) == ACCEPTED
     with unit_of_work(sessions) as session:
         session.get(Toewijzing, session.scalar(select(Toewijzing.id).where(Toewijzing.nummer == 100001))) \
             .einddatum = date(2026, 11, 30)
-    clock[0] = LATER
+    move_clock(LATER)
     login(client, "marieke")
     [row] = _rows(_section(client.get("/termijnen").text, "starts-stops"))
     # The stop was due 5 werkdagen after 30 November: 7 December, 6 werkdagen ago.

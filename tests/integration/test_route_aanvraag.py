@@ -269,7 +269,7 @@ def test_beschikking_document_and_bezwaar(client, parties, published, app):
     beschikking = client.get(href, headers=gemeente).json()
     assert beschikking["hulpvraag"].startswith("Gezin vraagt ondersteuning")
     assert len(beschikking["resultaten"]) == 3
-    today = date.today()
+    today = clock.today()
     uiterlijk = date.fromisoformat(beschikking["bezwaar_uiterlijk"])
     assert 42 <= (uiterlijk - date.fromisoformat(beschikking["datum"])).days <= 46
     document = client.get(href + "/document", headers=gemeente)

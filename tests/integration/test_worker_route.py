@@ -14,7 +14,6 @@ from gateway.db.session import unit_of_work
 from gateway.settings import Settings
 from tests.integration.worker import Worker, broker_for, flush_broker, wait_for
 from tests.route import aanvragen, besluit, fetch, json_auth, post, postbus, request, retour_for, texts
-from tests.support import TODAY
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ def broker_url(database_url):
 @pytest.fixture
 def live_client(database_url, broker_url, engine):
     # The real publisher: the API wakes the worker through the broker after each commit.
-    app = create_app(Settings(database_url=database_url, broker_url=broker_url), today=lambda: TODAY)
+    app = create_app(Settings(database_url=database_url, broker_url=broker_url))
     with TestClient(app) as client:
         yield client
 

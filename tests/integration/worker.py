@@ -11,7 +11,8 @@ from pathlib import Path
 
 import redis
 
-REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own: the tests flush it
+# A database of its own, since the tests flush it (GATEWAY_TEST_REDIS_URL moves it elsewhere).
+REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
 def broker_for(database_url: str) -> str:

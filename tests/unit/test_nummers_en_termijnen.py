@@ -164,11 +164,11 @@ def test_bezwaar_term_is_six_weeks_moved_to_the_next_werkdag(datum, uiterlijk):
 
 
 def test_a_beschikking_carries_its_bezwaar_term_and_late_objections_are_marked(
-        database_url, sessions, parties):
+        database_url, sessions, parties, move_clock):
     """Through the API on 13 November 2026: the term ends on Christmas Day, so on Monday 28-12."""
     published: list[int] = []
-    app = create_app(Settings(database_url=database_url), today=lambda: date(2026, 11, 13),
-                     publish=published.extend)
+    move_clock(date(2026, 11, 13))
+    app = create_app(Settings(database_url=database_url), publish=published.extend)
     with TestClient(app) as client:
         assert post(client, parties["provider"], request("AGJ", "AGJ1")).status_code == 202
         assert run_work(app, published) == ["done"]
