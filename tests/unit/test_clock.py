@@ -1,0 +1,50 @@
+"""The application's one clock."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, datetime, timedelta, timezone
+
+from gateway import clock
+from gateway.settings import PROJECT_ROOT, Settings
+from tests.support import TODAY
+
+
+def test_a_pinned_clock_reads_its_day_and_runs_on():
+    pinned = clock.Clock.pinned_to(date(2028, 2, 29))
+    assert pinned.now().astimezone(clock.NL).date() == date(2028, 2, 29)
+    first = pinned.now()
+    time.sleep(0.01)
+    assert pinned.now() > first
+    assert pinned.shift == timedelta(days=pinned.shift.days)  # whole days: processes agree
+
+
+def test_the_suite_runs_on_the_examples_day():
+    assert clock.today() == TODAY
+    assert clock.now().tzinfo is timezone.utc
+    assert clock.local_now().utcoffset() in (timedelta(hours=1), timedelta(hours=2))
+
+
+def test_an_unpinned_clock_is_the_machines(move_clock):
+    move_clock(None)
+    assert abs(clock.now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
+
+
+def test_the_setting_pins_the_day(monkeypatch):
+    monkeypatch.setenv("GATEWAY_TODAY", "2030-01-02")
+    assert Settings().today == date(2030, 1, 2)
+    monkeypatch.delenv("GATEWAY_TODAY")
+    assert Settings().today is None
+
+
+_WALL_CLOCK = re.compile(r"datetime\.now\(|date\.today\(|utcnow\(|time\.time\(|datetime\.utcnow")
+
+
+def test_only_the_clock_module_reads_the_wall_clock():
+    """Domain dates must follow the application's clock; a direct read passes today and fails
+    on another day (CI's shifted-clock run would catch it later, this names the line now)."""
+    found = [f"{path.relative_to(PROJECT_ROOT)}:{n}"
+             for folder in ("gateway", "tasks")
+             for path in (PROJECT_ROOT / folder).rglob("*.py") if path.name != "clock.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1) if _WALL_CLOCK.search(line)]
+    assert found == []
