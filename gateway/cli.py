@@ -156,6 +156,61 @@ def municipality_add(code: str, name: str) -> None:
 
 
 @main.group()
+def token() -> None:
+    """API tokens: list them, revoke one. A new token comes from `provider add` or
+    `municipality add` for the party (rotation: add, switch the client over, revoke the old)."""
+
+
+@token.command("list")
+@click.option("--party", "code", default=None, help="Only this party: AGB code (8 digits) or gemeentecode (4).")
+def token_list(code: str | None) -> None:
+    """One line per token: party kind, code and name, token id, created, last used, and
+    active or revoked. Never the token or its hash."""
+    from gateway.intake.parties import tokens
+
+    with _database() as session:
+        rows = tokens(session, code)
+    if code is not None and not rows:
+        click.echo(f"no party with code {code} has a token", err=True)
+        sys.exit(2)
+    for row in rows:
+        used = _moment(row.laatst_gebruikt) if row.laatst_gebruikt else "never used"
+        state = f"revoked {_moment(row.ingetrokken_op)}" if row.ingetrokken_op else "active"
+        click.echo(f"{row.soort}\t{row.code}\t{row.naam}\ttoken {row.id}\tcreated {_moment(row.aangemaakt_op)}\t"
+                   f"last used {used}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.IntRange(min=1))
+def token_revoke(token_id: int) -> None:
+    """Revoke token ID (from `token list`): the API refuses it from now on."""
+    from gateway.db.models import Partij
+    from gateway.intake import parties
+
+    try:
+        with _database() as session:
+            revoked = parties.revoke(session, token_id)
+            party = session.get(Partij, revoked.partij_id)
+            left = parties.active_tokens(session, party.id)
+    except parties.OnbekendToken:
+        click.echo(f"error: there is no token {token_id} (see gateway token list)", err=True)
+        sys.exit(2)
+    except parties.AlIngetrokken:
+        click.echo(f"error: token {token_id} was already revoked", err=True)
+        sys.exit(1)
+    click.echo(f"token {token_id} of {party.soort} {party.code} ({party.naam}) revoked; "
+               f"{left} active token(s) left", err=True)
+    if not left:
+        click.echo(f"warning: {party.soort} {party.code} can no longer use the API", err=True)
+
+
+def _moment(moment) -> str:
+    from gateway.domain.context import as_utc
+
+    return f"{as_utc(moment):%Y-%m-%d %H:%M}Z"
+
+
+@main.group()
 def user() -> None:
     """Back-office users (CJG, finance, admin)."""
 
@@ -258,6 +313,33 @@ def outbox_retry(ids: tuple[int, ...]) -> None:
         count = work.retry(session, list(ids))
     click.echo(f"{count} of {len(ids)} item(s) queued again", err=True)
     sys.exit(0 if count == len(ids) else 1)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+def purge(dry_run: bool) -> None:
+    """Remove message bodies and personal data past the retention period
+    (GATEWAY_RETENTION_YEARS, default 20, after a client's last entry); counts stay.
+    The worker does this periodically; this runs it now."""
+    from gateway import clock
+    from gateway.db.migrate import upgrade
+    from gateway.db.session import make_engine, make_sessionmaker
+    from gateway.domain import bewaartermijn
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        result = bewaartermijn.purge(make_sessionmaker(engine), clock.today(), settings.retention_years,
+                                     dry_run=dry_run)
+    finally:
+        engine.dispose()
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"retention {settings.retention_years} years: entries before {result.grens}", err=True)
+    click.echo(f"clients\t{result.clienten}")
+    for soort, count in sorted(result.aantallen.items()):
+        click.echo(f"{soort}\t{count}")
+    click.echo(f"{verb} the data of {result.clienten} client(s)", err=True)
 
 
 @main.command()

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         default=30.0, description="Work younger than this is left to its own wake-up call.")
     signalen_interval_seconds: float = Field(
         default=3600.0, description="How often the periodic signals (no start, care past the end) are made.")
+    retention_years: int = Field(
+        default=20, ge=1, le=200,
+        description="Years a client's file is kept after its last entry (Jeugdwet: 20); then the "
+                    "periodic purge removes its message bodies and personal data, keeping the counts.")
+    purge_interval_seconds: float = Field(
+        default=86400.0, gt=0, description="How often the retention purge runs.")
     today: date | None = Field(
         default=None,
         description="Pin the application's clock to this day at start-up (it runs on from there); "

@@ -18,6 +18,7 @@ QUEUE = "gateway"
 OUTBOX_TASK = "gateway.outbox"
 SWEEP_TASK = "gateway.sweep"
 SIGNALEN_TASK = "gateway.signalen"
+BEWAARTERMIJN_TASK = "gateway.bewaartermijn"
 _log = logging.getLogger("gateway.tasks")
 
 
@@ -44,7 +45,8 @@ def create_celery(settings: Settings) -> Celery:
         task_publish_retry=False,
         broker_transport_options=_transport_options(settings),
         beat_schedule={"sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_seconds},
-                       "signalen": {"task": SIGNALEN_TASK, "schedule": settings.signalen_interval_seconds}},
+                       "signalen": {"task": SIGNALEN_TASK, "schedule": settings.signalen_interval_seconds},
+                       "bewaartermijn": {"task": BEWAARTERMIJN_TASK, "schedule": settings.purge_interval_seconds}},
         timezone="Europe/Amsterdam",
     )
     app.conf.gateway_settings = settings

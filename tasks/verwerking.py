@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
-from gateway.domain import outbox, signalen
+from gateway.domain import bewaartermijn, outbox, signalen
 from gateway.domain.context import DomainContext
 from gateway.reference import load_reference
 from gateway.relay import install
@@ -57,7 +57,7 @@ def runtime(app: Celery) -> Runtime:
 
 
 def register(app: Celery) -> None:
-    from tasks.celery_app import OUTBOX_TASK, SIGNALEN_TASK, SWEEP_TASK, publisher
+    from tasks.celery_app import BEWAARTERMIJN_TASK, OUTBOX_TASK, SIGNALEN_TASK, SWEEP_TASK, publisher
 
     @app.task(name=OUTBOX_TASK, acks_late=True, ignore_result=True)
     def run_outbox(outbox_id: int) -> str:
@@ -79,3 +79,12 @@ def register(app: Celery) -> None:
         rt = runtime(app)
         with unit_of_work(rt.sessions) as session:
             return signalen.periodic(session, rt.ctx.today())
+
+    @app.task(name=BEWAARTERMIJN_TASK, ignore_result=True)
+    def purge() -> int:
+        rt = runtime(app)
+        result = bewaartermijn.purge(rt.sessions, rt.ctx.today(), rt.settings.retention_years)
+        if result.clienten or result.aantallen:
+            _log.info("retention purge before %s: %d client(s), %s", result.grens, result.clienten,
+                      result.aantallen)
+        return result.clienten

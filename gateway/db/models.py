@@ -56,6 +56,9 @@ class Token(Base):
     partij_id: Mapped[int] = mapped_column(ForeignKey("partij.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    # The last API call with it, to within parties.LAATST_GEBRUIKT_RESOLUTIE (rotation: is the
+    # old token still in use?).
+    laatst_gebruikt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ingetrokken_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     partij: Mapped[Partij] = relationship(back_populates="tokens", lazy="raise")
@@ -108,6 +111,8 @@ class Bericht(Base):
     antwoord_status: Mapped[int | None] = mapped_column(Integer)
     antwoord_type: Mapped[str | None] = mapped_column(String(64))
     antwoord: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # When the retention purge removed body, answer and BSN (gateway.domain.bewaartermijn).
+    gewist_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     kenmerken: Mapped[list[Kenmerk]] = relationship(back_populates="bericht", lazy="raise",
                                                     cascade="all, delete-orphan")
@@ -542,7 +547,9 @@ class Prestatie(Base):
     __tablename__ = "prestatie"
     __table_args__ = (Index("ix_prestatie_toewijzing", "gemeente", "toewijzingnummer"),
                       Index("ix_prestatie_periode", "gemeente", "begindatum"),
-                      Index("ix_prestatie_declaratie", "declaratie_id"))
+                      Index("ix_prestatie_declaratie", "declaratie_id"),
+                      # a client's declaration lines (the retention purge's check per client)
+                      Index("ix_prestatie_bsn", "gemeente", "bsn"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     declaratie_id: Mapped[int] = mapped_column(ForeignKey("declaratie.id"))

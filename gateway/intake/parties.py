@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.db.models import Partij, Token
+from gateway.domain.context import as_utc
 
 GEMEENTE = "gemeente"
+# `laatst_gebruikt` is written at most this often per token: enough to see whether an old
+# token is still in use after a rotation, without a database write on every API call.
+LAATST_GEBRUIKT_RESOLUTIE = timedelta(minutes=5)
 
 
 def hash_token(token: str) -> str:
@@ -33,10 +41,90 @@ def add_party(session: Session, *, soort: str, code: str, naam: str) -> tuple[Pa
 def authenticate(session: Session, token: str | None) -> Partij | None:
     if not token:
         return None
-    return session.scalar(
-        select(Partij).join(Token).where(Token.token_hash == hash_token(token),
-                                         Token.ingetrokken_op.is_(None))
-    )
+    found = session.execute(
+        select(Partij, Token.id, Token.laatst_gebruikt).join(Token).where(
+            Token.token_hash == hash_token(token), Token.ingetrokken_op.is_(None))
+    ).first()
+    if found is None:
+        return None
+    party, token_id, laatst_gebruikt = found
+    now = clock.now()
+    if laatst_gebruikt is None or as_utc(laatst_gebruikt) <= now - LAATST_GEBRUIKT_RESOLUTIE:
+        _mark_used(session, token_id, now)
+    return party
+
+
+def _mark_used(session: Session, token_id: int, now: datetime) -> None:
+    """Record the use in a short transaction of its own, so a request that stores nothing
+    still shows in `token list`, and the caller's transaction stays as it was. Bookkeeping
+    only: when the database is busy the request goes on without it."""
+    cutoff = now - LAATST_GEBRUIKT_RESOLUTIE
+    try:
+        with session.get_bind().connect() as connection:
+            connection.execute(update(Token).where(
+                Token.id == token_id,
+                or_(Token.laatst_gebruikt.is_(None), Token.laatst_gebruikt <= cutoff)).values(laatst_gebruikt=now))
+            connection.commit()
+    except OperationalError:
+        pass
+
+
+@dataclass(frozen=True)
+class TokenRegel:
+    """One token as `gateway token list` shows it: never the token, never its hash."""
+
+    id: int
+    soort: str
+    code: str
+    naam: str
+    aangemaakt_op: datetime
+    laatst_gebruikt: datetime | None
+    ingetrokken_op: datetime | None
+
+
+def tokens(session: Session, code: str | None = None) -> list[TokenRegel]:
+    """Every token (of the party with this AGB code or gemeentecode, when given), by party
+    and then oldest first."""
+    query = (select(Token.id, Partij.soort, Partij.code, Partij.naam, Token.aangemaakt_op,
+                    Token.laatst_gebruikt, Token.ingetrokken_op)
+             .join(Partij, Partij.id == Token.partij_id).order_by(Partij.soort, Partij.code, Token.id))
+    if code is not None:
+        query = query.where(Partij.code == code)
+    return [TokenRegel(*row) for row in session.execute(query)]
+
+
+class TokenFout(Exception):
+    """A token that cannot be revoked: unknown, or revoked before."""
+
+
+class OnbekendToken(TokenFout):
+    pass
+
+
+class AlIngetrokken(TokenFout):
+    pass
+
+
+def revoke(session: Session, token_id: int, *, partij_id: int | None = None,
+           now: datetime | None = None) -> Token:
+    """Revoke a token (of that party, when given): the API refuses it from the commit on.
+    Raises OnbekendToken, or AlIngetrokken when it was revoked before (nothing changes)."""
+    query = select(Token).where(Token.id == token_id).with_for_update()
+    if partij_id is not None:
+        query = query.where(Token.partij_id == partij_id)
+    token = session.scalar(query)
+    if token is None:
+        raise OnbekendToken(token_id)
+    if token.ingetrokken_op is not None:
+        raise AlIngetrokken(token_id)
+    token.ingetrokken_op = now or clock.now()
+    session.flush()
+    return token
+
+
+def active_tokens(session: Session, partij_id: int) -> int:
+    return len(session.scalars(select(Token.id).where(Token.partij_id == partij_id,
+                                                      Token.ingetrokken_op.is_(None))).all())
 
 
 def served_municipality(session: Session, code: str | None) -> bool:

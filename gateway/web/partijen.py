@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from gateway.api.deps import DbSession, parse_id
 from gateway.db.models import Partij, Token
 from gateway.domain import audit
+from gateway.intake import parties
 from gateway.intake.parties import GEMEENTE, add_party
 from gateway.web.deps import AdminUser, CheckedForm, log_access, object_id
 from gateway.web.render import page
@@ -73,16 +74,18 @@ def new_token(request: Request, session: DbSession, user: AdminUser, _form: Chec
 def revoke_token(request: Request, session: DbSession, user: AdminUser, _form: CheckedForm,
                     partij_id: str, token_id: str) -> Response:
     partij = _partij(session, partij_id)
-    token = session.scalar(select(Token).where(Token.id == object_id(token_id, "token"),
-                                               Token.partij_id == partij.id))
-    if token is None:
-        raise HTTPException(404, f"{partij.naam} heeft geen token met nummer {token_id[:40]}.")
-    if token.ingetrokken_op is None:  # revoking twice changes nothing and logs nothing
-        token.ingetrokken_op = request.app.state.ctx.now()
+    number = object_id(token_id, "token")
+    try:
+        parties.revoke(session, number, partij_id=partij.id, now=request.app.state.ctx.now())
+    except parties.OnbekendToken:
+        raise HTTPException(404, f"{partij.naam} heeft geen token met nummer {token_id[:40]}.") from None
+    except parties.AlIngetrokken:
+        pass  # revoking twice changes nothing and logs nothing
+    else:
         log_access(session, request, user, actie=audit.TOKEN_INGETROKKEN, object_type="partij",
                    object_id=partij.id)
         session.commit()
-    return RedirectResponse(f"/partijen?ingetrokken={token.id}", status_code=303)
+    return RedirectResponse(f"/partijen?ingetrokken={number}", status_code=303)
 
 
 def _partij(session, partij_id: str) -> Partij:

@@ -20,3 +20,11 @@ def test_tasks_survive_a_killed_pool_child_and_speak_json():
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
     assert conf.task_default_queue == "gateway"
+
+
+def test_the_beat_runs_the_retention_purge_at_its_interval():
+    from tasks.celery_app import BEWAARTERMIJN_TASK
+
+    app = create_celery(Settings(database_url="sqlite:///x.db", purge_interval_seconds=3600))
+    assert app.conf.beat_schedule["bewaartermijn"] == {"task": BEWAARTERMIJN_TASK, "schedule": 3600}
+    assert BEWAARTERMIJN_TASK in app.tasks
