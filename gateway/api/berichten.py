@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from gateway import clock
 from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
 from gateway.db.models import Bericht
-from gateway.intake.service import Answer, IntakeDeps, receive, validate_only
+from gateway.intake.service import Answer, IntakeDeps, receive, screen, validate_only
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["berichten"])
@@ -54,8 +54,12 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
     # commit fail on a unique constraint; the second attempt then finds it and answers
     # with the replay or with 9056.
     for attempt in range(2):
+        # Before the first statement of the attempt: the session holds no transaction (the
+        # token lookup's ended in get_party, a failed attempt's in its rollback), so no
+        # lock or transaction waits on the parse of the untrusted bytes.
+        screened = screen(deps, body)
         try:
-            answer = receive(session, deps, party, body)
+            answer = receive(session, deps, party, screened)
             session.commit()
             return _response(answer)
         except IntegrityError:
@@ -68,8 +72,10 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
 @router.post("/validatie", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
              summary="Een bericht controleren zonder het op te slaan")
 def post_validatie(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
+    deps = _deps(request)
+    screened = screen(deps, body)  # no transaction open: see post_bericht
     try:
-        return _response(validate_only(session, _deps(request), party, body))
+        return _response(validate_only(session, deps, party, screened))
     finally:
         session.rollback()  # reading only; make sure nothing is ever written here
 

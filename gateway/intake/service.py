@@ -3,6 +3,11 @@
 The caller (the HTTP edge) owns the transaction. Everything about the message, its answer
 and its follow-up work is added to the session here, so it is committed together or not at
 all, before the answer goes out.
+
+The untrusted bytes are read first, by `screen`, with no database involved: the safe parse,
+the message type and the XSD. Only what that produced reaches `receive`, so no write lock
+(SQLite) and no open transaction (PostgreSQL) ever waits on a hostile body. The caller calls
+`screen` while its session holds no transaction (see gateway.api.deps.get_party).
 """
 from __future__ import annotations
 
@@ -58,6 +63,28 @@ class IntakeDeps:
     today: date
 
 
+@dataclass
+class Screened:
+    """What the body alone tells: the level-1 check (safe parse, message type, XSD), or the
+    400 problem when the body is not XML we are willing to read."""
+
+    body: bytes
+    digest: str
+    result: CheckResult
+    unusable: Problem | None = None
+
+
+def screen(deps: IntakeDeps, body: bytes) -> Screened:
+    """Level 1 without the database: call it with no transaction open."""
+    digest = hashlib.sha256(body).hexdigest()
+    try:
+        return Screened(body, digest, check_schema(body, schemas=deps.schemas, limits=deps.limits))
+    except UnsafeXml as exc:
+        return Screened(body, digest, CheckResult(None, None), Problem(
+            400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
+            {"errors": [{"line": exc.line, "path": "/", "message": exc.reason}]}))
+
+
 def replayed(session: Session, party: Partij, digest: str) -> Answer | None:
     first = session.scalar(select(Bericht).where(
         Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
@@ -66,16 +93,17 @@ def replayed(session: Session, party: Partij, digest: str) -> Answer | None:
     return Answer(first.antwoord_status, first.antwoord, first.antwoord_type, first.id, replay=True)
 
 
-def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> Answer:
-    digest = hashlib.sha256(body).hexdigest()
-    if (answer := replayed(session, party, digest)) is not None:
+def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
+    """Store the screened message with its answer; every message is stored, whatever its
+    fate (design.md §5)."""
+    if (answer := replayed(session, party, screened.digest)) is not None:
         return answer
-    row = Bericht(richting="in", partij_id=party.id, inhoud=body, inhoud_sha256=digest,
-                  status="invalid", niveau=1, retourcodes=[])
+    row = Bericht(richting="in", partij_id=party.id, inhoud=screened.body,
+                  inhoud_sha256=screened.digest, status="invalid", niveau=1, retourcodes=[])
     session.add(row)
     session.flush()  # the id goes into Location and the retour's IdentificatieRetour
 
-    result, problem = _gate(session, deps, party, body, serialise=True)
+    result, problem = _gate(session, deps, party, screened, serialise=True)
     if result.view is not None:
         _store_keys(session, row, result.view)
     if problem is not None:
@@ -112,12 +140,12 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> A
     return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}", bericht_id=row.id))
 
 
-def validate_only(session: Session, deps: IntakeDeps, party: Partij, body: bytes) -> Answer:
+def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
     """`POST /api/v1/validatie`: the same checks and answer as `receive`, nothing stored.
     A message this party already sent gets its first answer back, as it would there."""
-    if (answer := replayed(session, party, hashlib.sha256(body).hexdigest())) is not None:
+    if (answer := replayed(session, party, screened.digest)) is not None:
         return answer
-    result, problem = _gate(session, deps, party, body)
+    result, problem = _gate(session, deps, party, screened)
     if problem is not None:
         return _problem_answer(problem)
     identificatie = "V" + secrets.token_hex(5)[:11]
@@ -165,17 +193,14 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckR
     return Answer(202 if answer.taken_in else 422, jw325.inhoud, XML)
 
 
-def _gate(session: Session, deps: IntakeDeps, party: Partij, body: bytes,
+def _gate(session: Session, deps: IntakeDeps, party: Partij, screened: Screened,
           serialise: bool = False) -> tuple[CheckResult, Problem | None]:
     """Every check before the answer, in the contract's order: safe parse and message type
     (400), Afzender is the caller (403), XSD (400), Ontvanger served here (422), then the
     rules. Returns the result and, when the message stops before the rules, the problem."""
-    try:
-        result = check_schema(body, schemas=deps.schemas, limits=deps.limits)
-    except UnsafeXml as exc:
-        return CheckResult(None, None), Problem(
-            400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
-            {"errors": [{"line": exc.line, "path": "/", "message": exc.reason}]})
+    result = screened.result
+    if screened.unusable is not None:
+        return result, screened.unusable
     message, view = result.message, result.view
     if view is not None and not _sender_matches(party, message, view):
         return result, Problem(403, "afzender", "Afzender is niet de aanroeper",

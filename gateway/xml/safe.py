@@ -30,12 +30,33 @@ class Limits:
     max_elements: int = 50_000
 
 
+_DOCTYPE_REFUSED = "DOCTYPE en entiteiten zijn niet toegestaan"
+
+
+class ExternalResourceRefused(UnsafeXml):
+    """libxml2 asked for an external resource (a DTD, an entity, anything with a URL)."""
+
+
+class _RefuseEveryResource(etree.Resolver):
+    """The second fence: the options below already keep libxml2 from wanting anything
+    outside the body, but should one ever do (a new option, a libxml2 or lxml change),
+    the request ends here, before any file is opened or any connection is made. Without a
+    resolver of ours, lxml falls back to libxml2's loader, which opens whatever it is given:
+    reading `/dev/ptmx` or a FIFO blocks forever, and an error that differs between an
+    existing and a missing path tells the sender which files exist."""
+
+    def resolve(self, url, public_id, context):
+        # Raised inside libxml2's callback; lxml re-raises it from the parse call.
+        raise ExternalResourceRefused(_DOCTYPE_REFUSED)
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
+        attribute_defaults=False,
         huge_tree=False,
         # Whitespace between elements carries nothing in iJw (element-only content) and
         # makes up half the nodes of a pretty-printed message; leaf values keep theirs.
@@ -44,12 +65,44 @@ def _parser() -> etree.XMLParser:
         # tree holds only the schema's elements and their text, as the rules assume.
         remove_comments=True,
         remove_pis=True,
-        collect_ids=False,
+        # collect_ids stays at its default (True) on purpose: with libxml2 before 2.15, lxml
+        # implements collect_ids=False by setting a flag in libxml2's `loadsubset`, and any
+        # non-zero `loadsubset` makes libxml2 load the external DTD subset a DOCTYPE names,
+        # whatever load_dtd says.
     )
+    parser.resolvers.add(_RefuseEveryResource())
+    return parser
 
 
 _PARSER = _parser()
 _DECLARATION = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
+_DECLARATION_TEXT = re.compile(r"<!(?:doctype|entity)", re.IGNORECASE)
+# How libxml2 recognises a body that is not in an ASCII-compatible encoding (XML 1.0,
+# appendix F): by its byte order mark, or by the nul bytes around the first '<'. UTF-32's
+# byte order marks come first: UTF-16 LE's is a prefix of UTF-32 LE's.
+_WIDE_ENCODINGS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+    (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+)
+
+
+def _declaration_line(body: bytes) -> int | None:
+    """The line of the first DOCTYPE or ENTITY declaration in `body`, or None.
+
+    Refusing it before libxml2 sees it keeps the parser away from DTDs altogether. UTF-8
+    (with or without BOM) and the other ASCII-compatible encodings are scanned as bytes;
+    UTF-16 and UTF-32 are decoded first. A body in any other encoding libxml2 knows (EBCDIC,
+    say) is still refused after parsing, with nothing loaded (see `_RefuseEveryResource`)."""
+    for mark, encoding in _WIDE_ENCODINGS:
+        if body.startswith(mark):
+            text = body.decode(encoding, errors="replace")
+            found = _DECLARATION_TEXT.search(text)
+            return text.count("\n", 0, found.start()) + 1 if found else None
+    if b"<!" in body and (found := _DECLARATION.search(body)):  # '<!' also starts comments
+        return body.count(b"\n", 0, found.start()) + 1
+    return None
 
 
 def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True) -> etree._ElementTree:
@@ -60,19 +113,18 @@ def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True) -
     rejects (see `check_depth`). libxml2 itself stops at 256 levels either way."""
     if len(body) > limits.max_bytes:
         raise UnsafeXml(f"bericht is groter dan {limits.max_bytes} bytes")
-    # A DOCTYPE is never part of an iJw message: refuse it before parsing. The check on
-    # the parsed document below also catches one in an encoding this byte scan cannot see.
-    if b"<!" in body and (found := _DECLARATION.search(body)):  # '<!' also starts comments
-        raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan",
-                        line=body.count(b"\n", 0, found.start()) + 1)
+    # A DOCTYPE is never part of an iJw message: refuse it before parsing, in whichever
+    # encoding it comes. The check on the parsed document below catches the rest.
+    if (line := _declaration_line(body)) is not None:
+        raise UnsafeXml(_DOCTYPE_REFUSED, line=line)
     try:
         root = etree.fromstring(body, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
         raise UnsafeXml(f"geen goedgevormde XML: {exc.msg}", line=exc.lineno) from None
     tree = root.getroottree()
     info = tree.docinfo
-    if info.doctype or info.internalDTD is not None:
-        raise UnsafeXml("DOCTYPE en entiteiten zijn niet toegestaan")
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise UnsafeXml(_DOCTYPE_REFUSED)
     # Every element starts with '<', so the byte count bounds the element count: only a
     # body with more '<' than the limit needs the exact count.
     if body.count(b"<") > limits.max_elements and _count_elements(root) > limits.max_elements:
