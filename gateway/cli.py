@@ -25,13 +25,20 @@ def main() -> None:
 @click.option("--port", default=None, type=int, help="Port (default GATEWAY_PORT).")
 def serve(host: str | None, port: int | None) -> None:
     """Run the API; creates or migrates the database first."""
+    settings = get_settings()
+    # Before anything imports prometheus_client: the embedded worker's task metrics reach
+    # this process's /metrics only through a directory both write to.
+    private_metrics = _metrics_directory(private=settings.embedded_broker)
+    from gateway import logs
+
+    logs.configure(settings.log_format, settings.log_level)
+
     import uvicorn
 
     from gateway.accesslog import log_config
     from gateway.api.app import create_app
     from gateway.db.migrate import upgrade
 
-    settings = get_settings()
     app = _or_exit(lambda: create_app(settings))
     upgrade(settings.database_url)
     # On the embedded default one command runs everything: a worker (with the periodic
@@ -43,10 +50,33 @@ def serve(host: str | None, port: int | None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_on_signal)
     try:
-        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=log_config())
+        # uvicorn's own access log is off: gateway.access writes one with duration and request id.
+        uvicorn.run(app, host=host or settings.host, port=port or settings.port, access_log=False,
+                    log_config=log_config(settings.log_format, settings.log_level))
     finally:
         if worker is not None:
             _stop(worker)
+        if private_metrics is not None:
+            import shutil
+
+            shutil.rmtree(private_metrics, ignore_errors=True)
+
+
+def _metrics_directory(*, private: bool) -> str | None:
+    """Make sure PROMETHEUS_MULTIPROC_DIR, when set, exists; when unset and `private`, make a
+    directory of our own for this process and its children (returned, to be removed at exit)."""
+    import os
+
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        os.makedirs(configured, exist_ok=True)
+        return None
+    if not private:
+        return None
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory = tempfile.mkdtemp(prefix="gateway-metrics-")
+    return directory
 
 
 @main.command()
@@ -54,6 +84,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--concurrency", default=2, show_default=True, help="Pool processes.")
 def worker(no_beat: bool, concurrency: int) -> None:
     """Run a Celery worker (with the periodic sweep unless --no-beat)."""
+    _metrics_directory(private=False)
     from tasks.celery_app import create_celery
 
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
@@ -409,7 +440,7 @@ def _or_exit(build):
 
     try:
         return build()
-    except (MappingError, OSError) as exc:
+    except (MappingError, OSError, ValueError) as exc:
         click.echo(f"gateway kan niet starten: {exc}", err=True)
         sys.exit(2)
 if __name__ == "__main__":

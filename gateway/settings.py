@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,10 +46,24 @@ class Settings(BaseSettings):
         default=None,
         description="Pin the application's clock to this day at start-up (it runs on from there); "
                     "for acceptance environments and tests. Empty: the machine's clock.")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="Process log lines: one JSON object per line, or text for a terminal.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe level that is logged.")
+    metrics_allow_from: str = Field(
+        default="127.0.0.1,::1",
+        description="Who may read /metrics: comma-separated addresses or networks, or * for everyone.")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value, info):
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
     @property
     def embedded_broker(self) -> bool:

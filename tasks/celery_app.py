@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from celery import Celery
+from celery import Celery, signals
 
+from gateway import correlation, logs
 from gateway.settings import Settings
 
 QUEUE = "gateway"
@@ -19,6 +20,7 @@ OUTBOX_TASK = "gateway.outbox"
 SWEEP_TASK = "gateway.sweep"
 SIGNALEN_TASK = "gateway.signalen"
 BEWAARTERMIJN_TASK = "gateway.bewaartermijn"
+HEADER = "request_id"  # the task header that carries the correlation id
 _log = logging.getLogger("gateway.tasks")
 
 
@@ -50,6 +52,7 @@ def create_celery(settings: Settings) -> Celery:
         timezone="Europe/Amsterdam",
     )
     app.conf.gateway_settings = settings
+    signals.setup_logging.connect(_logging(settings), weak=False, dispatch_uid="gateway-logging")
     from tasks import verwerking
 
     verwerking.register(app)
@@ -65,8 +68,37 @@ def _transport_options(settings: Settings) -> dict:
 
 
 def publisher(app: Celery):
-    """A `gateway.relay` publish function: one task per outbox id."""
+    """A `gateway.relay` publish function: one task per outbox id, carrying the correlation id
+    bound now (the request's, or the running task's) as a task header."""
     def publish(ids: Iterable[int]) -> None:
+        headers = {HEADER: request_id} if (request_id := correlation.current()) else None
         for outbox_id in ids:
-            app.send_task(OUTBOX_TASK, args=[outbox_id], queue=QUEUE)
+            app.send_task(OUTBOX_TASK, args=[outbox_id], queue=QUEUE, headers=headers)
     return publish
+
+
+_BOUND: dict[str, object] = {}  # task id -> the context token to reset after it ran
+
+
+def _bind_request_id(task_id=None, task=None, **_kwargs) -> None:
+    # Bound for the task's whole run, Celery's own "succeeded in" line included; the work it
+    # causes (outbox rows written, tasks published) inherits it.
+    request_id = getattr(task.request, HEADER, None) if task is not None else None
+    _BOUND[task_id] = correlation.bind(correlation.accept(request_id) if request_id else None)
+
+
+def _unbind_request_id(task_id=None, **_kwargs) -> None:
+    token = _BOUND.pop(task_id, None)
+    if token is not None:
+        correlation.unbind(token)
+
+
+def _logging(settings: Settings):
+    def setup(**_kwargs) -> None:
+        # Connected, this replaces Celery's own logging set-up (main process and pool children).
+        logs.configure(settings.log_format, settings.log_level)
+    return setup
+
+
+signals.task_prerun.connect(_bind_request_id, weak=False, dispatch_uid="gateway-bind-request-id")
+signals.task_postrun.connect(_unbind_request_id, weak=False, dispatch_uid="gateway-unbind-request-id")

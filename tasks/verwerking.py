@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import timedelta
 
 from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import clock
+from gateway import clock, correlation, metrics
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.domain import bewaartermijn, outbox, signalen
 from gateway.domain.context import DomainContext
@@ -56,35 +59,66 @@ def runtime(app: Celery) -> Runtime:
     return _RUNTIMES[pid]
 
 
+def _measured(task: str, work: Callable[[], Any], outcome_of: Callable[[Any], str] = lambda _r: "done"):
+    """Run a task's work, recording its duration and outcome; a failure is counted whether
+    the work reports it (an outbox row's "failed") or raises."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        result = work()
+        outcome = outcome_of(result)
+        return result
+    finally:
+        metrics.TASK_SECONDS.labels(task, outcome).observe(time.perf_counter() - started)
+        if outcome in ("failed", "error"):
+            metrics.TASK_FAILURES.labels(task).inc()
+
+
 def register(app: Celery) -> None:
     from tasks.celery_app import BEWAARTERMIJN_TASK, OUTBOX_TASK, SIGNALEN_TASK, SWEEP_TASK, publisher
 
     @app.task(name=OUTBOX_TASK, acks_late=True, ignore_result=True)
     def run_outbox(outbox_id: int) -> str:
         rt = runtime(app)
-        return outbox.process(rt.sessions, rt.ctx, outbox_id)
+        return _measured(OUTBOX_TASK, lambda: outbox.process(rt.sessions, rt.ctx, outbox_id), str)
 
     @app.task(name=SWEEP_TASK, ignore_result=True)
     def sweep() -> int:
         rt = runtime(app)
-        with unit_of_work(rt.sessions) as session:
-            ids = outbox.due(session, rt.ctx.now(), timedelta(seconds=rt.settings.sweep_min_age_seconds))
-        if ids:
-            _log.info("sweep re-sends outbox %s", ids)
-            publisher(app)(ids)
-        return len(ids)
+
+        def resend() -> int:
+            with unit_of_work(rt.sessions) as session:
+                ids = outbox.due(session, rt.ctx.now(), timedelta(seconds=rt.settings.sweep_min_age_seconds))
+                request_ids = outbox.request_ids(session, ids)
+            if ids:
+                _log.info("sweep re-sends outbox %s", ids)
+            for outbox_id in ids:
+                # Each row with its own correlation id, as when it was first published.
+                with correlation.bound(request_ids.get(outbox_id)):
+                    publisher(app)([outbox_id])
+            return len(ids)
+
+        return _measured(SWEEP_TASK, resend)
 
     @app.task(name=SIGNALEN_TASK, ignore_result=True)
     def make_signals() -> int:
         rt = runtime(app)
-        with unit_of_work(rt.sessions) as session:
-            return signalen.periodic(session, rt.ctx.today())
+
+        def periodic() -> int:
+            with unit_of_work(rt.sessions) as session:
+                return signalen.periodic(session, rt.ctx.today())
+
+        return _measured(SIGNALEN_TASK, periodic)
 
     @app.task(name=BEWAARTERMIJN_TASK, ignore_result=True)
     def purge() -> int:
         rt = runtime(app)
-        result = bewaartermijn.purge(rt.sessions, rt.ctx.today(), rt.settings.retention_years)
-        if result.clienten or result.aantallen:
-            _log.info("retention purge before %s: %d client(s), %s", result.grens, result.clienten,
-                      result.aantallen)
-        return result.clienten
+
+        def run() -> int:
+            result = bewaartermijn.purge(rt.sessions, rt.ctx.today(), rt.settings.retention_years)
+            if result.clienten or result.aantallen:
+                _log.info("retention purge before %s: %d client(s), %s", result.grens, result.clienten,
+                          result.aantallen)
+            return result.clienten
+
+        return _measured(BEWAARTERMIJN_TASK, run)

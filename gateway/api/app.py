@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from gateway.api import aanvragen, berichten, beschikkingen, health, postbus, rapportages, trajecten
+from gateway import correlation
+from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
+from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
 from gateway.db.session import make_engine, make_sessionmaker
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
@@ -29,6 +31,7 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     # with its own message instead of failing a provider's message later.
     schemas = load_schemas(settings.schemas_dir)
     reference = load_reference(settings.mappings_dir)
+    metrics_networks = metrics.allowed_networks(settings.metrics_allow_from)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -41,11 +44,12 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     app = FastAPI(title="Jeugdhulp message gateway", version="0.1.0", lifespan=lifespan,
                   description="iJw 3.2 berichtenverkeer voor de toegang jeugdhulp")
     app.state.settings = settings
+    app.state.metrics_networks = metrics_networks
     app.state.schemas = schemas
     app.state.reference = reference
     app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
     app.state.ctx = DomainContext(schemas, reference, app.state.limits)
-    for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health):
+    for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
     mount_backoffice(app)  # last: it takes every path the API does not
 
@@ -66,9 +70,11 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        _log.exception("unexpected error on %s %s", request.method, request.url.path)
+        _log.exception("unexpected error on %s %s", request.method, masked_path(request.url.path))
+        # Answered outside the middleware (Starlette's outermost layer), so the id is added here.
         return _problem_response(Problem(500, "internal", "Interne fout",
-                                         "er ging iets mis in de gateway; het is gelogd"))
+                                         "er ging iets mis in de gateway; het is gelogd",
+                                         headers={correlation.HEADER: request.scope.get(SCOPE_KEY, "")}))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
@@ -77,6 +83,8 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
                                       for e in exc.errors()]})
         return _problem_response(problem)
 
+    # The correlation id and the access log wrap everything, the back office included.
+    app.add_middleware(RequestContext)
     return app
 
 

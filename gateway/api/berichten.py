@@ -1,12 +1,14 @@
 """`/api/v1/berichten` and `/api/v1/validatie`: intake of provider messages."""
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from gateway import clock
+from gateway import clock, metrics
 from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
 from gateway.db.models import Bericht
 from gateway.intake.service import Answer, IntakeDeps, receive, screen, validate_only
@@ -49,6 +51,7 @@ _XML_BODY = {"requestBody": {"required": True, "content": {
 @router.post("/berichten", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
              summary="Een bericht aanbieden (AGJ, JW315, JW317, JW305, JW307, JW302, JW320)")
 def post_bericht(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
+    started = time.perf_counter()
     deps = _deps(request)
     # Two attempts: a concurrent twin (same bytes, or same identificatie) makes the first
     # commit fail on a unique constraint; the second attempt then finds it and answers
@@ -61,6 +64,8 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
         try:
             answer = receive(session, deps, party, screened)
             session.commit()
+            metrics.message_received(answer.message, answer.outcome or "unknown",
+                                     time.perf_counter() - started)
             return _response(answer)
         except IntegrityError:
             session.rollback()

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from gateway import clock
+from gateway import clock, correlation
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -174,6 +174,9 @@ class Outbox(Base):
     # When the sweep last re-sent it: a backlog is re-sent at most once per sweep age.
     verzonden_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     fout: Mapped[str | None] = mapped_column(Text)
+    # The correlation id bound when the row was written (the request's X-Request-ID, or the
+    # id of the task that caused it), so the work's log lines carry it too.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=correlation.current)
 
 
 class Nummerreeks(Base):

@@ -125,6 +125,13 @@ def due(session: Session, now: datetime, min_age: timedelta, limit: int = 500) -
     return ids
 
 
+def request_ids(session: Session, ids: list[int]) -> dict[int, str | None]:
+    """The correlation id each row was written with (the sweep re-sends a row with its own)."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(Outbox.id, Outbox.request_id).where(Outbox.id.in_(ids))).all())
+
+
 def listing(session: Session, status: str, limit: int) -> list[Outbox]:
     return list(session.scalars(select(Outbox).where(Outbox.status == status)
                                 .order_by(Outbox.id.desc()).limit(limit)))

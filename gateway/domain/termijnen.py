@@ -24,13 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import (
     Aanvraag, Bericht, Client, Partij, PostbusItem, Signaal, Toewijzing, Zorglevering, ZorgleveringStop,
 )
-from gateway.domain.context import local_date
+from gateway.domain.context import local_date, start_of_day
 from gateway.domain.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.domain.tijdlijn import SIGNAAL_SOORTEN
 from gateway.domain.toewijzingen import VERWIJDERD
@@ -281,3 +281,23 @@ def _with_client(row: Termijn, ids: dict[tuple[str, str], int]) -> Termijn:
 
 def _dmy(day: date) -> str:
     return day.strftime("%d-%m-%Y")
+
+
+def overdue_counts(session: Session, today: date) -> dict[str, int]:
+    """How many terms of kinds 1 and 2 have passed, for monitoring (`/metrics`): answers to
+    requests past `antwoord_uiterlijk`, and JW301/JW319 unanswered past their retour term.
+    Two counts on indexed columns (ix_aanvraag_open; the open postbus items through
+    ix_postbus_partij_status), cheap at any size of the message log."""
+    antwoord = session.scalar(select(func.count()).select_from(Aanvraag).where(
+        Aanvraag.afgehandeld_op.is_(None), Aanvraag.antwoord_uiterlijk < today))
+    # Placed on day d, a retour is overdue when d + RETOURTERMIJN werkdagen lies before today:
+    # the latest such d, found by walking back (a few days at most, holidays included).
+    latest = today - timedelta(days=1)
+    while _due(latest, RETOURTERMIJN) >= today:
+        latest -= timedelta(days=1)
+    providers = list(session.scalars(select(Partij.id).where(Partij.soort == "aanbieder")))
+    retour = session.scalar(select(func.count()).select_from(PostbusItem).where(
+        PostbusItem.partij_id.in_(providers), PostbusItem.status.in_(OPEN_POSTBUS),
+        PostbusItem.berichttype.in_(("JW301", "JW319")),
+        PostbusItem.aangemaakt_op < start_of_day(latest + timedelta(days=1))))
+    return {"antwoord": antwoord or 0, "retour": retour or 0}

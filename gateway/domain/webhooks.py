@@ -27,6 +27,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway import metrics
 from gateway.db.models import Outbox, Partij, PostbusItem, WebhookPoging
 from gateway.db.session import unit_of_work
 from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
@@ -105,6 +106,7 @@ def deliver(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int,
         fout = f"{type(exc).__name__}: {exc}"[:4000]
     if fout is not None:
         _log.warning("webhook outbox %s naar %s mislukt: %s", outbox_id, url, fout)
+        metrics.WEBHOOK_FAILURES.labels("http" if http_status is not None else "network").inc()
     return _record(factory, ctx, outbox_id, bericht_id, url, http_status, fout)
 
 

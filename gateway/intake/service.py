@@ -49,6 +49,8 @@ class Answer:
     media_type: str
     bericht_id: int | None = None
     replay: bool = False
+    message: str | None = None  # the message type, when it could be read (for the metrics)
+    outcome: str | None = None  # the stored status ("accepted", "rejected", "invalid"), or "replay"
 
     @property
     def location(self) -> str | None:
@@ -90,7 +92,8 @@ def replayed(session: Session, party: Partij, digest: str) -> Answer | None:
         Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
     if first is None:
         return None
-    return Answer(first.antwoord_status, first.antwoord, first.antwoord_type, first.id, replay=True)
+    return Answer(first.antwoord_status, first.antwoord, first.antwoord_type, first.id, replay=True,
+                  message=first.berichttype, outcome="replay")
 
 
 def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
@@ -299,6 +302,7 @@ def _finish(row: Bericht, answer: Answer | Problem) -> Answer:
     if isinstance(answer, Problem):
         answer = _problem_answer(answer)
     answer.bericht_id = row.id
+    answer.message, answer.outcome = row.berichttype, row.status
     row.antwoord_status, row.antwoord, row.antwoord_type = answer.status, answer.body, answer.media_type
     return answer
 

@@ -1,0 +1,61 @@
+"""`GET /metrics`: Prometheus' text format, for the addresses in GATEWAY_METRICS_ALLOW_FROM.
+
+The metrics are counts and durations only (no BSN, no name, no message content, no client's
+provider), but volumes of youth care per type are still the municipality's business: by
+default only the machine itself may read them (a Prometheus on the same host, or an
+operator's tunnel). Give the scraper's address or network to open it further, or `*` for
+everyone who can reach the port. Behind a reverse proxy the address is the proxy's unless
+`gateway serve` is told to believe its forwarded headers.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from gateway import metrics
+from gateway.problems import Problem
+
+router = APIRouter(tags=["beheer"])
+
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None  # None: everyone
+
+
+def allowed_networks(setting: str) -> Networks:
+    """Parse GATEWAY_METRICS_ALLOW_FROM (comma-separated addresses or networks, or `*`);
+    raises ValueError on anything else, so a typo stops start-up instead of opening up."""
+    entries = [entry.strip() for entry in setting.split(",") if entry.strip()]
+    if "*" in entries:
+        return None
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"GATEWAY_METRICS_ALLOW_FROM: {entry!r} is no address or network") from None
+    return tuple(networks)
+
+
+def _may_read(request: Request) -> bool:
+    networks: Networks = request.app.state.metrics_networks
+    if networks is None:
+        return True
+    host = request.client.host if request.client else None
+    try:
+        address = ipaddress.ip_address(host) if host else None
+    except ValueError:  # not an address (a test client's "testclient", a unix socket)
+        return False
+    if address is None:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def read_metrics(request: Request) -> Response:
+    if not _may_read(request):
+        raise Problem(403, "forbidden", "Geen toegang", "dit adres mag /metrics niet lezen")
+    body = await run_in_threadpool(metrics.exposition, request.app.state.sessions)
+    return Response(body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
