@@ -197,3 +197,24 @@ def test_metrics_only_for_allowed_addresses(database_url, engine):
         assert scraper.get("/metrics").status_code == 200
     with pytest.raises(ValueError, match="GATEWAY_METRICS_ALLOW_FROM"):
         create_app(Settings(database_url=database_url, metrics_allow_from="192.0.2.0/33"))
+
+
+def test_retours_overdue(local, sessions, move_clock):
+    from gateway.db.models import Partij, PostbusItem
+    from gateway.domain.werkdagen import add_werkdagen
+
+    with unit_of_work(sessions) as session:
+        party = Partij(soort="aanbieder", code="33334444", naam="Retour BV")
+        session.add(party)
+        session.flush()
+        bericht = Bericht(richting="uit", partij_id=party.id, inhoud=b"<x/>", inhoud_sha256="1" * 64,
+                          status="accepted", niveau=0, retourcodes=[], berichttype="JW301")
+        session.add(bericht)
+        session.flush()
+        session.add(PostbusItem(bericht_id=bericht.id, partij_id=party.id, berichttype="JW301", status="nieuw",
+                                aangemaakt_op=datetime(2026, 11, 23, 10, tzinfo=timezone.utc)))
+    uiterlijk = add_werkdagen(TODAY, 3)
+    move_clock(uiterlijk)
+    assert value(samples(local), "gateway_deadlines_overdue", kind="retour") == 0
+    move_clock(uiterlijk + timedelta(days=1))
+    assert value(samples(local), "gateway_deadlines_overdue", kind="retour") == 1
