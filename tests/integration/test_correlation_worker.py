@@ -60,9 +60,10 @@ def test_the_request_id_follows_the_message_into_the_workers_tasks(database_url,
                         if line.get("logger") == "gateway.webhooks" and line["level"] == "WARNING"]
 
             [failure, *_] = wait_for(webhook_failed, timeout=60)
+            # the task's own failure is recorded last, after the webhook's attempt
             after = wait_for(lambda: (found := metrics(client)) and
-                             value(found, "gateway_webhook_failures_total", kind="network") >
-                             value(before, "gateway_webhook_failures_total", kind="network") and found,
+                             value(found, "gateway_task_failures_total", task="gateway.outbox") >
+                             value(before, "gateway_task_failures_total", task="gateway.outbox") and found,
                              timeout=30)
         finally:
             worker.stop()
@@ -82,8 +83,8 @@ def test_the_request_id_follows_the_message_into_the_workers_tasks(database_url,
     duration = "gateway_task_duration_seconds_count"
     assert value(after, duration, task="gateway.outbox", outcome="done") > \
         value(before, duration, task="gateway.outbox", outcome="done")
-    assert value(after, "gateway_task_failures_total", task="gateway.outbox") > \
-        value(before, "gateway_task_failures_total", task="gateway.outbox")
+    assert value(after, "gateway_webhook_failures_total", kind="network") > \
+        value(before, "gateway_webhook_failures_total", kind="network")
 
 
 def _json_lines(text: str) -> list[dict]:
