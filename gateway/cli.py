@@ -261,12 +261,31 @@ def user_add(username: str, role: str) -> None:
 @user.command("passwd")
 @click.option("--username", required=True, help="Log-in name of an existing user.")
 def user_passwd(username: str) -> None:
-    """Set a new password (read from stdin) for a user; this also lifts a lock-out."""
+    """Set a new password (read from stdin) for a user; this ends every open session of the
+    user and lifts the user's lock-outs."""
     from gateway.domain import gebruikers
 
     _change_user(lambda session, password: gebruikers.set_password(
         session, gebruikersnaam=username, wachtwoord=password))
-    click.echo(f"password of {username.strip().lower()} changed", err=True)
+    click.echo(f"password of {username.strip().lower()} changed; its sessions are ended", err=True)
+
+
+@user.command("unlock")
+@click.option("--username", default=None, help="Lift this user's lock-outs, from every address.")
+@click.option("--address", default=None, help="Lift the throttle of this source address and every name locked from it.")
+def user_unlock(username: str | None, address: str | None) -> None:
+    """Lift log-in lock-outs after failed attempts, without changing a password."""
+    from gateway.domain.gebruikers import GebruikerFout, unlock
+
+    if username is None and address is None:
+        raise click.UsageError("give --username, --address or both")
+    try:
+        with _database() as session:
+            count = unlock(session, gebruikersnaam=username, adres=address)
+    except GebruikerFout as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"{count} lock-out(s) lifted", err=True)
 
 
 def _change_user(change) -> None:

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
                     "periodic purge removes its message bodies and personal data, keeping the counts.")
     purge_interval_seconds: float = Field(
         default=86400.0, gt=0, description="How often the retention purge runs.")
+    login_failures_per_address: int = Field(
+        default=20, ge=1,
+        description="Failed back-office log-ins from one address (any names) within 15 minutes before that "
+                    "address is refused for 15 minutes; raise it when many users share one address (NAT).")
+    login_hash_concurrency: int = Field(
+        default=1, ge=1,
+        description="Password checks (argon2, a quarter second of CPU each) run at once per API process; "
+                    "further log-ins wait their turn, so a flood of them cannot starve the API.")
     today: date | None = Field(
         default=None,
         description="Pin the application's clock to this day at start-up (it runs on from there); "

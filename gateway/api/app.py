@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -38,6 +39,9 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
         app.state.engine = make_engine(settings.database_url)
         app.state.sessions = make_sessionmaker(app.state.engine)
         install(app.state.sessions, publish or _celery_publisher(settings))
+        # Log-ins queue here for their password check, among themselves: the checks run in
+        # worker threads, never on the event loop, and never more at once than this.
+        app.state.login_limiter = anyio.CapacityLimiter(settings.login_hash_concurrency)
         yield
         app.state.engine.dispose()
 

@@ -478,9 +478,25 @@ class Gebruiker(Base):
     gebruikersnaam: Mapped[str] = mapped_column(String(64), unique=True)
     rol: Mapped[str] = mapped_column(String(10))  # "cjg" | "finance" | "admin"
     wachtwoord_hash: Mapped[str] = mapped_column(String(200))  # argon2id, with its own salt
-    mislukte_pogingen: Mapped[int] = mapped_column(Integer, default=0)
-    geblokkeerd_tot: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class InlogTeller(Base):
+    """Failed log-ins counted in a window: per (typed name, source address) for the lock-out of a
+    name, and per source address (`naam_sleutel` empty) for the throttle of an address. In the
+    database, so that every API process counts the same attempts. A name is kept only as a
+    SHA-256 (`gateway.domain.inlogtellers.naam_sleutel`), known or not: what was typed may be a
+    password typed in the wrong field."""
+
+    __tablename__ = "inlog_teller"
+    __table_args__ = (UniqueConstraint("naam_sleutel", "adres"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    naam_sleutel: Mapped[str] = mapped_column(String(64))  # "" for the address's own counter
+    adres: Mapped[str] = mapped_column(String(45))  # "" when the address is not known
+    mislukt: Mapped[int] = mapped_column(Integer)  # attempts in the window not (yet) successful
+    venster_begin: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    geblokkeerd_tot: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Sessie(Base):

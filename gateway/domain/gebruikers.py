@@ -2,24 +2,23 @@
 
 Passwords are hashed with argon2id (argon2-cffi, the reference implementation's binding, with
 its own salt and parameters in the hash string); a hash made with older parameters is
-renewed at the next successful log-in.
+renewed at the next successful log-in. The lock-out after failed log-ins is counted in
+`gateway.domain.inlogtellers`.
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Gebruiker
-from gateway.domain.context import as_utc
+from gateway.db.models import Gebruiker, Sessie
+from gateway.domain import inlogtellers
 
 ROLLEN = ("cjg", "finance", "admin")
-MAX_POGINGEN = 5  # failed log-ins in a row before the account is locked
-BLOKKADE = timedelta(minutes=15)
 MIN_WACHTWOORD = 12  # characters; length is what makes a password strong (NIST SP 800-63B)
 _NAAM = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
@@ -31,12 +30,6 @@ _DUMMY_HASH = _hasher.hash("geen-gebruiker-met-deze-naam")
 
 class GebruikerFout(ValueError):
     """A user cannot be added or changed as asked; the message says why, in Dutch."""
-
-
-class Geblokkeerd(Exception):
-    def __init__(self, tot: datetime):
-        super().__init__(f"geblokkeerd tot {tot.isoformat()}")
-        self.tot = tot
 
 
 def add(session: Session, *, gebruikersnaam: str, rol: str, wachtwoord: str) -> Gebruiker:
@@ -52,13 +45,29 @@ def add(session: Session, *, gebruikersnaam: str, rol: str, wachtwoord: str) -> 
 
 
 def set_password(session: Session, *, gebruikersnaam: str, wachtwoord: str) -> Gebruiker:
-    """A new password, which also lifts a lock-out."""
+    """A new password. It ends every open session of the user (a session opened with the old
+    password, perhaps by whoever made a new one necessary, must not outlive it) and lifts the
+    name's lock-outs."""
+    user = existing(session, gebruikersnaam)
+    user.wachtwoord_hash = _hash(wachtwoord)
+    session.execute(delete(Sessie).where(Sessie.gebruiker_id == user.id))
+    inlogtellers.lift(session, naam=user.gebruikersnaam)
+    session.flush()
+    return user
+
+
+def unlock(session: Session, *, gebruikersnaam: str | None = None, adres: str | None = None) -> int:
+    """Lift the lock-outs of an account (from every address) and/or of a source address;
+    returns how many were lifted."""
+    if gebruikersnaam is not None:
+        gebruikersnaam = existing(session, gebruikersnaam).gebruikersnaam
+    return inlogtellers.lift(session, naam=gebruikersnaam, adres=adres)
+
+
+def existing(session: Session, gebruikersnaam: str) -> Gebruiker:
     user = by_name(session, gebruikersnaam.strip().lower())
     if user is None:
         raise GebruikerFout(f"geen gebruiker {gebruikersnaam}")
-    user.wachtwoord_hash = _hash(wachtwoord)
-    user.mislukte_pogingen, user.geblokkeerd_tot = 0, None
-    session.flush()
     return user
 
 
@@ -66,31 +75,37 @@ def by_name(session: Session, gebruikersnaam: str) -> Gebruiker | None:
     return session.scalar(select(Gebruiker).where(Gebruiker.gebruikersnaam == gebruikersnaam))
 
 
-def log_in(session: Session, gebruikersnaam: str, wachtwoord: str, now: datetime) -> Gebruiker | None:
-    """The user when the password is right; None when the name or the password is wrong.
-    Raises Geblokkeerd while the account is locked, whatever the password: trying on
-    during a lock-out must not tell whether a guess was right. The password is verified in
-    every case, so the answer time does not tell a locked or unknown name from another."""
-    user = by_name(session, gebruikersnaam.strip().lower()) if gebruikersnaam else None
-    right = _verify(user.wachtwoord_hash if user else _DUMMY_HASH, wachtwoord)
+@dataclass(frozen=True)
+class Kandidaat:
+    """What a log-in checks the password against: the account's hash, or for a name no
+    account has the dummy hash (same parameters, same cost)."""
+
+    gebruiker_id: int | None
+    gebruikersnaam: str | None
+    wachtwoord_hash: str
+
+
+def candidate(session: Session, gebruikersnaam: str) -> Kandidaat:
+    naam = gebruikersnaam.strip().lower()
+    user = by_name(session, naam) if naam else None
     if user is None:
-        return None
-    if user.geblokkeerd_tot is not None and as_utc(user.geblokkeerd_tot) > now:
-        raise Geblokkeerd(as_utc(user.geblokkeerd_tot))
-    if not right:
-        # One atomic increment: parallel guesses cannot each read the same count.
-        failures = session.execute(update(Gebruiker).where(Gebruiker.id == user.id)
-                                   .values(mislukte_pogingen=Gebruiker.mislukte_pogingen + 1)
-                                   .returning(Gebruiker.mislukte_pogingen)).scalar_one()
-        if failures >= MAX_POGINGEN:
-            session.execute(update(Gebruiker).where(Gebruiker.id == user.id)
-                            .values(mislukte_pogingen=0, geblokkeerd_tot=now + BLOKKADE))
-            raise Geblokkeerd(now + BLOKKADE)
-        return None
-    user.mislukte_pogingen, user.geblokkeerd_tot = 0, None
-    if _hasher.check_needs_rehash(user.wachtwoord_hash):
+        return Kandidaat(None, None, _DUMMY_HASH)
+    return Kandidaat(user.id, user.gebruikersnaam, user.wachtwoord_hash)
+
+
+def password_matches(kandidaat: Kandidaat, wachtwoord: str) -> bool:
+    """The argon2 verification (a quarter to half a second of CPU): no database, no
+    session, so that it can run in a worker thread. Never true for a name without account."""
+    return _verify(kandidaat.wachtwoord_hash, wachtwoord) and kandidaat.gebruiker_id is not None
+
+
+def logged_in(session: Session, kandidaat: Kandidaat, wachtwoord: str) -> Gebruiker | None:
+    """The account after a right password (None if it was removed meanwhile); a hash made
+    with older parameters is renewed now, while the password is known."""
+    user = session.get(Gebruiker, kandidaat.gebruiker_id)
+    if user is not None and _hasher.check_needs_rehash(user.wachtwoord_hash):
         user.wachtwoord_hash = _hash(wachtwoord)
-    session.flush()
+        session.flush()
     return user
 
 

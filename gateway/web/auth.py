@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import secrets
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from gateway import clock
 from gateway.api.deps import DbSession
-from gateway.domain import audit, gebruikers
+from gateway.domain import audit, gebruikers, inlogtellers
 from gateway.web import sessies
 from gateway.web.deps import AnyUser, CheckedForm, source_address
 from gateway.web.render import page
@@ -45,29 +47,72 @@ async def login(request: Request, session: DbSession) -> Response:
     if not cookie or not secrets.compare_digest(cookie, field):
         return _again(request, naam, volgende, 400,
                       "Het inlogformulier is verlopen. Probeer het nog eens.")
-    now = clock.now()
-    try:
-        user = gebruikers.log_in(session, naam, wachtwoord, now)
-    except gebruikers.Geblokkeerd:
-        _log_attempt(session, request, naam)
-        session.commit()
-        return _again(request, naam, volgende, 429,
-                      "Te veel mislukte pogingen: dit account is 15 minuten geblokkeerd. "
-                      "Probeer het later opnieuw of vraag de beheerder om een nieuw wachtwoord.",
-                      headers={"Retry-After": str(int(gebruikers.BLOKKADE.total_seconds()))})
-    if user is None:
-        _log_attempt(session, request, naam)
-        session.commit()
+    adres = (source_address(request) or "")[:45]
+    per_adres = request.app.state.settings.login_failures_per_address
+    # The database work runs in worker threads and is committed before the password check,
+    # so a log-in waiting for its turn holds no transaction (on SQLite: no lock) and no
+    # connection. The check itself queues on the app's limiter, off the event loop.
+    kandidaat = await to_thread.run_sync(_admit, session, naam, adres, clock.now(), per_adres)
+    if kandidaat is None:
+        return _blocked(request, naam, volgende)
+    right = await to_thread.run_sync(gebruikers.password_matches, kandidaat, wachtwoord,
+                                     limiter=request.app.state.login_limiter)
+    if not right:
+        if await to_thread.run_sync(_failed, session, kandidaat, naam, adres, per_adres):
+            return _blocked(request, naam, volgende)
         return _again(request, naam, volgende, 401, "Gebruikersnaam of wachtwoord klopt niet.")
-    key = sessies.start(session, user, now)
-    audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=source_address(request),
-                 now=now)
-    session.commit()
-    response = RedirectResponse(volgende or START[user.rol], status_code=303)
+    started = await to_thread.run_sync(_succeeded, session, kandidaat, naam, wachtwoord, adres)
+    if started is None:  # the account was removed while its password was checked
+        return _again(request, naam, volgende, 401, "Gebruikersnaam of wachtwoord klopt niet.")
+    key, rol = started
+    response = RedirectResponse(volgende or START[rol], status_code=303)
     response.set_cookie(sessies.COOKIE, key, httponly=True, samesite="lax", secure=_https(request), path="/",
                         max_age=int(sessies.ABSOLUTE.total_seconds()))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _admit(session: Session, naam: str, adres: str, now, per_adres: int) -> gebruikers.Kandidaat | None:
+    """The hash to check the password against, or None while the name or the address is
+    locked (the same for a name without account)."""
+    kandidaat = gebruikers.candidate(session, naam) if inlogtellers.admit(
+        session, naam, adres, now, per_adres=per_adres) else None
+    session.commit()
+    return kandidaat
+
+
+def _failed(session: Session, kandidaat: gebruikers.Kandidaat, naam: str, adres: str,
+            per_adres: int) -> bool:
+    now = clock.now()
+    blocked = inlogtellers.failed(session, naam, adres, now, per_adres=per_adres)
+    # Only a name that exists is recorded: what someone typed may be a password typed in
+    # the wrong field, and the append-only log must not keep it (or any text of choice).
+    audit.record(session, gebruiker=kandidaat.gebruikersnaam or "(onbekend)", actie=audit.INLOGGEN_MISLUKT,
+                 adres=adres, now=now)
+    session.commit()
+    return blocked
+
+
+def _succeeded(session: Session, kandidaat: gebruikers.Kandidaat, naam: str, wachtwoord: str,
+               adres: str) -> tuple[str, str] | None:
+    now = clock.now()
+    user = gebruikers.logged_in(session, kandidaat, wachtwoord)
+    if user is None:
+        session.commit()
+        return None
+    inlogtellers.succeeded(session, naam, adres)
+    key = sessies.start(session, user, now)
+    audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=adres, now=now)
+    session.commit()
+    return key, user.rol
+
+
+def _blocked(request: Request, naam: str, volgende: str) -> Response:
+    # One answer for a locked name and a throttled address, known name or not.
+    return _again(request, naam, volgende, 429,
+                  "Te veel mislukte pogingen: inloggen is vanaf dit adres 15 minuten geblokkeerd. "
+                  "Probeer het later opnieuw of vraag de beheerder de blokkade op te heffen.",
+                  headers={"Retry-After": str(int(inlogtellers.BLOKKADE.total_seconds()))})
 
 
 @router.post("/logout")
@@ -88,14 +133,6 @@ def _again(request: Request, naam: str, volgende: str, status: int, fout: str,
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=_https(request), path="/login")
     return response
-
-
-def _log_attempt(session, request: Request, naam: str) -> None:
-    # Only a name that exists is recorded: what someone typed may be a password typed in
-    # the wrong field, and the append-only log must not keep it (or any text of choice).
-    known = gebruikers.by_name(session, naam.strip().lower()) if naam.strip() else None
-    audit.record(session, gebruiker=known.gebruikersnaam if known else "(onbekend)",
-                 actie=audit.INLOGGEN_MISLUKT, adres=source_address(request))
 
 
 def _safe_next(path: str) -> str:

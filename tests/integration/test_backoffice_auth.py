@@ -8,9 +8,9 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from gateway import clock
-from gateway.db.models import AuditRegel, Gebruiker, Sessie
+from gateway.db.models import AuditRegel, Sessie
 from gateway.db.session import unit_of_work
-from gateway.domain import audit, gebruikers
+from gateway.domain import audit, inlogtellers
 from gateway.domain.context import as_utc
 from tests.backoffice import PASSWORD, csrf_of, login
 
@@ -61,14 +61,14 @@ def test_login_form_without_its_csrf_cookie_is_refused(client, users):
     assert "gateway_sessie" not in client.cookies
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(client, users, sessions):
-    for _ in range(gebruikers.MAX_POGINGEN - 1):
+def test_five_failures_lock_the_account_even_for_the_right_password(client, users, move_clock):
+    for _ in range(inlogtellers.PER_NAAM - 1):
         assert login(client, "marieke", "fout-fout-fout-fout").status_code == 401
     locked = login(client, "marieke", "fout-fout-fout-fout")
     assert locked.status_code == 429 and "geblokkeerd" in locked.text
+    assert locked.headers["retry-after"] == "900"
     assert login(client, "marieke").status_code == 429  # the right password does not help now
-    with unit_of_work(sessions) as session:  # the lock-out ends after its time
-        session.execute(update(Gebruiker).values(geblokkeerd_tot=None))
+    move_clock(clock.today() + timedelta(days=1))  # the lock-out ends after its time
     assert login(client, "marieke").status_code == 303
 
 
