@@ -30,6 +30,7 @@ EXPORTEREN = "exporteren"
 TOKEN_AANGEMAAKT = "token_aangemaakt"
 TOKEN_INGETROKKEN = "token_ingetrokken"
 BESTEDINGSRUIMTE_INGESTELD = "bestedingsruimte"  # an admin set a provider's annual cap
+BLOKKADE_OPGEHEVEN = "blokkade_opgeheven"  # an admin lifted a log-in lock-out
 
 # Every action, with its name on the /audit page.
 ACTIES = {
@@ -45,6 +46,7 @@ ACTIES = {
     TOKEN_AANGEMAAKT: "Token aangemaakt",
     TOKEN_INGETROKKEN: "Token ingetrokken",
     BESTEDINGSRUIMTE_INGESTELD: "Bestedingsruimte ingesteld",
+    BLOKKADE_OPGEHEVEN: "Blokkade opgeheven",
 }
 
 CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_id", "client_id", "adres")

@@ -40,16 +40,19 @@ def naam_sleutel(naam: str) -> str:
     return hashlib.sha256(b"inlognaam\0" + naam.strip().lower().encode()).hexdigest()
 
 
+def locked(session: Session, naam: str, adres: str, now: datetime) -> bool:
+    """Whether the name is locked from this address, or the address itself is (reads only:
+    an attempt refused here costs nothing)."""
+    return bool(session.scalar(select(func.count()).where(
+        InlogTeller.adres == adres, InlogTeller.naam_sleutel.in_((_ADRES, naam_sleutel(naam))),
+        InlogTeller.geblokkeerd_tot > now)))
+
+
 def admit(session: Session, naam: str, adres: str, now: datetime, *, per_adres: int) -> bool:
-    """Whether this attempt may have its password checked; counts it as failed until
-    `succeeded` gives it back."""
-    sleutel = naam_sleutel(naam)
-    blocked = session.scalar(select(func.count()).where(
-        InlogTeller.adres == adres, InlogTeller.naam_sleutel.in_((_ADRES, sleutel)),
-        InlogTeller.geblokkeerd_tot > now))
-    if blocked:
-        return False
-    for key, limit in ((_ADRES, per_adres), (sleutel, PER_NAAM)):
+    """Count this attempt as failed until `succeeded` gives it back; whether its password may
+    be checked. Its first statement is a write, so on SQLite the transaction takes the write
+    lock at once (waiting its turn) instead of failing to upgrade a read."""
+    for key, limit in ((_ADRES, per_adres), (naam_sleutel(naam), PER_NAAM)):
         count, tot = _count(session, key, adres, now)
         if tot is not None and as_utc(tot) > now:
             return False

@@ -20,7 +20,8 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.web import (
-    aanvragen, audit, auth, berichten, clienten, financien, financien_extra, formulier, partijen, termijnen,
+    aanvragen, audit, auth, berichten, blokkades, clienten, financien, financien_extra, formulier, partijen,
+    termijnen,
 )
 from gateway.web.deps import LoginNodig, Verboden
 from gateway.web.render import error_page
@@ -51,7 +52,7 @@ def create_backoffice() -> FastAPI:
     backoffice.add_middleware(PageHeaders)
     backoffice.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, berichten, aanvragen, formulier, clienten, termijnen, financien, financien_extra, audit,
-                   partijen):
+                   partijen, blokkades):
         backoffice.include_router(module.router)
 
     @backoffice.exception_handler(LoginNodig)

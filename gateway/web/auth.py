@@ -75,6 +75,10 @@ async def login(request: Request, session: DbSession) -> Response:
 def _admit(session: Session, naam: str, adres: str, now, per_adres: int) -> gebruikers.Kandidaat | None:
     """The hash to check the password against, or None while the name or the address is
     locked (the same for a name without account)."""
+    if inlogtellers.locked(session, naam, adres, now):
+        session.rollback()
+        return None
+    session.commit()  # the read ends here: the counting below starts its transaction with a write
     kandidaat = gebruikers.candidate(session, naam) if inlogtellers.admit(
         session, naam, adres, now, per_adres=per_adres) else None
     session.commit()
@@ -96,11 +100,11 @@ def _failed(session: Session, kandidaat: gebruikers.Kandidaat, naam: str, adres:
 def _succeeded(session: Session, kandidaat: gebruikers.Kandidaat, naam: str, wachtwoord: str,
                adres: str) -> tuple[str, str] | None:
     now = clock.now()
+    inlogtellers.succeeded(session, naam, adres)  # first a write (see inlogtellers.admit)
     user = gebruikers.logged_in(session, kandidaat, wachtwoord)
     if user is None:
         session.commit()
         return None
-    inlogtellers.succeeded(session, naam, adres)
     key = sessies.start(session, user, now)
     audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=adres, now=now)
     session.commit()

@@ -16,6 +16,7 @@ NAVIGATIE = (
     ("/financien", "Financiën", ("finance",)),
     ("/audit", "Toegangslog", ()),
     ("/partijen", "Partijen", ()),
+    ("/blokkades", "Blokkades", ()),
 )
 
 

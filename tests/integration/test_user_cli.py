@@ -7,8 +7,12 @@ import sys
 
 from sqlalchemy import select
 
+from fastapi.testclient import TestClient
+
+from gateway import clock
 from gateway.cli import main
-from gateway.db.models import Gebruiker
+from gateway.db.models import Gebruiker, Sessie
+from gateway.db.session import unit_of_work
 from gateway.domain import inlogtellers
 from tests.backoffice import login
 
@@ -62,3 +66,41 @@ def test_user_add_as_a_real_command(database_url, engine, tmp_path):
     assert done.stdout == b""
     with engine.connect() as connection:
         assert connection.execute(select(Gebruiker.gebruikersnaam)).scalars().all() == ["beheer"]
+
+
+def test_user_passwd_ends_every_open_session_of_that_user(cli_env, sessions, client, app):
+    cli_env.invoke(main, ["user", "add", "--username", "fenna", "--role", "finance"], input="eerste-wachtwoord\n")
+    cli_env.invoke(main, ["user", "add", "--username", "beheer", "--role", "admin"], input="beheer-wachtwoord\n")
+    with TestClient(app) as other_browser:
+        assert login(other_browser, "fenna", "eerste-wachtwoord").status_code == 303
+        assert login(client, "fenna", "eerste-wachtwoord").status_code == 303
+        with TestClient(app) as admin:
+            assert login(admin, "beheer", "beheer-wachtwoord").status_code == 303
+            result = cli_env.invoke(main, ["user", "passwd", "--username", "fenna"], input="tweede-wachtwoord\n")
+            assert result.exit_code == 0, result.output
+            for browser in (client, other_browser):
+                assert browser.get("/financien", follow_redirects=False).status_code == 303  # to /login
+            assert admin.get("/financien").status_code == 200  # another user's session stays
+    with sessions() as session:
+        assert session.scalars(select(Gebruiker.gebruikersnaam).join(Sessie)).all() == ["beheer"]
+
+
+def test_user_unlock_lifts_a_lock_out_by_name_or_by_address(cli_env, sessions, client):
+    cli_env.invoke(main, ["user", "add", "--username", "fenna", "--role", "finance"], input="eerste-wachtwoord\n")
+    for _ in range(inlogtellers.PER_NAAM):
+        login(client, "fenna", "fout-fout-fout-fout")
+    assert login(client, "fenna", "eerste-wachtwoord").status_code == 429
+    result = cli_env.invoke(main, ["user", "unlock", "--username", "FENNA"])
+    assert result.exit_code == 0, result.output
+    assert "1 lock-out(s) lifted" in result.stderr
+    assert login(client, "fenna", "eerste-wachtwoord").status_code == 303
+    with unit_of_work(sessions) as session:  # the TestClient's address throttled
+        for _ in range(30):
+            inlogtellers.admit(session, "gok", "testclient", clock.now(), per_adres=20)
+    assert login(client, "fenna", "eerste-wachtwoord").status_code == 429
+    result = cli_env.invoke(main, ["user", "unlock", "--address", "testclient"])
+    assert result.exit_code == 0, result.output
+    assert login(client, "fenna", "eerste-wachtwoord").status_code == 303
+    unknown = cli_env.invoke(main, ["user", "unlock", "--username", "niemand"])
+    assert unknown.exit_code == 2 and "geen gebruiker" in unknown.stderr
+    assert cli_env.invoke(main, ["user", "unlock"]).exit_code == 2
