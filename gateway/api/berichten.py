@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from gateway import clock, metrics
 from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
 from gateway.db.models import Bericht
+from gateway.domain.context import as_utc
 from gateway.intake.service import Answer, IntakeDeps, receive, screen, validate_only
 from gateway.problems import Problem
 
@@ -108,4 +109,6 @@ def get_bericht(request: Request, bericht_id: str, session: DbSession, party: Ca
                    "explanation": explain(b.code) + (f" ({b.melding})" if b.melding else "")}
                   for b in row.bevindingen],
         "links": links,
+        # The retention purge keeps the row and removes the body, the answer and the BSN.
+        "removed_at": as_utc(row.gewist_op).isoformat() if row.gewist_op else None,
     }

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from gateway.api.deps import CallingParty, DbSession, parse_id
 from gateway.domain import postbus
+from gateway.domain.context import local_date
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["postbus"])
@@ -21,11 +22,17 @@ def list_postbus(session: DbSession, party: CallingParty, status: str = "nieuw",
 
 @router.get("/postbus/{bericht_id}", summary="Een uitgaand bericht ophalen (markeert het als opgehaald)",
             responses={200: {"content": {"application/xml": {}}, "description": "Het bericht (XML)"},
-                       404: {"description": "Geen bericht voor deze partij met dit id"}})
+                       404: {"description": "Geen bericht voor deze partij met dit id"},
+                       410: {"description": "De inhoud is gewist na afloop van de bewaartermijn"}})
 def fetch_postbus(request: Request, bericht_id: str, session: DbSession, party: CallingParty) -> Response:
     number = parse_id(bericht_id)
     bericht = postbus.fetch(session, party.id, number, request.app.state.ctx.now()) if number else None
     if bericht is None:
         raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id[:40]} in uw postbus")
+    if bericht.gewist_op is not None:
+        # Past the retention period the body is removed and the row stays: it existed, and is gone.
+        session.rollback()
+        raise Problem(410, "gone", "Gewist", f"bericht {bericht.id} is gewist na afloop van de bewaartermijn "
+                                             f"({local_date(bericht.gewist_op).isoformat()})")
     session.commit()
     return Response(bericht.inhoud, media_type="application/xml")

@@ -202,7 +202,7 @@ def _purge_client(session: Session, gemeente: str, bsn: str, cutoff: date, resul
         Bezwaar.indiener != "").values(indiener="", toelichting=None)))
     changed += result.add("beschikkingen", _count(session, update(Beschikking).where(
         Beschikking.id.in_(beschikkingen), Beschikking.bsn != GEWIST_BSN).values(
-        bsn=GEWIST_BSN, inhoud={"gewist": True})))
+        bsn=GEWIST_BSN, inhoud={"gewist": True, "gewist_op": clock.today().isoformat()})))
     changed += result.add("aanvragen", _count(session, update(Aanvraag).where(
         Aanvraag.id.in_(aanvragen)).values(bsn=GEWIST_BSN)))
     # A start's key and its stops' keys contain the BSN: a placeholder unique per row keeps

@@ -356,6 +356,8 @@ def _message_content(bericht: Bericht | None, ctx: DomainContext) -> dict:
     aanvraagformulier, the hulpvraag, context analysis, results and the agreement."""
     if bericht is None:
         return {}
+    if bericht.gewist_op is not None:  # the retention purge emptied the body
+        return {"gewist_op": bericht.gewist_op}
     msg = aanvragen.parsed_request(bericht, ctx)
     naam = msg.find("m:Client/m:Naam")
     result: dict = {"naam": None}

@@ -26,7 +26,9 @@ _VELDEN = {"datum": "ontvangen_op", "indiener": "indiener", "toelichting": "toel
 def client_page(client_id: str, request: Request, session: DbSession, user: CjgUser) -> Response:
     client = session.get(Client, object_id(client_id, "cliënt"))
     if client is None:
-        raise HTTPException(404, f"Er is geen cliënt met nummer {client_id[:40]}.")
+        # The retention purge deletes a client's data: an old link then ends here.
+        raise HTTPException(404, f"Er is geen cliënt met nummer {client_id[:40]}. De gegevens van een cliënt "
+                                 "worden gewist na afloop van de bewaartermijn.")
     ctx = request.app.state.ctx
     data = tijdlijn.for_client(session, client, ctx.today(), ctx.reference)
     response = page(request, "client.html", t=data, vandaag=ctx.today(),

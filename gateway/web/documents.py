@@ -42,6 +42,14 @@ def euro(eurocent: int | None) -> str:
     return "onbekend" if eurocent is None else bedrag(eurocent)
 
 
+GEWIST = "Gewist na afloop van de bewaartermijn"
+
+
+def gewist_nl(value: str | date | datetime | None) -> str:
+    """What every view shows for data the retention purge removed, with the day it did."""
+    return f"{GEWIST} ({datum_nl(value)})" if value else GEWIST
+
+
 def bsn_masked(bsn: str | None) -> str:
     """Only the last four digits: '999994323' -> '*****4323'."""
     bsn = (bsn or "").strip()
@@ -59,9 +67,12 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(datum_nl=datum_nl, moment_nl=moment_nl, euro=euro, bsn_masked=bsn_masked)
+    env.filters.update(datum_nl=datum_nl, moment_nl=moment_nl, euro=euro, bsn_masked=bsn_masked,
+                       gewist=gewist_nl)
     return env
 
 
 def render_beschikking(data: dict) -> str:
-    return environment().get_template("beschikking.html").render(b=data)
+    # Past the retention period only the beschikking's number, date and kind are left.
+    template = "beschikking_gewist.html" if data.get("gewist") else "beschikking.html"
+    return environment().get_template(template).render(b=data)

@@ -142,7 +142,7 @@ def test_past_the_period_bodies_and_personal_data_go_and_the_counts_stay(session
         assert session.scalar(select(Client.bsn).where(Client.bsn == OLD)) is None
         assert session.scalar(select(Signaal.id).where(Signaal.bsn == OLD)) is None
         beschikking = session.scalar(select(Beschikking).where(Beschikking.bsn == ""))
-        assert beschikking.inhoud == {"gewist": True} and beschikking.bezwaren[0].indiener == ""
+        assert beschikking.inhoud == {"gewist": True, "gewist_op": "2048-01-15"} and beschikking.bezwaren[0].indiener == ""
         assert beschikking.bezwaren[0].toelichting is None
         start = session.scalar(select(Zorglevering).where(Zorglevering.bsn == ""))
         assert OLD not in start.actief_sleutel and OLD not in start.stops[0].actief_sleutel
