@@ -23,7 +23,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default GATEWAY_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default GATEWAY_PORT).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--proxy-headers/--no-proxy-headers", default=None,
+              help="Believe X-Forwarded-For and X-Forwarded-Proto from the addresses of "
+                   "--forwarded-allow-ips (default GATEWAY_PROXY_HEADERS, off).")
+@click.option("--forwarded-allow-ips", default=None, metavar="A,B",
+              help="Addresses or networks of the trusted proxies "
+                   "(default GATEWAY_FORWARDED_ALLOW_IPS, 127.0.0.1,::1).")
+def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwarded_allow_ips: str | None) -> None:
     """Run the API; creates or migrates the database first."""
     settings = get_settings()
     # Before anything imports prometheus_client: the embedded worker's task metrics reach
@@ -52,7 +58,8 @@ def serve(host: str | None, port: int | None) -> None:
     try:
         # uvicorn's own access log is off: gateway.access writes one with duration and request id.
         uvicorn.run(app, host=host or settings.host, port=port or settings.port, access_log=False,
-                    log_config=log_config(settings.log_format, settings.log_level))
+                    log_config=log_config(settings.log_format, settings.log_level),
+                    **_proxy_options(settings, proxy_headers, forwarded_allow_ips))
     finally:
         if worker is not None:
             _stop(worker)
@@ -77,6 +84,17 @@ def _metrics_directory(*, private: bool) -> str | None:
 
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory = tempfile.mkdtemp(prefix="gateway-metrics-")
     return directory
+
+
+def _proxy_options(settings, proxy_headers: bool | None, forwarded_allow_ips: str | None) -> dict:
+    """uvicorn's proxy options. Its own default believes X-Forwarded-For from 127.0.0.1; ours
+    believes nothing unless asked, so the access log holds the peer's address. When on, only
+    the listed proxies' headers count, for the client address (uvicorn's and our access log)
+    and the scheme (Secure cookies, HSTS)."""
+    enabled = settings.proxy_headers if proxy_headers is None else proxy_headers
+    allowed = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
+    hosts = [h.strip() for h in allowed.split(",") if h.strip()]
+    return {"proxy_headers": enabled and bool(hosts), "forwarded_allow_ips": hosts or None}
 
 
 @main.command()

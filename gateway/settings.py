@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"
     port: int = 8000
+    proxy_headers: bool = Field(
+        default=False,
+        description="Believe X-Forwarded-For/-Proto, but only from forwarded_allow_ips (a TLS proxy in "
+                    "front). Off: the peer's address is the client's, whatever a header says.")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses or networks of the proxies whose forwarded headers count.")
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod

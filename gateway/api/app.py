@@ -13,9 +13,11 @@ from starlette.exceptions import HTTPException
 from gateway import correlation
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
 from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
-from gateway.db.session import make_engine, make_sessionmaker
+from gateway.api.docs import install_docs
+from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
+from gateway.headers import SecurityHeaders
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import load_reference
 from gateway.relay import Publish, install
@@ -45,8 +47,11 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
         yield
         app.state.engine.dispose()
 
+    # /docs is the gateway's own page (gateway.api.docs), not FastAPI's CDN-loading one.
     app = FastAPI(title="Jeugdhulp message gateway", version="0.1.0", lifespan=lifespan,
-                  description="iJw 3.2 berichtenverkeer voor de toegang jeugdhulp")
+                  description="iJw 3.2 berichtenverkeer voor de toegang jeugdhulp",
+                  docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.metrics_networks = metrics_networks
     app.state.schemas = schemas
@@ -55,6 +60,7 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     app.state.ctx = DomainContext(schemas, reference, app.state.limits)
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
+    install_docs(app)
     mount_backoffice(app)  # last: it takes every path the API does not
 
     @app.exception_handler(DomainFout)
@@ -71,6 +77,13 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
         # Routing errors (unknown path, wrong method) in the same problem+json shape.
         return _problem_response(Problem(exc.status_code, "http", str(exc.detail), str(exc.detail),
                                          headers=dict(exc.headers or {})))
+
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        _log.warning("database unavailable on %s %s: %s", request.method, request.url.path, describe(exc))
+        return _problem_response(database_unavailable_problem())
+
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, database_unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -100,6 +113,13 @@ def _celery_publisher(settings: Settings) -> Publish:
     from tasks.celery_app import create_celery, publisher
 
     return publisher(create_celery(settings))
+
+
+def database_unavailable_problem() -> Problem:
+    return Problem(503, "database-unavailable", "Database niet bereikbaar",
+                   f"de database van de gateway is even niet bereikbaar; probeer het over "
+                   f"{RETRY_AFTER_SECONDS} seconden opnieuw",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _problem_response(problem: Problem) -> Response:

@@ -11,6 +11,7 @@ from gateway.api.aanvragen import require_gemeente
 from gateway.api.deps import CallingParty, DbSession, parse_id
 from gateway.db.models import Beschikking
 from gateway.domain import beschikkingen
+from gateway.headers import document_headers
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["beschikkingen"])
@@ -44,7 +45,10 @@ def get_beschikking(nummer: str, session: DbSession, party: CallingParty) -> dic
 def get_document(nummer: str, session: DbSession, party: CallingParty) -> HTMLResponse:
     from gateway.web.documents import render_beschikking
 
-    return HTMLResponse(render_beschikking(beschikkingen.as_json(_beschikking(session, party, nummer))))
+    html = render_beschikking(beschikkingen.as_json(_beschikking(session, party, nummer)))
+    # A page with personal data on the gateway's origin: the back office's headers, its
+    # own inline style allowed by hash.
+    return HTMLResponse(html, headers=document_headers(html))
 
 
 @router.post("/beschikkingen/{nummer}/bezwaren", status_code=201, summary="Een bezwaar registreren")

@@ -1,11 +1,16 @@
 """Liveness and readiness."""
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe
+
 router = APIRouter(tags=["health"])
+_log = logging.getLogger("gateway.api")
 
 
 @router.get("/healthz", summary="Het proces leeft")
@@ -18,7 +23,8 @@ def readyz(request: Request) -> JSONResponse:
     checks = {"database": _database(request), "broker": _broker(request)}
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                        status_code=200 if ready else 503)
+                        status_code=200 if ready else 503,
+                        headers=None if ready else {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _database(request: Request) -> str:
@@ -26,6 +32,9 @@ def _database(request: Request) -> str:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return "ok"
+    except UNAVAILABLE as exc:
+        _log.warning("readiness: database unreachable: %s", describe(exc))
+        return "unreachable"
     except Exception as exc:  # any failure means not ready; say which
         return f"error: {type(exc).__name__}"
 

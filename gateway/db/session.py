@@ -1,20 +1,60 @@
 """Engines and sessions. Created by the app's lifespan or the CLI, never at import."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+# The database cannot be reached or cannot take work right now (connection refused or lost,
+# server shutting down, a lock or pool wait that timed out; SQLAlchemy wraps psycopg's and
+# sqlite3's OperationalError in its own): answered 503 with Retry-After, never 500.
+UNAVAILABLE = (OperationalError, DisconnectionError, PoolTimeout)
+RETRY_AFTER_SECONDS = 10
+# Waiting longer for a connection than this answers 503 instead of hanging the request.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str) -> Engine:
+    # Statement parameters and result rows hold BSNs, names and message bodies: neither an
+    # error message nor SQLAlchemy's statement log (echo, or its logger at INFO/DEBUG) may
+    # show them.
+    _without_rows(logging.getLogger("sqlalchemy.engine.Engine"))
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # pool_pre_ping: connections that died with the server are replaced on the next checkout,
+    # so the API recovers by itself once the database is back.
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         pool_timeout=CONNECT_TIMEOUT_SECONDS,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+
+
+def describe(exc: BaseException) -> str:
+    """One line for the log about a database error: the driver's message, without the
+    statement that follows it."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _NoRows(logging.Filter):
+    """Drops SQLAlchemy's DEBUG record of each result row (`hide_parameters` covers only the
+    parameters)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
+def _without_rows(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _NoRows) for f in logger.filters):
+        logger.addFilter(_NoRows())
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

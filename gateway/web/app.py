@@ -19,6 +19,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe
+from gateway.headers import PAGE_HEADERS
 from gateway.web import (
     aanvragen, audit, auth, berichten, blokkades, clienten, financien, financien_extra, formulier, partijen,
     termijnen,
@@ -69,6 +71,16 @@ def create_backoffice() -> FastAPI:
         return error_page(request, exc.status_code, titles.get(exc.status_code, "Fout"), str(exc.detail),
                           headers=dict(exc.headers or {}))
 
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        _log.warning("database unavailable on %s %s: %s", request.method, request.url.path, describe(exc))
+        return error_page(request, 503, "Even niet beschikbaar",
+                          "De database van de gateway is even niet bereikbaar. Probeer het over "
+                          f"{RETRY_AFTER_SECONDS} seconden opnieuw.",
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    for error in UNAVAILABLE:
+        backoffice.add_exception_handler(error, database_unavailable)
+
     @backoffice.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:
         _log.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -83,15 +95,7 @@ class PageHeaders:
     and nothing is framed or loaded from elsewhere; `Server-Timing` gives the server's own
     time per page (the benchmark reads it)."""
 
-    _FIXED = [
-        (b"cache-control", b"no-store"),
-        (b"x-content-type-options", b"nosniff"),
-        (b"referrer-policy", b"same-origin"),
-        (b"x-frame-options", b"DENY"),
-        (b"content-security-policy",
-         b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-         b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-    ]
+    _FIXED = PAGE_HEADERS
 
     def __init__(self, app: ASGIApp):
         self.app = app

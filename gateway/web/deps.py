@@ -77,6 +77,9 @@ CheckedForm = Annotated[dict, Depends(form_with_csrf)]
 
 
 def source_address(request: Request) -> str | None:
+    """The peer's address; behind a proxy named in `gateway serve --proxy-headers
+    --forwarded-allow-ips` the client's as that proxy forwarded it (uvicorn rewrites
+    `request.client` only for those addresses, so a header from anyone else counts for nothing)."""
     return request.client.host if request.client else None
 
 
