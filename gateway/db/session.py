@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,9 +33,23 @@ def make_engine(url: str) -> Engine:
         return engine
     # pool_pre_ping: connections that died with the server are replaced on the next checkout,
     # so the API recovers by itself once the database is back.
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                         pool_timeout=CONNECT_TIMEOUT_SECONDS,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                           pool_timeout=CONNECT_TIMEOUT_SECONDS,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    event.listen(engine, "handle_error", _without_server_detail)
+    return engine
+
+
+_DETAIL = re.compile(r"\nDETAIL: [^\n]*")
+
+
+def _without_server_detail(context) -> None:
+    """PostgreSQL's DETAIL of a constraint error repeats the row's values ("Key (gemeente,
+    bsn)=(0363, 999994323) already exists"): dropped from the error's text, so a logged or
+    recorded error names the constraint but not the client. `orig.diag` keeps it for code."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str) and "\nDETAIL:" in error.args[0]:
+            error.args = (_DETAIL.sub("", error.args[0]), *error.args[1:])
 
 
 def describe(exc: BaseException) -> str:
