@@ -44,23 +44,26 @@ def _browser_or_skip():
 
 
 class Server:
-    """`gateway serve` in a subprocess on the test database."""
+    """`gateway serve` in a subprocess on the test database, with `serve_args` added to its
+    command line; on PostgreSQL with a Celery worker beside it unless `with_worker` is off."""
 
-    def __init__(self, database_url: str, directory: Path):
+    def __init__(self, database_url: str, directory: Path, *serve_args: str, with_worker: bool = True):
+        self.serve_args = serve_args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.broker = broker_for(database_url)
         self.env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_BROKER_URL": self.broker}
         self.directory = directory
         self.log = directory / "serve.log"
-        self.worker = Worker(database_url, self.broker, directory) if self.broker else None
+        self.worker = Worker(database_url, self.broker, directory) if self.broker and with_worker else None
 
     def __enter__(self) -> Server:
         flush_broker(self.broker)
         if self.worker is not None:
             self.worker.start()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port)], cwd=self.directory,
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port), *self.serve_args],
+            cwd=self.directory,
             env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
