@@ -1,6 +1,7 @@
 """A TCP forwarder on a free loopback port that a test can switch off and on: off closes the
 listening socket and every open connection (the server "goes away", connecting is refused);
-on listens again on the same port. Put in front of PostgreSQL it makes the database
+`hang` cuts the open connections and accepts new ones that never get an answer (a server or
+network that swallows packets); on listens again and forwards, on the same port. Put in front of PostgreSQL it makes the database
 unreachable for the application under test and nobody else."""
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class TcpSwitch:
         self._lock = threading.Lock()
         self._connections: list[socket.socket] = []
         self._listener: socket.socket | None = None
+        self._hanging = False
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))
         self.port = probe.getsockname()[1]
@@ -27,6 +29,15 @@ class TcpSwitch:
         self.off()
 
     def on(self) -> None:
+        self.off()
+        self._listen()
+
+    def hang(self) -> None:
+        self.off()
+        self._hanging = True
+        self._listen()
+
+    def _listen(self) -> None:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -35,11 +46,12 @@ class TcpSwitch:
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def off(self) -> None:
+        self._hanging = False
         with self._lock:
             listener, self._listener = self._listener, None
             connections, self._connections = self._connections, []
         if listener is not None:
-            listener.close()
+            _close(listener)  # shutdown first: a close alone does not wake the blocked accept()
         for connection in connections:
             _close(connection)
 
@@ -49,6 +61,10 @@ class TcpSwitch:
                 client, _ = listener.accept()
             except OSError:
                 return  # switched off
+            if self._hanging:
+                with self._lock:
+                    self._connections.append(client)  # held open, never answered
+                continue
             try:
                 server = socket.create_connection(self.target, timeout=5)
             except OSError:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 # sqlite3's OperationalError in its own): answered 503 with Retry-After, never 500.
 UNAVAILABLE = (OperationalError, DisconnectionError, PoolTimeout)
 RETRY_AFTER_SECONDS = 10
-# Waiting longer for a connection than this answers 503 instead of hanging the request.
+# A server that does not answer a new connection within this time counts as unreachable (503),
+# instead of holding the request for the operating system's TCP time-out of minutes.
 CONNECT_TIMEOUT_SECONDS = 5
 
 
@@ -34,7 +35,6 @@ def make_engine(url: str) -> Engine:
     # pool_pre_ping: connections that died with the server are replaced on the next checkout,
     # so the API recovers by itself once the database is back.
     engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                           pool_timeout=CONNECT_TIMEOUT_SECONDS,
                            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     event.listen(engine, "handle_error", _without_server_detail)
     return engine

@@ -10,15 +10,17 @@ working even when moved), and moved back.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from gateway.api.app import create_app
 from gateway.db.migrate import upgrade
-from gateway.db.session import unit_of_work
+from gateway.db.session import CONNECT_TIMEOUT_SECONDS, unit_of_work
 from gateway.intake.parties import add_party
 from gateway.settings import Settings
 from tests.backoffice import add_users, login
@@ -107,3 +109,27 @@ def test_database_unreachable_is_503_with_retry_after_and_recovers_by_itself(dat
             again = post(client, provider, request("AGJ-GEEN-OVEREENSTEMMING", "TIJDENS1"))
             assert again.status_code == 202 and "idempotent-replay" not in again.headers
             assert client.get("/aanvragen").status_code == 200
+
+
+def test_a_database_that_does_not_answer_is_503_within_the_connect_timeout(database_url, engine):
+    """A server or network that swallows packets (no refusal): each request waits at most the
+    connect time-out, then answers 503, instead of hanging for the system's TCP time-out."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file has no network to lose")
+    target = make_url(database_url)
+    with TcpSwitch(target.host or "127.0.0.1", target.port or 5432) as switch:
+        app = create_app(Settings(database_url=_PostgresOutage(switch, database_url).url), publish=[].extend)
+        with TestClient(app) as client:
+            with unit_of_work(app.state.sessions) as session:
+                _, provider = add_party(session, soort="aanbieder", code=AGB, naam="Zorg BV")
+            switch.hang()
+            # In a thread, so that a request that hangs fails the test instead of stalling it
+            # (leaving the `with` cuts the held connections and so ends it).
+            with ThreadPoolExecutor(1) as pool:
+                waiting = pool.submit(client.get, "/api/v1/postbus", headers=json_auth(provider))
+                try:
+                    _unavailable_problem(waiting.result(timeout=CONNECT_TIMEOUT_SECONDS + 5))
+                finally:
+                    switch.on()
+            assert client.get("/api/v1/postbus", headers=json_auth(provider)).status_code == 200
+
