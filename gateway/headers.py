@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,11 +75,18 @@ class SecurityHeaders:
         if scope.get("scheme") == "https":
             extra.append(HSTS)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                message["headers"] = headers + [(n, v) for n, v in extra if n not in present]
-            await send(message)
+        await self.app(scope, receive, adding_headers(send, lambda: extra))
 
-        await self.app(scope, receive, send_with_headers)
+
+def adding_headers(send: Send, extra: Callable[[], list[tuple[bytes, bytes]]]) -> Send:
+    """`send` that adds `extra()` (called when the answer starts) to the answer's headers,
+    leaving out those the answer already has."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            message["headers"] = headers + [(n, v) for n, v in extra() if n not in present]
+        await send(message)
+
+    return send_with_headers

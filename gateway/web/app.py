@@ -20,7 +20,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe
-from gateway.headers import PAGE_HEADERS
+from gateway.headers import PAGE_HEADERS, adding_headers
 from gateway.web import (
     aanvragen, audit, auth, berichten, blokkades, clienten, financien, financien_extra, formulier, partijen,
     termijnen,
@@ -106,12 +106,8 @@ class PageHeaders:
             return
         started = time.perf_counter()
 
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                elapsed = (time.perf_counter() - started) * 1000
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *self._FIXED,
-                                      (b"server-timing", f"app;dur={elapsed:.1f}".encode())]
-            await send(message)
+        def headers() -> list[tuple[bytes, bytes]]:
+            elapsed = (time.perf_counter() - started) * 1000
+            return [*self._FIXED, (b"server-timing", f"app;dur={elapsed:.1f}".encode())]
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, adding_headers(send, headers))
