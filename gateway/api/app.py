@@ -79,7 +79,7 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
                                          headers=dict(exc.headers or {})))
 
     async def database_unavailable(request: Request, exc: Exception) -> Response:
-        _log.warning("database unavailable on %s %s: %s", request.method, request.url.path, describe(exc))
+        _log.warning("database unavailable on %s %s: %s", request.method, masked_path(request.url.path), describe(exc))
         return _problem_response(database_unavailable_problem())
 
     for error in UNAVAILABLE:

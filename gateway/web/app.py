@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.accesslog import masked_path
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe
 from gateway.headers import PAGE_HEADERS, adding_headers
 from gateway.web import (
@@ -72,7 +73,7 @@ def create_backoffice() -> FastAPI:
                           headers=dict(exc.headers or {}))
 
     async def database_unavailable(request: Request, exc: Exception) -> Response:
-        _log.warning("database unavailable on %s %s: %s", request.method, request.url.path, describe(exc))
+        _log.warning("database unavailable on %s %s: %s", request.method, masked_path(request.url.path), describe(exc))
         return error_page(request, 503, "Even niet beschikbaar",
                           "De database van de gateway is even niet bereikbaar. Probeer het over "
                           f"{RETRY_AFTER_SECONDS} seconden opnieuw.",

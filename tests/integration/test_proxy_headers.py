@@ -59,5 +59,5 @@ def test_forwarded_headers_count_only_from_the_proxies_named(database_url, engin
     assert addresses == ["127.0.0.1", "203.0.113.8", "127.0.0.2"]
     plain_log, proxied_log = plain.log.read_text(), proxied.log.read_text()
     assert '127.0.0.1:' in plain_log and "203.0.113." not in plain_log, plain_log
-    assert '203.0.113.8:0 - "POST /login' in proxied_log, proxied_log
+    assert '"client": "203.0.113.8:0"' in proxied_log, proxied_log
     assert '127.0.0.2:' in proxied_log and "203.0.113.9" not in proxied_log, proxied_log
