@@ -5,6 +5,9 @@ published (by id) once that session's transaction has committed; a rollback forg
 and the rollback of a savepoint forgets only the rows flushed inside it.
 Publishing is a wake-up call only: when the broker is down the rows stay pending in the
 database and the periodic sweep sends them later, so a failed publish is logged, not raised.
+Only the outermost commit publishes: SQLAlchemy also reports a released savepoint as a commit,
+and publishing then would call the broker while the transaction still holds its locks (on the
+embedded broker, a write to the very SQLite file whose write lock this transaction holds).
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ def install(factory: sessionmaker[Session], publish: Publish) -> None:
             session.info.setdefault(_KEY, []).extend(new)
 
     def send(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint was released; its rows go out with the enclosing commit
         ids = [outbox_id for _row, outbox_id in session.info.pop(_KEY, ())]
         if ids:
             try:

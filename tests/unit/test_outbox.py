@@ -319,6 +319,20 @@ def test_a_rolled_back_savepoint_forgets_only_its_own_rows(sessions, relayed):
     assert relayed == [before.id] == _all_ids(sessions)
 
 
+def test_a_released_savepoint_publishes_nothing_before_the_enclosing_commit(sessions, relayed):
+    # uitvoering runs inside a savepoint and writes the webhook's outbox row there: publishing
+    # at the savepoint's release would wake a worker for a row not yet committed, and on the
+    # embedded broker wait 30 s for the write lock this very transaction holds.
+    bericht_id = stored_message(sessions)
+    with unit_of_work(sessions) as session:
+        with session.begin_nested():
+            inside = Outbox(bericht_id=bericht_id, taak="webhook")
+            session.add(inside)
+            session.flush()
+        assert relayed == []
+    assert relayed == [inside.id] == _all_ids(sessions)
+
+
 def test_a_failing_publish_does_not_undo_the_commit(sessions):
     relay.install(sessions, boom)
     bericht_id = stored_message(sessions)
