@@ -42,8 +42,12 @@ def create_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        # A publish that fails is not retried here: the row is in the database and the
-        # sweep sends it; an HTTP answer never waits for a broker that is down.
+        # A worker that lost Redis keeps trying (kombu waits 2, 4, … up to 30 s between
+        # attempts) instead of giving up after 100 attempts and leaving the gateway without one.
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
+        # A publish that fails is not retried here: the row is in the database, the
+        # background publisher tries again after a back-off and the sweep sends it anyway.
         task_publish_retry=False,
         broker_transport_options=_transport_options(settings),
         beat_schedule={"sweep": {"task": SWEEP_TASK, "schedule": settings.sweep_interval_seconds},
@@ -61,7 +65,10 @@ def create_celery(settings: Settings) -> Celery:
 
 def _transport_options(settings: Settings) -> dict:
     if settings.broker_url:
-        return {"visibility_timeout": 3600}  # Redis: unacked work comes back after this
+        # Redis: unacked work comes back after the visibility timeout. Bounded socket waits
+        # so a Redis that hangs (rather than refuses) stalls no publisher thread for long;
+        # the worker's own blocking reads poll every second, well inside socket_timeout.
+        return {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 10}
     # kombu's SQLAlchemy transport hands its options to create_engine: on SQLite, wait for
     # the gateway's own writers instead of failing on a locked database.
     return {"connect_args": {"timeout": 30}} if settings.database_url.startswith("sqlite") else {}

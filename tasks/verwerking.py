@@ -18,6 +18,7 @@ from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock, correlation, metrics
+from gateway.background_publisher import BackgroundPublisher
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.domain import bewaartermijn, outbox, signalen
 from gateway.domain.context import DomainContext
@@ -45,7 +46,8 @@ def _build(settings: Settings) -> Runtime:
 
     clock.configure(settings.today)
     sessions = make_sessionmaker(make_engine(settings.database_url))
-    install(sessions, publisher(create_celery(settings)))
+    # Follow-up work a task commits (a webhook row) is published off the task's thread too.
+    install(sessions, BackgroundPublisher(publisher(create_celery(settings))))
     ctx = DomainContext(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
                         Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements))
     return Runtime(sessions, ctx, settings)

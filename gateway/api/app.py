@@ -14,6 +14,7 @@ from gateway import correlation
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
 from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
 from gateway.api.docs import install_docs
+from gateway.background_publisher import BackgroundPublisher
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
@@ -40,11 +41,15 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     async def lifespan(app: FastAPI):
         app.state.engine = make_engine(settings.database_url)
         app.state.sessions = make_sessionmaker(app.state.engine)
-        install(app.state.sessions, publish or _celery_publisher(settings))
+        # The default publisher works off the request thread: an answer never waits for the broker.
+        background = None if publish else BackgroundPublisher(_celery_publisher(settings))
+        install(app.state.sessions, publish or background)
         # Log-ins queue here for their password check, among themselves: the checks run in
         # worker threads, never on the event loop, and never more at once than this.
         app.state.login_limiter = anyio.CapacityLimiter(settings.login_hash_concurrency)
         yield
+        if background is not None:
+            background.close()
         app.state.engine.dispose()
 
     # /docs is the gateway's own page (gateway.api.docs), not FastAPI's CDN-loading one.
