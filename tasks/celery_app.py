@@ -1,7 +1,7 @@
 """The Celery application, built from Settings by a factory (never configured at import).
 
 Broker: Redis when GATEWAY_BROKER_URL is set (`redis://…`); otherwise the embedded default,
-kombu's SQLAlchemy transport on the gateway's own database, which needs no server and keeps
+kombu's SQLAlchemy transport on the gateway's own database (tasks.embedded_transport), which needs no server and keeps
 queued work across a restart. Either way the database is the record: the broker only wakes
 a worker up, and a periodic sweep re-sends what a crash left behind.
 """
@@ -24,12 +24,18 @@ HEADER = "request_id"  # the task header that carries the correlation id
 _log = logging.getLogger("gateway.tasks")
 
 
+EMBEDDED_TRANSPORT = "tasks.embedded_transport:Transport"
+
+
 def broker_url(settings: Settings) -> str:
-    return settings.broker_url or f"sqla+{settings.database_url}"
+    # The embedded broker's URL is the database's own; its transport is named separately.
+    return settings.broker_url or settings.database_url
 
 
 def create_celery(settings: Settings) -> Celery:
     app = Celery("gateway", broker=broker_url(settings))
+    if settings.embedded_broker:
+        app.conf.broker_transport = EMBEDDED_TRANSPORT
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

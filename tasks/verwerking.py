@@ -1,15 +1,19 @@
 """The tasks. Thin: they take ids, open the process's database handle and call the domain.
 
 `gateway.outbox` runs one outbox row (idempotent: the domain claims the row, so a
-redelivered or duplicated task does nothing); `gateway.sweep` (beat) re-sends rows that a
+redelivered or duplicated task does nothing; a webhook row is handed to a thread of the
+worker process, so the task returns at once); `gateway.sweep` (beat) re-sends rows that a
 crash, a lost broker message or a failed publish left pending, and retries that are due.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from datetime import timedelta
@@ -20,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway import clock, correlation, metrics
 from gateway.background_publisher import BackgroundPublisher
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
-from gateway.domain import bewaartermijn, outbox, signalen
+from gateway.domain import bewaartermijn, outbox, signalen, webhooks
 from gateway.domain.context import DomainContext
 from gateway.reference import load_reference
 from gateway.relay import install
@@ -31,11 +35,37 @@ from gateway.xml.schemas import load_schemas
 _log = logging.getLogger("gateway.tasks")
 
 
+# Webhook deliveries wait on someone else's server (up to webhooks.TIMEOUT per phase), so a
+# task hands them to these threads and returns: a provider's slow or hanging webhook never
+# holds the pool slot that the next aanvraag's grant needs. Beyond the backlog a row is left
+# unclaimed and pending, and the sweep sends it again later.
+WEBHOOK_THREADS = 4
+WEBHOOK_BACKLOG = 200
+
+
 @dataclass(frozen=True)
 class Runtime:
     sessions: sessionmaker[Session]
     ctx: DomainContext
     settings: Settings
+    webhook_threads: ThreadPoolExecutor
+    webhook_slots: threading.BoundedSemaphore
+
+    def deliver_webhook(self, factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int) -> str:
+        if not self.webhook_slots.acquire(blocking=False):
+            return "deferred"
+
+        def deliver() -> None:
+            try:
+                webhooks.deliver(factory, ctx, outbox_id)
+            except Exception:  # a database error: the row's lease runs out and the sweep retries
+                _log.exception("webhook outbox %s failed", outbox_id)
+            finally:
+                self.webhook_slots.release()
+
+        # The thread carries the task's correlation id into the delivery's log lines.
+        self.webhook_threads.submit(contextvars.copy_context().run, deliver)
+        return "dispatched"
 
 
 _RUNTIMES: dict[int, Runtime] = {}
@@ -50,7 +80,8 @@ def _build(settings: Settings) -> Runtime:
     install(sessions, BackgroundPublisher(publisher(create_celery(settings))))
     ctx = DomainContext(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
                         Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements))
-    return Runtime(sessions, ctx, settings)
+    return Runtime(sessions, ctx, settings, ThreadPoolExecutor(WEBHOOK_THREADS, thread_name_prefix="webhook"),
+                   threading.BoundedSemaphore(WEBHOOK_BACKLOG))
 
 
 def runtime(app: Celery) -> Runtime:
@@ -82,7 +113,8 @@ def register(app: Celery) -> None:
     @app.task(name=OUTBOX_TASK, acks_late=True, ignore_result=True)
     def run_outbox(outbox_id: int) -> str:
         rt = runtime(app)
-        return _measured(OUTBOX_TASK, lambda: outbox.process(rt.sessions, rt.ctx, outbox_id), str)
+        return _measured(OUTBOX_TASK, lambda: outbox.process(rt.sessions, rt.ctx, outbox_id,
+                                                            deliver_webhook=rt.deliver_webhook), str)
 
     @app.task(name=SWEEP_TASK, ignore_result=True)
     def sweep() -> int:

@@ -67,12 +67,17 @@ HANDLERS: dict[str, Callable[[Session, DomainContext, Outbox], None]] = {
 }
 
 
-def process(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int) -> str:
-    """Run one outbox row; returns "done", "skipped" (nothing to do) or "failed"."""
+DeliverWebhook = Callable[[sessionmaker[Session], DomainContext, int], str]
+
+
+def process(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int,
+            deliver_webhook: DeliverWebhook = webhooks.deliver) -> str:
+    """Run one outbox row; returns "done", "skipped" (nothing to do) or "failed", or for a
+    webhook what `deliver_webhook` returns (a worker hands the delivery to a thread)."""
     with factory() as session:
         taak = session.scalar(select(Outbox.taak).where(Outbox.id == outbox_id))
     if taak == WEBHOOK:
-        return webhooks.deliver(factory, ctx, outbox_id)
+        return deliver_webhook(factory, ctx, outbox_id)
     if taak not in HANDLERS:
         return "skipped"  # unknown or not (yet) handled here: e.g. JW305 before issue 4
     try:

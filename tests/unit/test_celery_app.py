@@ -5,9 +5,20 @@ from gateway.settings import Settings
 from tasks.celery_app import broker_url, create_celery
 
 
-def test_embedded_broker_lives_in_the_gateway_database():
+def test_embedded_broker_lives_in_the_gateway_database_and_polls_quickly():
     settings = Settings(database_url="sqlite:////tmp/x.db", broker_url="")
-    assert broker_url(settings) == "sqla+sqlite:////tmp/x.db"
+    assert broker_url(settings) == "sqlite:////tmp/x.db"
+    connection = create_celery(settings).connection_for_write()
+    assert connection.transport.driver_type == "sql"
+    # kombu's default of 1 s let one pool process run about one task a second
+    assert connection.transport.polling_interval <= 0.1
+
+
+def test_a_worker_retries_its_broker_for_ever_and_redis_waits_are_bounded():
+    conf = create_celery(Settings(broker_url="redis://127.0.0.1:6379/0")).conf
+    assert conf.broker_connection_retry and conf.broker_connection_max_retries is None
+    assert conf.broker_transport_options["socket_connect_timeout"] <= 2
+    assert conf.broker_transport_options["socket_timeout"] <= 10
 
 
 def test_redis_broker_when_configured():
