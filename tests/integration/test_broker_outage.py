@@ -50,8 +50,11 @@ def p95(values: list[float]) -> float:
     return ordered[int(0.95 * (len(ordered) - 1))]
 
 
+@pytest.mark.parametrize("outage", ["stopped", "frozen"])
 def test_posts_stay_fast_while_redis_is_down_and_all_work_is_done_after(
-        database_url, engine, sessions, parties, own_redis, tmp_path):
+        outage, database_url, engine, sessions, parties, own_redis, tmp_path):
+    """`stopped`: Redis is gone and connections are refused; `frozen` (SIGSTOP): connections
+    are accepted and nothing answers, as with a hung server or a lost network path."""
     if database_url.startswith("sqlite"):
         pytest.skip("a Redis broker with PostgreSQL: runs when the tests run on PostgreSQL")
     env = gateway_env(database_url, own_redis.url)
@@ -66,9 +69,9 @@ def test_posts_stay_fast_while_redis_is_down_and_all_work_is_done_after(
         with httpx.Client(base_url=served.base_url, timeout=60,
                           headers={"Authorization": f"Bearer {parties['provider']}"}) as client:
             before = post_for(client, BEFORE, 0)
-            own_redis.stop()
+            own_redis.stop() if outage == "stopped" else own_redis.freeze()
             down = post_for(client, OUTAGE, len(before))
-            own_redis.start()
+            own_redis.start() if outage == "stopped" else own_redis.thaw()
             back_at = time.monotonic()
             after = post_for(client, AFTER, len(before) + len(down))
         accepted = [n for n, status, _ in before + down + after if status == 202]
@@ -83,7 +86,7 @@ def test_posts_stay_fast_while_redis_is_down_and_all_work_is_done_after(
         finally:
             recovery = time.monotonic() - back_at
             down_ms = [s * 1000 for _, _, s in down]
-            print(f"\nRedis down {OUTAGE:.0f} s under {1 / INTERVAL:.0f} POST/s: {len(down)} POSTs, statuses "
+            print(f"\nRedis {outage} {OUTAGE:.0f} s under {1 / INTERVAL:.0f} POST/s: {len(down)} POSTs, statuses "
                   f"{sorted({status for _, status, _ in down})}, p50 {statistics.median(down_ms):.1f} ms, "
                   f"p95 {p95(down_ms):.1f} ms, max {max(down_ms):.1f} ms; before the outage p95 "
                   f"{p95([s * 1000 for _, _, s in before]):.1f} ms. Accepted {len(accepted)}, granted "

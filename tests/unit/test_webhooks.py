@@ -257,6 +257,20 @@ def test_a_twin_delivery_during_the_post_is_skipped(sessions, ctx):
     assert len(attempts) == 1
 
 
+def test_no_database_connection_is_held_while_posting(sessions, engine, ctx):
+    """The provider's server may take its time: no transaction, no lock, no pooled
+    connection of ours waits with it."""
+    outbox_id = make_row(sessions, "https://zorg.example/hook")
+    held = []
+
+    def post(url, content, headers):
+        held.append(engine.pool.checkedout())
+        return 204
+
+    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "done"
+    assert held == [0]
+
+
 def test_webhook_switched_off_meanwhile_finishes_the_row(sessions, ctx):
     outbox_id = make_row(sessions, None, geheim=None)
     post = Recorder()
