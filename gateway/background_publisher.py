@@ -7,9 +7,12 @@ a back-off that doubles up to `max_backoff`, so a broker that is down costs one 
 back-off, not one per request; once an attempt succeeds it publishes what it kept. Ids that
 do not fit are dropped: their outbox rows are pending in the database and the periodic sweep
 sends them. Nothing here is the record, so losing the queue (a crash, a stop) loses no work.
+Each call's ids are published in a copy of the caller's context, so what the publish function
+reads from context variables (the request's correlation id) is the caller's.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import queue
@@ -42,7 +45,7 @@ class BackgroundPublisher:
         if self._queue.qsize() >= self._capacity:
             _log.warning("publishing queue full; outbox %s is left to the sweep", ids)
             return
-        self._queue.put(ids)
+        self._queue.put((ids, contextvars.copy_context()))
 
     def close(self, timeout: float = 2.0) -> None:
         """Publish what is queued (for at most `timeout` seconds) and stop the thread."""
@@ -62,7 +65,8 @@ class BackgroundPublisher:
                 self._thread.start()
 
     def _run(self, work: queue.Queue) -> None:
-        kept: list[int] = []  # ids not published yet, in order
+        kept: list[tuple[list[int], contextvars.Context]] = []  # not published yet, in order
+        count = 0  # ids in `kept`
         failures, retry_at = 0, 0.0
         while True:
             timeout = max(0.0, retry_at - time.monotonic()) if kept else None
@@ -71,11 +75,11 @@ class BackgroundPublisher:
             except queue.Empty:
                 item = None
             stopping = False
-            while item is not None:  # take all that waits: one publish for the lot
+            while item is not None:  # take all that waits before publishing
                 if item is _STOP:
                     stopping = True
                     break
-                self._keep(kept, item)
+                count += self._keep(kept, count, item)
                 try:
                     item = work.get_nowait()
                 except queue.Empty:
@@ -85,7 +89,11 @@ class BackgroundPublisher:
             if not kept or time.monotonic() < retry_at:
                 continue
             try:
-                self._publish(kept)
+                while kept:
+                    ids, context = kept[0]
+                    context.run(self._publish, ids)
+                    kept.pop(0)
+                    count -= len(ids)
             except Exception as exc:  # the rows wait in the database; try again after a back-off
                 failures += 1
                 retry_at = time.monotonic() + min(self._max_backoff, self._first_backoff * 2 ** (failures - 1))
@@ -94,17 +102,20 @@ class BackgroundPublisher:
                 if failures == 1:
                     _log.warning("broker unreachable (%s: %s): %d outbox id(s) kept and tried again at "
                                  "most every %.1f s; the sweep sends them too", type(exc).__name__, exc,
-                                 len(kept), self._max_backoff)
+                                 count, self._max_backoff)
                 continue
             if failures:
                 _log.warning("broker reachable again after %d failed attempt(s)", failures)
-            kept.clear()
             failures, retry_at = 0, 0.0
             if stopping:
                 return
 
-    def _keep(self, kept: list[int], ids: list[int]) -> None:
-        room = self._capacity - len(kept)
-        kept.extend(ids[:room])
+    def _keep(self, kept: list, count: int, item: tuple[list[int], contextvars.Context]) -> int:
+        """Keep what fits of `item`; returns how many ids were kept."""
+        ids, context = item
+        room = max(0, self._capacity - count)
+        if room:
+            kept.append((ids[:room], context))
         if len(ids) > room:
             _log.warning("publishing backlog full; outbox %s is left to the sweep", ids[room:])
+        return min(room, len(ids))

@@ -2,6 +2,7 @@
 tried once per back-off (not once per call), and kept ids go out when it is back."""
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -31,7 +32,7 @@ class Broker:
 
 def test_a_slow_broker_never_delays_the_caller():
     broker = Broker()
-    broker.delay = 2.0
+    broker.delay = 0.25  # per publish
     publisher = BackgroundPublisher(broker)
     began = time.monotonic()
     for n in range(20):
@@ -77,3 +78,16 @@ def test_close_publishes_what_is_queued():
         publisher([n])
     publisher.close(timeout=5)
     assert sorted(broker.published) == list(range(10))
+
+
+def test_each_call_is_published_in_its_callers_context():
+    # The Celery publisher reads the request's correlation id from a context variable.
+    request_id = contextvars.ContextVar("request_id", default=None)
+    seen: list[tuple[int, str | None]] = []
+    publisher = BackgroundPublisher(lambda ids: seen.extend((n, request_id.get()) for n in ids))
+    for n in range(5):
+        token = request_id.set(f"req-{n}")
+        publisher([n])
+        request_id.reset(token)
+    publisher.close(timeout=5)
+    assert seen == [(n, f"req-{n}") for n in range(5)]
