@@ -55,9 +55,11 @@ class Runtime:
         if not self.webhook_slots.acquire(blocking=False):
             return "deferred"
 
+        from tasks.celery_app import OUTBOX_TASK
+
         def deliver() -> None:
-            try:
-                webhooks.deliver(factory, ctx, outbox_id)
+            try:  # measured as the outbox work it is: its failures count as the task's
+                _measured(OUTBOX_TASK, lambda: webhooks.deliver(factory, ctx, outbox_id), str)
             except Exception:  # a database error: the row's lease runs out and the sweep retries
                 _log.exception("webhook outbox %s failed", outbox_id)
             finally:
