@@ -31,24 +31,11 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support import example  # noqa: E402
+from tests.support import example, valid_bsns  # noqa: E402
 
 PG = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
 DATABASE = "gateway_bench"
-
-
-def bsns(count: int) -> list[str]:
-    """Valid BSNs (11-proef), distinct from the examples'."""
-    found, n = [], 10_000_000
-    while len(found) < count:
-        digits = [int(c) for c in f"{n:08d}"]
-        total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
-        check = total % 11
-        if check < 10:
-            found.append(f"{n:08d}{check}")
-        n += 7
-    return found
 
 
 def message(bsn: str, n: int) -> bytes:
@@ -126,7 +113,7 @@ def run(base: str, token: str, samples: int, workdir: Path) -> list[float]:
                 raise SystemExit(f"the gateway did not start; see {workdir / 'processes.log'}")
             time.sleep(0.2)
         latencies = []
-        numbers = bsns(samples + 5)
+        numbers = valid_bsns(samples + 5)
         for n, bsn in enumerate(numbers, start=1):
             body = message(bsn, n)
             started = time.perf_counter()

@@ -72,6 +72,19 @@ def passes(xml: bytes, code: str) -> list[str]:
     return found
 
 
+def valid_bsns(count: int, start: int = 10_000_000) -> list[str]:
+    """`count` distinct BSNs that pass the 11-proef (CS002), from `start` on (the examples'
+    999994323 is far above the default start)."""
+    found, n = [], start
+    while len(found) < count:
+        digits = [int(c) for c in f"{n:08d}"]
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check < 10:
+            found.append(f"{n:08d}{check}")
+        n += 7
+    return found
+
+
 def jw305_with_products(count: int) -> bytes:
     """The JW305 example with `count` StartProducts (distinct ToewijzingNummers): the
     3.6 KB "JW305-like" message of the intake benchmark has five."""

@@ -25,11 +25,12 @@ def flush_broker(broker_url: str) -> None:
 
 
 class Worker:
-    def __init__(self, database_url: str, broker_url: str, directory: Path):
+    def __init__(self, database_url: str, broker_url: str, directory: Path, *, concurrency: int = 1):
         self.env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_BROKER_URL": broker_url,
                     # a quick sweep, so a test sees lost work come back within seconds
                     "GATEWAY_SWEEP_INTERVAL_SECONDS": "1", "GATEWAY_SWEEP_MIN_AGE_SECONDS": "3"}
         self.directory = directory
+        self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
         self.log_path = directory / "worker.log"
 
@@ -37,7 +38,7 @@ class Worker:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "worker", "--concurrency", "1"], cwd=self.directory,
+            [sys.executable, "-m", "gateway.cli", "worker", "--concurrency", str(self.concurrency)], cwd=self.directory,
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
