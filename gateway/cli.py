@@ -105,7 +105,11 @@ def worker(no_beat: bool, concurrency: int) -> None:
     _metrics_directory(private=False)
     from tasks.celery_app import create_celery
 
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    # Workers share nothing through Celery's worker-to-worker chatter (the outbox is the work
+    # list), and the mingle step right after a broker reconnect is where a known kombu stall
+    # leaves a worker connected but consuming nothing (celery/celery#8030): both are off.
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-mingle",
+            "--without-gossip"]
     if not no_beat:
         argv.append("--beat")
     create_celery(get_settings()).worker_main(argv)
