@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 
 from celery import Celery, signals
+from kombu.transport import TRANSPORT_ALIASES
 
 from gateway import correlation, logs
 from gateway.settings import Settings
@@ -24,18 +25,19 @@ HEADER = "request_id"  # the task header that carries the correlation id
 _log = logging.getLogger("gateway.tasks")
 
 
-EMBEDDED_TRANSPORT = "tasks.embedded_transport:Transport"
+# The embedded broker's URL is the database's own behind this scheme: kombu reads the part
+# before the first '+' as the transport, so a bare `postgresql+psycopg://…` would name a
+# transport "postgresql" that does not exist.
+EMBEDDED_SCHEME = "gateway-sqla"
+TRANSPORT_ALIASES.setdefault(EMBEDDED_SCHEME, "tasks.embedded_transport:Transport")
 
 
 def broker_url(settings: Settings) -> str:
-    # The embedded broker's URL is the database's own; its transport is named separately.
-    return settings.broker_url or settings.database_url
+    return settings.broker_url or f"{EMBEDDED_SCHEME}+{settings.database_url}"
 
 
 def create_celery(settings: Settings) -> Celery:
     app = Celery("gateway", broker=broker_url(settings))
-    if settings.embedded_broker:
-        app.conf.broker_transport = EMBEDDED_TRANSPORT
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

@@ -55,16 +55,16 @@ def authenticate(session: Session, token: str | None) -> Partij | None:
 
 
 def _mark_used(session: Session, token_id: int, now: datetime) -> None:
-    """Record the use in a short transaction of its own, so a request that stores nothing
-    still shows in `token list`, and the caller's transaction stays as it was. Bookkeeping
-    only: when the database is busy the request goes on without it."""
+    """Record the use in the caller's transaction (the API's token lookup commits it at once),
+    inside a savepoint: bookkeeping only, so when the database is busy the request goes on
+    without it. The same session and connection: a second pooled connection per request
+    would let a burst of requests wait on each other for the pool."""
     cutoff = now - LAATST_GEBRUIKT_RESOLUTIE
     try:
-        with session.get_bind().connect() as connection:
-            connection.execute(update(Token).where(
+        with session.begin_nested():
+            session.execute(update(Token).where(
                 Token.id == token_id,
                 or_(Token.laatst_gebruikt.is_(None), Token.laatst_gebruikt <= cutoff)).values(laatst_gebruikt=now))
-            connection.commit()
     except OperationalError:
         pass
 

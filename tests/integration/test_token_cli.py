@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 from gateway.cli import main
 from gateway.db.models import Token
 from gateway.db.session import unit_of_work
+from gateway.intake.parties import authenticate
 
 
 def postbus(client, token: str) -> int:
@@ -91,3 +93,18 @@ def test_last_used_is_written_at_most_every_five_minutes(client, sessions, parti
     assert postbus(client, parties["other"]) == 200
     with unit_of_work(sessions) as session:
         assert session.scalar(select(Token.laatst_gebruikt).where(Token.laatst_gebruikt.is_not(None))) > first
+
+
+def test_recording_a_use_needs_no_second_connection(database_url, parties):
+    """With one pooled connection, a lookup that records the token's use still succeeds: a
+    burst of requests each holding one connection and waiting for a second would starve
+    the pool."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=1)
+    try:
+        with Session(engine) as session:
+            assert authenticate(session, parties["provider"]).code == "12345678"
+            session.commit()
+        with Session(engine) as session:
+            assert session.scalar(select(Token.laatst_gebruikt).where(Token.laatst_gebruikt.is_not(None)))
+    finally:
+        engine.dispose()

@@ -1,13 +1,17 @@
 """The Celery factory: broker choice and the settings the gateway's task design relies on."""
 from __future__ import annotations
 
+import pytest
+
 from gateway.settings import Settings
 from tasks.celery_app import broker_url, create_celery
 
 
-def test_embedded_broker_lives_in_the_gateway_database_and_polls_quickly():
-    settings = Settings(database_url="sqlite:////tmp/x.db", broker_url="")
-    assert broker_url(settings) == "sqlite:////tmp/x.db"
+@pytest.mark.parametrize("database_url", ["sqlite:////tmp/x.db", "sqlite+pysqlite:////tmp/x.db",
+                                          "postgresql+psycopg://postgres@127.0.0.1:5432/test"])
+def test_embedded_broker_lives_in_the_gateway_database_and_polls_quickly(database_url):
+    settings = Settings(database_url=database_url, broker_url="")
+    assert broker_url(settings).endswith(database_url)
     connection = create_celery(settings).connection_for_write()
     assert connection.transport.driver_type == "sql"
     # kombu's default of 1 s let one pool process run about one task a second
