@@ -17,6 +17,7 @@ process did the work.
 """
 from __future__ import annotations
 
+import logging
 import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -27,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock
 from gateway.domain.context import as_utc
+
+_log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -49,10 +52,15 @@ UNKNOWN = "onbekend"  # a message whose type could not be read
 
 
 def message_received(message: str | None, outcome: str, seconds: float | None = None) -> None:
+    """Counted after the message's commit: a metrics failure (say, the multiprocess directory
+    removed under a running process) is logged and never turns a stored message into a 500."""
     label = message or UNKNOWN
-    MESSAGES.labels(label, outcome).inc()
-    if seconds is not None:
-        INTAKE_SECONDS.labels(label).observe(seconds)
+    try:
+        MESSAGES.labels(label, outcome).inc()
+        if seconds is not None:
+            INTAKE_SECONDS.labels(label).observe(seconds)
+    except Exception:
+        _log.exception("metrics for a received %s not recorded", label)
 
 
 class DatabaseState:

@@ -62,8 +62,8 @@ def test_the_request_id_follows_the_message_into_the_workers_tasks(database_url,
             [failure, *_] = wait_for(webhook_failed, timeout=60)
             # the task's own failure is recorded last, after the webhook's attempt
             after = wait_for(lambda: (found := metrics(client)) and
-                             value(found, "gateway_task_failures_total", task="gateway.outbox") >
-                             value(before, "gateway_task_failures_total", task="gateway.outbox") and found,
+                             value(found, "gateway_task_failures_total", task="gateway.webhook") >
+                             value(before, "gateway_task_failures_total", task="gateway.webhook") and found,
                              timeout=30)
         finally:
             worker.stop()

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from gateway import logs
+from gateway import logs, metrics
 from gateway.api.app import create_app
 from gateway.db.models import Aanvraag, Bericht, Outbox
 from gateway.db.session import unit_of_work
@@ -218,3 +218,14 @@ def test_retours_overdue(local, sessions, move_clock):
     assert value(samples(local), "gateway_deadlines_overdue", kind="retour") == 0
     move_clock(uiterlijk + timedelta(days=1))
     assert value(samples(local), "gateway_deadlines_overdue", kind="retour") == 1
+
+
+def test_a_metrics_failure_never_fails_a_stored_message(client, parties, sessions, monkeypatch):
+    def broken(*_args):
+        raise OSError("multiprocess directory gone")
+
+    monkeypatch.setattr(metrics.MESSAGES, "labels", broken)
+    answer = client.post("/api/v1/berichten", content=example("JW315"), headers=auth(parties["provider"]))
+    assert answer.status_code == 202, answer.text
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Bericht)) == 1
