@@ -45,7 +45,9 @@ def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwar
     from gateway.api.app import create_app
     from gateway.db.migrate import upgrade
 
-    app = _or_exit(lambda: create_app(settings))
+    proxy = _proxy_options(settings, proxy_headers, forwarded_allow_ips)
+    # The app must know what uvicorn was told: it refuses /metrics through a proxy it does not believe.
+    app = _or_exit(lambda: create_app(settings.model_copy(update={"proxy_headers": proxy["proxy_headers"]})))
     upgrade(settings.database_url)
     # On the embedded default one command runs everything: a worker (with the periodic
     # sweep) beside the API, stopped with it. With GATEWAY_BROKER_URL set, workers are
@@ -59,7 +61,7 @@ def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwar
         # uvicorn's own access log is off: gateway.access writes one with duration and request id.
         uvicorn.run(app, host=host or settings.host, port=port or settings.port, access_log=False,
                     log_config=log_config(settings.log_format, settings.log_level),
-                    **_proxy_options(settings, proxy_headers, forwarded_allow_ips))
+                    **proxy)
     finally:
         if worker is not None:
             _stop(worker)

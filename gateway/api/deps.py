@@ -88,3 +88,12 @@ def parse_id(text: str) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= _MAX_ID else None
+
+
+def through_unknown_proxy(request: Request) -> bool:
+    """Whether the request carries a proxy's forwarded header while the gateway was not told
+    to believe proxies: then a proxy the gateway does not know stands in front, and the peer's
+    address (often 127.0.0.1) is the proxy's, shared by every client behind it."""
+    if request.app.state.settings.proxy_headers:
+        return False
+    return "x-forwarded-for" in request.headers or "forwarded" in request.headers

@@ -5,7 +5,9 @@ provider), but volumes of youth care per type are still the municipality's busin
 default only the machine itself may read them (a Prometheus on the same host, or an
 operator's tunnel). Give the scraper's address or network to open it further, or `*` for
 everyone who can reach the port. Behind a reverse proxy the address is the proxy's unless
-`gateway serve` is told to believe its forwarded headers.
+`gateway serve` is told to believe its forwarded headers; until it is, a request that carries
+X-Forwarded-For or Forwarded is refused whatever its address, because through a proxy on the
+same host everyone would look like 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway import metrics
 from gateway.problems import Problem
+from gateway.api.deps import through_unknown_proxy
 
 router = APIRouter(tags=["beheer"])
 
@@ -39,6 +42,8 @@ def allowed_networks(setting: str) -> Networks:
 
 def _may_read(request: Request) -> bool:
     networks: Networks = request.app.state.metrics_networks
+    if through_unknown_proxy(request):
+        return False
     if networks is None:
         return True
     host = request.client.host if request.client else None

@@ -100,10 +100,15 @@ def password_matches(kandidaat: Kandidaat, wachtwoord: str) -> bool:
 
 
 def logged_in(session: Session, kandidaat: Kandidaat, wachtwoord: str) -> Gebruiker | None:
-    """The account after a right password (None if it was removed meanwhile); a hash made
-    with older parameters is renewed now, while the password is known."""
+    """The account after a right password; None if it was removed meanwhile or its password
+    was changed since the candidate's hash was read (the password was checked against a hash
+    that is no longer the account's: `gateway user passwd` must shut out whoever knew the old
+    one, also a log-in that was waiting for its check). A hash made with older parameters is
+    renewed now, while the password is known."""
     user = session.get(Gebruiker, kandidaat.gebruiker_id)
-    if user is not None and _hasher.check_needs_rehash(user.wachtwoord_hash):
+    if user is None or user.wachtwoord_hash != kandidaat.wachtwoord_hash:
+        return None
+    if _hasher.check_needs_rehash(user.wachtwoord_hash):
         user.wachtwoord_hash = _hash(wachtwoord)
         session.flush()
     return user

@@ -1,6 +1,7 @@
 """Log-in, log-out and the start page per role."""
 from __future__ import annotations
 
+import logging
 import secrets
 
 from anyio import to_thread
@@ -9,13 +10,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gateway import clock
-from gateway.api.deps import DbSession
+from gateway.api.deps import DbSession, through_unknown_proxy
 from gateway.domain import audit, gebruikers, inlogtellers
 from gateway.web import sessies
 from gateway.web.deps import AnyUser, CheckedForm, source_address
 from gateway.web.render import page
 
 router = APIRouter()
+_log = logging.getLogger("gateway.web")
+_warned_about_proxy = False  # the warning below is given once per process, not per log-in
 
 # Before log-in there is no session to bind a CSRF token to: the log-in form uses a
 # double-submit cookie (a cookie and a hidden field that must match).
@@ -48,6 +51,8 @@ async def login(request: Request, session: DbSession) -> Response:
         return _again(request, naam, volgende, 400,
                       "Het inlogformulier is verlopen. Probeer het nog eens.")
     adres = (source_address(request) or "")[:45]
+    if through_unknown_proxy(request):
+        _warn_about_proxy()
     per_adres = request.app.state.settings.login_failures_per_address
     # The database work runs in worker threads and is committed before the password check,
     # so a log-in waiting for its turn holds no transaction (on SQLite: no lock) and no
@@ -57,12 +62,14 @@ async def login(request: Request, session: DbSession) -> Response:
         return _blocked(request, naam, volgende)
     right = await to_thread.run_sync(gebruikers.password_matches, kandidaat, wachtwoord,
                                      limiter=request.app.state.login_limiter)
-    if not right:
-        if await to_thread.run_sync(_failed, session, kandidaat, naam, adres, per_adres):
+    # A right password opens no session when the account was removed or given a new password
+    # while it was checked: that counts, and is answered, as a wrong one.
+    started = await to_thread.run_sync(_succeeded, session, kandidaat, naam, wachtwoord, adres) if right else None
+    if started is None:
+        blocked = await to_thread.run_sync(_failed, session, kandidaat, naam, adres, per_adres)
+        await to_thread.run_sync(_forget_expired, session)
+        if blocked:
             return _blocked(request, naam, volgende)
-        return _again(request, naam, volgende, 401, "Gebruikersnaam of wachtwoord klopt niet.")
-    started = await to_thread.run_sync(_succeeded, session, kandidaat, naam, wachtwoord, adres)
-    if started is None:  # the account was removed while its password was checked
         return _again(request, naam, volgende, 401, "Gebruikersnaam of wachtwoord klopt niet.")
     key, rol = started
     response = RedirectResponse(volgende or START[rol], status_code=303)
@@ -70,6 +77,17 @@ async def login(request: Request, session: DbSession) -> Response:
                         max_age=int(sessies.ABSOLUTE.total_seconds()))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _warn_about_proxy() -> None:
+    # Behind a proxy the gateway does not believe, every client has the proxy's address: the
+    # throttle of that one address then locks everyone out after a few wrong passwords.
+    global _warned_about_proxy
+    if not _warned_about_proxy:
+        _warned_about_proxy = True
+        _log.warning("log-ins arrive through a reverse proxy (X-Forwarded-For/Forwarded) whose headers are "
+                     "not believed, so every client has the proxy's address and shares its log-in throttle; "
+                     "run `gateway serve --proxy-headers --forwarded-allow-ips <proxy>`")
 
 
 def _admit(session: Session, naam: str, adres: str, now, per_adres: int) -> gebruikers.Kandidaat | None:
@@ -102,13 +120,20 @@ def _succeeded(session: Session, kandidaat: gebruikers.Kandidaat, naam: str, wac
     now = clock.now()
     inlogtellers.succeeded(session, naam, adres)  # first a write (see inlogtellers.admit)
     user = gebruikers.logged_in(session, kandidaat, wachtwoord)
-    if user is None:
-        session.commit()
+    if user is None:  # the attempt stays counted: the caller records it as failed
+        session.rollback()
         return None
     key = sessies.start(session, user, now)
     audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=adres, now=now)
     session.commit()
     return key, user.rol
+
+
+def _forget_expired(session: Session) -> None:
+    # Its own short transaction, after the attempt's counting is committed (see
+    # inlogtellers.forget_expired: inside it, it could deadlock with other addresses' attempts).
+    inlogtellers.forget_expired(session, clock.now())
+    session.commit()
 
 
 def _blocked(request: Request, naam: str, volgende: str) -> Response:
