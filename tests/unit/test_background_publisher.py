@@ -32,14 +32,14 @@ class Broker:
 
 def test_a_slow_broker_never_delays_the_caller():
     broker = Broker()
-    broker.delay = 0.25  # per publish
+    broker.delay = 0.5  # per publish: a caller that waited for even one would take this long
     publisher = BackgroundPublisher(broker)
     began = time.monotonic()
-    for n in range(20):
+    for n in range(10):
         publisher([n])
-    assert time.monotonic() - began < 0.1
-    wait_for(lambda: len(broker.published) == 20, timeout=10)
-    assert sorted(broker.published) == list(range(20))
+    assert time.monotonic() - began < 0.3  # margin for a loaded machine, below one publish
+    wait_for(lambda: len(broker.published) == 10, timeout=30)
+    assert sorted(broker.published) == list(range(10))
 
 
 def test_a_broker_that_is_down_is_tried_once_per_backoff_and_gets_everything_when_back():
