@@ -17,7 +17,8 @@ def main() -> None:
     """Jeugdhulp message gateway (iJw 3.2)."""
     from gateway import clock
 
-    clock.configure(get_settings().today)
+    settings = get_settings()
+    clock.configure(settings.today, settings.clock_shift_seconds)
 
 
 @main.command()

@@ -4,15 +4,16 @@ Receipt dates, Dagtekening checks (TR135 compares with the receiving system's da
 calendar date whatever the server's zone), deadlines, signals, audit times and column defaults
 all come from `now()`, `local_now()` or `today()`, never from the wall clock directly.
 
-A process runs on the machine's clock unless it is pinned to a day (`GATEWAY_TODAY`, or
-`install(Clock.pinned_to(day))` in tests): the clock then reads that day at start-up and keeps
-running from there, shifted by whole days, so every process pinned to the same day on the same
-machine agrees to the microsecond. The clock is set once per process at start; it is
-configuration, not state another process needs.
+A process runs on the machine's clock unless it is moved: pinned to a day (`GATEWAY_TODAY`:
+the clock reads that day at start-up and runs on from there, shifted by whole days, so every
+process pinned to the same day agrees), or shifted by a number of seconds
+(`GATEWAY_CLOCK_SHIFT_SECONDS`: the test suite computes one shift to noon of its day and hands
+it to every process it starts, so no test run crosses a midnight, Dutch or UTC). The clock is
+set once per process at start; it is configuration, not state another process needs.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 NL = ZoneInfo("Europe/Amsterdam")
@@ -27,6 +28,11 @@ class Clock:
         """A clock whose Dutch date is `day` now, and which runs on from there."""
         return cls(timedelta(days=(day - datetime.now(NL).date()).days))
 
+    @classmethod
+    def starting_at(cls, moment: datetime) -> Clock:
+        """A clock that reads `moment` (aware) now, and runs on from there."""
+        return cls(moment - datetime.now(timezone.utc))
+
     def now(self) -> datetime:
         return datetime.now(timezone.utc) + self.shift
 
@@ -39,9 +45,20 @@ def install(clock: Clock) -> None:
     _current = clock
 
 
-def configure(day: date | None) -> None:
-    """Start-up of a process: pinned to `day` when given, else the machine's clock."""
-    install(Clock.pinned_to(day) if day else Clock())
+def configure(day: date | None = None, shift_seconds: float | None = None) -> None:
+    """Start-up of a process: pinned to `day`, else shifted by `shift_seconds`, else the
+    machine's clock."""
+    if day is not None:
+        install(Clock.pinned_to(day))
+    elif shift_seconds is not None:
+        install(Clock(timedelta(seconds=shift_seconds)))
+    else:
+        install(Clock())
+
+
+def noon(day: date) -> datetime:
+    """Twelve o'clock Dutch time on `day`: far from both midnights."""
+    return datetime.combine(day, time(12), NL)
 
 
 def now() -> datetime:

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default=None,
         description="Pin the application's clock to this day at start-up (it runs on from there); "
                     "for acceptance environments and tests. Empty: the machine's clock.")
+    clock_shift_seconds: float | None = Field(
+        default=None,
+        description="Move the application's clock by this many seconds (GATEWAY_TODAY goes first); "
+                    "for tests that start several processes on one shifted clock.")
     log_format: Literal["json", "text"] = Field(
         default="json", description="Process log lines: one JSON object per line, or text for a terminal.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

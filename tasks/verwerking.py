@@ -74,7 +74,7 @@ _RUNTIMES: dict[int, Runtime] = {}
 def _build(settings: Settings) -> Runtime:
     from tasks.celery_app import create_celery, publisher
 
-    clock.configure(settings.today)
+    clock.configure(settings.today, settings.clock_shift_seconds)
     sessions = make_sessionmaker(make_engine(settings.database_url))
     # Follow-up work a task commits (a webhook row) is published off the task's thread too.
     install(sessions, BackgroundPublisher(publisher(create_celery(settings))))

@@ -26,10 +26,13 @@ from gateway.intake.parties import add_party
 from gateway.settings import Settings, get_settings
 from tests.support import TODAY
 
-# Every test runs on the examples' day, whatever the machine's clock says; subprocesses (worker,
-# `gateway serve`) inherit it through the environment.
-os.environ["GATEWAY_TODAY"] = TODAY.isoformat()
-clock.configure(TODAY)
+# Every test runs on the examples' day, whatever the machine's clock says, from noon (Dutch
+# time) on, so the run crosses no midnight, Dutch or UTC. One shift for the whole run, handed to
+# subprocesses (worker, `gateway serve`) through the environment: every process reads one clock.
+SHIFT_SECONDS = (clock.noon(TODAY) - datetime.now(timezone.utc)).total_seconds()
+os.environ["GATEWAY_CLOCK_SHIFT_SECONDS"] = repr(SHIFT_SECONDS)
+os.environ.pop("GATEWAY_TODAY", None)
+clock.configure(shift_seconds=SHIFT_SECONDS)
 
 AGB = "12345678"
 GEMEENTE = "0363"
@@ -78,9 +81,13 @@ def app(database_url, engine, published):
 
 @pytest.fixture
 def move_clock():
-    """Moves the application's clock to another day for one test; the examples' day after it."""
-    yield clock.configure
-    clock.configure(TODAY)
+    """Moves the application's clock to noon of another day (None: the machine's clock) for one
+    test; the run's own clock after it."""
+    def move(day: date | None) -> None:
+        clock.install(clock.Clock.starting_at(clock.noon(day)) if day else clock.Clock())
+
+    yield move
+    clock.configure(shift_seconds=SHIFT_SECONDS)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from gateway import clock
 from gateway.settings import PROJECT_ROOT, Settings
+from tests.conftest import SHIFT_SECONDS
 from tests.support import TODAY
 
 
@@ -30,11 +31,29 @@ def test_an_unpinned_clock_is_the_machines(move_clock):
     assert abs(clock.now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
 
 
+def test_one_shift_gives_every_process_the_same_clock():
+    shifted = clock.Clock(timedelta(seconds=12345.5))
+    assert abs(shifted.now() - datetime.now(timezone.utc) - timedelta(seconds=12345.5)) < timedelta(seconds=1)
+    clock.configure(None, 12345.5)
+    try:
+        assert abs(clock.now() - shifted.now()) < timedelta(seconds=1)
+    finally:
+        clock.configure(shift_seconds=SHIFT_SECONDS)
+
+
+def test_the_suite_starts_at_noon_and_crosses_no_midnight():
+    """From noon (Dutch time), the run ends long before either midnight: the UTC date and the
+    Dutch date of every moment in it are the examples' day."""
+    assert clock.now().date() == clock.today() == TODAY
+    assert 12 <= clock.local_now().hour < 20
+
+
 def test_the_setting_pins_the_day(monkeypatch):
     monkeypatch.setenv("GATEWAY_TODAY", "2030-01-02")
     assert Settings().today == date(2030, 1, 2)
     monkeypatch.delenv("GATEWAY_TODAY")
     assert Settings().today is None
+    assert Settings().clock_shift_seconds == SHIFT_SECONDS  # what the suite hands its subprocesses
 
 
 _WALL_CLOCK = re.compile(r"datetime\.now\(|date\.today\(|utcnow\(|time\.time\(|datetime\.utcnow")
