@@ -2,13 +2,17 @@
 GATEWAY_TEST_DATABASE_URL is set), cleaned between tests, and an API client."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Before anything imports prometheus_client: the suite runs in its multiprocess mode, as
 # `gateway serve` does, so a worker subprocess (which inherits the environment) reports its
-# task metrics to the test's /metrics through the same directory.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="gateway-test-metrics-"))
+# task metrics to the test's /metrics through the same directory; removed after the run.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-test-metrics-")
+    atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 from datetime import date, datetime, timezone
 
 import pytest

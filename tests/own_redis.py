@@ -3,7 +3,6 @@ again on the same port (the machine's shared Redis is never touched)."""
 from __future__ import annotations
 
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -40,14 +39,7 @@ class OwnRedis:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
 
-    def freeze(self) -> None:
-        """SIGSTOP: connections are still accepted by the kernel, nothing is answered."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        self.process.send_signal(signal.SIGCONT)

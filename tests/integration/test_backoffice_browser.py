@@ -80,6 +80,7 @@ class Server:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
         if self.worker is not None:
             self.worker.stop()
 
