@@ -6,8 +6,12 @@ import re
 from lxml import etree
 
 from gateway.domain import outbox
+from gateway.messages import BY_NAME
+from gateway.rules.engine import Finding, Outcome
+from gateway.xml.retour import render_retour
+from gateway.xml.view import ParsedMessage
 from tests.conftest import auth
-from tests.support import edit, example
+from tests.support import TODAY, edit, example, schemas
 
 NS = {"ijw": "http://www.istandaarden.nl/ijw/3_2/basisschema/schema",
       "jw301": "http://www.istandaarden.nl/ijw/3_2/jw301/schema",
@@ -75,6 +79,24 @@ def retour_for(message: etree._Element, codes: list[str] = ()) -> bytes:
                    + "</jw302:RetourCodes>")
     if number == "320":
         xml = xml.replace(b"jw302", b"jw320").replace(b"<jw320:BerichtCode>437<", b"<jw320:BerichtCode>489<")
+    return xml
+
+
+def echo_retour_for(message: etree._Element, codes: dict[str, str] | None = None,
+                    edits: list[tuple[str, str]] = ()) -> bytes:
+    """A JW302 (or JW320) answering `message` with its body echoed, as a provider's system
+    writes one (facts §3.1): the Header copied with 0200, every echoed class carrying 0200,
+    except the classes named in `codes` (local name of the class, e.g. "ToegewezenProduct"
+    or "Antwoord") which carry that code; then each (old, new) edit on the result."""
+    heen = BY_NAME["JW301" if "jw301" in message.tag else "JW319"]
+    parsed = ParsedMessage(etree.ElementTree(message), heen)
+    marked = [Finding("ECHO", code, 3, f"/Bericht/{name}", element=element)
+              for name, code in (codes or {}).items() for element in message.iter(f"{{{heen.namespace}}}{name}")]
+    # A body finding on no element makes the echo without marking a class (all 0200).
+    outcome = Outcome(marked or [Finding("ECHO", "0200", 3, f"/Bericht/{heen.body}")])
+    xml = render_retour(parsed, outcome, identificatie="RET" + heen.name[2:], today=TODAY, schemas=schemas())
+    for old, new in edits:
+        xml = edit(xml, old, new)
     return xml
 
 

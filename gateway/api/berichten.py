@@ -12,13 +12,26 @@ from gateway import clock, metrics
 from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
 from gateway.db.models import Bericht
 from gateway.domain.context import as_utc
-from gateway.intake.service import Answer, IntakeDeps, receive, screen, validate_only
+from gateway.domain import postbus
+from gateway.domain.keten import RETOUREN
+from gateway.intake.service import Answer, IntakeDeps, receive, rule_json, screen, validate_only
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["berichten"])
 
+_RETOUR_JSON = (
+    "Een JW302 of JW320 (de retour van de aanbieder op een JW301 of JW319 van de gateway) krijgt geen "
+    "retourbericht maar altijd 202 met JSON: `id`, `status`, `message`, `level`, `rules` en `answers`. "
+    "De retour is dan opgeslagen en verwerkt, ook als de echo een regel breekt: `status` is dan "
+    "`rejected` en `rules` noemt de regels (`code`, `retourcode`, `location`, `explanation`). "
+    "`answers` zegt wat de retour beantwoordt: `message` (JW301 of JW319), `identificatie`, `matched` "
+    "(false: de gateway stuurde geen bericht met die identificatie aan deze aanbieder, zie regel AG003), "
+    "`postbus_id`, `postbus_status` (na deze retour `bevestigd` of `afgekeurd`; null als niet gekoppeld) "
+    "en `effect`: `recorded` (de eerste retour: die bepaalt de postbus-status), `repeat` of `conflict` "
+    "(een latere retour, die niets verandert, zie regel AG004) of `unmatched`.")
+
 _POST_RESPONSES = {
-    202: {"description": "Geaccepteerd; de body is het retourbericht (XML)"},
+    202: {"description": "Geaccepteerd; de body is het retourbericht (XML). " + _RETOUR_JSON},
     400: {"description": "Niet-goedgevormd of schema-ongeldig (niveau 1), problem+json"},
     401: {"description": "Geen of ongeldig token"},
     403: {"description": "Afzender is niet de partij van het token"},
@@ -50,7 +63,8 @@ _XML_BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/berichten", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
-             summary="Een bericht aanbieden (AGJ, JW315, JW317, JW305, JW307, JW302, JW320)")
+             summary="Een bericht aanbieden (AGJ, JW315, JW317, JW305, JW307, JW302, JW320)",
+             description=_RETOUR_JSON)
 def post_bericht(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
     started = time.perf_counter()
     deps = _deps(request)
@@ -76,7 +90,10 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
 
 
 @router.post("/validatie", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
-             summary="Een bericht controleren zonder het op te slaan")
+             summary="Een bericht controleren zonder het op te slaan",
+             description="Dezelfde controles en hetzelfde antwoord als `POST /api/v1/berichten`, zonder iets "
+                         "op te slaan of te veranderen. " + _RETOUR_JSON + " Bij validatie is `id` null en "
+                         "zegt `answers` wat de retour nu zou doen.")
 def post_validatie(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
     deps = _deps(request)
     screened = screen(deps, body)  # no transaction open: see post_bericht
@@ -97,18 +114,23 @@ def get_bericht(request: Request, bericht_id: str, session: DbSession, party: Ca
     if row is None or row.partij_id != party.id or row.richting != "in":
         # Never a hint that another party's message exists.
         raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id[:40]}")
-    explain = request.app.state.reference.explain
+    reference = request.app.state.reference
     links = {"self": f"/api/v1/berichten/{row.id}"}
-    return {
+    answer = {
         "id": row.id,
         "message": row.berichttype,
         "status": row.status,
         "level": row.niveau,
         "retourcodes": row.retourcodes,
-        "rules": [{"code": b.code, "retourcode": b.retourcode, "location": b.locatie,
-                   "explanation": explain(b.code) + (f" ({b.melding})" if b.melding else "")}
-                  for b in row.bevindingen],
+        "rules": [rule_json(reference, b.code, b.retourcode, b.locatie, b.melding) for b in row.bevindingen],
         "links": links,
         # The retention purge keeps the row and removes the body, the answer and the BSN.
         "removed_at": as_utc(row.gewist_op).isoformat() if row.gewist_op else None,
     }
+    beantwoord = postbus.recorded(session, row) if row.berichttype in RETOUREN else None
+    if beantwoord is not None:
+        # A JW302/JW320 that was recorded: what it answers, its postbus status as it is now.
+        answer["answers"] = beantwoord.as_json()
+        if beantwoord.matched:
+            links["answers"] = f"/api/v1/postbus/{beantwoord.bericht_id}"
+    return answer

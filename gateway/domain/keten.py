@@ -21,13 +21,14 @@ only the columns a link shows are read, never message bodies.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Kenmerk, PostbusItem, Toewijzing
+from gateway.domain import postbus
 from gateway.messages import BY_NAME
 
 AANVRAGEN = ("AGJ", "JW315", "JW317")
@@ -43,6 +44,21 @@ STAPPEN = {
 }
 POSTBUS = {"nieuw": "nog niet opgehaald", "opgehaald": "opgehaald, nog geen retour",
            "bevestigd": "bevestigd door de aanbieder", "afgekeurd": "afgekeurd door de aanbieder"}
+# What a JW302/JW320 did (gateway.domain.postbus.apply_retour), on its own page ...
+RETOUR_EFFECT = {
+    postbus.RECORDED: "De eerste retour op dit bericht: deze bepaalt de status in de postbus.",
+    postbus.REPEAT: "Een latere retour: het bericht had al een retour, die de status bepaalt. Deze zegt "
+                    "hetzelfde en verandert niets.",
+    postbus.CONFLICT: "Een latere retour die iets anders zegt dan de eerste. De eerste bepaalt de status in "
+                      "de postbus; deze verandert niets. Beoordeel welke klopt en neem zo nodig contact op "
+                      "met de aanbieder.",
+    postbus.UNMATCHED: "Niet gekoppeld: dit retourbericht beantwoordt geen bericht dat de gateway aan deze "
+                       "aanbieder heeft verstuurd.",
+}
+# ... and in a chain, where the first retour needs no remark.
+RETOUR_IN_KETEN = {postbus.REPEAT: "latere retour, telt niet mee",
+                   postbus.CONFLICT: "latere retour die de eerste tegenspreekt, telt niet mee",
+                   postbus.UNMATCHED: "niet gekoppeld"}
 
 _LINK_COLUMNS = (Bericht.id, Bericht.richting, Bericht.berichttype, Bericht.afzender, Bericht.ontvanger,
                  Bericht.identificatie, Bericht.ontvangen_op, Bericht.status, Bericht.retourcodes,
@@ -62,6 +78,7 @@ class Schakel:
     retourcodes: list
     retour: str | None = None  # the retour message that answered it, stored on the same row
     postbus: str | None = None  # an outbound message's postbus state, in Dutch
+    koppeling: str | None = None  # a JW302/JW320 that did not count (RETOUR_IN_KETEN), in Dutch
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,18 @@ def of(session: Session, bericht: Bericht) -> Keten:
         # Found through a toewijzing, but not by the chain's own references (e.g. a JW301
         # re-sent for another request): shown anyway, so the page's message is in its chain.
         schakels.append(_link(_light(session, [bericht.id])[0]))
-    return Keten(aanvraag.id if aanvraag else None, schakels)
+    return Keten(aanvraag.id if aanvraag else None, _with_retour_effects(session, schakels))
+
+
+def _with_retour_effects(session: Session, schakels: list[Schakel]) -> list[Schakel]:
+    """Mark the retours that did not count (a second one, or one answering nothing): one
+    lookup of their kenmerk for the chain's retours."""
+    retours = [s.bericht_id for s in schakels if s.richting == "in" and s.berichttype in RETOUREN]
+    if not retours:
+        return schakels
+    effects = dict(session.execute(select(Kenmerk.bericht_id, Kenmerk.waarde).where(
+        Kenmerk.bericht_id.in_(retours), Kenmerk.soort == "retour")).all())
+    return [replace(s, koppeling=RETOUR_IN_KETEN.get(effects.get(s.bericht_id))) for s in schakels]
 
 
 def aanvraag_of(session: Session, bericht: Bericht) -> Aanvraag | None:

@@ -2,10 +2,12 @@
 
 nieuw → opgehaald (fetched) → bevestigd (a JW302/JW320 without error codes), or afgekeurd
 (the retour carries error codes: the provider rejected our message, and the CJG must look:
-`aandacht_cjg`).
+`aandacht_cjg`). Only the first retour moves an item; every retour is kept, and one that
+answers nothing we sent, or contradicts the first, is marked for the CJG (`apply_retour`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Bericht, Kenmerk, PostbusItem, Toewijzing
 from gateway.domain.context import iso_utc
-from gateway.messages import MessageType
+from gateway.messages import BY_NAME, MessageType
 from gateway.xml.view import ParsedMessage
 
 STATUSES = ("nieuw", "opgehaald", "bevestigd", "afgekeurd")
@@ -39,31 +41,126 @@ def fetch(session: Session, partij_id: int, bericht_id: int, now: datetime) -> B
     return session.get(Bericht, bericht_id)
 
 
+# What a received JW302/JW320 did, kept as its kenmerk ("retour", effect):
+RECORDED = "recorded"  # the first retour on the message: it set the postbus status
+REPEAT = "repeat"  # a later retour saying what the first said: nothing changes
+CONFLICT = "conflict"  # a later retour saying something else: nothing changes, the CJG looks
+UNMATCHED = "unmatched"  # it names no message the gateway sent to this party
+EFFECTS = (RECORDED, REPEAT, CONFLICT, UNMATCHED)
+NEEDS_ATTENTION = (CONFLICT, UNMATCHED)
+OPEN = ("nieuw", "opgehaald")
+
+
+@dataclass(frozen=True)
+class Beantwoord:
+    """The outbound message a retour answers and what the retour did to its postbus item."""
+
+    message: str  # the message type it answers: "JW301" or "JW319"
+    identificatie: str | None  # the Identificatie its copied Header names
+    bericht_id: int | None  # that outbound message (its postbus id); None when unmatched
+    postbus_status: str | None  # the item's status after this retour
+    effect: str  # one of EFFECTS
+
+    @property
+    def matched(self) -> bool:
+        return self.bericht_id is not None
+
+    def as_json(self) -> dict:
+        return {"message": self.message, "identificatie": self.identificatie, "matched": self.matched,
+                "postbus_id": self.bericht_id, "postbus_status": self.postbus_status, "effect": self.effect}
+
+
+def retour_codes(retour: MessageType, view: ParsedMessage) -> list[str]:
+    """Every RetourCode the retour carries, Header and echoed classes, once each."""
+    return list(dict.fromkeys(e.text for e in view.root.iter(f"{{{retour.namespace}}}RetourCode")))
+
+
+def verdict(codes: list[str]) -> str:
+    """`afgekeurd` when any code is not informational (facts §3.1: a Header 0001, another
+    Header code, or a body code besides 0200/0233 means our message was not processed)."""
+    return "afgekeurd" if any(code not in INFORMATIEF for code in codes) else "bevestigd"
+
+
 def apply_retour(session: Session, retour: MessageType, view: ParsedMessage, retour_id: int,
-                 now: datetime) -> PostbusItem | None:
-    """A JW302/JW320 copies the Header of the message it answers (IV028): find that message
-    by sender, receiver and Identificatie, and record the answer on its postbus item. Only the
-    first retour counts (exactly one per message, OP090); a retour for a message we never
-    sent changes nothing."""
-    answered = session.scalar(select(Bericht).where(
+                 now: datetime) -> Beantwoord:
+    """Record a received JW302/JW320 on the message it answers, whatever its own rules said.
+
+    A retour copies the Header of the message it answers (IV028): that message is found by
+    sender, receiver and Identificatie. The first retour sets the postbus status (exactly one
+    per message, OP090); a later one changes nothing there: a rejected JW301 already counts
+    as not sent and its toewijzingen are marked for the next one, which a later confirmation
+    cannot undo. A later retour that says something else than the first is marked `conflict`
+    for the CJG; one that names nothing we sent is marked `unmatched`. The mark is the
+    retour's kenmerk ("retour", effect); a matched one also gets ("beantwoordt", id)."""
+    answered = _answered(session, retour, view)
+    if answered is None:
+        _mark(session, retour_id, UNMATCHED, None)
+        return Beantwoord(retour.answers, view.identificatie, None, None, UNMATCHED)
+    codes = retour_codes(retour, view)
+    status = verdict(codes)
+    rejected = status == "afgekeurd"
+    # One conditional update: of two retours at once only the first counts.
+    counted = session.execute(update(PostbusItem).where(
+        PostbusItem.bericht_id == answered.id, PostbusItem.status.in_(OPEN))
+        .values(status=status, aandacht_cjg=rejected, retourcodes=codes, retour_bericht_id=retour_id,
+                beantwoord_op=now, opgehaald_op=func.coalesce(PostbusItem.opgehaald_op, now))).rowcount
+    item = session.get(PostbusItem, answered.id)
+    if counted:
+        effect = RECORDED
+        if rejected and answered.berichttype == "JW301":
+            _send_again(session, answered)
+    else:
+        effect = _later(item, status, codes)
+    _mark(session, retour_id, effect, answered.id)
+    return Beantwoord(retour.answers, view.identificatie, answered.id, item.status, effect)
+
+
+def preview_retour(session: Session, retour: MessageType, view: ParsedMessage) -> Beantwoord:
+    """What `apply_retour` would do now, nothing written (`POST /api/v1/validatie`)."""
+    answered = _answered(session, retour, view)
+    if answered is None:
+        return Beantwoord(retour.answers, view.identificatie, None, None, UNMATCHED)
+    codes = retour_codes(retour, view)
+    item = session.get(PostbusItem, answered.id)
+    if item.status in OPEN:
+        return Beantwoord(retour.answers, view.identificatie, answered.id, verdict(codes), RECORDED)
+    return Beantwoord(retour.answers, view.identificatie, answered.id, item.status,
+                      _later(item, verdict(codes), codes))
+
+
+def _answered(session: Session, retour: MessageType, view: ParsedMessage) -> Bericht | None:
+    """The outbound message (with its postbus item) whose Header the retour copies: the
+    gateway sent it, of this type, from this gemeente to this provider, with this
+    Identificatie. A message sent to another provider is not found."""
+    return session.scalar(select(Bericht).join(PostbusItem, PostbusItem.bericht_id == Bericht.id).where(
         Bericht.richting == "uit", Bericht.berichttype == retour.answers,
         Bericht.afzender == view.afzender, Bericht.ontvanger == view.ontvanger,
         Bericht.identificatie == view.identificatie))
-    if answered is None:
+
+
+def _later(item: PostbusItem, status: str, codes: list[str]) -> str:
+    """A retour after the first: the same verdict with the same codes repeats it."""
+    same = item.status == status and sorted(item.retourcodes or []) == sorted(codes)
+    return REPEAT if same else CONFLICT
+
+
+def _mark(session: Session, retour_id: int, effect: str, answered_id: int | None) -> None:
+    session.add(Kenmerk(bericht_id=retour_id, soort="retour", waarde=effect))
+    if answered_id is not None:
+        session.add(Kenmerk(bericht_id=retour_id, soort="beantwoordt", waarde=str(answered_id)))
+
+
+def recorded(session: Session, retour: Bericht) -> Beantwoord | None:
+    """What a stored JW302/JW320 answers, as recorded when it came in, with the postbus
+    status as it stands now; None for a retour that never reached the rules."""
+    marks = dict(session.execute(select(Kenmerk.soort, Kenmerk.waarde).where(
+        Kenmerk.bericht_id == retour.id, Kenmerk.soort.in_(("retour", "beantwoordt")))).all())
+    if "retour" not in marks:
         return None
-    codes = [e.text for e in view.root.iter(f"{{{retour.namespace}}}RetourCode")]
-    rejected = any(code not in INFORMATIEF for code in codes)
-    # One conditional update: of two retours at once only the first counts.
-    counted = session.execute(update(PostbusItem).where(
-        PostbusItem.bericht_id == answered.id, PostbusItem.status.in_(("nieuw", "opgehaald")))
-        .values(status="afgekeurd" if rejected else "bevestigd", aandacht_cjg=rejected,
-                retourcodes=list(dict.fromkeys(codes)), retour_bericht_id=retour_id, beantwoord_op=now,
-                opgehaald_op=func.coalesce(PostbusItem.opgehaald_op, now))).rowcount
-    if not counted:
-        return None
-    if rejected and answered.berichttype == "JW301":
-        _send_again(session, answered)
-    return session.get(PostbusItem, answered.id)
+    answered_id = int(marks["beantwoordt"]) if "beantwoordt" in marks else None
+    item = session.get(PostbusItem, answered_id) if answered_id is not None else None
+    return Beantwoord(BY_NAME[retour.berichttype].answers, retour.identificatie, answered_id,
+                      item.status if item else None, marks["retour"])
 
 
 def _send_again(session: Session, rejected: Bericht) -> None:

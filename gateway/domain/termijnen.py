@@ -10,6 +10,9 @@ Three kinds of term:
      the moment it was put in the provider's postbus (it is available to the provider from
      then on, as a message in a VECOZO mailbox is). Messages the provider rejected
      (`afgekeurd`, flagged `aandacht_cjg`) are listed apart: they have no term, the CJG acts;
+     so are the retours that did not count and need a look: one that answers no message we
+     sent to that provider, and a later retour that contradicts the first
+     (`gateway.domain.postbus.NEEDS_ATTENTION`);
   3. missing starts and stops: the open `geen_start` and `zorg_na_einddatum` signals, the
      toewijzingen that went in without a start (10 werkdagen after the Ingangsdatum they
      become a `geen_start` signal, `gateway.domain.signalen`) and running care past the
@@ -28,13 +31,15 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import (
-    Aanvraag, Bericht, Client, Partij, PostbusItem, Signaal, Toewijzing, Zorglevering, ZorgleveringStop,
+    Aanvraag, Bericht, Client, Kenmerk, Partij, PostbusItem, Signaal, Toewijzing, Zorglevering, ZorgleveringStop,
 )
+from gateway.domain import postbus
 from gateway.domain.context import local_date, start_of_day
 from gateway.domain.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.domain.tijdlijn import SIGNAAL_SOORTEN
 from gateway.domain.toewijzingen import VERWIJDERD
 from gateway.domain.werkdagen import add_werkdagen, werkdagen_between
+from gateway.messages import BY_NAME
 
 LIMIT = 200  # rows per list
 RETOURTERMIJN = 3  # werkdagen after receipt (OP090)
@@ -72,17 +77,18 @@ class Overzicht:
     aanvragen: Lijst
     retours: Lijst
     afgekeurd: Lijst
+    retours_aandacht: Lijst
     starts_stops: Lijst
     te_laat_gemeld: Lijst
 
 
 def overview(session: Session, today: date) -> Overzicht:
     lists = [_aanvragen(session, today), _retours(session, today), _afgekeurd(session),
-             _starts_stops(session, today), _late_reports(session, today)]
+             _retours_aandacht(session), _starts_stops(session, today), _late_reports(session, today)]
     ids = _client_ids(session, [r for rows, _ in lists for r in rows])
-    aanvragen, retours, afgekeurd, starts_stops, te_laat = (
+    aanvragen, retours, afgekeurd, retours_aandacht, starts_stops, te_laat = (
         Lijst([_with_client(r, ids) for r in rows], cut) for rows, cut in lists)
-    return Overzicht(today, aanvragen, retours, afgekeurd, starts_stops, te_laat)
+    return Overzicht(today, aanvragen, retours, afgekeurd, retours_aandacht, starts_stops, te_laat)
 
 
 def stand(today: date, uiterlijk: date) -> int:
@@ -168,6 +174,33 @@ def _afgekeurd(session: Session) -> tuple[list[Termijn], bool]:
                                      + (f", beantwoord {_dmy(local_date(item.beantwoord_op))}" if item.beantwoord_op else ""),
                          status="afgekeurd", bericht_id=item.bericht_id)
                  for item, gemeente, aanbieder, bsn, identificatie in rows])
+
+
+_AANDACHT = {postbus.UNMATCHED: ("niet gekoppeld", "De gateway stuurde geen {answers} met deze identificatie "
+                                                  "van gemeente {gemeente} aan deze aanbieder."),
+             postbus.CONFLICT: ("tegenstrijdig", "De {answers} had al een retour; deze latere retour zegt iets "
+                                                "anders. De eerste bepaalt de status in de postbus.")}
+
+
+def _retours_aandacht(session: Session) -> tuple[list[Termijn], bool]:
+    """Received JW302/JW320s that did not count and need a look, newest first: found by their
+    kenmerk on the (soort, waarde) index."""
+    rows = session.execute(
+        select(Bericht.id, Bericht.berichttype, Bericht.afzender, Bericht.ontvanger, Bericht.identificatie,
+               Bericht.bsn, Bericht.ontvangen_op, Kenmerk.waarde)
+        .join(Kenmerk, Kenmerk.bericht_id == Bericht.id)
+        .where(Kenmerk.soort == "retour", Kenmerk.waarde.in_(postbus.NEEDS_ATTENTION))
+        .order_by(Bericht.id.desc()).limit(LIMIT + 1)).all()
+    result = []
+    for r in rows:
+        answers = BY_NAME[r.berichttype].answers
+        status, uitleg = _AANDACHT[r.waarde]
+        result.append(Termijn(wat=f"{r.berichttype} op {answers} {r.identificatie or ''}".rstrip(), uiterlijk=None,
+                              werkdagen=None, gemeente=r.afzender or "", bsn=r.bsn, aanbieder=r.ontvanger,
+                              toelichting=f"Ontvangen {_dmy(local_date(r.ontvangen_op))}. "
+                                          + uitleg.format(answers=answers, gemeente=r.afzender),
+                              status=status, bericht_id=r.id))
+    return _cut(result)
 
 
 def _active_start(nummer_col, gemeente_col):

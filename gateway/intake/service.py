@@ -76,6 +76,23 @@ class Screened:
     unusable: Problem | None = None
 
 
+@dataclass(frozen=True)
+class ReportEntry:
+    """One entry of a retour's rule report, as stored (Bevinding) and as answered."""
+
+    code: str
+    retourcode: str | None
+    niveau: int
+    locatie: str
+    melding: str | None = None
+
+
+# The gateway's own marks on a JW302/JW320 (mappings/regels.toml):
+UNMATCHED_RULE = "AG003"  # it names no message the gateway sent to this party
+LATER_RULE = "AG004"  # the message it answers had its retour already
+_NAMED = "/Bericht/Header/BerichtIdentificatie/Identificatie"
+
+
 def screen(deps: IntakeDeps, body: bytes) -> Screened:
     """Level 1 without the database: call it with no transaction open."""
     digest = hashlib.sha256(body).hexdigest()
@@ -120,15 +137,14 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     message, view = result.message, result.parsed
     if message.name == DECLARATIE:
         return _finish(row, _declaratie(session, deps, row, result))
+    if message.is_retour:
+        return _finish(row, _retour(session, deps, row, result))
     row.status = "accepted" if outcome.accepted else "rejected"
     row.niveau = outcome.level
     row.retourcodes = outcome.retourcodes
     session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
                               niveau=f.level, locatie=f.location) for f in outcome.findings)
-    if outcome.accepted and message.is_retour:
-        # Recorded at once, in this transaction: the provider's answer on our JW301/JW319.
-        postbus.apply_retour(session, message, view, row.id, clock.now())
-    elif outcome.accepted:
+    if outcome.accepted:
         row.uniek_sleutel = uniek_sleutel(message.name, view.afzender, view.identificatie)
         if view.bsn:  # every accepted message about a client gives the client an id (back office)
             clienten.ensure(session, view.ontvanger, view.bsn)
@@ -140,7 +156,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
                                correction=zorglevering.has_deletes(view))
         else:
             session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
-    return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}", bericht_id=row.id))
+    return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}"))
 
 
 def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
@@ -152,6 +168,9 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
     if problem is not None:
         return _problem_answer(problem)
     identificatie = "V" + secrets.token_hex(5)[:11]
+    if result.message.is_retour:
+        beantwoord = postbus.preview_retour(session, result.message, result.parsed)
+        return _retour_answer(None, result, beantwoord, _retour_report(result, beantwoord), deps.reference)
     if result.message.name == DECLARATIE:
         # The JW325 the declaration would get, nothing booked and nothing in the postbus.
         answer = declaraties.antwoord(result.parsed, result.outcome.findings)
@@ -196,6 +215,63 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckR
     return Answer(202 if answer.taken_in else 422, jw325.inhoud, XML)
 
 
+def _retour(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResult) -> Answer:
+    """A JW302/JW320 that reached the rules: recorded on the message it answers whatever its
+    own rules say, so the provider's answer on our JW301/JW319 is never lost (design.md §7:
+    nothing answers a retour with a retour, so a rule its echo breaks rejects nothing).
+
+    Its status follows its own rules ("rejected" when its echo breaks one the standard
+    applies to the echo, facts §3.2); what it answers, and the mark of a retour that answers
+    nothing or comes after the first, are in its rule report and in the answer."""
+    outcome = result.outcome
+    row.status = "accepted" if outcome.accepted else "rejected"
+    row.niveau = outcome.level
+    row.retourcodes = outcome.retourcodes
+    beantwoord = postbus.apply_retour(session, result.message, result.parsed, row.id, clock.now())
+    report = _retour_report(result, beantwoord)
+    session.add_all(Bevinding(bericht_id=row.id, code=e.code, retourcode=e.retourcode, niveau=e.niveau,
+                              locatie=e.locatie, melding=e.melding) for e in report)
+    return _retour_answer(row.id, result, beantwoord, report, deps.reference)
+
+
+def _retour_report(result: CheckResult, beantwoord: postbus.Beantwoord) -> list[ReportEntry]:
+    """The retour's own findings, then the gateway's mark on what it answers. The marks are
+    the gateway's own, level 3 (they compare with stored messages), without a retourcode:
+    the standard has no such rule, and no retour exists on a retour."""
+    view = result.parsed
+    entries = [ReportEntry(f.code, f.retourcode, f.level, f.location) for f in result.outcome.findings]
+    named = f"{beantwoord.message} met Identificatie {beantwoord.identificatie}"
+    if beantwoord.effect == postbus.UNMATCHED:
+        entries.append(ReportEntry(UNMATCHED_RULE, None, 3, _NAMED,
+                                   f"geen {named} van gemeente {view.afzender} aan {view.ontvanger} gevonden"))
+    elif beantwoord.effect in (postbus.REPEAT, postbus.CONFLICT):
+        said = ("zegt hetzelfde als de eerste" if beantwoord.effect == postbus.REPEAT
+                else "zegt iets anders dan de eerste; de gemeente beoordeelt dat")
+        entries.append(ReportEntry(LATER_RULE, None, 3, _NAMED,
+                                   f"{named} had al een retour en blijft {beantwoord.postbus_status}; "
+                                   f"deze retour {said}"))
+    return entries
+
+
+def _retour_answer(bericht_id: int | None, result: CheckResult, beantwoord: postbus.Beantwoord,
+                   report: list[ReportEntry], reference: ReferenceData) -> Answer:
+    """Always 202 with JSON: the retour is recorded (validatie: would be). `status` is the
+    verdict of its own rules; `answers` says what it answers and what it did there."""
+    outcome = result.outcome
+    body = {"id": bericht_id, "status": "accepted" if outcome.accepted else "rejected",
+            "message": result.message.name, "level": outcome.level,
+            "rules": [rule_json(reference, e.code, e.retourcode, e.locatie, e.melding) for e in report],
+            "answers": beantwoord.as_json()}
+    return Answer(202, _json(body), "application/json")
+
+
+def rule_json(reference: ReferenceData, code: str, retourcode: str | None, location: str,
+              melding: str | None = None) -> dict:
+    """One entry of a rule report (design.md §7), its explanation from mappings/regels.toml."""
+    return {"code": code, "retourcode": retourcode, "location": location,
+            "explanation": reference.explain(code) + (f" ({melding})" if melding else "")}
+
+
 def _gate(session: Session, deps: IntakeDeps, party: Partij, screened: Screened,
           serialise: bool = False) -> tuple[CheckResult, Problem | None]:
     """Every check before the answer, in the contract's order: safe parse and message type
@@ -233,16 +309,8 @@ def _gate(session: Session, deps: IntakeDeps, party: Partij, screened: Screened,
     return result, None
 
 
-def _answer(result: CheckResult, deps: IntakeDeps, *, identificatie: str,
-            bericht_id: int | None = None) -> Answer:
+def _answer(result: CheckResult, deps: IntakeDeps, *, identificatie: str) -> Answer:
     outcome = result.outcome
-    if result.message.is_retour:
-        # Nothing answers a retour with a retour (design.md §7); validatie has no id.
-        if outcome.accepted:
-            return Answer(202, _json({"id": bericht_id, "status": "accepted"}), "application/json")
-        return _problem_answer(Problem(422, "rules", "Retourbericht afgekeurd",
-                                       "het bericht breekt een of meer regels",
-                                       {"rules": result.rule_codes}))
     retour = render_retour(result.parsed, outcome, identificatie=identificatie,
                            today=deps.today, schemas=deps.schemas)
     return Answer(202 if outcome.accepted else 422, retour, XML)

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from gateway.api.deps import DbSession
 from gateway.db.models import Bericht, Client, PostbusItem
-from gateway.domain import audit, berichtenlog, keten
+from gateway.domain import audit, berichtenlog, keten, postbus
 from gateway.messages import BY_NAME
 from gateway.web.deps import CjgUser, log_access, object_id
 from gateway.web.render import page
@@ -84,6 +84,9 @@ def bericht(request: Request, bericht_id: str, session: DbSession, user: CjgUser
         if gemeente and row.bsn else None
     chain = keten.of(session, row)
     item = session.get(PostbusItem, row.id) if row.richting == "uit" else None
+    # A provider's JW302/JW320: what it answers and what it did there (also when it answers nothing).
+    beantwoord = postbus.recorded(session, row) if row.richting == "in" and row.berichttype in keten.RETOUREN \
+        else None
     message = BY_NAME.get(row.berichttype or "")
     inhoud, inhoud_xml = pretty(row.inhoud)
     context = dict(
@@ -96,6 +99,8 @@ def bericht(request: Request, bericht_id: str, session: DbSession, user: CjgUser
         retourcodes=[(code, reference.retourcodes.get(code, "")) for code in row.retourcodes or []],
         bevindingen=[_bevinding(b, reference) for b in row.bevindingen],
         postbus=keten.POSTBUS.get(item.status) if item else None, postbus_item=item,
+        beantwoord=beantwoord, retour_effect=keten.RETOUR_EFFECT.get(beantwoord.effect) if beantwoord else None,
+        beantwoord_postbus=keten.POSTBUS.get(beantwoord.postbus_status) if beantwoord else None,
         statussen=berichtenlog.STATUSSEN, stappen=keten.STAPPEN,
         ingevoerd=ingevoerd == "1",  # just entered with /aanvraagformulier
     )

@@ -228,10 +228,15 @@ def test_get_bericht_only_for_the_sender(client, parties):
 
 
 def test_retour_from_provider_gets_json_not_a_retour(client, parties):
+    # The example names a JW301 the gateway never sent: recorded, marked as matching nothing.
     response = client.post(URL, content=example("JW302"), headers=auth(parties["provider"]))
     assert response.status_code == 202
+    assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body == {"id": body["id"], "status": "accepted"}
+    assert (body["status"], body["message"], body["level"]) == ("accepted", "JW302", 0)
+    assert [r["code"] for r in body["rules"]] == ["AG003"]
+    assert body["answers"] == {"message": "JW301", "identificatie": "VBJW3010001", "matched": False,
+                               "postbus_id": None, "postbus_status": None, "effect": "unmatched"}
     assert response.headers["location"] == f"/api/v1/berichten/{body['id']}"
 
 
@@ -321,7 +326,9 @@ def test_validatie_gives_the_answers_berichten_would(client, parties, sessions):
     elsewhere = edit(example("JW305"), "<jw305:Ontvanger>0363<", "<jw305:Ontvanger>0599<")
     assert client.post(validatie, content=elsewhere, headers=auth(parties["provider"])).status_code == 422
     accepted = client.post(validatie, content=example("JW302"), headers=auth(parties["provider"]))
-    assert (accepted.status_code, accepted.json()) == (202, {"id": None, "status": "accepted"})
+    assert accepted.status_code == 202
+    assert (accepted.json()["id"], accepted.json()["status"], accepted.json()["answers"]["effect"]) == (
+        None, "accepted", "unmatched")
     first = client.post(URL, content=example("JW305"), headers=auth(parties["provider"]))
     again = client.post(validatie, content=example("JW305"), headers=auth(parties["provider"]))
     assert (again.status_code, again.content) == (first.status_code, first.content)
