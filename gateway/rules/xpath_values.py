@@ -54,6 +54,26 @@ def upper_bound(text: str | None) -> float:
     return date_number(text[:10] if text is not None else None)
 
 
+def on_or_before(lower: str | None, upper: str | None) -> bool:
+    """The XSLT's `lower <= upper` on two dates, the upper one cut (`upper_bound`): leading
+    white space on the upper date makes it false, white space on the lower date does not.
+    False as well when either is absent or unreadable (a comparison with NaN), so a rule
+    that fails on `not(lower <= upper)` fails then too."""
+    return date_number(lower) <= upper_bound(upper)
+
+
+def date_string(text: str | None) -> str:
+    """A date as the XSLT tests two dates for equality: `translate(., '-', '')` compared as
+    a string, so the white space around it counts ("20260401 " is not "20260401")."""
+    return (text or "").replace("-", "")
+
+
+def last_characters(text: str | None, count: int) -> str:
+    """The end of the raw text, where the XSLT's day-of-month tests look (a birth date's day
+    `01`, its day and month `01-01`): trailing white space moves them, leading does not."""
+    return (text or "")[-count:]
+
+
 def year_month(text: str | None) -> str:
     """The characters the XSLT's same-month tests compare (`substring(., 1, 7)`): leading
     white space makes two dates of one month differ."""
