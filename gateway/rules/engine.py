@@ -10,6 +10,7 @@ external data (system date, CBS municipality list, product catalogue).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ from gateway.domain.leveringen import Leveringen
 from gateway.domain.stand import ToewijzingStand
 from gateway.messages import BASIS_NS
 from gateway.reference import ReferenceData
+from gateway.rules import xpath_values
 from gateway.xml.view import ParsedMessage
 
 
@@ -60,12 +62,32 @@ class RuleContext:
     memo: dict = field(default_factory=dict)
 
     @property
-    def guard_variables(self) -> dict[str, int]:
-        """`$today` and `$dagtekening` as numbers YYYYMMDD (XPath 1.0 has no dates)."""
+    def guard_variables(self) -> dict[str, float]:
+        """`$today` and the Header's Dagtekening as numbers YYYYMMDD (XPath 1.0 has no dates):
+        `$dagtekening` read whole (white space around it ignored, as `number()` does) and
+        `$dagtekening_bound` cut to its first 10 characters, as the official XSLT reads it
+        where the Dagtekening is an upper bound (TR134, TR002): leading white space there
+        shortens the number, so guards of such rules must use the cut reading."""
+        text = self._dagtekening_text()
+        whole = xpath_values.date_number(text)
+        return {"today": _number(self.today), "dagtekening": 0 if math.isnan(whole) else whole,
+                "dagtekening_bound": xpath_values.upper_bound(text)}
+
+    def _dagtekening_text(self) -> str | None:
         # Rules only see schema-valid messages, where the Header's children stand in the
         # schema's order: Dagtekening is the second child of the sixth (BerichtIdentificatie).
-        dagtekening = date_number(self.msg.root[0][5][1].text)
-        return {"today": _number(self.today), "dagtekening": dagtekening or 0}
+        # A comment or processing instruction in the Header shifts those positions; then
+        # look the element up by name.
+        try:
+            element = self.msg.root[0][5][1]
+        except IndexError:
+            element = None
+        if element is None or element.tag != _DAGTEKENING_TAG:
+            return self.msg.text("m:Header/m:BerichtIdentificatie/b:Dagtekening")
+        return element.text
+
+
+_DAGTEKENING_TAG = f"{{{BASIS_NS}}}Dagtekening"
 
 
 def _number(day: date) -> int:
@@ -155,8 +177,9 @@ def rule(code: str, *, level: int, messages: Iterable[str], retourcode: str | No
          guard: str | Mapping[str, str] | None = None) -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule function under its code. Level-2 rules answer 0001.
 
-    `guard` is an optional XPath 1.0 expression (prefixes `m:` and `b:`; variables `$today`
-    and `$dagtekening` as numbers YYYYMMDD), or one per message, that is true whenever the rule *might*
+    `guard` is an optional XPath 1.0 expression (prefixes `m:` and `b:`; variables `$today`,
+    `$dagtekening` and `$dagtekening_bound` as numbers YYYYMMDD, see
+    `RuleContext.guard_variables`), or one per message, that is true whenever the rule *might*
     fail. Guards of plain paths from the root element are cheapest. It runs inside
     libxml2 without creating Python objects, so on the common, valid message the rule
     costs a microsecond; the function itself decides. A guard must never be false where
