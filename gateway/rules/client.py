@@ -4,29 +4,47 @@ Dagtekening), CS003 (end not before start) and TR101 (no duplicate classes).
 
 Where the rule text leaves room, the rules follow the official iJw 3.2 rule XSLT
 ("TR-CD-CS regels JW 3.2.xsl", XsltVersie 2.10.5), because that is what the other side of
-every exchange runs; the few places where that matters are noted at the rule.
+every exchange runs; the few places where that matters are noted at the rule. Dates are read
+as the XSLT reads their raw text (`gateway.rules.xpath_values`): the XSD collapses the white
+space around an xs:date, the XSLT does not, and some checks then reject a schema-valid date
+(facts ijw-facts-declaratie-en-retours.md §5).
 
-JW301's client rules also apply to the AGJ's client (design.md §4) and to the client a JW302
-echoes (the JW301's own client, received back from the provider).
+JW301's client rules also apply to the AGJ's client (design.md §4). Retours: the XSLT has
+no templates for the retour namespaces; only its few namespace-agnostic templates reach an
+echoed body (facts §3.2), so a retour gets only those rules, on whatever its echo holds.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date
 
 from lxml import etree
-from stdnum.nl import bsn
 
-from gateway.rules.engine import RuleContext, date_number, rule
-from gateway.xml.view import ParsedMessage, to_date
+from gateway.rules.engine import RuleContext, rule
+from gateway.rules.xpath_values import date_number, last_characters, on_or_before, upper_bound
+from gateway.xml.view import ParsedMessage
 
-# Messages with a Client/Bsn.
-BSN_MESSAGES = ("JW301", "JW302", "JW305", "JW307", "JW315", "JW317", "AGJ")
-# Messages whose client has a Geboortedatum (JW317 carries only the Bsn).
-PERSON_MESSAGES = ("JW301", "JW302", "JW305", "JW307", "JW315", "AGJ")
-# Messages with JW301's full client: CDT_VolledigeNaam, Communicatie, Relaties, Contactgegevens.
-FULL_CLIENT_MESSAGES = ("JW301", "JW302", "AGJ")
+# Heen messages with a Client/Bsn.
+BSN_MESSAGES = ("JW301", "JW305", "JW307", "JW315", "JW317", "AGJ")
+# Heen messages whose client has a Geboortedatum (JW317 carries only the Bsn).
+PERSON_MESSAGES = ("JW301", "JW305", "JW307", "JW315", "AGJ")
+# Heen messages with JW301's full client: CDT_VolledigeNaam, Communicatie, Relaties,
+# Contactgegevens.
+FULL_CLIENT_MESSAGES = ("JW301", "AGJ")
+
+# Retours echoing a client, by what their Client holds (facts §3.2). Observed on the JW302
+# echo: CS002, CS139, TR002, CS050, CD007 and the address rules CD005, CD025, CS089 (and no
+# other JW301 rule); on the JW316 echo: CS002 and TR002. Inferred there: CS139 on JW316, the
+# same three on the JW306/JW308 echoes (their Client is JW305's/JW307's: Bsn, Geboortedatum,
+# a CDT_VerkorteNaam without NaamGebruik), CS002 only on JW318 (its Client has only the Bsn).
+# The facts say nothing of our AGR. It is built from the AGJ as the JW316 is from the JW315,
+# and the XSLT's templates that reach an echo match elements, not messages: so (inferred) the
+# AGR's Client, which has JW301's children, gets what the JW302 echo gets, and its
+# AangevraagdProducts get what the JW316's get (no rule). A JW320 echoes no client and gets
+# no rule at all.
+FULL_CLIENT_ECHOES = ("JW302", "AGR")
+PERSON_ECHOES = ("JW302", "JW306", "JW308", "JW316", "AGR")
+BSN_ECHOES = (*PERSON_ECHOES, "JW318")
 
 _RELATIE = "m:Client/m:Relaties/m:Relatie"
 _CONTACTGEGEVENS_CONTACT = "m:Client/m:Contactgegevens/m:Contact"
@@ -38,8 +56,9 @@ _CONTACTEN = (_CONTACTGEGEVENS_CONTACT, f"{_RELATIE}/m:Contact")
 _ADRESSEN = tuple(f"{contact}/m:Adres" for contact in _CONTACTEN)
 
 # COD170 DatumGebruik 3 (geheel onbekend) is sent as this date.
-ONBEKENDE_DATUM = date(1900, 1, 1)
-MAX_LEEFTIJD_JAREN = 120
+ONBEKENDE_DATUM = "1900-01-01"
+# 120 years in the XSLT's reading of dates as numbers YYYYMMDD.
+MAX_LEEFTIJD = 120 * 10000
 
 # CS050 (COD700 NaamGebruik): 1-4 combine own and partner's name, 6 is a non-natural person.
 _NAAMGEBRUIK_MET_PARTNER = frozenset({"1", "2", "3", "4"})
@@ -49,8 +68,9 @@ _NAAMGEBRUIK_ZONDER_PARTNER = frozenset({"1", "6"})
 # letter of either case; so "1012lg" passes, "1012 LG" and "0123AB" do not.
 _NL_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Za-z]{2}")
 
-# Guards compare dates as numbers YYYYMMDD (XPath 1.0 has no dates).
-_DAGTEKENING = "$dagtekening"
+# Guards compare dates as numbers YYYYMMDD (XPath 1.0 has no dates). Where the Dagtekening
+# is an upper bound, the XSLT cuts it to 10 characters first (see RuleContext.guard_variables).
+_DAGTEKENING_BOUND = "$dagtekening_bound"
 
 # TR134: the dates that may not lie after the message's Dagtekening, per message.
 _NIET_NA_DAGTEKENING: dict[str, tuple[str, ...]] = {
@@ -63,8 +83,6 @@ _NIET_NA_DAGTEKENING: dict[str, tuple[str, ...]] = {
     "JW315": (f"{_CLIENT_GEBOORTEDATUM}/b:Datum",),
     "AGJ": (f"{_CLIENT_GEBOORTEDATUM}/b:Datum", f"{_RELATIE_GEBOORTEDATUM}/b:Datum"),
 }
-# A JW302 echoes the JW301's client, so JW301's client rules apply to it.
-_NIET_NA_DAGTEKENING["JW302"] = _NIET_NA_DAGTEKENING["JW301"]
 
 # CS003: (class, start, end) — in every such class the end date is not before the start.
 _TOEGEWEZEN = ("m:Client/m:ToegewezenProducten/m:ToegewezenProduct", "m:Ingangsdatum",
@@ -75,7 +93,6 @@ _CONTACT_PERIODES = tuple((f"{contact}/m:Periode", "b:Begindatum", "b:Einddatum"
                           for contact in _CONTACTEN)
 _EINDE_NA_BEGIN: dict[str, tuple[tuple[str, str, str], ...]] = {
     "JW301": (_TOEGEWEZEN, *_CONTACT_PERIODES),
-    "JW302": (_TOEGEWEZEN, *_CONTACT_PERIODES),
     "JW315": (_AANGEVRAAGD,),
     "JW317": (("m:Client/m:Verzoek/m:TeWijzigenProducten/m:TeWijzigenProduct",
                "m:GewensteIngangsdatum", "m:Einddatum"),
@@ -109,12 +126,11 @@ _SLEUTELS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                ("m:ToewijzingNummer",)),
               ("m:Client/m:Verzoek/m:NieuweProducten/m:NieuwProduct",
                (*_PRODUCT, "m:GewensteIngangsdatum"))),
-    # JW319 has no repeating class (Antwoord 1..1, Woonplaatsbeginsel 0..1); listed so the
-    # rule covers every heen-bericht.
-    "JW319": (("m:Antwoord/m:Woonplaatsbeginsel", ("m:Gemeente",)),),
+    # The XSLT keys JW319's Antwoord by ReferentieAanbieder + VerzoekAntwoord, but there is
+    # only one Antwoord (1..1), so TR101 can never fail on a JW319.
+    "JW319": (("m:Antwoord", ("m:ReferentieAanbieder", "m:VerzoekAntwoord")),),
     "AGJ": (_RELATIE_SLEUTEL, _CONTACT_SLEUTEL, _AANGEVRAAGD_SLEUTEL),
 }
-_SLEUTELS["JW302"] = _SLEUTELS["JW301"]
 
 
 def _all(msg: ParsedMessage, paths: Iterable[str]) -> Iterator[etree._Element]:
@@ -122,86 +138,91 @@ def _all(msg: ParsedMessage, paths: Iterable[str]) -> Iterator[etree._Element]:
         yield from msg.findall(path)
 
 
-def _geboortedata(msg: ParsedMessage) -> Iterator[tuple[etree._Element, date | None, str | None]]:
-    """(Datum element, its date, DatumGebruik) of every Geboortedatum of client and relaties."""
+def _geboortedata(msg: ParsedMessage) -> Iterator[tuple[etree._Element, str | None]]:
+    """(Datum element, DatumGebruik) of every Geboortedatum of client and relaties."""
     for geboortedatum in _all(msg, _GEBOORTEDATA):
         datum = msg.find("b:Datum", geboortedatum)
         if datum is not None:
-            yield datum, to_date(datum.text), msg.text("b:DatumGebruik", geboortedatum)
+            yield datum, msg.text("b:DatumGebruik", geboortedatum)
 
 
-@rule("CS002", level=2, messages=BSN_MESSAGES)
+def _dagtekening_text(msg: ParsedMessage) -> str | None:
+    """The Header's Dagtekening as written (for a retour: the heen message's, echoed)."""
+    return msg.text("m:Header/m:BerichtIdentificatie/b:Dagtekening")
+
+
+@rule("CS002", level=2, messages=BSN_MESSAGES + BSN_ECHOES)
 def cs002(ctx: RuleContext):
     """Client/Bsn passes the 11-proef."""
-    # python-stdnum also rejects 000000000 (it requires a number above 0). The official
-    # XSLT's 11-proef lets it through (weighted sum 0 is divisible by 11); we reject it on
-    # purpose, as it is no BSN of anyone.
-    # The XSD has already made the value exactly nine digits, so the library's checksum is
-    # all that is left of bsn.is_valid (which also re-cleans and re-checks the format, at
-    # three times the cost on every message).
     element = ctx.msg.find("m:Client/m:Bsn")
     if element is not None and not _valid_bsn(element.text or ""):
         yield element
 
 
+_BSN_GEWICHTEN = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
 def _valid_bsn(value: str) -> bool:
+    """The 11-proef as the standard defines it (facts C.1, CS002): weights 9..2 on the first
+    eight digits and -1 on the last, the sum divisible by 11. So 000000000 passes (sum 0),
+    as it does in the official XSLT; python-stdnum would refuse it (it wants a number above
+    0), which is why the proef is written out here."""
     if len(value) != 9 or not value.isdigit():
-        return bsn.is_valid(value)
-    return value != "000000000" and bsn.checksum(value) == 0
+        return False  # the XSD's pattern [0-9]{9} already refuses this
+    total = sum(int(digit) * weight for digit, weight in zip(value, _BSN_GEWICHTEN, strict=True))
+    return total % 11 == 0
 
 
-@rule("CS139", level=2, messages=PERSON_MESSAGES,
+@rule("CS139", level=2, messages=PERSON_MESSAGES + PERSON_ECHOES,
       guard=f"boolean(({' | '.join(_GEBOORTEDATA)})/b:DatumGebruik)")
 def cs139(ctx: RuleContext):
     """Geboortedatum agrees with DatumGebruik: 1 day 01, 2 on 01-01, 3 exactly 1900-01-01."""
-    for datum, value, gebruik in _geboortedata(ctx.msg):
-        if value is None or gebruik is None:
-            continue
-        if (gebruik == "1" and value.day != 1
-                or gebruik == "2" and (value.month, value.day) != (1, 1)
-                or gebruik == "3" and value != ONBEKENDE_DATUM):
+    # As the XSLT, on the raw text: the day (and month) are read from its end, so trailing
+    # white space fails DatumGebruik 1 and 2, leading white space does not; 1900-01-01 is
+    # compared as a string, so white space on either side fails DatumGebruik 3 (facts §5).
+    # The facts show only 4-digit years; "from the end" is our reading of lead passing and
+    # trail failing, and also decides years of other lengths.
+    for datum, gebruik in _geboortedata(ctx.msg):
+        text = datum.text
+        if (gebruik == "1" and last_characters(text, 2) != "01"
+                or gebruik == "2" and last_characters(text, 5) != "01-01"
+                or gebruik == "3" and text != ONBEKENDE_DATUM):
             yield datum
 
 
-# Guard: a birth date at least 119 years (1 190 000 in YYYYMMDD) before the Dagtekening.
-@rule("TR002", level=2, messages=PERSON_MESSAGES, guard=(
-    f"boolean(({' | '.join(_GEBOORTEDATA)})/b:Datum[number(translate(., '-', '')) < {_DAGTEKENING} - 1190000])"))
+def _onbekend(datum: etree._Element, gebruik: str | None) -> bool:
+    """DatumGebruik 3 with exactly the text 1900-01-01: the only birth date TR002 skips."""
+    return gebruik == "3" and datum.text == ONBEKENDE_DATUM
+
+
+@rule("TR002", level=2, messages=PERSON_MESSAGES + PERSON_ECHOES, guard=(
+    f"boolean(({' | '.join(_GEBOORTEDATA)})/b:Datum"
+    f"[number(translate(., '-', '')) + {MAX_LEEFTIJD} < {_DAGTEKENING_BOUND}])"))
 def tr002(ctx: RuleContext):
     """Geboortedatum is at most 120 years before the Dagtekening, unless unknown."""
-    # As the XSLT: "unknown" is DatumGebruik 3 with 1900-01-01; exactly 120 years passes.
-    dagtekening = ctx.msg.dagtekening
-    if dagtekening is None:
-        return
-    limit = (dagtekening.year, dagtekening.month, dagtekening.day)
-    for datum, value, gebruik in _geboortedata(ctx.msg):
-        if value is None:
-            # A year Python's date cannot hold (e.g. -0001): compare as YYYYMMDD, as the XSLT.
-            number = date_number(datum.text)
-            if number is not None and number + MAX_LEEFTIJD_JAREN * 10000 < date_number(dagtekening.isoformat()):
-                yield datum
-            continue
-        if gebruik == "3" and value == ONBEKENDE_DATUM:
-            continue
-        if (value.year + MAX_LEEFTIJD_JAREN, value.month, value.day) < limit:
+    # As the XSLT: birth date + 120 years < Dagtekening as numbers YYYYMMDD, so exactly 120
+    # years passes. The Dagtekening is the upper bound, cut to 10 characters: with leading
+    # white space it shrinks to seven digits and TR002 can no longer fail (facts §5). A
+    # 1900-01-01 with white space around it is no longer "unknown" and fails.
+    limit = upper_bound(_dagtekening_text(ctx.msg))
+    for datum, gebruik in _geboortedata(ctx.msg):
+        if not _onbekend(datum, gebruik) and date_number(datum.text) + MAX_LEEFTIJD < limit:
             yield datum
 
 
-# Guard: one of the message's TR134 dates after the Dagtekening (compared as YYYYMMDD).
 @rule("TR134", level=2, messages=tuple(_NIET_NA_DAGTEKENING), guard={
-    message: f"boolean(({' | '.join(paths)})[number(translate(., '-', '')) > {_DAGTEKENING}])"
+    message: f"boolean(({' | '.join(paths)})"
+             f"[not(number(translate(., '-', '')) <= {_DAGTEKENING_BOUND})])"
     for message, paths in _NIET_NA_DAGTEKENING.items()})
 def tr134(ctx: RuleContext):
     """Geboortedatum and the message's event dates are not after the Dagtekening."""
-    dagtekening = ctx.msg.dagtekening
-    if dagtekening is None:
-        return
-    limit = date_number(ctx.msg.text("m:Header/m:BerichtIdentificatie/b:Dagtekening"))
+    # As the XSLT: the Dagtekening is the upper bound, cut to 10 characters, so leading white
+    # space on it fails every date checked here; white space on the dates themselves is
+    # harmless (facts §5).
+    dagtekening = _dagtekening_text(ctx.msg)
     for element in _all(ctx.msg, _NIET_NA_DAGTEKENING[ctx.msg.type.name]):
-        value = to_date(element.text)
-        if value is not None and value > dagtekening:
+        if not on_or_before(element.text, dagtekening):
             yield element
-        elif value is None and (number := date_number(element.text)) is not None and number > limit:
-            yield element  # a year Python's date cannot hold: compare as YYYYMMDD, as the XSLT
 
 
 @rule("CS318", level=2, messages=FULL_CLIENT_MESSAGES)
@@ -212,7 +233,7 @@ def cs318(ctx: RuleContext):
         yield element
 
 
-@rule("CS050", level=2, messages=FULL_CLIENT_MESSAGES)
+@rule("CS050", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
 def cs050(ctx: RuleContext):
     """NaamGebruik is 1-4 when a Partnernaam is given, else 1 or 6 (client and relaties)."""
     msg = ctx.msg
@@ -226,7 +247,7 @@ def cs050(ctx: RuleContext):
             yield gebruik
 
 
-@rule("CD007", level=2, messages=FULL_CLIENT_MESSAGES)
+@rule("CD007", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
 def cd007(ctx: RuleContext):
     """Communicatie/Taal is given exactly when Communicatie/Vorm is 1 (tolk taal)."""
     msg = ctx.msg
@@ -238,7 +259,7 @@ def cd007(ctx: RuleContext):
         yield taal if taal is not None else msg.find("b:Vorm", communicatie)
 
 
-@rule("CD005", level=2, messages=FULL_CLIENT_MESSAGES)
+@rule("CD005", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
 def cd005(ctx: RuleContext):
     """An Adres has a LandCode exactly when it has a Postcode."""
     msg = ctx.msg
@@ -249,7 +270,7 @@ def cd005(ctx: RuleContext):
             yield postcode if postcode is not None else landcode
 
 
-@rule("CD025", level=2, messages=FULL_CLIENT_MESSAGES)
+@rule("CD025", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
 def cd025(ctx: RuleContext):
     """An Adres with LandCode NL has a Huis (Huisnummer)."""
     msg = ctx.msg
@@ -270,7 +291,7 @@ def cd034(ctx: RuleContext):
             yield contact
 
 
-@rule("CS089", level=2, messages=FULL_CLIENT_MESSAGES)
+@rule("CS089", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
 def cs089(ctx: RuleContext):
     """With LandCode NL the Postcode has the Dutch form 1234AB (first digit 1-9, no space)."""
     msg = ctx.msg
@@ -319,19 +340,14 @@ def tr061(ctx: RuleContext):
 @rule("CS003", level=2, messages=tuple(_EINDE_NA_BEGIN))
 def cs003(ctx: RuleContext):
     """An Einddatum is not before the start (Ingangsdatum, Begindatum) of its period."""
-    # As the XSLT, a Contact/Periode with an Einddatum but no Begindatum fails as well.
+    # As the XSLT: the Einddatum is the upper bound, cut to 10 characters, so leading white
+    # space on it fails; white space on the start date does not (facts §5). A
+    # Contact/Periode with an Einddatum but no Begindatum fails as well.
     msg = ctx.msg
     for klasse, begin_path, eind_path in _EINDE_NA_BEGIN[msg.type.name]:
         for element in msg.findall(klasse):
             eind = msg.find(eind_path, element)
-            if eind is None:
-                continue
-            begin = msg.find(begin_path, element)
-            if begin is None:
-                yield eind
-                continue
-            start, einde = to_date(begin.text), to_date(eind.text)
-            if start is not None and einde is not None and einde < start:
+            if eind is not None and not on_or_before(msg.text(begin_path, element), eind.text):
                 yield eind
 
 

@@ -12,12 +12,14 @@ Product at all, as the official rule tests an empty Code.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from datetime import date
 
 from lxml import etree
 
 from gateway.rules.engine import RuleContext, rule
+from gateway.rules.xpath_values import date_number, date_string, filled, is_nan
 
 _TOEGEWEZEN = "m:Client/m:ToegewezenProducten/m:ToegewezenProduct"
 _AANGEVRAAGD = "m:Client/m:AangevraagdeProducten/m:AangevraagdProduct"
@@ -37,6 +39,7 @@ _END = {"JW301": "m:Einddatum", "JW315": "m:ToewijzingEinddatum",
 # The Omvang rules on aspecific products and on "per dag" only apply to assignments that
 # end after this day or are open-ended (the 2021 change of the standard).
 CUTOFF = date(2020, 12, 31)
+_CUTOFF_NUMBER = 20201231
 _PER_DAG_NOT_ALLOWED = ("14", "16", "83", "84")  # etmaal, dagdeel, euro's, stuks (inspanning)
 _VERWIJZER_MET_CODE = ("02", "03", "04", "05")  # huisarts, jeugdarts, GI, medisch specialist
 
@@ -47,8 +50,9 @@ def _classes(ctx: RuleContext, table: dict[str, tuple[str, ...]]) -> Iterator[et
 
 
 def _open_or_after_cutoff(ctx: RuleContext, element: etree._Element) -> bool:
-    end = ctx.msg.date(_END[ctx.msg.type.name], element)
-    return end is None or end > CUTOFF
+    # As the XSLT, a number comparison: white space around the end date is harmless here.
+    end = ctx.msg.find(_END[ctx.msg.type.name], element)
+    return end is None or date_number(end.text) > _CUTOFF_NUMBER
 
 
 def _same_product(a: tuple[str | None, str | None] | None,
@@ -66,16 +70,18 @@ same_product = _same_product  # for the domain's overlap checks (gateway.domain.
 def overlapping(ctx: RuleContext, path: str, start: str, end: str,
                 ignore: Callable[[etree._Element], bool] | None = None) -> Iterator[etree._Element]:
     """The classes at `path` whose period (start..end, both inclusive, no end = open-ended)
-    overlaps an earlier class of the same product; each reported once."""
+    overlaps an earlier class of the same product; each reported once. Dates are compared
+    as numbers YYYYMMDD, as the XSLT does, so white space around them is harmless."""
     msg = ctx.msg
-    seen: list[tuple[tuple[str | None, str | None] | None, date, date]] = []
+    seen: list[tuple[tuple[str | None, str | None] | None, float, float]] = []
     for element in msg.findall(path):
         if ignore is not None and ignore(element):
             continue
-        begin = msg.date(start, element)
-        if begin is None:
+        begin = date_number(msg.text(start, element))
+        if is_nan(begin):
             continue
-        finish = msg.date(end, element) or date.max
+        einde = msg.find(end, element)
+        finish = math.inf if einde is None else date_number(einde.text)
         product = msg.find("m:Product", element)
         key = None if product is None else (msg.text("b:Categorie", product),
                                             msg.text("b:Code", product))
@@ -202,10 +208,11 @@ def cs335(ctx: RuleContext):
         if ctx.msg.text("m:RedenWijziging", element) != "13":
             continue
         # As the official XSLT: checked when both dates are there (a missing Einddatum is
-        # CD076's or CD075's business, not this rule's).
+        # CD076's or CD075's business, not this rule's), and compared as strings, so white
+        # space around either date makes them differ (facts §5).
         einddatum = ctx.msg.find("m:Einddatum", element)
-        if einddatum is not None and \
-                ctx.msg.date("m:Einddatum", element) != ctx.msg.date("m:Ingangsdatum", element):
+        if einddatum is not None and date_string(einddatum.text) != \
+                date_string(ctx.msg.text("m:Ingangsdatum", element)):
             yield einddatum
 
 
@@ -218,9 +225,12 @@ def cs336(ctx: RuleContext):
 
 
 def _deleted(ctx: RuleContext, element: etree._Element) -> bool:
-    """Deleted with RedenWijziging 13 (or the old 01) and Einddatum = Ingangsdatum."""
-    return ctx.msg.text("m:RedenWijziging", element) in ("13", "01") \
-        and ctx.msg.date("m:Einddatum", element) == ctx.msg.date("m:Ingangsdatum", element)
+    """What TR302 skips, exactly as the XSLT: RedenWijziging 13 (or the old 01), a filled
+    Einddatum, and Ingangsdatum and Einddatum equal as strings once the '-' are removed; so
+    a deleted product whose date has white space around it counts again (facts §4, §5)."""
+    einddatum = ctx.msg.text("m:Einddatum", element)
+    return ctx.msg.text("m:RedenWijziging", element) in ("13", "01") and filled(einddatum) \
+        and date_string(einddatum) == date_string(ctx.msg.text("m:Ingangsdatum", element))
 
 
 @rule("TR302", level=2, messages=("JW301",))

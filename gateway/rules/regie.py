@@ -6,6 +6,7 @@ TR134 (Begindatum/Einddatum not after the Dagtekening) lives with the other TR13
 from __future__ import annotations
 
 from gateway.rules.engine import RuleContext, rule
+from gateway.rules.xpath_values import on_or_before
 
 _STATUS = {
     "JW305": "m:Client/m:StartProducten/m:StartProduct/m:StatusAanlevering",
@@ -23,14 +24,15 @@ def cs058(ctx: RuleContext):
             yield status
 
 
+# Guard and rule as the XSLT: the Einddatum is the upper bound, cut to 10 characters, so
+# leading white space on it fails (facts §5); white space on the Begindatum does not.
 @rule("TR018", level=2, messages=("JW307",), guard=(
-    f"boolean({_STOP}[number(translate(m:Einddatum, '-', '')) < "
-    "number(translate(m:Begindatum, '-', ''))])"))
+    f"boolean({_STOP}[not(number(translate(m:Begindatum, '-', '')) <= "
+    "number(translate(substring(m:Einddatum, 1, 10), '-', '')))])"))
 def tr018(ctx: RuleContext):
     """A StopProduct's Einddatum is not before its Begindatum."""
     for stop in ctx.msg.findall(_STOP):
-        begin = ctx.msg.date("m:Begindatum", stop)
         einddatum = ctx.msg.find("m:Einddatum", stop)
-        end = ctx.msg.date("m:Einddatum", stop)
-        if begin and end and end < begin:
+        if einddatum is not None and not on_or_before(ctx.msg.text("m:Begindatum", stop),
+                                                      einddatum.text):
             yield einddatum

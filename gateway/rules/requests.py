@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from gateway.rules.engine import RuleContext, rule
 from gateway.rules.products import overlapping
+from gateway.rules.xpath_values import date_number
 from gateway.xml.view import to_date
 
 _VERZOEK = "m:Client/m:Verzoek"
@@ -40,12 +41,10 @@ def tr353(ctx: RuleContext):
 @rule("TR380", level=2, messages=("JW317",))
 def tr380(ctx: RuleContext):
     """A NieuwProduct's GewensteIngangsdatum is after the Dagtekening."""
-    dagtekening = ctx.msg.dagtekening
-    if dagtekening is None:
-        return
+    # As the XSLT, both read as numbers: white space around either is harmless (facts §5).
+    dagtekening = date_number(ctx.msg.text("m:Header/m:BerichtIdentificatie/b:Dagtekening"))
     for ingang in ctx.msg.findall(f"{_NIEUW}/m:GewensteIngangsdatum"):
-        day = to_date(ingang.text)
-        if day is not None and day <= dagtekening:
+        if not date_number(ingang.text) > dagtekening:
             yield ingang
 
 

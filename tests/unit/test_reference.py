@@ -116,3 +116,15 @@ def test_the_product_used_for_the_broken_cases_is_itself_valid(tmp_path):
         assert list(load_reference(tmp_path).producten) == [("45", "45A01")]
     finally:
         load_reference.cache_clear()
+
+
+def test_level2_berichten_in_regels_toml_are_the_messages_each_rule_is_checked_on():
+    # The declaration messages (JW323/JW325) are left to gateway.rules.declaratie's own tests.
+    import tomllib
+
+    tables = tomllib.loads((PROJECT_ROOT / "mappings" / "regels.toml").read_text("utf-8"))
+    declaratie = {"JW323", "JW325"}
+    for code, spec in REGISTRY.items():
+        if spec.level == 2:
+            listed = set(tables[code]["berichten"]) - declaratie
+            assert listed == set(spec.messages) - declaratie, code

@@ -453,3 +453,39 @@ def test_tr386_a_product_without_product_overlaps_any_other():
       </jw315:AangevraagdProduct>
     </jw315:AangevraagdeProducten>"""
     fails(edit(example("JW315"), "</jw315:AangevraagdeProducten>", budget_only), "TR386")
+
+
+# -- TR302 skips exactly what the official XSLT skips (facts §4) ---------------------------------
+
+def second_with(einddatum: str | None, reden: str | None) -> bytes:
+    """JW301 with a second assignment of the same product starting on 2026-09-15, inside the
+    first one's period, with this Einddatum and RedenWijziging (None: left out)."""
+    new = "" if einddatum is None else f"<jw301:Einddatum>{einddatum}</jw301:Einddatum>"
+    if reden is not None:
+        new += f"<jw301:RedenWijziging>{reden}</jw301:RedenWijziging>"
+    xml = second_assignment(("<jw301:Einddatum>2027-03-14</jw301:Einddatum>", new))
+    return xml if einddatum is not None else set_text(xml, "ijw:Frequentie", "4")
+
+
+@pytest.mark.parametrize(("einddatum", "reden", "ignored"), [
+    ("2026-09-15", "13", True), ("2026-09-15", "01", True),
+    ("2026-09-16", "13", False),  # not deleted: Einddatum differs (and CS335 fails)
+    ("2026-09-15", "05", False), ("2026-09-15", None, False),
+    (None, "13", False),  # no Einddatum: open-ended, overlaps
+])
+def test_tr302_ignores_only_reden_01_or_13_with_einddatum_equal_to_ingangsdatum(einddatum, reden,
+                                                                                ignored):
+    (passes if ignored else fails)(second_with(einddatum, reden), "TR302")
+
+
+# -- JW317: which product rules look at which class (facts §4) -------------------------------------
+
+def test_jw317_product_rules_on_nieuw_product_only():
+    # The TeWijzigenProduct has no Product (it cannot have one) and no Budget: CD079 and CD041
+    # would fail on it, and CD096 too once its Omvang counts as aspecific; they are checked on
+    # NieuwProduct only.
+    xml = set_text(jw317_te_wijzigen(), "ijw:Frequentie", "4")
+    xml = remove(xml, "jw317:Einddatum")
+    found = codes(xml)
+    assert "XSD" not in found
+    assert not {"CD079", "CD041", "CD096"} & set(found), found
