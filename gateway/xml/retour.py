@@ -6,8 +6,10 @@
   the rule's own code where it failed, 0200 where it did not; the Header then carries 0200;
 - accepted: the Header only, without RetourCodes.
 
-Every retour is validated against our own XSD before it leaves; a retour that does not
-validate is a bug in the gateway and raises, so it is never sent.
+Every retour is validated against our own XSD before it leaves, and one that echoes a body
+also against the level-2 rules the provider's XSLT applies to it (the few that reach an
+echo, gateway.rules.client); a retour that fails either is a bug in the gateway and raises,
+so it is never sent.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from datetime import date
 from lxml import etree
 
 from gateway.messages import BASIS_NS, BY_NAME, MessageType
-from gateway.rules.engine import Outcome
+from gateway.reference import ReferenceData
+from gateway.rules.engine import Outcome, RuleContext, run_level
 from gateway.xml.build import new_root, renamed, sub as _sub
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
@@ -59,7 +62,16 @@ def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str
     if not schema.is_valid(tree):
         errors = "; ".join(e.message for e in schema.xsd.error_log)
         raise RetourInvalid(f"{retour.name} does not pass our XSD: {errors}")
+    if len(root) > 1:  # a body is echoed
+        findings = run_level(RuleContext(ParsedMessage(tree, retour), today, _NO_REFERENCE), 2)
+        if findings:
+            failed = "; ".join(f"{f.code} {f.location}" for f in findings)
+            raise RetourInvalid(f"{retour.name} does not pass its level-2 rules: {failed}")
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+# Level-2 rules read the message only, never reference data.
+_NO_REFERENCE = ReferenceData(gemeenten={}, producten={}, regels={}, retourcodes={})
 
 
 def _copy_header(parsed: ParsedMessage, retour: MessageType, root: etree._Element) -> etree._Element:

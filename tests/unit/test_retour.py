@@ -9,7 +9,7 @@ from lxml import etree
 from gateway.check import check_schema
 from gateway.messages import BY_NAME
 from gateway.rules.engine import Finding, Outcome
-from gateway.xml.retour import render_retour
+from gateway.xml.retour import RetourInvalid, render_retour
 from gateway.xml.safe import Limits
 from tests.support import FIXTURES, TODAY, example, schemas
 
@@ -94,6 +94,23 @@ def test_header_failure_gives_header_only_with_that_code(name):
     root = render(msg, Outcome([Finding("TR056", "9056", 3, "/Bericht/Header", identificatie)]))
     assert header_codes(root) == ["9056"]
     assert len(root) == 1
+
+
+@pytest.mark.parametrize(("name", "old", "new", "code"), [
+    ("JW305", "<jw305:Bsn>999994323<", "<jw305:Bsn>999994324<", "CS002"),
+    ("JW315", "</ijw:Datum>", "</ijw:Datum><ijw:DatumGebruik>2</ijw:DatumGebruik>", "CS139"),
+    ("AGJ", "<ijw:NaamGebruik>1<", "<ijw:NaamGebruik>2<", "CS050"),
+])
+def test_an_echo_that_breaks_a_level2_rule_of_its_retour_is_never_sent(name, old, new, code):
+    # The provider's XSLT judges our retour too (facts §3.2); the intake only echoes after
+    # level 2 passed, so this can only be a gateway bug: it raises, as a schema error does.
+    loader, product_path = CASES[name]
+    msg = check_schema(loader().replace(old.encode(), new.encode(), 1), schemas=schemas(),
+                       limits=Limits()).parsed
+    product = msg.find(product_path)
+    outcome = Outcome([Finding("TRXXX", "9019", 3, msg.location(product), product)])
+    with pytest.raises(RetourInvalid, match=code):
+        render_retour(msg, outcome, identificatie="R00000000001", today=TODAY, schemas=schemas())
 
 
 def test_every_received_and_emitted_heen_type_is_covered():
