@@ -165,8 +165,8 @@ _BSN_GEWICHTEN = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 def _valid_bsn(value: str) -> bool:
     """The 11-proef as the standard defines it (facts C.1, CS002): weights 9..2 on the first
     eight digits and -1 on the last, the sum divisible by 11. So 000000000 passes (sum 0),
-    as it does in the official XSLT; python-stdnum would refuse it (it wants a number above
-    0), which is why the proef is written out here."""
+    as it does in the official XSLT; BSN libraries refuse it (they want a number above 0),
+    which is why the proef is written out here."""
     if len(value) != 9 or not value.isdigit():
         return False  # the XSD's pattern [0-9]{9} already refuses this
     total = sum(int(digit) * weight for digit, weight in zip(value, _BSN_GEWICHTEN, strict=True))
