@@ -50,7 +50,8 @@ class RuleText:
     code: str
     retourcode: str
     niveau: int
-    uitleg: str
+    uitleg: str  # what the rule checks
+    oplossing: str  # what the sender must change to pass it
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,14 @@ class ReferenceData:
         return any(g.valid_on(d) for g in self.gemeenten.get(code, ()) for d in days)
 
     def explain(self, code: str) -> str:
+        """What rule `code` checks, in plain Dutch ("" for a code without a text)."""
         text = self.regels.get(code)
         return text.uitleg if text else ""
+
+    def remedy(self, code: str) -> str:
+        """What the sender must change to pass rule `code`, in plain Dutch."""
+        text = self.regels.get(code)
+        return text.oplossing if text else ""
 
 
 def _date(value: str, where: str) -> date | None:
@@ -158,11 +165,19 @@ def _check_product(product: Product, where: str) -> None:
 
 def load_regels(path: Path) -> dict[str, RuleText]:
     data = _toml(path)
-    try:
-        return {code: RuleText(code, str(v["retourcode"]), int(v["niveau"]), str(v["uitleg"]).strip())
-                for code, v in data.items()}
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MappingError(f"{path.name}: ontbrekend of ongeldig veld ({exc})") from None
+    regels = {}
+    for code, v in data.items():
+        try:
+            text = RuleText(code, str(v["retourcode"]), int(v["niveau"]), str(v["uitleg"]).strip(),
+                            str(v["oplossing"]).strip())
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MappingError(f"{path.name} [{code}]: ontbrekend of ongeldig veld ({exc})") from None
+        # A rule report without either text leaves the sender guessing: refuse it at start-up.
+        for field_name in ("uitleg", "oplossing"):
+            if not getattr(text, field_name):
+                raise MappingError(f"{path.name} [{code}]: {field_name} is leeg")
+        regels[code] = text
+    return regels
 
 
 def load_retourcodes(path: Path) -> dict[str, str]:

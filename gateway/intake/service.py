@@ -317,6 +317,8 @@ def _answer(result: CheckResult, deps: IntakeDeps, *, identificatie: str) -> Ans
 
 
 _TRANSPORT_CODES = {403: "AFZENDER", 422: "ONTVANGER"}
+# Every code `_problem_findings` stores: each needs its texts in mappings/regels.toml.
+PROBLEM_CODES = ("XSD", "BERICHTSOORT", *_TRANSPORT_CODES.values())
 
 
 def _problem_findings(problem: Problem, result: CheckResult) -> list[tuple[str, str, str | None]]:

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from gateway.intake.service import PROBLEM_CODES
 from gateway.reference import MappingError, load_reference
 from gateway.rules.engine import REGISTRY
 from gateway.settings import PROJECT_ROOT
@@ -19,6 +20,25 @@ def test_every_registered_rule_has_a_dutch_explanation_with_its_retourcode_and_l
         assert code in texts, f"{code} has no explanation in mappings/regels.toml"
         assert texts[code].uitleg
         assert (texts[code].retourcode, texts[code].niveau) == (spec.retourcode, spec.level), code
+
+
+def test_every_rule_in_a_report_says_what_it_checks_and_how_to_fix_it():
+    """Every code a rule report can name: the registered rules, XSD, and the codes the
+    intake stores for a message stopped before the rules (design.md §7)."""
+    data = reference()
+    codes = set(REGISTRY) | {"XSD"} | set(PROBLEM_CODES)
+    assert {"XSD", "AFZENDER", "ONTVANGER", "BERICHTSOORT"} <= codes
+    for code in sorted(codes):
+        text = data.regels.get(code)
+        assert text is not None, f"{code} has no table in mappings/regels.toml"
+        assert text.uitleg and text.oplossing, code
+        assert text.oplossing != text.uitleg, code
+        assert text.oplossing not in text.uitleg and text.uitleg not in text.oplossing, code
+        assert (data.explain(code), data.remedy(code)) == (text.uitleg, text.oplossing)
+
+
+def test_a_code_without_a_table_has_no_texts():
+    assert (reference().explain("NOPE"), reference().remedy("NOPE")) == ("", "")
 
 
 def test_every_retourcode_of_a_rule_is_a_known_retourcode():
@@ -71,6 +91,16 @@ automatisch = true
 """
 
 
+_RULE = """
+[CS002]
+retourcode = '0001'
+niveau = 2
+berichten = ['JW305']
+uitleg = 'Het BSN klopt niet.'
+oplossing = 'Vul een geldig BSN in.'
+"""
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("producten.toml", "[[product]]\ncategorie = '45'\n", "producten.toml product 1"),
     ("producten.toml", "not toml at all [", "geen geldige TOML"),
@@ -85,6 +115,9 @@ automatisch = true
     ("gemeenten.csv", "code,naam,geldig_van,geldig_tot\n363,Amsterdam,,\n", "4 cijfers"),
     ("gemeenten.csv", "code,naam,geldig_van,geldig_tot\n0363,Amsterdam,gisteren,\n", "geen datum"),
     ("regels.toml", "[CS002]\nretourcode = '0001'\n", "regels.toml"),
+    ("regels.toml", _RULE.replace("oplossing = 'Vul een geldig BSN in.'\n", ""), r"\[CS002\].*oplossing"),
+    ("regels.toml", _RULE.replace("'Vul een geldig BSN in.'", "'  '"), r"\[CS002\]: oplossing is leeg"),
+    ("regels.toml", _RULE.replace("'Het BSN klopt niet.'", "''"), r"\[CS002\]: uitleg is leeg"),
 ])
 def test_broken_mapping_files_are_refused_with_a_clear_message(tmp_path, name, content, message):
     for source in (PROJECT_ROOT / "mappings").iterdir():
@@ -128,3 +161,15 @@ def test_level2_berichten_in_regels_toml_are_the_messages_each_rule_is_checked_o
         if spec.level == 2:
             listed = set(tables[code]["berichten"]) - declaratie
             assert listed == set(spec.messages) - declaratie, code
+
+
+def test_the_rule_used_for_the_broken_cases_is_itself_valid(tmp_path):
+    for source in (PROJECT_ROOT / "mappings").iterdir():
+        shutil.copy(source, tmp_path / source.name)
+    (tmp_path / "regels.toml").write_text(_RULE, encoding="utf-8")
+    load_reference.cache_clear()
+    try:
+        loaded = load_reference(tmp_path)
+        assert (loaded.explain("CS002"), loaded.remedy("CS002")) == ("Het BSN klopt niet.", "Vul een geldig BSN in.")
+    finally:
+        load_reference.cache_clear()
