@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from gateway import clock, metrics
+from gateway import clock, metrics, rule_report
 from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
 from gateway.db.models import Bericht
 from gateway.domain.context import as_utc
 from gateway.domain import postbus
 from gateway.domain.keten import RETOUREN
-from gateway.intake.service import Answer, IntakeDeps, receive, rule_json, screen, validate_only
+from gateway.intake.service import Answer, IntakeDeps, receive, screen, validate_only
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["berichten"])
@@ -122,7 +122,7 @@ def get_bericht(request: Request, bericht_id: str, session: DbSession, party: Ca
         "status": row.status,
         "level": row.niveau,
         "retourcodes": row.retourcodes,
-        "rules": [rule_json(reference, b.code, b.retourcode, b.locatie, b.melding) for b in row.bevindingen],
+        "rules": [rule_report.of_stored(reference, b).as_dict() for b in row.bevindingen],
         "links": links,
         # The retention purge keeps the row and removes the body, the answer and the BSN.
         "removed_at": as_utc(row.gewist_op).isoformat() if row.gewist_op else None,

@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import clock
+from gateway import clock, rule_report
 from gateway.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
 from gateway.domain import clienten, declaraties, postbus, signalen, uitgaand, zorglevering
@@ -77,8 +77,8 @@ class Screened:
 
 
 @dataclass(frozen=True)
-class ReportEntry:
-    """One entry of a retour's rule report, as stored (Bevinding) and as answered."""
+class RetourFinding:
+    """One finding on a retour, as stored (Bevinding) and as answered (gateway.rule_report)."""
 
     code: str
     retourcode: str | None
@@ -234,42 +234,35 @@ def _retour(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResul
     return _retour_answer(row.id, result, beantwoord, report, deps.reference)
 
 
-def _retour_report(result: CheckResult, beantwoord: postbus.Beantwoord) -> list[ReportEntry]:
+def _retour_report(result: CheckResult, beantwoord: postbus.Beantwoord) -> list[RetourFinding]:
     """The retour's own findings, then the gateway's mark on what it answers. The marks are
     the gateway's own, level 3 (they compare with stored messages), without a retourcode:
     the standard has no such rule, and no retour exists on a retour."""
     view = result.parsed
-    entries = [ReportEntry(f.code, f.retourcode, f.level, f.location) for f in result.outcome.findings]
+    entries = [RetourFinding(f.code, f.retourcode, f.level, f.location) for f in result.outcome.findings]
     named = f"{beantwoord.message} met Identificatie {beantwoord.identificatie}"
     if beantwoord.effect == postbus.UNMATCHED:
-        entries.append(ReportEntry(UNMATCHED_RULE, None, 3, _NAMED,
+        entries.append(RetourFinding(UNMATCHED_RULE, None, 3, _NAMED,
                                    f"geen {named} van gemeente {view.afzender} aan {view.ontvanger} gevonden"))
     elif beantwoord.effect in (postbus.REPEAT, postbus.CONFLICT):
         said = ("zegt hetzelfde als de eerste" if beantwoord.effect == postbus.REPEAT
                 else "zegt iets anders dan de eerste; de gemeente beoordeelt dat")
-        entries.append(ReportEntry(LATER_RULE, None, 3, _NAMED,
+        entries.append(RetourFinding(LATER_RULE, None, 3, _NAMED,
                                    f"{named} had al een retour en blijft {beantwoord.postbus_status}; "
                                    f"deze retour {said}"))
     return entries
 
 
 def _retour_answer(bericht_id: int | None, result: CheckResult, beantwoord: postbus.Beantwoord,
-                   report: list[ReportEntry], reference: ReferenceData) -> Answer:
+                   report: list[RetourFinding], reference: ReferenceData) -> Answer:
     """Always 202 with JSON: the retour is recorded (validatie: would be). `status` is the
     verdict of its own rules; `answers` says what it answers and what it did there."""
     outcome = result.outcome
     body = {"id": bericht_id, "status": "accepted" if outcome.accepted else "rejected",
             "message": result.message.name, "level": outcome.level,
-            "rules": [rule_json(reference, e.code, e.retourcode, e.locatie, e.melding) for e in report],
+            "rules": [rule_report.of_stored(reference, e).as_dict() for e in report],
             "answers": beantwoord.as_json()}
     return Answer(202, _json(body), "application/json")
-
-
-def rule_json(reference: ReferenceData, code: str, retourcode: str | None, location: str,
-              melding: str | None = None) -> dict:
-    """One entry of a rule report (design.md §7), its explanation from mappings/regels.toml."""
-    return {"code": code, "retourcode": retourcode, "location": location,
-            "explanation": reference.explain(code) + (f" ({melding})" if melding else "")}
 
 
 def _gate(session: Session, deps: IntakeDeps, party: Partij, screened: Screened,

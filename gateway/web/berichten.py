@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.exceptions import HTTPException
 
+from gateway import rule_report
 from gateway.api.deps import DbSession
 from gateway.db.models import Bericht, Client, PostbusItem
 from gateway.domain import audit, berichtenlog, keten, postbus
@@ -144,5 +145,10 @@ def _antwoord(row: Bericht, message) -> dict | None:
 
 
 def _bevinding(b, reference) -> dict:
-    return {"code": b.code, "retourcode": b.retourcode, "retourcode_tekst": reference.retourcodes.get(b.retourcode or "", ""),
-            "niveau": b.niveau, "locatie": b.locatie, "melding": b.melding, "uitleg": reference.explain(b.code)}
+    """One line of the rule report: the entry the API gives (rule_report), with the level and
+    the retourcode's meaning for the CJG; the check's own message is shown apart."""
+    report = rule_report.of_stored(reference, b)
+    return {"code": report.code, "retourcode": report.retourcode,
+            "retourcode_tekst": reference.retourcodes.get(report.retourcode or "", ""),
+            "niveau": b.niveau, "locatie": report.location, "melding": report.detail,
+            "uitleg": report.explanation, "oplossing": report.remedy}

@@ -37,7 +37,7 @@ from gateway.domain.aanvraagformulier import (
 from gateway.domain.clientgegevens import Contact
 from gateway.intake.service import IntakeDeps, receive, screen
 from gateway.reference import Product, ReferenceData
-from gateway import clock
+from gateway import clock, rule_report
 from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access
 from gateway.web.render import page
@@ -469,13 +469,15 @@ def veld_van_locatie(locatie: str, productregels: list[int]) -> str | None:
 
 def _rapport(session: Session, reference: ReferenceData, bericht_id: int,
              productregels: list[int]) -> list[dict]:
-    """The stored findings of the message, each with its Dutch explanation and form field."""
+    """The stored findings of the message, each with its Dutch explanation, its remedy (the
+    entries of rule_report, as everywhere) and the form field."""
     rows = session.scalars(select(Bevinding).where(Bevinding.bericht_id == bericht_id)
                            .order_by(Bevinding.id)).all()
     rapport = []
     for row in rows:
-        veld = veld_van_locatie(row.locatie, productregels)
-        rapport.append({"code": row.code, "retourcode": row.retourcode, "locatie": row.locatie,
-                        "uitleg": reference.explain(row.code), "melding": row.melding,
+        report = rule_report.of_stored(reference, row)
+        veld = veld_van_locatie(report.location, productregels)
+        rapport.append({"code": report.code, "retourcode": report.retourcode, "locatie": report.location,
+                        "uitleg": report.explanation, "oplossing": report.remedy, "melding": report.detail,
                         "veld": veld, "veldlabel": _label(veld) if veld else None})
     return rapport

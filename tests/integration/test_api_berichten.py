@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from gateway.db.models import Zorglevering, Bericht, Outbox
 from gateway.messages import BY_NAME
 from tests.conftest import auth
-from tests.support import edit, example, schemas
+from tests.support import edit, example, reference, schemas
 
 # The JW305/JW307 examples name toewijzing 100001: it must exist (TR019).
 pytestmark = pytest.mark.usefixtures("toewijzing_100001")
 
 URL = "/api/v1/berichten"
+ENTRY_KEYS = ["code", "retourcode", "location", "explanation", "remedy"]
 
 
 def retour(response) -> etree._Element:
@@ -66,7 +67,9 @@ def test_level2_rejection_is_header_only_with_0001(client, parties):
     assert report["retourcodes"] == ["0001"]
     rule = next(r for r in report["rules"] if r["code"] == "CS002")
     assert rule["location"] == "/Bericht/Client/Bsn" and rule["retourcode"] == "0001"
-    assert rule["explanation"]
+    # What the rule checks and what the sender should change, in plain Dutch (design.md §7).
+    assert list(rule) == ENTRY_KEYS
+    assert (rule["explanation"], rule["remedy"]) == (reference().explain("CS002"), reference().remedy("CS002"))
 
 
 def test_reversed_dates_are_rejected(client, parties):
@@ -139,6 +142,9 @@ def test_schema_errors_list_line_and_path(client, parties):
     assert "Bsn" in errors[0]["path"] and errors[0]["message"]
     report = client.get(response.headers["location"], headers=auth(parties["provider"])).json()
     assert (report["status"], report["level"], report["rules"][0]["code"]) == ("invalid", 1, "XSD")
+    assert report["rules"][0]["retourcode"] is None
+    assert report["rules"][0]["explanation"] == f"{reference().explain('XSD')} ({errors[0]['message']})"
+    assert report["rules"][0]["remedy"] == reference().remedy("XSD")
 
 
 def test_wrong_berichtcode_and_version_are_schema_errors(client, parties):
@@ -185,7 +191,8 @@ def test_afzender_not_the_caller_is_403_and_stored(client, parties, sessions):
     assert stored(sessions) == 1
     report = client.get(response.headers["location"], headers=auth(parties["other"])).json()
     assert (report["status"], report["level"], report["rules"][0]["code"]) == ("rejected", 1, "AFZENDER")
-    assert report["rules"][0]["explanation"]
+    assert report["rules"][0]["explanation"].startswith(reference().explain("AFZENDER") + " (de Afzender")
+    assert report["rules"][0]["remedy"] == reference().remedy("AFZENDER")
 
 
 def test_oversize_is_413_and_limit_itself_is_read(client, parties, sessions):

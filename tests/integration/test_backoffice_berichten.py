@@ -276,9 +276,12 @@ def test_rejected_message_shows_its_rule_report_in_plain_dutch(client, parties, 
     reference = load_reference(PROJECT_ROOT / "mappings")
     text = html.unescape(page.text)
     assert "afgekeurd" in text and "niveau 2: regels binnen het bericht" in text
-    # The rule report: rule, retourcode with its meaning, where, and the plain-Dutch explanation.
+    # The rule report: rule, retourcode with its meaning, where, the plain-Dutch explanation
+    # and how to fix it, under their Dutch headings (design.md §7).
     assert "CS002" in text and "/Bericht/Client/Bsn" in text
-    assert reference.regels["CS002"].uitleg in text
+    assert '<th scope="col">Uitleg</th><th scope="col">Hoe op te lossen</th>' in page.text
+    assert (f"<td>{reference.regels['CS002'].uitleg}</td>\n      <td>{reference.regels['CS002'].oplossing}</td>"
+            in text)
     assert reference.retourcodes["0001"] in text
     # The message, pretty-printed and escaped; the key fields, the BSN in full on this page.
     assert "&lt;jw305:Bsn&gt;123456789&lt;/jw305:Bsn&gt;" in page.text
@@ -304,6 +307,7 @@ def test_level_1_message_shows_the_raw_text_the_problem_and_the_schema_message(c
     reference = load_reference(PROJECT_ROOT / "mappings")
     assert reference.regels["XSD"].uitleg in text
     assert "Melding: geen goedgevormde XML" in text
+    assert f"<td>{reference.regels['XSD'].oplossing}</td>" in text
 
 
 def test_the_chain_of_the_full_route_from_every_message(client, parties, users, published, app, sessions):

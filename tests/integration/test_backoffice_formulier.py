@@ -4,6 +4,7 @@ goes through the same intake: stored, validated, answered, decided by the worker
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from lxml import etree
@@ -15,7 +16,7 @@ from gateway.web import formulier
 from gateway.web.formulier import veld_van_locatie
 from tests.backoffice import csrf_of, login
 from tests.route import run_work
-from tests.support import TODAY, schemas
+from tests.support import TODAY, reference, schemas
 
 NS = {"agj": "urn:jeugdhulp-gateway:aanvraag:1.0",
       "ijw": "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"}
@@ -196,6 +197,9 @@ def test_a_rule_the_form_does_not_check_stores_the_rejected_message_and_explains
     html = answer.text
     assert "AG001" in html and "0001" in html
     assert "De datum van de toestemming van de ouders (ToestemmingOuders) ligt na de dagtekening" in html
+    # What to change, beside what the rule means (design.md §7).
+    assert "<th>Uitleg</th><th>Hoe op te lossen</th>" in html
+    assert f"<td>{reference().remedy('AG001')}</td>" in unescape(html)
     assert f'href="/berichten/{bericht.id}"' in html
     assert re.search(r'id="toestemming_ouders"[^>]*aria-invalid="true"', html)
     assert 'value="2026-11-24"' in html and 'value="Damrak"' in html  # the form is kept
