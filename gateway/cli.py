@@ -418,11 +418,12 @@ def purge(dry_run: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per file per line.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file per line, with the rule report.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def validate(as_json: bool, files: tuple[Path, ...]) -> None:
     """Check messages offline: levels 1-2, and level 4 where only code lists are needed.
-    Exits 1 when any file is rejected."""
+    Per failing rule: where, what it checks and how to fix it. Exits 1 when any file is
+    rejected."""
     from gateway.validate_files import validate_file
 
     settings = get_settings()

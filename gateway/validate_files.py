@@ -5,18 +5,22 @@ only code lists and the system date are needed (TR135, TR378, TR381).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from gateway import clock
+from gateway import clock, rule_report
 from gateway.check import check_message
 from gateway.reference import load_reference
+from gateway.rule_report import ReportEntry
 from gateway.settings import Settings
 from gateway.xml.safe import Limits, UnsafeXml
 
 
 def validate_file(path: Path, settings: Settings) -> dict:
+    """The outcome of one file: the keys of `--json` (design.md §7), plus `details`, the
+    lines of the text output."""
     report = {"file": str(path), "message": None, "accepted": False, "level": 1,
-              "retourcodes": [], "rules": [], "details": []}
+              "retourcodes": [], "rules": [], "report": [], "details": []}
     try:
         body = path.read_bytes()
     except OSError as exc:
@@ -24,19 +28,36 @@ def validate_file(path: Path, settings: Settings) -> dict:
         return report
     from gateway.xml.schemas import load_schemas
 
+    reference = load_reference(settings.mappings_dir)
     limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
     try:
-        result = check_message(body, schemas=load_schemas(settings.schemas_dir),
-                               reference=load_reference(settings.mappings_dir),
+        result = check_message(body, schemas=load_schemas(settings.schemas_dir), reference=reference,
                                today=clock.today(), limits=limits)
     except UnsafeXml as exc:
         report["rules"] = ["XSD"]
-        report["details"].append(f"regel {exc.line}: {exc.reason}" if exc.line else exc.reason)
+        line = f"regel {exc.line}: {exc.reason}" if exc.line else exc.reason
+        _add_entries(report, [(rule_report.entry(reference, "XSD", None, "/", exc.reason), line)])
         return report
     report.update(message=result.message.name if result.message else None,
                   accepted=result.accepted, level=result.level,
                   retourcodes=result.retourcodes, rules=result.rule_codes)
-    report["details"] = [f"regel {e.line}: {e.path}: {e.message}" for e in result.schema_errors]
-    if result.outcome:
-        report["details"] += [f"{f.code} ({f.retourcode}) {f.location}" for f in result.outcome.findings]
+    entries = rule_report.of_result(reference, result)
+    if result.schema_errors:
+        lines = [f"regel {e.line}: {e.path}: {e.message}" for e in result.schema_errors]
+    else:
+        lines = [f"{e.code} ({e.retourcode}) {e.location}" for e in entries]
+    _add_entries(report, zip(entries, lines, strict=True))
     return report
+
+
+def _add_entries(report: dict, entries: Iterable[tuple[ReportEntry, str]]) -> None:
+    """The JSON report, and the text lines per failing rule: where it failed (each place),
+    then once what the rule checks and how to fix it."""
+    per_code: dict[str, list[tuple[ReportEntry, str]]] = {}
+    for entry, line in entries:
+        per_code.setdefault(entry.code, []).append((entry, line))
+        report["report"].append(entry.as_dict())
+    for pairs in per_code.values():
+        first = pairs[0][0]
+        report["details"] += [line for _, line in pairs]
+        report["details"] += [f"  Uitleg: {first.explanation}", f"  Hoe op te lossen: {first.remedy}"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gateway.cli import main
 from gateway.db.models import Partij, Token
 from gateway.intake.parties import authenticate
-from tests.support import edit, example
+from tests.support import edit, example, reference
 
 
 def test_provider_add_prints_only_the_token(cli_env, sessions):
@@ -53,12 +53,50 @@ def test_validate_json_one_object_per_file(tmp_path):
     result = CliRunner().invoke(main, ["validate", "--json", str(good), str(bad), str(broken)])
     assert result.exit_code == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [set(r) for r in lines] == [{"file", "message", "accepted", "level", "retourcodes", "rules"}] * 3
+    assert [list(r) for r in lines] == [["file", "message", "accepted", "level", "retourcodes", "rules",
+                                         "report"]] * 3
     assert lines[0] == {"file": str(good), "message": "JW305", "accepted": True, "level": 0,
-                        "retourcodes": [], "rules": []}
+                        "retourcodes": [], "rules": [], "report": []}
     assert (lines[1]["accepted"], lines[1]["level"], lines[1]["retourcodes"]) == (False, 2, ["0001"])
-    assert "CS002" in lines[1]["rules"]
-    assert (lines[2]["message"], lines[2]["level"]) == (None, 1)
+    assert lines[1]["rules"] == ["CS002"]
+    # The report: per failing rule where, what it checks and what to change (design.md §7).
+    assert lines[1]["report"] == [{"code": "CS002", "retourcode": "0001", "location": "/Bericht/Client/Bsn",
+                                   "explanation": reference().explain("CS002"),
+                                   "remedy": reference().remedy("CS002")}]
+    assert (lines[2]["message"], lines[2]["level"], lines[2]["rules"]) == (None, 1, ["XSD"])
+    [xsd] = lines[2]["report"]
+    assert (xsd["code"], xsd["retourcode"], xsd["location"]) == ("XSD", None, "/")
+    assert xsd["explanation"].startswith(reference().explain("XSD") + " (geen goedgevormde XML")
+    assert xsd["remedy"] == reference().remedy("XSD")
+
+
+def test_validate_prints_where_each_rule_failed_then_its_explanation_and_remedy_once(tmp_path):
+    bad = edit(example("JW305"), "<jw305:Bsn>999994323<", "<jw305:Bsn>123456789<")  # CS002
+    # Two dates after the Dagtekening (2026-09-22): TR134 in two places.
+    bad = edit(bad, "<ijw:Datum>2018-02-22<", "<ijw:Datum>2026-10-01<")
+    bad = edit(bad, "<jw305:Begindatum>2026-09-21<", "<jw305:Begindatum>2026-09-30<")
+    rules = tmp_path / "rules.xml"
+    rules.write_bytes(bad)
+    schema_bad = tmp_path / "schema.xml"
+    schema_bad.write_bytes(edit(edit(example("JW305"), "<jw305:Bsn>999994323<", "<jw305:Bsn>99999432X<"),
+                                "<jw305:Geslacht>2<", "<jw305:Geslacht>7<"))
+    result = CliRunner().invoke(main, ["validate", str(rules), str(schema_bad)])
+    assert result.exit_code == 1
+    out = result.stdout
+    text = reference()
+    assert f"{rules}: JW305 afgekeurd (niveau 2), retourcodes 0001\n" in out
+    cs002 = (f"  CS002 (0001) /Bericht/Client/Bsn\n    Uitleg: {text.explain('CS002')}\n"
+             f"    Hoe op te lossen: {text.remedy('CS002')}\n")
+    assert cs002 in out
+    tr134 = out[out.index("  TR134 (0001)"):]
+    assert tr134.count("  TR134 (0001) /Bericht/Client/") == 2
+    assert tr134.split("\n")[2:4] == [f"    Uitleg: {text.explain('TR134')}",
+                                      f"    Hoe op te lossen: {text.remedy('TR134')}"]
+    # Schema errors: each with its line, then the schema's explanation and remedy once.
+    xsd = out[out.index(f"{schema_bad}: JW305 afgekeurd (niveau 1)"):]
+    assert "  regel 19: " in xsd and "  regel 23: " in xsd
+    assert xsd.count(f"    Uitleg: {text.explain('XSD')}\n") == 1
+    assert xsd.count(f"    Hoe op te lossen: {text.remedy('XSD')}\n") == 1
 
 
 def test_validate_exit_zero_when_all_accepted_and_level4_runs(tmp_path):
