@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from gateway import clock, metrics, rule_report
 from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
+from gateway.api.payloads import BerichtPayload, ValidatiePayload
 from gateway.db.models import Bericht
 from gateway.domain.context import as_utc
 from gateway.domain import postbus
@@ -40,6 +41,53 @@ _POST_RESPONSES = {
     422: {"description": "Afgekeurd door een regel (niveau 2-4): retourbericht (XML); "
                          "of onbekende ontvanger: problem+json"},
 }
+
+
+_REPORT_FIELDS = ("Met `Accept: application/json` krijgen de members `accepted`, `level`, `retourcodes` en "
+                  "`rules` (het regelrapport, met per regel `explanation` en `remedy`) erbij.")
+_VALIDATIE_RESPONSES = {
+    202: {"description": "Zou worden aangenomen. Zonder `Accept: application/json` het retourbericht (XML) dat "
+                         "`POST /api/v1/berichten` zou geven (bij een JW323 de JW325; bij een JW302/JW320 JSON); "
+                         "met `Accept: application/json` het regelrapport",
+          "model": ValidatiePayload,
+          "content": {"application/xml": {"schema": {"type": "string"}}}},
+    400: {"description": "Niet-goedgevormd, schema-ongeldig of een bericht dat de gateway niet ontvangt (niveau "
+                         "1): problem+json met `errors` (regel, pad, melding). " + _REPORT_FIELDS,
+          "content": {"application/problem+json": {}}},
+    401: {"description": "Geen of ongeldig token"},
+    403: {"description": "Afzender is niet de partij van het token: problem+json. " + _REPORT_FIELDS,
+          "content": {"application/problem+json": {}}},
+    413: {"description": "Bericht groter dan de limiet"},
+    415: {"description": "Geen XML"},
+    422: {"description": "Afgekeurd door een regel (niveau 2-4): het retourbericht (XML), of met "
+                         "`Accept: application/json` het regelrapport (JSON). Onbekende ontvanger: "
+                         "problem+json. " + _REPORT_FIELDS,
+          "model": ValidatiePayload,
+          "content": {"application/xml": {"schema": {"type": "string"}}, "application/problem+json": {}}},
+}
+
+
+def _wants_report(accept: str | None) -> bool:
+    """True when the caller ranks application/json above the XML types (design.md §7), e.g.
+    `application/json` or `application/json, application/xml;q=0.5`. No header, `*/*` or a
+    tie keep the retour XML, as before."""
+    json_q = xml_q = 0.0
+    for item in (accept or "").split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        if media == "application/json":
+            json_q = max(json_q, q)
+        elif media in ("application/xml", "text/xml"):
+            xml_q = max(xml_q, q)
+    return json_q > xml_q
 
 
 def _deps(request: Request) -> IntakeDeps:
@@ -89,22 +137,32 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
     raise AssertionError("unreachable")
 
 
-@router.post("/validatie", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
+@router.post("/validatie", status_code=202, responses=_VALIDATIE_RESPONSES, openapi_extra=_XML_BODY,
              summary="Een bericht controleren zonder het op te slaan",
-             description="Dezelfde controles en hetzelfde antwoord als `POST /api/v1/berichten`, zonder iets "
-                         "op te slaan of te veranderen. " + _RETOUR_JSON + " Bij validatie is `id` null en "
-                         "zegt `answers` wat de retour nu zou doen.")
+             description="Dezelfde controles en hetzelfde antwoord als `POST /api/v1/berichten`, maar er wordt "
+                         "niets opgeslagen. Met `Accept: application/json` komt in plaats van het retourbericht "
+                         "het regelrapport: `{accepted, level, retourcodes, rules}`, waarin elke regel zegt wat "
+                         "hij controleert (`explanation`) en wat de afzender moet veranderen (`remedy`), dezelfde "
+                         "regels als in `GET /api/v1/berichten/{id}`. Een bericht dat vóór de regels stopt "
+                         "(niveau 1, of 403/422 bij afzender of ontvanger) houdt zijn problem+json, met die "
+                         "members erbij. " + _RETOUR_JSON + " Bij validatie is `id` null en zegt `answers` wat "
+                         "de retour nu zou doen.")
 def post_validatie(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
     deps = _deps(request)
+    as_report = _wants_report(request.headers.get("accept"))
     screened = screen(deps, body)  # no transaction open: see post_bericht
     try:
-        return _response(validate_only(session, deps, party, screened))
+        return _response(validate_only(session, deps, party, screened, as_report=as_report))
     finally:
         session.rollback()  # reading only; make sure nothing is ever written here
 
 
 @router.get("/berichten/{bericht_id}", summary="Status en regelrapport van een bericht",
-            responses={401: {"description": "Geen of ongeldig token"},
+            description="Elke regel van het regelrapport zegt wat hij controleert (`explanation`) en wat de "
+                        "afzender moet veranderen (`remedy`), in gewone taal.",
+            response_model=None,
+            responses={200: {"model": BerichtPayload, "description": "Het bericht en zijn regelrapport"},
+                       401: {"description": "Geen of ongeldig token"},
                        404: {"description": "Geen bericht van deze partij met dit id"}})
 def get_bericht(request: Request, bericht_id: str, session: DbSession, party: CallingParty) -> dict:
     # Anything that cannot be an id is simply not found: no hint about what exists.

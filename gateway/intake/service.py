@@ -11,6 +11,7 @@ the message type and the XSD. Only what that produced reaches `receive`, so no w
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -30,6 +31,7 @@ from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import ReferenceData
+from gateway.rules.engine import Outcome
 from gateway.xml.jw325 import render_jw325
 from gateway.xml.outbound import Kop
 from gateway.xml.retour import render_retour
@@ -38,6 +40,7 @@ from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 
 XML = "application/xml"
+JSON = "application/json"
 REGIE = ("JW305", "JW307")  # start and stop of care: recorded by the intake itself
 DECLARATIE = "JW323"  # answered by a JW325 (its content answer), not by a retour
 
@@ -105,12 +108,17 @@ def screen(deps: IntakeDeps, body: bytes) -> Screened:
 
 
 def replayed(session: Session, party: Partij, digest: str) -> Answer | None:
-    first = session.scalar(select(Bericht).where(
-        Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
+    first = _first_sent(session, party, digest)
     if first is None:
         return None
     return Answer(first.antwoord_status, first.antwoord, first.antwoord_type, first.id, replay=True,
                   message=first.berichttype, outcome="replay")
+
+
+def _first_sent(session: Session, party: Partij, digest: str) -> Bericht | None:
+    """The message this party sent earlier with exactly these bytes."""
+    return session.scalar(select(Bericht).where(
+        Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
 
 
 def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
@@ -159,9 +167,14 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}"))
 
 
-def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
+def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: Screened, *,
+                  as_report: bool = False) -> Answer:
     """`POST /api/v1/validatie`: the same checks and answer as `receive`, nothing stored.
-    A message this party already sent gets its first answer back, as it would there."""
+    A message this party already sent gets its first answer back, as it would there.
+    With `as_report` (Accept: application/json) the answer is the rule report instead of the
+    retour (design.md §7)."""
+    if as_report:
+        return _validate_report(session, deps, party, screened)
     if (answer := replayed(session, party, screened.digest)) is not None:
         return answer
     result, problem = _gate(session, deps, party, screened)
@@ -181,6 +194,62 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
     return _answer(result, deps, identificatie=identificatie)
 
 
+def _validate_report(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
+    """validatie in JSON: `{"accepted", "level", "retourcodes", "rules"}` with the entries of
+    GET /api/v1/berichten/{id}, at the status `receive` would answer, and with what it would
+    store as the verdict. A message stopped before the rules (level 1: not XML, XSD, a message
+    the gateway does not take in; or a transport refusal: 403, 422 unknown receiver) keeps its
+    problem+json, with these members added to it (RFC 9457 extension members): a client reads
+    them from every answer about the message, and `errors` still gives the schema errors'
+    line numbers."""
+    reference = deps.reference
+    if (first := _first_sent(session, party, screened.digest)) is not None:
+        return _stored_report(session, reference, first)
+    result, problem = _gate(session, deps, party, screened)
+    if problem is not None:
+        entries = [rule_report.entry(reference, code, None, path, message)
+                   for code, path, message in _problem_findings(problem, result)]
+        report = rule_report.summary(accepted=False, level=1, retourcodes=[], entries=entries)
+        return _problem_answer(dataclasses.replace(problem, extra={**problem.extra, **report}))
+    outcome = result.outcome
+    accepted, retourcodes = outcome.accepted, outcome.retourcodes
+    if result.message.is_retour:
+        # A retour is always taken in (202), with the gateway's own marks (AG003/AG004) in
+        # its report and what it would answer, as `receive` answers it.
+        beantwoord = postbus.preview_retour(session, result.message, result.parsed)
+        entries = [rule_report.of_stored(reference, e) for e in _retour_report(result, beantwoord)]
+        report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
+                                     entries=entries)
+        return Answer(202, _json({**report, "answers": beantwoord.as_json()}), JSON)
+    if result.message.name == DECLARATIE:
+        # A JW323 is taken in when any prestatie is approved (OP304): then it is "accepted"
+        # (202) with the rejected prestaties in the report, as GET would show it.
+        accepted = declaraties.antwoord(result.parsed, outcome.findings).taken_in
+        retourcodes = _finding_codes(outcome)
+    report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
+                                 entries=rule_report.of_result(reference, result))
+    return Answer(202 if accepted else 422, _json(report), JSON)
+
+
+def _stored_report(session: Session, reference: ReferenceData, first: Bericht) -> Answer:
+    """A body this party already sent: its first verdict, as stored, in the report's form."""
+    findings = session.scalars(select(Bevinding).where(Bevinding.bericht_id == first.id)
+                               .order_by(Bevinding.id))
+    report = rule_report.summary(accepted=first.status == "accepted", level=first.niveau,
+                                 retourcodes=first.retourcodes or [],
+                                 entries=[rule_report.of_stored(reference, b) for b in findings])
+    body, media = report, JSON
+    if first.antwoord_type == PROBLEM_JSON and first.antwoord:
+        body, media = {**json.loads(first.antwoord), **report}, PROBLEM_JSON
+    return Answer(first.antwoord_status, _json(body), media, first.id, replay=True,
+                  message=first.berichttype, outcome="replay")
+
+
+def _finding_codes(outcome: Outcome) -> list[str]:
+    """A JW323's retourcodes as stored: every finding's code once, in order."""
+    return list(dict.fromkeys(f.retourcode for f in outcome.findings))
+
+
 def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResult) -> Answer:
     """A JW323 that reached the rules: book what was approved, answer with a JW325.
 
@@ -192,7 +261,7 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckR
     view, outcome = result.parsed, result.outcome
     answer = declaraties.antwoord(view, outcome.findings)
     row.niveau = outcome.level
-    row.retourcodes = list(dict.fromkeys(f.retourcode for f in outcome.findings))
+    row.retourcodes = _finding_codes(outcome)
     session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
                               niveau=f.level, locatie=f.location) for f in outcome.findings)
     row.status = "accepted" if answer.taken_in else "rejected"

@@ -17,6 +17,8 @@ from tests.support import edit, example, reference, schemas
 pytestmark = pytest.mark.usefixtures("toewijzing_100001")
 
 URL = "/api/v1/berichten"
+VALIDATIE = "/api/v1/validatie"
+BAD_BSN = ("<jw305:Bsn>999994323</jw305:Bsn>", "<jw305:Bsn>123456789</jw305:Bsn>")
 ENTRY_KEYS = ["code", "retourcode", "location", "explanation", "remedy"]
 
 
@@ -341,6 +343,122 @@ def test_validatie_gives_the_answers_berichten_would(client, parties, sessions):
     assert (again.status_code, again.content) == (first.status_code, first.content)
     assert again.headers["idempotent-replay"] == "true"
     assert stored(sessions) == 1
+
+
+def json_report(response, status: int) -> dict:
+    """The JSON rule report of validatie (design.md §7): its keys and each entry's, in order."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert list(body) == ["accepted", "level", "retourcodes", "rules"]
+    for rule in body["rules"]:
+        assert list(rule) == ENTRY_KEYS
+        assert (rule["explanation"], rule["remedy"]) == (reference().explain(rule["code"]),
+                                                         reference().remedy(rule["code"])), rule
+    return body
+
+
+def as_json(token: str) -> dict[str, str]:
+    return {**auth(token), "Accept": "application/json"}
+
+
+def test_validatie_in_json_reports_a_rejection_with_explanation_and_remedy(client, parties, sessions):
+    bad = edit(example("JW305"), *BAD_BSN)
+    body = json_report(client.post(VALIDATIE, content=bad, headers=as_json(parties["provider"])), 422)
+    assert body == {"accepted": False, "level": 2, "retourcodes": ["0001"], "rules": [
+        {"code": "CS002", "retourcode": "0001", "location": "/Bericht/Client/Bsn",
+         "explanation": reference().explain("CS002"), "remedy": reference().remedy("CS002")}]}
+    assert stored(sessions) == 0
+    # The same entries as the stored message's report; sent before, validatie answers what
+    # was stored, as a replay.
+    sent = client.post(URL, content=bad, headers=auth(parties["provider"]))
+    assert client.get(sent.headers["location"], headers=auth(parties["provider"])).json()["rules"] == body["rules"]
+    again = client.post(VALIDATIE, content=bad, headers=as_json(parties["provider"]))
+    assert json_report(again, 422) == body
+    assert again.headers["idempotent-replay"] == "true" and again.headers["location"] == sent.headers["location"]
+    assert stored(sessions) == 1
+
+
+def test_validatie_in_json_accepts_without_rules(client, parties, sessions):
+    body = json_report(client.post(VALIDATIE, content=example("JW305"), headers=as_json(parties["provider"])), 202)
+    assert body == {"accepted": True, "level": 0, "retourcodes": [], "rules": []}
+    retour_json = client.post(VALIDATIE, content=example("JW302"), headers=as_json(parties["provider"]))
+    assert json_report(retour_json, 202) == body  # a retour too: the report, not {"id", "status"}
+    assert stored(sessions) == 0
+
+
+def test_validatie_in_json_reports_level_3_and_level_4(client, parties):
+    headers = as_json(parties["provider"])
+    unknown = edit(example("JW305"), "<jw305:ToewijzingNummer>100001<", "<jw305:ToewijzingNummer>100009<")
+    level3 = json_report(client.post(VALIDATIE, content=unknown, headers=headers), 422)
+    assert (level3["accepted"], level3["level"]) == (False, 3)
+    assert [(r["code"], r["retourcode"], r["location"]) for r in level3["rules"]] == [
+        ("TR019", "9019", "/Bericht/Client/StartProducten/StartProduct")]
+    assert level3["retourcodes"] == ["9019"]
+    outside = edit(example("AGJ"), "<ijw:Code>45A01<", "<ijw:Code>99Z99<")
+    level4 = json_report(client.post(VALIDATIE, content=outside, headers=headers), 422)
+    assert (level4["accepted"], level4["level"]) == (False, 4)
+    assert [r["code"] for r in level4["rules"]] == ["TR381"] and "S329" in level4["retourcodes"]
+    # The retour XML carries the same codes.
+    xml = client.post(VALIDATIE, content=outside, headers=auth(parties["provider"]))
+    assert set(level4["retourcodes"]) <= {c for c in retour(xml).itertext() if c.strip()}
+
+
+@pytest.mark.parametrize("accept, wants_json", [
+    (None, False), ("application/xml", False), ("text/xml", False), ("*/*", False),
+    ("application/json", True), ("application/json, application/xml;q=0.5", True),
+    ("application/xml, application/json", False),  # a tie keeps the retour XML
+    ("application/json;q=0", False), ("application/problem+json", False),
+])
+def test_validatie_answers_json_only_when_asked_for(client, parties, accept, wants_json):
+    headers = auth(parties["provider"]) | ({"Accept": accept} if accept else {})
+    response = client.post(VALIDATIE, content=edit(example("JW305"), *BAD_BSN), headers=headers)
+    assert response.status_code == 422
+    if wants_json:
+        assert json_report(response, 422)["retourcodes"] == ["0001"]
+    else:  # the retour XML, as before
+        assert codes_at(retour(response), "r:Header") == ["0001"]
+
+
+def test_validatie_in_json_keeps_problem_json_before_the_rules_and_adds_the_report(client, parties):
+    headers = as_json(parties["provider"])
+    bad = edit(example("JW305"), "<jw305:Bsn>999994323</jw305:Bsn>", "<jw305:Bsn>99999432X</jw305:Bsn>")
+    schema = client.post(VALIDATIE, content=bad, headers=headers)
+    assert (schema.status_code, schema.headers["content-type"]) == (400, "application/problem+json")
+    problem = schema.json()
+    assert {"type", "title", "status", "detail", "errors"} <= problem.keys()
+    assert problem["errors"][0]["line"] == 19
+    assert (problem["accepted"], problem["level"], problem["retourcodes"]) == (False, 1, [])
+    [rule] = problem["rules"]
+    assert (rule["code"], rule["retourcode"], rule["location"]) == ("XSD", None, problem["errors"][0]["path"])
+    assert rule["explanation"] == f"{reference().explain('XSD')} ({problem['errors'][0]['message']})"
+    assert rule["remedy"] == reference().remedy("XSD")
+    not_xml = client.post(VALIDATIE, content=b"<x", headers=headers).json()
+    assert [(r["code"], r["location"]) for r in not_xml["rules"]] == [("XSD", "/")]
+    elsewhere = edit(example("JW305"), "<jw305:Ontvanger>0363<", "<jw305:Ontvanger>0599<")
+    unknown = client.post(VALIDATIE, content=elsewhere, headers=headers)
+    assert (unknown.status_code, unknown.headers["content-type"]) == (422, "application/problem+json")
+    assert [(r["code"], r["remedy"]) for r in unknown.json()["rules"]] == [("ONTVANGER", reference().remedy("ONTVANGER"))]
+    other = client.post(VALIDATIE, content=example("JW305"), headers=as_json(parties["other"]))
+    assert other.status_code == 403 and [r["code"] for r in other.json()["rules"]] == ["AFZENDER"]
+    sent = client.post(VALIDATIE, content=example("JW301"), headers=as_json(parties["gemeente"]))
+    assert sent.status_code == 400 and [r["code"] for r in sent.json()["rules"]] == ["BERICHTSOORT"]
+
+
+def test_openapi_describes_the_rule_report_fields(client):
+    spec = client.get("/openapi.json").json()
+    schemas_ = spec["components"]["schemas"]
+    entry = schemas_["RegelPayload"]["properties"]
+    assert set(entry) == set(ENTRY_KEYS) and entry["remedy"]["description"].startswith("Hoe op te lossen")
+    validatie = spec["paths"][VALIDATIE]["post"]
+    assert "Accept: application/json" in validatie["description"]
+    for status in ("202", "422"):
+        content = validatie["responses"][status]["content"]
+        assert {"application/xml", "application/json"} <= content.keys()
+        assert content["application/json"]["schema"]["$ref"].endswith("/ValidatiePayload")
+    assert set(schemas_["ValidatiePayload"]["properties"]) == {"accepted", "level", "retourcodes", "rules"}
+    get = spec["paths"]["/api/v1/berichten/{bericht_id}"]["get"]["responses"]["200"]
+    assert get["content"]["application/json"]["schema"]["$ref"].endswith("/BerichtPayload")
 
 
 def test_openapi_describes_xml_bodies_and_bearer_auth(client):

@@ -143,6 +143,29 @@ def test_validatie_gives_the_same_jw325_without_storing(client, parties, toewijz
         assert session.scalar(select(func.count()).select_from(Bericht)) == 0
 
 
+def test_validatie_in_json_reports_the_rejected_prestaties_of_a_declaration_taken_in(
+        client, parties, toewijzing_100001, sessions):
+    """Accept: application/json: the verdict the JW325 would give, as the rule report; taken
+    in (202, "accepted") when a prestatie would be approved, as GET would show it."""
+    add_toewijzing(sessions, 100002, volume=2)
+    partial = jw323([prestatie("GOED1"), prestatie("FOUT1", nummer=100002, volume=8, bedrag=70000)])
+    headers = {**auth(parties["provider"]), "Accept": "application/json"}
+    answer = client.post("/api/v1/validatie", content=partial, headers=headers)
+    assert (answer.status_code, answer.headers["content-type"]) == (202, "application/json"), answer.text
+    body = answer.json()
+    assert (body["accepted"], body["level"], body["retourcodes"]) == (True, 4, ["9346"])
+    [rule] = body["rules"]
+    assert (rule["code"], rule["retourcode"]) == ("TR346", "9346")
+    assert "Prestatie[2]" in rule["location"] and rule["remedy"] and rule["explanation"]
+    wrong_month = jw323([prestatie(begin="2026-10-01", eind="2026-11-15")])  # CS337: whole declaration
+    rejected = client.post("/api/v1/validatie", content=wrong_month, headers=headers)
+    assert rejected.status_code == 422
+    assert (rejected.json()["accepted"], rejected.json()["level"]) == (False, 2)
+    assert "CS337" in [r["code"] for r in rejected.json()["rules"]]
+    with unit_of_work(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Bericht)) == 0
+
+
 # -- partial processing --------------------------------------------------------------------------
 def test_partial_lists_only_the_rejected_prestatie_and_totals_the_approved(
         client, parties, toewijzing_100001, sessions):
