@@ -215,12 +215,12 @@ def _validate_report(session: Session, deps: IntakeDeps, party: Partij, screened
     accepted, retourcodes = outcome.accepted, outcome.retourcodes
     if result.message.is_retour:
         # A retour is always taken in (202), with the gateway's own marks (AG003/AG004) in
-        # its report and what it would answer, as `receive` answers it.
+        # its report, as `receive` answers it; the report keeps the contract's four keys.
         beantwoord = postbus.preview_retour(session, result.message, result.parsed)
         entries = [rule_report.of_stored(reference, e) for e in _retour_report(result, beantwoord)]
         report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
                                      entries=entries)
-        return Answer(202, _json({**report, "answers": beantwoord.as_json()}), JSON)
+        return Answer(202, _json(report), JSON)
     if result.message.name == DECLARATIE:
         # A JW323 is taken in when any prestatie is approved (OP304): then it is "accepted"
         # (202) with the rejected prestaties in the report, as GET would show it.
