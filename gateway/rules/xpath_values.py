@@ -82,3 +82,104 @@ def year_month(text: str | None) -> str:
 
 def is_nan(value: float) -> bool:
     return math.isnan(value)
+
+
+def date_chars(text: str | None, start: int, length: int) -> str:
+    """`substring(translate(., '-', ''), start, length)` (1-based, as XPath): the XSLT's
+    same-year (1, 4) and same-month (5, 2) tests read these characters, so white space in
+    front of a date moves them."""
+    return (text or "").replace("-", "")[start - 1:start - 1 + length]
+
+
+def substring_after(text: str | None, separator: str) -> str:
+    """XPath `substring-after()`: "" when the separator is absent."""
+    head, found, tail = (text or "").partition(separator)
+    return tail if found else ""
+
+
+def day_text(text: str | None) -> str:
+    """The day of a date as the XSLT's day-of-month tests read it:
+    `substring-after(substring-after(., '-'), '-')`, white space after the date included."""
+    return substring_after(substring_after(text, "-"), "-")
+
+
+def number_string(value: float) -> str:
+    """XPath `string()` of a number: integers without a fraction, NaN as "NaN", -0 as "0"."""
+    if is_nan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == int(value):
+        return str(int(value))
+    return repr(value)
+
+
+def mod(a: float, b: float) -> float:
+    """XPath `mod`: the remainder keeps the sign of the dividend (as C's fmod)."""
+    return math.fmod(a, b) if not (is_nan(a) or is_nan(b)) else NAN
+
+
+def format_number(value: float) -> str:
+    """The XSLT's `formatNumber` template: a number written as digits, a minus in front when
+    negative, "0" for zero, and "" for NaN (every test on NaN is false)."""
+    if value < 0:
+        return "-" + _format_positive(-value)
+    if value == 0:
+        return "0"
+    return _format_positive(value)
+
+
+def _format_positive(value: float) -> str:
+    digits = ""
+    while value > 0:  # `formatNumberInternal`: the last digit, after the digits before it
+        digits = number_string(mod(value, 10)) + digits
+        value = math.floor(value / 10)
+    return digits
+
+
+# Days in a month as the XSLT's `adjustDate` knows them; February's leap rule is year mod 4.
+_DAYS_30 = frozenset({4, 6, 9, 11})
+_DAYS_31 = frozenset({1, 3, 5, 7, 8, 10, 12})
+CARRY = "carry"
+TRUNCATE = "truncate"
+
+
+def adjust_date(value: float, overflow: str = CARRY) -> float:
+    """The XSLT's `adjustDate`: a date number YYYYMMDD whose day lies past its month's end is
+    carried into the next month ("carry": 20261032 → 20261101) or cut to the month's last
+    day ("truncate": 20230229 → 20230228); a month past 12 moves into the next year.
+    Repeated until nothing changes. February has 29 days when the year is divisible by 4."""
+    while not is_nan(value):
+        day, month = mod(value, 100), mod(math.floor(value / 100), 100)
+        year = mod(math.floor(value / 10000), 10000)
+        last = (30 if month in _DAYS_30 else 31 if month in _DAYS_31
+                else (29 if mod(year, 4) == 0 else 28) if month == 2 else None)
+        adjusted = value
+        if last is not None and day > last:
+            adjusted = value - last + 100 if overflow == CARRY else value - day + last
+        if mod(math.floor(adjusted / 100), 100) > 12:
+            adjusted = adjusted - 1200 + 10000
+        if adjusted == value:
+            return value
+        value = adjusted
+    return NAN  # the XSLT recurses without end on NaN; no XSD-valid date gets here
+
+
+def add_days(text: str | None, days: int) -> float | None:
+    """The XSLT's `addDate`: the date number plus `days`, carried over month ends; None when
+    the text is blank (the template then yields nothing)."""
+    if not filled(text):
+        return None
+    return adjust_date(date_number(text) + days, CARRY)
+
+
+def add_months(text: str | float | None, months: int, overflow: str = CARRY) -> float:
+    """The XSLT's `addMonths`: whole years first (±10000 per 12 months, through the number's
+    own digits again: `translate(., '-', '')` of a negative intermediate drops its minus),
+    then the rest as 100 per month, adjusted with `adjust_date`."""
+    value = text if isinstance(text, str) or text is None else number_string(text)
+    while months < 0 or months > 12:
+        step = -10000 if months < 0 else 10000
+        value = number_string(date_number(value) + step)
+        months += 12 if months < 0 else -12
+    return adjust_date(date_number(value) + 100 * months, overflow)
