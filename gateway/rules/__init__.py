@@ -5,6 +5,7 @@ Importing this package registers every rule; `gateway.rules.engine.evaluate` run
 from gateway.rules import (  # noqa: F401  (imported for their registrations)
     client,
     declaratie,
+    declaratie_antwoord,
     external,
     levering,
     products,

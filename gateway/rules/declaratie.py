@@ -1,121 +1,346 @@
 """Rules of the declaration (JW323), one function per rule code.
 
-Level 2 (0001, the whole message is rejected): CS337, CS340, CS100, TR319, TR335, and the
-JW323 forms of CS002 and TR101. Levels 3 and 4 judge each prestatie (partial processing,
-OP304/TR342): they all read one pass of the declaration through
-`gateway.domain.declaraties.beoordeel`, so the rules and the booking cannot disagree. The
-general Header rules (TR056, TR135, TR378) and TR304/TR381 are widened to JW323 here.
+Level 2 (0001, the whole message is rejected) as the official rule XSLT 2.10.5 computes it
+(facts: ijw-facts-declaratie-en-retours.md §0, §1.1, §5): CD060, CD087, CS100, CS325, CS337,
+CS339, CS340, TR134, TR137, TR315, TR316, TR319, TR335, TR358, TR416 and the JW323 forms of
+CS002 and TR101. Values are read as XPath 1.0 reads the raw text (gateway.rules.xpath_values),
+so white space around a date or an amount gives the standard's verdict, quirks included: a
+date cut to 10 characters as an upper bound, months read from character positions, keys
+compared as raw strings, `+0` as NaN. The rules that also run on our JW325 (CD060, CS325,
+TR137 and the CS002/TR101/TR134 forms) find their elements per message through `_PADEN`;
+gateway.rules.declaratie_antwoord applies them to the JW325.
+
+Levels 3 and 4 judge each prestatie (partial processing, OP304/TR342): they all read one pass
+of the declaration through `gateway.domain.declaraties.beoordeel`, so the rules and the booking
+cannot disagree. The general Header rules (TR056, TR135, TR378) and TR304/TR381 are widened to
+JW323 here.
 """
 from __future__ import annotations
 
-import calendar
-from datetime import date
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+
+from lxml import etree
 
 from gateway.rules import external, state, wijziging  # noqa: F401  (registered before widened)
 from gateway.domain.declaraties import CLIENT, Beoordeling, beoordeel
 from gateway.rules.engine import RuleContext, extend, rule
 from gateway.rules.client import _valid_bsn
-from gateway.xml.view import to_date
+from gateway.rules.xpath_values import (
+    TRUNCATE, add_days, add_months, date_chars, date_number, day_text, filled, format_number,
+    normalize_space, number, number_string, upper_bound,
+)
 
 JW323 = ("JW323",)
 PRESTATIE = f"{CLIENT}/m:Prestaties/m:Prestatie"
-EERSTE_DECLARATIEMAAND = date(2021, 1, 1)
+DECLARATIEPERIODE = "m:Declaratie/m:DeclaratiePeriode"
+DAGTEKENING = "m:Header/m:BerichtIdentificatie/b:Dagtekening"
+EERSTE_DECLARATIEDATUM = 20210101  # CS100: declarations over 2021 and later (YYYYMMDD)
+EURO = "83"
+MAANDEN_TERUG = -60  # TR335: five years before the DeclaratieDagtekening
 
 
-def _periode(ctx: RuleContext, base, path: str) -> tuple[date | None, date | None]:
-    return (to_date(ctx.msg.text(f"{path}/b:Begindatum", base)),
-            to_date(ctx.msg.text(f"{path}/b:Einddatum", base)))
+class _Paden:
+    """Where one declaration message keeps what the shared rules read."""
+
+    def __init__(self, body: str, totalen: tuple[str, ...], perioden: tuple[str, ...]):
+        self.client = f"{body}/m:Clienten/m:Client"
+        self.prestatie = f"{self.client}/m:Prestaties/m:Prestatie"
+        self.totalen = totalen  # CDT_TotaalBedragMetDC elements (CS325)
+        self.perioden = perioden  # periods outside the prestaties (TR134, TR137)
 
 
-def _last_day(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+_PADEN = {
+    "JW323": _Paden("m:Declaratie", ("m:Declaratie/m:TotaalIngediendBedrag",), (DECLARATIEPERIODE,)),
+    "JW325": _Paden("m:DeclaratieAntwoord", ("m:DeclaratieAntwoord/m:TotaalIngediendBedrag",
+                                              "m:DeclaratieAntwoord/m:TotaalToegekendBedrag"), ()),
+}
 
 
-# -- level 2 -----------------------------------------------------------------------------------
-@rule("CS337", level=2, messages=JW323)
-def cs337(ctx: RuleContext):
-    """A ProductPeriode lies inside one calendar month, its end not before its begin."""
-    for p in ctx.msg.findall(PRESTATIE):
-        begin, eind = _periode(ctx, p, "m:ProductPeriode")
-        if begin and eind and (eind < begin or (begin.year, begin.month) != (eind.year, eind.month)):
-            yield ctx.msg.find("m:ProductPeriode", p)
+def _paden(ctx: RuleContext) -> _Paden:
+    return _PADEN[ctx.msg.type.name]
 
 
-@rule("CS340", level=2, messages=JW323)
-def cs340(ctx: RuleContext):
-    """The DeclaratiePeriode is exactly one calendar month: the 1st up to its last day."""
-    begin, eind = _periode(ctx, None, "m:Declaratie/m:DeclaratiePeriode")
-    if begin and eind and (begin.day != 1 or eind != _last_day(begin)):
-        yield ctx.msg.find("m:Declaratie/m:DeclaratiePeriode")
+def _prestaties(ctx: RuleContext) -> list[etree._Element]:
+    """Every prestatie in document order, over all clients."""
+    return ctx.msg.findall(_paden(ctx).prestatie)
 
 
-@rule("CS100", level=2, messages=JW323)
-def cs100(ctx: RuleContext):
-    """The DeclaratiePeriode begins on or after 2021-01-01 (earlier months went by JW303)."""
-    begin, _ = _periode(ctx, None, "m:Declaratie/m:DeclaratiePeriode")
-    if begin and begin < EERSTE_DECLARATIEMAAND:
-        yield ctx.msg.find("m:Declaratie/m:DeclaratiePeriode")
+def _perioden(ctx: RuleContext) -> Iterator[etree._Element]:
+    """The DeclaratiePeriode (JW323 only), then every ProductPeriode."""
+    for path in _paden(ctx).perioden:
+        yield from ctx.msg.findall(path)
+    for p in _prestaties(ctx):
+        yield ctx.msg.find("m:ProductPeriode", p)
 
 
-@rule("TR319", level=2, messages=JW323)
-def tr319(ctx: RuleContext):
-    """Every ProductPeriode lies inside the DeclaratiePeriode. The facts give it 9319 at
-    level 3 "also in the XSLT"; it needs nothing outside the message, so, as the XSLT does,
-    we check it at level 2 (0001)."""
-    begin, eind = _periode(ctx, None, "m:Declaratie/m:DeclaratiePeriode")
-    for p in ctx.msg.findall(PRESTATIE):
-        pb, pe = _periode(ctx, p, "m:ProductPeriode")
-        if begin and eind and pb and pe and (pb < begin or pe > eind):
-            yield ctx.msg.find("m:ProductPeriode", p)
+def _dagtekening(ctx: RuleContext) -> str | None:
+    """The message's own Header Dagtekening, raw (never DeclaratieDagtekening)."""
+    return ctx.msg.text(DAGTEKENING)
 
 
-@rule("TR335", level=2, messages=JW323)
-def tr335(ctx: RuleContext):
-    """A ProductPeriode ends at most 5 years before the DeclaratieDagtekening (the facts give
-    TR335 no retourcode of its own: an in-message rule, 0001)."""
-    dagtekening = ctx.msg.date("m:Declaratie/m:DeclaratieDagtekening")
-    if dagtekening is None:
-        return
-    try:
-        grens = dagtekening.replace(year=dagtekening.year - 5)
-    except ValueError:  # 29 February
-        grens = date(dagtekening.year - 5, 2, 28)
-    for p in ctx.msg.findall(PRESTATIE):
-        _, pe = _periode(ctx, p, "m:ProductPeriode")
-        if pe and pe < grens:
-            yield ctx.msg.find("m:ProductPeriode", p)
+def _credit(debet_credit: str | None) -> bool:
+    return normalize_space(debet_credit) in ("C", "c")
 
 
-def cs002_jw323(ctx: RuleContext):
-    """Every Bsn passes the elfproef."""
-    for client in ctx.msg.findall(CLIENT):
+def _last_duplicates(elements: Iterable[etree._Element], key) -> Iterator[etree._Element]:
+    """TR101 as the XSLT finds it: of each group of siblings with one key, the last one
+    (it has an equal key before it and none after it)."""
+    groups: dict[object, list[etree._Element]] = defaultdict(list)
+    for element in elements:
+        groups[key(element)].append(element)
+    for group in groups.values():
+        if len(group) > 1:
+            yield group[-1]
+
+
+# -- level 2, also on the JW325 -----------------------------------------------------------------
+@rule("CD060", level=2, messages=JW323)
+def cd060(ctx: RuleContext):
+    """VorigReferentieNummer is filled (spaces only count as empty) exactly on a credit line."""
+    for p in _prestaties(ctx):
+        credit = normalize_space(ctx.msg.text("m:IngediendBedrag/b:DebetCredit", p)) == "C"
+        if credit != filled(ctx.msg.text("m:ProductReferentie/b:VorigReferentieNummer", p)):
+            yield p
+
+
+@rule("CS325", level=2, messages=JW323)
+def cs325(ctx: RuleContext):
+    """An amount that is numerically 0 is not credit (C); `+0` is NaN, so never 0."""
+    msg = ctx.msg
+    bedragen = [(t, "b:TotaalBedrag") for path in _paden(ctx).totalen for t in msg.findall(path)]
+    bedragen += [(msg.find("m:IngediendBedrag", p), "b:Bedrag") for p in _prestaties(ctx)]
+    for element, amount in bedragen:
+        if number(msg.text(amount, element)) == 0 and _credit(msg.text("b:DebetCredit", element)):
+            yield element
+
+
+@rule("TR137", level=2, messages=JW323)
+def tr137(ctx: RuleContext):
+    """Every period begins on or before its end, and ends on or before the Header Dagtekening."""
+    # Two tests, two errors. The upper bound of each is cut to 10 characters (the Einddatum,
+    # then the Dagtekening), so leading white space on it fails the test (facts §5); the
+    # reference is the message's own Dagtekening, never DeclaratieDagtekening.
+    dagtekening = upper_bound(_dagtekening(ctx))
+    for periode in _perioden(ctx):
+        begin, eind = ctx.msg.text("b:Begindatum", periode), ctx.msg.text("b:Einddatum", periode)
+        if date_number(begin) > upper_bound(eind):
+            yield periode
+        if date_number(eind) > dagtekening:
+            yield periode
+
+
+def cs002_declaratie(ctx: RuleContext):
+    """Every Client/Bsn of the declaration (answer) passes the elfproef."""
+    for client in ctx.msg.findall(_paden(ctx).client):
         bsn = ctx.msg.find("m:Bsn", client)
         if not _valid_bsn(bsn.text or ""):
             yield bsn
 
 
-def tr101_jw323(ctx: RuleContext):
-    """No client twice (same Bsn) and no ProductReferentie twice in one declaration."""
-    bsns, referenties = set(), set()
-    for client in ctx.msg.findall(CLIENT):
-        bsn = ctx.msg.text("m:Bsn", client)
-        if bsn in bsns:
-            yield client
-        bsns.add(bsn)
-        for p in ctx.msg.findall("m:Prestaties/m:Prestatie", client):
-            referentie = ctx.msg.text("m:ProductReferentie/b:ReferentieNummer", p)
-            if referentie in referenties:
-                yield p
-            referenties.add(referentie)
+def tr101_declaratie(ctx: RuleContext):
+    """No Client twice by Bsn, no Prestatie twice within one client by ReferentieNummer + Vorig."""
+    # Raw text, as the XSLT compares it; an absent Vorig equals only an absent one; the last
+    # of each group is the error. The same ReferentieNummer under two clients is TR314
+    # (level 3, one prestatie rejected), not this.
+    msg = ctx.msg
+    clients = msg.findall(_paden(ctx).client)
+    yield from _last_duplicates(clients, lambda c: msg.text("m:Bsn", c))
+    for client in clients:
+        yield from _last_duplicates(
+            msg.findall("m:Prestaties/m:Prestatie", client),
+            lambda p: (msg.text("m:ProductReferentie/b:ReferentieNummer", p),
+                       msg.text("m:ProductReferentie/b:VorigReferentieNummer", p)))
 
 
-extend("CS002", JW323, cs002_jw323)
-extend("TR101", JW323, tr101_jw323)
+def tr134_declaratie(ctx: RuleContext):
+    """Declaratie- and ProductPeriode begin on or before the Header Dagtekening (cut to 10)."""
+    dagtekening = upper_bound(_dagtekening(ctx))
+    for periode in _perioden(ctx):
+        begin = ctx.msg.find("b:Begindatum", periode)
+        if date_number(begin.text) > dagtekening:
+            yield begin
+
+
+extend("CS002", JW323, cs002_declaratie)
+extend("TR101", JW323, tr101_declaratie)
+extend("TR134", JW323, tr134_declaratie)
 # The Header rules every heen-bericht has: identificatie unique, Dagtekening not in the
 # future, the gemeente in the CBS list. Their functions read the Header only.
 extend("TR056", JW323)
 extend("TR135", JW323)
 extend("TR378", JW323)
+
+
+# -- level 2, JW323 only ---------------------------------------------------------------------------
+@rule("CD087", level=2, messages=JW323)
+def cd087(ctx: RuleContext):
+    """A ProductTarief is present exactly when the Eenheid is not 83 (euro)."""
+    for p in ctx.msg.findall(PRESTATIE):
+        eenheid = ctx.msg.find("m:Eenheid", p)
+        if (normalize_space(eenheid.text) != EURO) != filled(ctx.msg.text("m:ProductTarief", p)):
+            yield eenheid
+
+
+@rule("CS100", level=2, messages=JW323)
+def cs100(ctx: RuleContext):
+    """DeclaratiePeriode and every ProductPeriode begin on or after 2021-01-01."""
+    # Only the Begindatum is tested; earlier months went by JW303.
+    paths = [f"{DECLARATIEPERIODE}/b:Begindatum", f"{PRESTATIE}/m:ProductPeriode/b:Begindatum"]
+    for path in paths:
+        for begin in ctx.msg.findall(path):
+            if date_number(begin.text) < EERSTE_DECLARATIEDATUM:
+                yield begin
+
+
+@rule("CS337", level=2, messages=JW323)
+def cs337(ctx: RuleContext):
+    """A ProductPeriode begins and ends in the same calendar year and month."""
+    # Two tests, two errors. The XSLT reads year and month from character positions of the
+    # date without its dashes, so leading white space on either date fails; the order of
+    # the dates is TR137's.
+    for p in ctx.msg.findall(PRESTATIE):
+        periode = ctx.msg.find("m:ProductPeriode", p)
+        begin, eind = ctx.msg.text("b:Begindatum", periode), ctx.msg.text("b:Einddatum", periode)
+        if date_chars(eind, 1, 4) != date_chars(begin, 1, 4):
+            yield periode
+        if date_chars(eind, 5, 2) != date_chars(begin, 5, 2):
+            yield periode
+
+
+@rule("CS339", level=2, messages=JW323)
+def cs339(ctx: RuleContext):
+    """With Eenheid 83 the GeleverdVolume equals the IngediendBedrag as numbers."""
+    # 05000 = 5000; DebetCredit plays no part; a `+` gives NaN, and NaN is never unequal here.
+    for p in ctx.msg.findall(PRESTATIE):
+        if ctx.msg.text("m:Eenheid", p) != EURO:
+            continue
+        volume = number(ctx.msg.text("m:GeleverdVolume", p))
+        bedrag = number(ctx.msg.text("m:IngediendBedrag/b:Bedrag", p))
+        if volume < bedrag or bedrag < volume:
+            yield p
+
+
+@rule("CS340", level=2, messages=JW323)
+def cs340(ctx: RuleContext):
+    """The DeclaratiePeriode is exactly one calendar month, from day 01."""
+    # Two tests, two errors: the day is the text after the second dash (trailing white space
+    # fails), and Einddatum + 1 day = Begindatum + 1 month in the XSLT's date arithmetic
+    # (February has 29 days when the year is divisible by 4, 2100 included).
+    periode = ctx.msg.find(DECLARATIEPERIODE)
+    begin, eind = ctx.msg.find("b:Begindatum", periode), ctx.msg.find("b:Einddatum", periode)
+    if day_text(begin.text) != "01":
+        yield begin
+    volgende_dag = add_days(eind.text, 1)
+    if ("" if volgende_dag is None else number_string(volgende_dag)) != number_string(
+            add_months(begin.text, 1)):
+        yield periode
+
+
+@rule("TR315", level=2, messages=JW323)
+def tr315(ctx: RuleContext):
+    """No VorigReferentieNummer occurs twice in the message."""
+    # As the XSLT: this line's Vorig, trimmed, against the raw Vorig of every earlier line
+    # (same client or an earlier one); one error per earlier match.
+    eerdere: Counter[str] = Counter()
+    for p in ctx.msg.findall(PRESTATIE):
+        vorig = ctx.msg.find("m:ProductReferentie/b:VorigReferentieNummer", p)
+        if vorig is None:
+            continue
+        for _ in range(eerdere[normalize_space(vorig.text)]):
+            yield vorig
+        if vorig.text is not None:
+            eerdere[vorig.text] += 1
+
+
+@rule("TR316", level=2, messages=JW323)
+def tr316(ctx: RuleContext):
+    """No line credits another line of the same message, nor itself."""
+    # As the XSLT: this line's Vorig (trimmed) against every earlier line's raw
+    # ReferentieNummer, this line's ReferentieNummer (trimmed) against every earlier raw Vorig,
+    # and its own two trimmed; a blank ReferentieNummer without Vorig fails (blank = blank).
+    msg = ctx.msg
+    referenties: Counter[str] = Counter()
+    vorige: Counter[str] = Counter()
+    for p in msg.findall(PRESTATIE):
+        referentie = msg.find("m:ProductReferentie/b:ReferentieNummer", p)
+        vorig = msg.find("m:ProductReferentie/b:VorigReferentieNummer", p)
+        rn = normalize_space(referentie.text)
+        vn = normalize_space(vorig.text if vorig is not None else None)
+        for _ in range(referenties[vn] + vorige[rn]):
+            yield referentie
+        if rn == vn:
+            yield referentie
+        if referentie.text is not None:
+            referenties[referentie.text] += 1
+        if vorig is not None and vorig.text is not None:
+            vorige[vorig.text] += 1
+
+
+@rule("TR319", level=2, messages=JW323)
+def tr319(ctx: RuleContext):
+    """Every ProductPeriode lies in the current or an earlier declaration period."""
+    # Begin and end (two errors) not after the DeclaratiePeriode's Einddatum, cut to 10
+    # characters as the upper bound; no lower bound (CS100 and TR335 give one). The TR table
+    # calls it level 3 (9319), but XSLT 2.10.5 checks it, so it rejects with 0001.
+    grens = upper_bound(ctx.msg.text(f"{DECLARATIEPERIODE}/b:Einddatum"))
+    for p in ctx.msg.findall(PRESTATIE):
+        periode = ctx.msg.find("m:ProductPeriode", p)
+        for date in (ctx.msg.text("b:Begindatum", periode), ctx.msg.text("b:Einddatum", periode)):
+            if date_number(date) > grens:
+                yield periode
+
+
+@rule("TR335", level=2, messages=JW323)
+def tr335(ctx: RuleContext):
+    """A ProductPeriode ends at most 60 months before the DeclaratieDagtekening."""
+    # The XSLT's date arithmetic: a day that does not exist 60 months back is cut to the
+    # month's end (2028-02-29 → 2023-02-28), also for years Python's dates cannot hold.
+    grens = add_months(ctx.msg.text("m:Declaratie/m:DeclaratieDagtekening"), MAANDEN_TERUG, TRUNCATE)
+    for eind in ctx.msg.findall(f"{PRESTATIE}/m:ProductPeriode/b:Einddatum"):
+        if date_number(eind.text) < grens:
+            yield eind
+
+
+@rule("TR358", level=2, messages=JW323)
+def tr358(ctx: RuleContext):
+    """TotaalIngediendBedrag is the debit lines minus the credit lines, as canonical text."""
+    # N = ΣD - ΣC: with D the TotaalBedrag is N, with C it is -N, compared as text after
+    # trimming (079000 and +79000 fail, " 79000 " passes); a line amount that is no number
+    # (`+5000`) makes N NaN, and nothing equals it.
+    msg = ctx.msg
+    sums = {"D": 0.0, "C": 0.0}
+    for bedrag in msg.findall(f"{PRESTATIE}/m:IngediendBedrag"):
+        debet_credit = msg.text("b:DebetCredit", bedrag)
+        if debet_credit in sums:
+            sums[debet_credit] += number(msg.text("b:Bedrag", bedrag))
+    netto = sums["D"] - sums["C"]
+    totaal = msg.find("m:Declaratie/m:TotaalIngediendBedrag")
+    debet_credit = normalize_space(msg.text("b:DebetCredit", totaal))
+    expected = {"D": format_number(netto), "C": format_number(0 - netto)}.get(debet_credit)
+    if expected is not None and normalize_space(msg.text("b:TotaalBedrag", totaal)) != expected:
+        yield totaal
+
+
+@rule("TR416", level=2, messages=JW323)
+def tr416(ctx: RuleContext):
+    """No two debit lines of one client for the same period, product and ToewijzingNummer."""
+    # Key: ProductPeriode Begindatum and Einddatum, ProductCategorie, ToewijzingNummer and
+    # ProductCode as raw text (010073 is not 10073); credit lines play no part; partly
+    # overlapping periods are not caught.
+    msg = ctx.msg
+    for client in msg.findall(CLIENT):
+        eerdere: Counter[tuple] = Counter()
+        for p in msg.findall("m:Prestaties/m:Prestatie", client):
+            debet_credit = msg.text("m:IngediendBedrag/b:DebetCredit", p)
+            key = tuple(msg.text(path, p) for path in (
+                "m:ProductPeriode/b:Begindatum", "m:ProductPeriode/b:Einddatum",
+                "m:ProductCategorie", "m:ToewijzingNummer", "m:ProductCode"))
+            if debet_credit == "D":
+                for _ in range(eerdere[key]):
+                    yield p
+            if normalize_space(debet_credit) == "D":
+                eerdere[key] += 1
 
 
 # -- levels 3 and 4: one pass, one function per rule code ---------------------------------

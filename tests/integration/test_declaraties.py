@@ -14,11 +14,12 @@ from gateway.db.models import (
 from gateway.db.session import unit_of_work
 from tests.conftest import AGB, GEMEENTE, auth
 from tests.route import fetch, post, postbus
-from tests.support import FIXTURES, edit, schemas
+from tests.support import FIXTURES, check, edit, schemas
 
 BSN = "999994323"
 OTHER_BSN = "123456782"  # passes the elfproef, no toewijzing at our provider
 FIXTURE = FIXTURES / "berichten" / "JW323-declaratie.xml"
+FIXTURE_NS = "http://www.istandaarden.nl/ijw/3_2/jw323/schema"
 X = {"jw325": "http://www.istandaarden.nl/ijw/3_2/jw325/schema",
      "ijw": "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"}
 
@@ -32,10 +33,14 @@ def prestatie(referentie="P2026100001", *, nummer=100001, categorie="45", code="
 
 
 def jw323(prestaties: list[dict], *, nummer="D1", identificatie="DECL1", periode=("2026-10-01", "2026-10-31"),
-          bsn=BSN, clients: dict[str, list[dict]] | None = None) -> bytes:
-    """The fixture's Header and Declaratie with these clients/prestaties."""
+          bsn=BSN, clients: dict[str, list[dict]] | None = None, dagtekening="2026-11-05",
+          totaal: int | None = None) -> bytes:
+    """The fixture's Header and Declaratie with these clients/prestaties; the Header's
+    Dagtekening must lie on or after the DeclaratiePeriode's end (TR137). TotaalIngediendBedrag
+    is the signed sum of the lines unless given."""
     clients = clients or {bsn: prestaties}
     total = sum(p["bedrag"] * (-1 if p["dc"] == "C" else 1) for ps in clients.values() for p in ps)
+    total = total if totaal is None else totaal
     blocks = []
     for client_bsn, ps in clients.items():
         lines = "".join(_prestatie_xml(p) for p in ps)
@@ -43,7 +48,7 @@ def jw323(prestaties: list[dict], *, nummer="D1", identificatie="DECL1", periode
                       "</jw323:Prestaties></jw323:Client>")
     xml = FIXTURE.read_text("utf-8")
     head = xml[:xml.index("<jw323:Declaratie>")]
-    head = head.replace("VBJW3230001", identificatie)
+    head = head.replace("VBJW3230001", identificatie).replace("2026-11-05", dagtekening)
     body = (f"<jw323:Declaratie><jw323:DeclaratieNummer>{nummer}</jw323:DeclaratieNummer>"
             f"<jw323:DeclaratiePeriode><ijw:Begindatum>{periode[0]}</ijw:Begindatum>"
             f"<ijw:Einddatum>{periode[1]}</ijw:Einddatum></jw323:DeclaratiePeriode>"
@@ -83,9 +88,12 @@ def add_toewijzing(sessions, nummer: int, *, bsn=BSN, code="45A01", volume=4, ee
 
 
 def parse(answer) -> etree._Element:
+    """The JW325 of the answer, which passes our XSD and our JW325 rules (as the provider's
+    XSLT checks it)."""
     assert answer.headers["content-type"].startswith("application/xml"), answer.text
     root = etree.fromstring(answer.content)
     assert schemas().for_message("JW325").is_valid(etree.ElementTree(root))
+    assert check(answer.content).rule_codes == []
     return root
 
 
@@ -200,17 +208,17 @@ def test_every_prestatie_rejected_is_422_but_recorded(client, parties, toewijzin
 # -- level-3/4 rules, one prestatie each ------------------------------------------------------------
 @pytest.mark.parametrize("changes, periode, expected", [
     (dict(begin="2026-09-01", eind="2026-09-30", volume=8), ("2026-09-01", "2026-09-30"), "9307"),  # TR307
-    (dict(begin="2027-03-01", eind="2027-03-31", volume=8), ("2027-03-01", "2027-03-31"), "9308"),  # TR308
     (dict(volume=18), None, "9321"),  # TR321: 4 uur per week × 31/7 weken = 17,7
     (dict(nummer=999999), None, "9338"),  # TR338
-    (dict(categorie="41", code="41A01", tarief=None), None, "9339"),  # TR339
-    (dict(code="45A02", tarief=None), None, "9340"),  # TR340
-    (dict(eenheid="01"), None, "9341"),  # TR341
+    # A ProductTarief stays on every line: without it a line in hours breaks CD087 (level 2).
+    (dict(categorie="41", code="41A01"), None, "9339"),  # TR339
+    (dict(code="45A02"), None, "9340"),  # TR340
+    (dict(eenheid="14"), None, "9341"),  # TR341
     (dict(bedrag=150000), None, "9346"),  # TR346
     (dict(begin="2026-10-02"), None, "9387"),  # TR387
     (dict(eind="2026-10-30"), None, "9388"),  # TR388
     (dict(tarief=9900), None, "0611"),  # TR418: the catalogue says 9800
-    (dict(code="45X99", tarief=None), None, "S329"),  # TR381
+    (dict(code="45X99"), None, "S329"),  # TR381
     (dict(dc="C", vorige="ONBEKEND"), None, "8017"),  # TR323
 ])
 def test_each_prestatie_rule_gives_its_retourcode(client, parties, toewijzing_100001, changes, periode,
@@ -220,6 +228,14 @@ def test_each_prestatie_rule_gives_its_retourcode(client, parties, toewijzing_10
     codes = listed(parse(answer))["P2026100001"]
     assert expected in codes, codes
     assert answer.status_code == 422
+
+
+def test_tr308_product_period_after_the_toewijzing_ends(client, parties, toewijzing_100001, sessions):
+    # A toewijzing that ends mid-October (a product period after the fixture's toewijzing end,
+    # March 2027, could only be declared from April 2027 on: TR134/TR137 against the Dagtekening).
+    add_toewijzing(sessions, 100007, eind=date(2026, 10, 15))
+    codes = listed(parse(send(client, parties, jw323([prestatie(nummer=100007)]))))["P2026100001"]
+    assert codes == ["9308"]
 
 
 def test_tr307_tr308_months_where_the_toewijzing_starts_or_ends_may_be_partial(
@@ -246,7 +262,10 @@ def test_tr304_unknown_client_and_toewijzing_of_another_client(client, parties, 
     assert client_codes == {BSN: ["0200"], OTHER_BSN: ["8187"]}
 
 
-def test_tr322_sum_of_volumes_and_tr369_budget(client, parties, toewijzing_100001, sessions):
+def test_tr322_sum_of_volumes_and_tr369_budget(client, parties, toewijzing_100001, sessions, move_clock):
+    # November can be declared from 30 November on (TR137): the second declaration is sent in
+    # December.
+    move_clock(date(2026, 12, 4))
     add_toewijzing(sessions, 100005, frequentie="6", volume=20)  # TBGT: 20 uur in total
     add_toewijzing(sessions, 100006, volume=None, eenheid=None, frequentie=None, budget=200000)
     first = [prestatie("T1", nummer=100005, volume=15), prestatie("B1", nummer=100006, volume=15)]
@@ -254,16 +273,18 @@ def test_tr322_sum_of_volumes_and_tr369_budget(client, parties, toewijzing_10000
     second = [prestatie("T2", nummer=100005, volume=6, begin="2026-11-01", eind="2026-11-30"),
               prestatie("B2", nummer=100006, volume=6, begin="2026-11-01", eind="2026-11-30")]
     answer = send(client, parties, jw323(second, nummer="D2", identificatie="I2",
-                                         periode=("2026-11-01", "2026-11-30")))
+                                         periode=("2026-11-01", "2026-11-30"), dagtekening="2026-12-03"))
     assert listed(parse(answer)) == {"T2": ["9322"], "B2": ["9369"]}
 
 
 # -- across declarations -------------------------------------------------------------------------------
 def test_tr333_declaratienummer_used_twice_rejects_the_whole_declaration(
-        client, parties, toewijzing_100001, sessions):
+        client, parties, toewijzing_100001, sessions, move_clock):
+    move_clock(date(2026, 12, 4))  # November is declared in December (TR137)
     assert send(client, parties, jw323([prestatie("R1")], identificatie="I1")).status_code == 202
     answer = send(client, parties, jw323([prestatie("R2", begin="2026-11-01", eind="2026-11-30")],
-                                         identificatie="I2", periode=("2026-11-01", "2026-11-30")))
+                                         identificatie="I2", periode=("2026-11-01", "2026-11-30"),
+                                         dagtekening="2026-12-03"))
     assert answer.status_code == 422
     root = parse(answer)
     assert xp(root, "jw325:DeclaratieAntwoord/jw325:RetourCodes/jw325:RetourCode") == ["9333"]
@@ -299,14 +320,15 @@ def _care(sessions, *, begin: date, stop: tuple[str, date] | None = None) -> Non
     (("20", date(2026, 10, 31)), {}),  # temporarily stopped over November: no gap
 ])
 def test_tr318_a_skipped_month_while_care_was_delivered(client, parties, toewijzing_100001, sessions,
-                                                        stop, expected):
+                                                        move_clock, stop, expected):
+    move_clock(date(2027, 1, 6))  # December is declared in January (TR137)
     assert send(client, parties, jw323([prestatie("R1")], nummer="D1", identificatie="I1")).status_code == 202
     _care(sessions, begin=date(2026, 9, 21), stop=stop)
     if stop is not None:  # started again in December
         _care(sessions, begin=date(2026, 12, 1))
     dec = prestatie("R2", begin="2026-12-01", eind="2026-12-31")
     answer = send(client, parties, jw323([dec], nummer="D2", identificatie="I2",
-                                         periode=("2026-12-01", "2026-12-31")))
+                                         periode=("2026-12-01", "2026-12-31"), dagtekening="2027-01-05"))
     assert listed(parse(answer)) == expected
 
 
@@ -333,12 +355,18 @@ def test_credit_for_an_approved_debit_then_a_second_credit(client, parties, toew
 @pytest.mark.parametrize("periode, changes, code", [
     (("2026-10-01", "2026-10-30"), {}, "CS340"),
     (("2020-12-01", "2020-12-31"), dict(begin="2020-12-01", eind="2020-12-31"), "CS100"),
-    (("2026-10-01", "2026-10-31"), dict(begin="2026-10-01", eind="2026-11-30"), "CS337"),
-    (("2026-11-01", "2026-11-30"), {}, "TR319"),
+    (("2026-10-01", "2026-10-31"), dict(begin="2026-09-01", eind="2026-10-31"), "CS337"),
+    # A product period in a LATER month than the declaration's (an earlier month is allowed:
+    # this test used to reject October lines in a November declaration, which the facts allow).
+    (("2026-10-01", "2026-10-31"), dict(begin="2026-11-01", eind="2026-11-04"), "TR319"),
+    (("2026-10-01", "2026-10-31"), dict(tarief=None), "CD087"),
+    (("2026-10-01", "2026-10-31"), dict(vorige="OUD"), "CD060"),
+    (("2026-10-01", "2026-10-31"), {}, "TR137"),  # declared on 20 October: the running month
 ])
 def test_level_2_rejects_the_whole_declaration_with_0001_and_books_nothing(
         client, parties, toewijzing_100001, sessions, periode, changes, code):
-    answer = send(client, parties, jw323([prestatie(**changes)], periode=periode))
+    dagtekening = "2026-10-20" if code == "TR137" else "2026-11-05"  # the running month
+    answer = send(client, parties, jw323([prestatie(**changes)], periode=periode, dagtekening=dagtekening))
     assert answer.status_code == 422
     root = parse(answer)
     assert xp(root, "jw325:Header/jw325:RetourCodes/jw325:RetourCode") == ["0001"]
@@ -360,3 +388,65 @@ def test_the_same_bytes_again_get_the_first_answer(client, parties, toewijzing_1
     assert again.headers.get("idempotent-replay") == "true"
     assert again.content == first.content
     assert edit(xml, "VBJW3230001", "VBJW3230009")  # a new identificatie is a new message
+
+
+# -- TR358 and the JW325 of every outcome shape ---------------------------------------------------------------
+def test_tr358_total_that_is_not_the_sum_of_the_lines_is_rejected_with_0001(
+        client, parties, toewijzing_100001, sessions):
+    # The corpus case: TotaalIngediendBedrag 1 for lines of 78400 used to get 8001 with
+    # TotaalToegekend 78400, a JW325 the official rules reject (TR342). TR358 rejects the JW323.
+    answer = send(client, parties, jw323([prestatie(volume=8)], totaal=1))
+    assert answer.status_code == 422
+    root = parse(answer)
+    assert xp(root, "jw325:Header/jw325:RetourCodes/jw325:RetourCode") == ["0001"]
+    assert not root.xpath("//jw325:DeclaratieAntwoord", namespaces=X)
+    report = client.get(answer.headers["location"], headers={"Authorization": f"Bearer {parties['provider']}"})
+    assert [r["code"] for r in report.json()["rules"]] == ["TR358"]
+
+
+def _shape(root) -> tuple[list[str], list[str], bool]:
+    return (xp(root, "jw325:Header/jw325:RetourCodes/jw325:RetourCode"),
+            xp(root, "jw325:DeclaratieAntwoord/jw325:RetourCodes/jw325:RetourCode"),
+            bool(root.xpath("//jw325:Clienten", namespaces=X)))
+
+
+def test_the_jw325_of_every_outcome_shape_passes_our_xsd_and_jw325_rules(
+        client, parties, toewijzing_100001, sessions, move_clock):
+    """Every answer the intake sends is also checked by `uitgaand` before it is stored (a
+    failure there would be a 500); here each shape of facts §2.1 is checked again offline."""
+    add_toewijzing(sessions, 100002, volume=2)
+    shapes = {}
+
+    def answer_to(xml: bytes):
+        answer = send(client, parties, xml)
+        assert check(answer.content).accepted, check(answer.content).rule_codes
+        return parse(answer)
+
+    shapes["8001"] = answer_to(jw323([prestatie("R1")], nummer="D1", identificatie="I1"))
+    shapes["lines"] = answer_to(jw323([prestatie("R2", nummer=100002, volume=4, begin="2026-09-15", eind="2026-09-30"),
+                                       prestatie("R3", nummer=100002, volume=9, begin="2026-10-01")],
+                                      nummer="D2", identificatie="I2"))
+    shapes["client"] = answer_to(jw323([], clients={OTHER_BSN: [prestatie("R4")]}, nummer="D3",
+                                       identificatie="I3"))
+    shapes["credit"] = answer_to(jw323([prestatie("C1", dc="C", vorige="R1")], nummer="D4", identificatie="I4"))
+    shapes["9333"] = answer_to(jw323([prestatie("R5")], nummer="D1", identificatie="I5"))
+    shapes["0001"] = answer_to(jw323([prestatie("R6")], nummer="D6", identificatie="I6", totaal=1))
+    shapes["8848"] = answer_to(jw323([prestatie("R7")], nummer="D7", identificatie="I7", dagtekening="2026-11-24"))
+    assert {name: _shape(root) for name, root in shapes.items()} == {
+        "8001": (["0200"], ["8001"], False),
+        "lines": (["0200"], ["0200"], True),  # R2 approved, R3 rejected (9321)
+        "client": (["0200"], ["0200"], True),  # 8187 on the client, 0233 on its line
+        "credit": (["0200"], ["8001"], False),
+        "9333": (["0200"], ["9333"], False),
+        "0001": (["0001"], [], False),
+        "8848": (["8848"], [], False),
+    }
+    assert listed(shapes["lines"]) == {"R3": ["9321"]}
+    assert xp(shapes["credit"], "//jw325:TotaalToegekendBedrag/ijw:DebetCredit") == ["C"]
+    assert xp(shapes["9333"], "//jw325:TotaalToegekendBedrag/ijw:TotaalBedrag") == ["0"]
+    # Lines are echoed verbatim, amount text included.
+    source = etree.fromstring(jw323([prestatie("R2", nummer=100002, volume=4, begin="2026-09-15", eind="2026-09-30"),
+                                     prestatie("R3", nummer=100002, volume=9, begin="2026-10-01")]))
+    echoed = shapes["lines"].xpath("//jw325:Prestatie", namespaces=X)[0]
+    original = source.xpath("//jw323:Prestatie", namespaces={"jw323": FIXTURE_NS})[1]
+    assert [e.text for e in echoed.iter() if not len(e)][:-1] == [e.text for e in original.iter() if not len(e)]
