@@ -4,8 +4,8 @@ assigned and what was declared before, the verdict per client and prestatie, and
 One pass through the declaration (`beoordeel`) gives every level-3/4 code of every prestatie,
 so the registered rules (`gateway.rules.declaratie`) and the booking here cannot disagree.
 The pass goes in document order: a prestatie approved earlier in the same message counts as
-declared for the ones after it (TR314, TR322, TR323, TR369, TR389, TR390), exactly as if it
-had come in an earlier declaration.
+declared for the ones after it (TR322, TR323, TR369, TR389, TR390), exactly as if it had come
+in an earlier declaration; for TR314 any earlier line of the message counts, approved or not.
 
 Amounts are eurocent and signed in the totals: a credit (DebetCredit C) is negative.
 """
@@ -28,6 +28,7 @@ TOEGEKEND = "toegekend"
 AFGEWEZEN = "afgewezen"
 NIET_BEOORDEELD = "0233"  # a prestatie of a rejected client: not assessed on its own
 EURO = "83"  # Eenheid in euro: TR346 does not apply
+MINUUT, UUR = "01", "04"  # TR341: care assigned in hours may be declared in minutes
 TBGT = "6"
 
 CLIENT = "m:Declaratie/m:Clienten/m:Client"
@@ -110,6 +111,7 @@ class Geboekt:
     signed_volume: int
     signed_bedrag: int
     credit: bool
+    eenheid: str | None = None
 
 
 @dataclass
@@ -158,7 +160,7 @@ class DeclaratieLog:
             .order_by(Prestatie.id))
         geboekt = [Geboekt(p.referentie, p.vorige_referentie, p.toewijzingnummer, p.categorie, p.code,
                            p.begindatum, p.einddatum, -p.volume if p.debet_credit == "C" else p.volume,
-                           p.bedrag_eurocent, p.debet_credit == "C") for p in rows]
+                           p.bedrag_eurocent, p.debet_credit == "C", p.eenheid) for p in rows]
         zorg: dict[int, list[tuple[date, date | None]]] = {}
         for start in s.scalars(select(Zorglevering).where(
                 Zorglevering.gemeente == gemeente, Zorglevering.toewijzingnummer.in_(nummers),
@@ -233,24 +235,31 @@ def beoordeel(msg: ParsedMessage, stand: DeclaratieStand, reference: ReferenceDa
         result.declaratie.append("9333")
         return result
     geboekt = list(stand.geboekt)
+    # TR314 within the message: every ReferentieNummer met so far, whatever its verdict (also
+    # under another client, also on a line that was rejected or not assessed).
+    in_bericht: set[str] = set()
     for client, regels in clients(msg):
         bsn = msg.text("m:Bsn", client)
         if bsn not in stand.bekende_bsns:
             result.clients[client] = ["8187"]  # TR304: no client of this provider
             for r in regels:
                 result.prestaties[r.element] = [NIET_BEOORDEELD]
+                in_bericht.add(r.referentie)
             continue
         result.clients[client] = []
         for r in regels:
             codes = _los(r, stand.toewijzingen.get(r.toewijzingnummer), aanbieder, reference)
-            if not codes:
+            if r.referentie in in_bericht:
+                codes.append("8021")  # TR314: this ReferentieNummer came earlier in the message
+            elif not codes:
                 codes = _cumulatief(r, stand.toewijzingen[r.toewijzingnummer], geboekt,
                                     stand.zorg.get(r.toewijzingnummer, []))
+            in_bericht.add(r.referentie)
             result.prestaties[r.element] = codes
             if not codes:
                 geboekt.append(Geboekt(r.referentie, r.vorige_referentie, r.toewijzingnummer, r.categorie,
                                        r.code, r.begindatum, r.einddatum, r.signed_volume,
-                                       r.signed_bedrag, r.credit))
+                                       r.signed_bedrag, r.credit, r.eenheid))
     return result
 
 
@@ -258,11 +267,18 @@ def _los(r: Regel, t: Toewijzing | None, aanbieder: str, reference: ReferenceDat
     """Checks of one prestatie on its own: the link to its toewijzing and the catalogue."""
     codes: list[str] = []
     product = reference.producten.get((r.categorie, r.code))
+    per_minuut = (product is not None and r.eenheid == MINUUT and UUR in product.eenheden
+                  and MINUUT not in product.eenheden)
     if product is None:
         codes.append("S329")  # TR381
-    elif r.tarief is not None and r.tarief != product.tarief_eurocent:
-        codes.append("0611")  # TR418
-    if r.eenheid != EURO and r.tarief is not None and r.bedrag != r.volume * r.tarief:
+    elif r.tarief is not None and r.tarief != (
+            _centen(Fraction(product.tarief_eurocent, 60)) if per_minuut else product.tarief_eurocent):
+        codes.append("0611")  # TR418 (in minutes: the hour tariff's rounded rate per minute)
+    if per_minuut:
+        # IV081: an hour tariff declared in minutes is (hour tariff × minutes) / 60 in whole cents.
+        if r.bedrag != _centen(Fraction(product.tarief_eurocent * r.volume, 60)):
+            codes.append("9346")  # TR346
+    elif r.eenheid != EURO and r.tarief is not None and r.bedrag != r.volume * r.tarief:
         codes.append("9346")  # TR346 (integer eurocent tariff: the product is exact)
     if t is None or t.aanbieder != aanbieder:
         return codes + ["9338"]  # TR338: no ToegewezenProduct of this provider
@@ -274,8 +290,11 @@ def _los(r: Regel, t: Toewijzing | None, aanbieder: str, reference: ReferenceDat
         codes.append("9339")
     if t.code is not None and r.code != t.code:
         codes.append("9340")
-    if t.eenheid is not None and r.eenheid != t.eenheid:
-        codes.append("9341")
+    if t.eenheid is not None:
+        if r.eenheid != t.eenheid and (r.eenheid, t.eenheid) != (MINUUT, UUR):
+            codes.append("9341")
+    elif product is not None and r.eenheid not in product.eenheden and not per_minuut:
+        codes.append("9341")  # aspecific or generic toewijzing: the contract's (catalogue's) unit
     if r.begindatum < t.ingangsdatum:
         codes.append("9307")
     if t.einddatum is not None and r.einddatum > t.einddatum:
@@ -289,9 +308,21 @@ def _los(r: Regel, t: Toewijzing | None, aanbieder: str, reference: ReferenceDat
         codes.append("9388")
     if not r.credit and "9341" not in codes:
         allowed = toegestaan(t, r.begindatum, r.einddatum)
-        if allowed is not None and r.volume > allowed:
+        if allowed is not None and _in_eenheid(r.volume, r.eenheid, t) > allowed:
             codes.append("9321")
     return codes
+
+
+def _in_eenheid(volume: int, eenheid: str | None, t: Toewijzing) -> Fraction:
+    """A declared volume in the toewijzing's Eenheid: minutes on an hours toewijzing / 60."""
+    if eenheid == MINUUT and t.eenheid == UUR:
+        return Fraction(volume, 60)
+    return Fraction(volume)
+
+
+def _centen(amount: Fraction) -> int:
+    """Rounded to whole cents, half up (amounts are never negative here)."""
+    return int(amount + Fraction(1, 2))
 
 
 def _cumulatief(r: Regel, t: Toewijzing, geboekt: list[Geboekt],
@@ -321,7 +352,8 @@ def _cumulatief(r: Regel, t: Toewijzing, geboekt: list[Geboekt],
             codes.append("8214")
     eind = t.einddatum or r.einddatum
     allowed = toegestaan(t, t.ingangsdatum, eind)
-    if allowed is not None and sum(g.signed_volume for g in op_toewijzing) + r.volume > allowed:
+    declared = sum(_in_eenheid(g.signed_volume, g.eenheid, t) for g in op_toewijzing)
+    if allowed is not None and declared + _in_eenheid(r.volume, r.eenheid, t) > allowed:
         codes.append("9322")  # TR322
     if t.budget is not None and sum(g.signed_bedrag for g in op_toewijzing) + r.bedrag > t.budget:
         codes.append("9369")  # TR369

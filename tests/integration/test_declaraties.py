@@ -213,6 +213,7 @@ def test_every_prestatie_rejected_is_422_but_recorded(client, parties, toewijzin
     # A ProductTarief stays on every line: without it a line in hours breaks CD087 (level 2).
     (dict(categorie="41", code="41A01"), None, "9339"),  # TR339
     (dict(code="45A02"), None, "9340"),  # TR340
+    # Minutes (01) on an hours toewijzing are allowed (TR341, facts §1.2); etmalen (14) are not.
     (dict(eenheid="14"), None, "9341"),  # TR341
     (dict(bedrag=150000), None, "9346"),  # TR346
     (dict(begin="2026-10-02"), None, "9387"),  # TR387
@@ -236,6 +237,23 @@ def test_tr308_product_period_after_the_toewijzing_ends(client, parties, toewijz
     add_toewijzing(sessions, 100007, eind=date(2026, 10, 15))
     codes = listed(parse(send(client, parties, jw323([prestatie(nummer=100007)]))))["P2026100001"]
     assert codes == ["9308"]
+
+
+def test_tr341_minutes_on_an_hours_toewijzing(client, parties, toewijzing_100001, sessions):
+    # IV081: 16 uur declared as 960 minuten at the hour tariff's rate per minute, 9800 / 60
+    # rounded = 163 cent; the amount is 9800 × 960 / 60 = 156800 (not 960 × 163). TR321
+    # compares 960 / 60 = 16 uur with the 17,7 uur the toewijzing allows in October.
+    minuten = prestatie(eenheid="01", volume=960, tarief=163, bedrag=156800)
+    answer = send(client, parties, jw323([minuten]))
+    assert answer.status_code == 202, answer.text
+    assert xp(parse(answer), "jw325:DeclaratieAntwoord/jw325:RetourCodes/jw325:RetourCode") == ["8001"]
+    # 18 uur in minutes is more than the toewijzing allows (TR321), a wrong rate is TR418.
+    te_veel = prestatie("R2", eenheid="01", volume=1080, tarief=163, bedrag=176400, begin="2026-09-15",
+                        eind="2026-09-30")
+    fout_tarief = prestatie("R3", eenheid="01", volume=60, tarief=170, bedrag=9800, nummer=100002)
+    add_toewijzing(sessions, 100002)
+    answer = send(client, parties, jw323([te_veel, fout_tarief], nummer="D2", identificatie="I2"))
+    assert listed(parse(answer)) == {"R2": ["9321"], "R3": ["0611"]}
 
 
 def test_tr307_tr308_months_where_the_toewijzing_starts_or_ends_may_be_partial(
@@ -388,6 +406,36 @@ def test_the_same_bytes_again_get_the_first_answer(client, parties, toewijzing_1
     assert again.headers.get("idempotent-replay") == "true"
     assert again.content == first.content
     assert edit(xml, "VBJW3230001", "VBJW3230009")  # a new identificatie is a new message
+
+
+# -- TR314 within one message ------------------------------------------------------------------------------
+def test_tr314_same_referentie_under_two_clients_rejects_only_the_later_prestatie(
+        client, parties, toewijzing_100001, sessions):
+    # Not TR101 (that compares within one client): the message is taken in, the first R1 is
+    # approved and the second, under another client, gets 8021.
+    add_toewijzing(sessions, 100003, bsn=OTHER_BSN)
+    xml = jw323([], clients={BSN: [prestatie("R1")], OTHER_BSN: [prestatie("R1", nummer=100003)]})
+    answer = send(client, parties, xml)
+    assert answer.status_code == 202, answer.text
+    root = parse(answer)
+    assert xp(root, "//jw325:Client/jw325:Bsn") == [OTHER_BSN]
+    assert listed(root) == {"R1": ["8021"]}
+    assert xp(root, "jw325:DeclaratieAntwoord/jw325:TotaalToegekendBedrag/ijw:TotaalBedrag") == ["156800"]
+    with unit_of_work(sessions) as session:
+        rows = sorted((p.bsn, p.status, p.retourcodes) for p in session.scalars(select(Prestatie)))
+        assert rows == sorted([(BSN, "toegekend", []), (OTHER_BSN, "afgewezen", ["8021"])])
+
+
+def test_tr314_within_the_message_also_after_a_rejected_line(client, parties, toewijzing_100001, sessions):
+    # The ReferentieNummer is unique within the message whatever the first line's verdict:
+    # the first R1 is rejected for its amount (TR346), the second R1 is a duplicate.
+    add_toewijzing(sessions, 100003, bsn=OTHER_BSN)
+    xml = jw323([], clients={BSN: [prestatie("R1", bedrag=150000)], OTHER_BSN: [prestatie("R1", nummer=100003)]})
+    root = parse(send(client, parties, xml))
+    by_client = {c.xpath("string(jw325:Bsn)", namespaces=X):
+                 xp(c, "jw325:Prestaties/jw325:Prestatie/jw325:RetourCodes/jw325:RetourCode")
+                 for c in root.xpath("//jw325:Client", namespaces=X)}
+    assert by_client == {BSN: ["9346"], OTHER_BSN: ["8021"]}
 
 
 # -- TR358 and the JW325 of every outcome shape ---------------------------------------------------------------
