@@ -19,7 +19,7 @@ from datetime import date
 from lxml import etree
 
 from gateway.rules.engine import RuleContext, rule
-from gateway.rules.xpath_values import date_number, date_string, filled, is_nan
+from gateway.rules.xpath_values import date_number, date_string, filled, is_nan, normalize_space
 
 _TOEGEWEZEN = "m:Client/m:ToegewezenProducten/m:ToegewezenProduct"
 _AANGEVRAAGD = "m:Client/m:AangevraagdeProducten/m:AangevraagdProduct"
@@ -245,11 +245,13 @@ def tr302(ctx: RuleContext):
 @rule("TR383", level=2, messages=("JW315", "AGJ"))
 def tr383(ctx: RuleContext):
     """Each AangevraagdProduct has its own ReferentieAanbieder within the message."""
-    seen: set[str | None] = set()
-    for referentie in ctx.msg.findall(f"{_AANGEVRAAGD}/m:ReferentieAanbieder"):
-        if referentie.text in seen:
-            yield referentie
-        seen.add(referentie.text)
+    # As the XSLT: each product's reference, trimmed, against the raw text of the earlier
+    # products' references, reporting the earlier one. So "REF" then " REF" is a duplicate,
+    # " REF" then "REF" is not.
+    referenties = ctx.msg.findall(f"{_AANGEVRAAGD}/m:ReferentieAanbieder")
+    for i, referentie in enumerate(referenties):
+        key = normalize_space(referentie.text)
+        yield from (earlier for earlier in referenties[:i] if earlier.text == key)
 
 
 @rule("TR386", level=2, messages=("JW315", "AGJ"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import codes, edit, example, fails, passes
+from tests.support import check, codes, edit, example, fails, passes
 
 BERICHTEN = Path(__file__).resolve().parents[1] / "fixtures" / "berichten"
 
@@ -333,6 +333,21 @@ def later_period(name: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("name", AANVRAAG)
 def test_tr383_reference_twice_fails(name):
     fails(second_request(name, *later_period(name)), "TR383")
+
+
+@pytest.mark.parametrize("name", AANVRAAG)
+def test_tr383_compares_the_trimmed_reference_with_the_raw_earlier_ones(name):
+    # The official XSLT trims each product's reference and compares it with the earlier
+    # products' raw text, reporting the earlier product.
+    xml, p, *_ = base(name)
+    reference = element(xml, f"{p}:ReferentieAanbieder")
+    value = reference.split(">", 1)[1].split("<", 1)[0]
+    spaced = (reference, f"<{p}:ReferentieAanbieder> {value}</{p}:ReferentieAanbieder>")
+    second_spaced = second_request(name, spaced, *later_period(name))
+    assert [f.location for f in check(second_spaced).outcome.findings if f.code == "TR383"] == [
+        "/Bericht/Client/AangevraagdeProducten/AangevraagdProduct[1]/ReferentieAanbieder"]
+    first_spaced = edit(second_request(name, *later_period(name)), reference, spaced[1])
+    passes(first_spaced, "TR383")
 
 
 @pytest.mark.parametrize("name", AANVRAAG)
