@@ -241,13 +241,14 @@ def cs340(ctx: RuleContext):
 def tr315(ctx: RuleContext):
     """No VorigReferentieNummer occurs twice in the message."""
     # As the XSLT: this line's Vorig, trimmed, against the raw Vorig of every earlier line
-    # (same client or an earlier one); one error per earlier match.
+    # (same client or an earlier one); the XSLT reports one error per earlier match,
+    # we report the line once (the same verdict; n equal lines would give n² findings).
     eerdere: Counter[str] = Counter()
     for p in ctx.msg.findall(PRESTATIE):
         vorig = ctx.msg.find("m:ProductReferentie/b:VorigReferentieNummer", p)
         if vorig is None:
             continue
-        for _ in range(eerdere[normalize_space(vorig.text)]):
+        if eerdere[normalize_space(vorig.text)]:
             yield vorig
         if vorig.text is not None:
             eerdere[vorig.text] += 1
@@ -267,9 +268,7 @@ def tr316(ctx: RuleContext):
         vorig = msg.find("m:ProductReferentie/b:VorigReferentieNummer", p)
         rn = normalize_space(referentie.text)
         vn = normalize_space(vorig.text if vorig is not None else None)
-        for _ in range(referenties[vn] + vorige[rn]):
-            yield referentie
-        if rn == vn:
+        if referenties[vn] or vorige[rn] or rn == vn:
             yield referentie
         if referentie.text is not None:
             referenties[referentie.text] += 1
@@ -336,9 +335,8 @@ def tr416(ctx: RuleContext):
             key = tuple(msg.text(path, p) for path in (
                 "m:ProductPeriode/b:Begindatum", "m:ProductPeriode/b:Einddatum",
                 "m:ProductCategorie", "m:ToewijzingNummer", "m:ProductCode"))
-            if debet_credit == "D":
-                for _ in range(eerdere[key]):
-                    yield p
+            if debet_credit == "D" and eerdere[key]:
+                yield p
             if normalize_space(debet_credit) == "D":
                 eerdere[key] += 1
 

@@ -68,10 +68,13 @@ class RuleContext:
         `$dagtekening_bound` cut to its first 10 characters, as the official XSLT reads it
         where the Dagtekening is an upper bound (TR134, TR002): leading white space there
         shortens the number, so guards of such rules must use the cut reading."""
-        text = self._dagtekening_text()
-        whole = xpath_values.date_number(text)
-        return {"today": _number(self.today), "dagtekening": 0 if math.isnan(whole) else whole,
+        if "guard_variables" not in self.memo:  # the same for every level of one check
+            text = self._dagtekening_text()
+            whole = xpath_values.date_number(text)
+            self.memo["guard_variables"] = {
+                "today": _number(self.today), "dagtekening": 0 if math.isnan(whole) else whole,
                 "dagtekening_bound": xpath_values.upper_bound(text)}
+        return self.memo["guard_variables"]
 
     def _dagtekening_text(self) -> str | None:
         # Rules only see schema-valid messages, where the Header's children stand in the
@@ -92,15 +95,6 @@ _DAGTEKENING_TAG = f"{{{BASIS_NS}}}Dagtekening"
 
 def _number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
-
-
-def date_number(text: str | None) -> int | None:
-    """A schema-valid xs:date as the number YYYYMMDD, as the official XSLT compares dates
-    (`translate(., '-', '')`); also for years Python's date cannot hold."""
-    try:
-        return int(text.strip().replace("-", "")) if text else None
-    except ValueError:
-        return None
 
 
 RuleFunc = Callable[[RuleContext], Iterable[etree._Element]]

@@ -248,10 +248,15 @@ def tr383(ctx: RuleContext):
     # As the XSLT: each product's reference, trimmed, against the raw text of the earlier
     # products' references, reporting the earlier one. So "REF" then " REF" is a duplicate,
     # " REF" then "REF" is not.
-    referenties = ctx.msg.findall(f"{_AANGEVRAAGD}/m:ReferentieAanbieder")
-    for i, referentie in enumerate(referenties):
-        key = normalize_space(referentie.text)
-        yield from (earlier for earlier in referenties[:i] if earlier.text == key)
+    # Each earlier product is reported once, however many later ones repeat it.
+    earlier: dict[str | None, list[etree._Element]] = {}
+    reported: set[etree._Element] = set()
+    for referentie in ctx.msg.findall(f"{_AANGEVRAAGD}/m:ReferentieAanbieder"):
+        for match in earlier.get(normalize_space(referentie.text), ()):
+            if match not in reported:
+                reported.add(match)
+                yield match
+        earlier.setdefault(referentie.text, []).append(referentie)
 
 
 @rule("TR386", level=2, messages=("JW315", "AGJ"))

@@ -74,12 +74,6 @@ def last_characters(text: str | None, count: int) -> str:
     return (text or "")[-count:]
 
 
-def year_month(text: str | None) -> str:
-    """The characters the XSLT's same-month tests compare (`substring(., 1, 7)`): leading
-    white space makes two dates of one month differ."""
-    return (text or "")[:7]
-
-
 def is_nan(value: float) -> bool:
     return math.isnan(value)
 

@@ -19,6 +19,9 @@ class ParsedMessage:
         self.tree = tree
         self.root = tree.getroot()
         self.type = message
+        # (parent, tag) → {child: position}; the elements are kept alive here, so lxml hands
+        # out the same proxy objects and they work as keys.
+        self._positions: dict[tuple[etree._Element, str], dict[etree._Element, int]] = {}
 
     # -- navigation -----------------------------------------------------------------
     def find(self, path: str, base: etree._Element | None = None) -> etree._Element | None:
@@ -52,13 +55,23 @@ class ParsedMessage:
         while node is not None:
             name = etree.QName(node).localname
             parent = node.getparent()
-            if parent is not None:
-                same = [c for c in parent if c.tag == node.tag]
-                if len(same) > 1:
-                    name += f"[{same.index(node) + 1}]"
+            if parent is not None and (position := self._position(parent, node)) is not None:
+                name += f"[{position}]"
             steps.append(name)
             node = parent
         return "/" + "/".join(reversed(steps))
+
+    def _position(self, parent: etree._Element, node: etree._Element) -> int | None:
+        """The 1-based position of `node` among its parent's children of its tag, None when
+        it is the only one. Indexed once per parent and tag: a declaration of thousands of
+        failing prestaties gets each location without scanning every sibling again."""
+        key = (parent, node.tag)
+        positions = self._positions.get(key)
+        if positions is None:
+            same = list(parent.iterchildren(node.tag))
+            positions = self._positions[key] = (
+                {child: i for i, child in enumerate(same, 1)} if len(same) > 1 else {})
+        return positions.get(node)
 
     # -- header -----------------------------------------------------------------------
     @cached_property

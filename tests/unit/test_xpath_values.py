@@ -9,7 +9,7 @@ from gateway.rules.xpath_values import (CARRY, TRUNCATE, add_days, add_months, a
                                         date_chars, date_number, date_string, day_text, filled,
                                         format_number, is_nan, last_characters, mod,
                                         normalize_space, number, number_string, on_or_before,
-                                        substring_after, upper_bound, year_month)
+                                        substring_after, upper_bound)
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -33,12 +33,10 @@ def test_dates_as_numbers_and_cut_upper_bounds():
     assert is_nan(date_number(None))
 
 
-def test_filled_normalize_and_month_positions():
+def test_filled_and_normalize_space():
     assert not filled("  \n") and not filled(None) and filled(" x ")
     assert normalize_space("  a \t b\n") == "a b"
     assert normalize_space("a\u00a0b") == "a\u00a0b"  # only XML white space counts
-    assert year_month("2026-04-30") == year_month("2026-04-01")
-    assert year_month(" 2026-04-01") != year_month("2026-04-30")
 
 
 @pytest.mark.parametrize(("lower", "upper", "result"), [
