@@ -1,14 +1,18 @@
 """Checking one message, levels 1 to 4, without storing anything.
 
-Shared by the HTTP intake, `POST /api/v1/validatie` and `gateway validate`, so the schema and
-the rules give the same verdict everywhere. (The intake adds what only it can know: the
-caller, the municipalities served, the message log; `gateway validate` also checks the
-messages a municipality sends, such as a JW301, which the intake does not take in.)
+Shared by the HTTP intake, `POST /api/v1/validatie`, `gateway validate` and the self-check of
+every message the gateway sends (`gateway.domain.uitgaand.self_check`, which judges the tree
+it built with `check_tree_schema` and `check_rules`, no parse), so the schema and the rules
+give the same verdict everywhere. (The intake adds what only it can know: the caller, the
+municipalities served, the message log; `gateway validate` also checks the messages a
+municipality sends, such as a JW301, which the intake does not take in.)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+
+from lxml import etree
 
 from gateway.messages import MessageType, by_namespace
 from gateway.reference import ReferenceData
@@ -63,15 +67,20 @@ def identify(tree) -> MessageType | None:
 def check_schema(body: bytes, *, schemas: SchemaSet, limits: Limits) -> CheckResult:
     """Level 1: safe parse (raises UnsafeXml), message type by namespace, XSD."""
     tree = parse(body, limits, check_depth=False)
+    result = check_tree_schema(tree, schemas)
+    if result.parsed is None:
+        check_depth_of(tree.getroot(), limits)  # a valid message is as shallow as its schema
+    return result
+
+
+def check_tree_schema(tree: etree._ElementTree, schemas: SchemaSet) -> CheckResult:
+    """Level 1 of a tree: the message type by namespace, the XSD."""
     message = identify(tree)
     if message is None:
-        check_depth_of(tree.getroot(), limits)
-        ns = tree.getroot().tag
-        return CheckResult(None, None, [SchemaError(tree.getroot().sourceline, "/",
-                                                    f"onbekend bericht: root-element {ns}")])
+        root = tree.getroot()
+        return CheckResult(None, None, [SchemaError(root.sourceline, "/",
+                                                    f"onbekend bericht: root-element {root.tag}")])
     errors = schemas.for_namespace(message.namespace).errors(tree)
-    if errors:
-        check_depth_of(tree.getroot(), limits)  # a valid message is as shallow as its schema
     view = ParsedMessage(tree, message)
     return CheckResult(message, None if errors else view, errors, view=view)
 

@@ -18,6 +18,9 @@ class SchemaError:
     line: int | None
     path: str
     message: str
+    # libxml2's name for the error (SCHEMAV_CVC_PATTERN_VALID, ...): what is wrong without
+    # the value that `message` may quote, for logs that must carry no personal data.
+    kind: str = ""
 
 
 @dataclass
@@ -30,7 +33,8 @@ class LoadedSchema:
     def errors(self, tree: etree._ElementTree) -> list[SchemaError]:
         if self.xsd.validate(tree):
             return []
-        return [SchemaError(e.line or None, e.path or "", e.message) for e in self.xsd.error_log]
+        return [SchemaError(e.line or None, e.path or "", e.message, e.type_name)
+                for e in self.xsd.error_log]
 
     def is_valid(self, tree: etree._ElementTree) -> bool:
         return self.xsd.validate(tree)
