@@ -8,6 +8,7 @@ from lxml import etree
 from gateway.domain import outbox
 from gateway.messages import BY_NAME
 from gateway.rules.engine import Finding, Outcome
+from gateway.xml.build import serialise
 from gateway.xml.retour import render_retour
 from gateway.xml.view import ParsedMessage
 from tests.conftest import auth
@@ -94,7 +95,10 @@ def echo_retour_for(message: etree._Element, codes: dict[str, str] | None = None
               for name, code in (codes or {}).items() for element in message.iter(f"{{{heen.namespace}}}{name}")]
     # A body finding on no element makes the echo without marking a class (all 0200).
     outcome = Outcome(marked or [Finding("ECHO", "0200", 3, f"/Bericht/{heen.body}")])
-    xml = render_retour(parsed, outcome, identificatie="RET" + heen.name[2:], today=TODAY, schemas=schemas())
+    # The provider's message, not one of ours: serialised as rendered, no self-check (the
+    # edits below may break its rules on purpose).
+    xml = serialise(render_retour(parsed, outcome, identificatie="RET" + heen.name[2:], today=TODAY,
+                                  schemas=schemas()))
     for old, new in edits:
         xml = edit(xml, old, new)
     return xml

@@ -40,6 +40,9 @@ _POST_RESPONSES = {
     415: {"description": "Geen XML"},
     422: {"description": "Afgekeurd door een regel (niveau 2-4): retourbericht (XML); "
                          "of onbekende ontvanger: problem+json"},
+    500: {"description": "Het antwoord van de gateway voldeed niet aan de eigen controle (een fout in "
+                         "de gateway) en is niet verstuurd: problem+json `eigen-controle`; het bericht "
+                         "is opgeslagen, maar niet verwerkt"},
 }
 
 

@@ -42,7 +42,7 @@ from lxml import etree
 from gateway.domain import clientgegevens
 from gateway.domain.clientgegevens import Contact
 from gateway.messages import BY_NAME
-from gateway.xml.build import basis, finish, new_root, renamed, sub, tag
+from gateway.xml.build import basis, finish, new_root, renamed, serialise, sub, tag
 from gateway.xml.outbound import header
 from gateway.xml.schemas import SchemaSet
 
@@ -140,7 +140,7 @@ def render_agj(formulier: Aanvraagformulier, *, identificatie: str, dagtekening:
     producten = sub(client, AGJ, "AangevraagdeProducten")
     for product in formulier.producten:
         _product(producten, product, formulier.verwijzer)
-    return finish(root)
+    return serialise(finish(root))
 
 
 def _client(client: etree._Element, gegevens: ClientInvoer) -> None:

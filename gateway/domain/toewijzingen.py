@@ -92,7 +92,7 @@ def send_jw301(session: Session, ctx: DomainContext, *, gemeente: str, aanbieder
               if t.gewijzigd or (not t.verwijderd and (t.einddatum is None or t.einddatum >= today))]
     regels = [_regel(t, referentie_for(t)) for t in chosen]
 
-    def render(kop: Kop) -> bytes:
+    def render(kop: Kop) -> etree._ElementTree:
         return render_jw301(kop, client, regels, ctx.schemas)
 
     bericht = uitgaand.send(session, ctx, message="JW301", gemeente=gemeente, aanbieder=aanbieder,

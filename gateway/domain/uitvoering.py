@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lxml import etree
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Toewijzing
@@ -159,7 +160,7 @@ def _references(aanvraag: Aanvraag) -> list[str]:
 
 def _jw319(session: Session, ctx: DomainContext, aanvraag: Aanvraag, referentie: str, antwoord: str,
            reden: str | None, woonplaats: str | None, *, final: bool) -> None:
-    def render(kop: Kop) -> bytes:
+    def render(kop: Kop) -> etree._ElementTree:
         return render_jw319(kop, referentie=referentie, verzoek_antwoord=antwoord, reden=reden,
                             woonplaatsbeginsel=woonplaats if reden == "8" else None, schemas=ctx.schemas)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,8 @@ from gateway.xml.retour import render_retour
 from gateway.xml.safe import Limits, UnsafeXml
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
+
+_log = logging.getLogger("gateway.intake")
 
 XML = "application/xml"
 JSON = "application/json"
@@ -152,6 +155,12 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     row.retourcodes = outcome.retourcodes
     session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
                               niveau=f.level, locatie=f.location) for f in outcome.findings)
+    # The answer first: it depends on the verdict alone, and when our own retour fails the
+    # self-check the message is stored as received, its effects not applied.
+    try:
+        answer = _answer(result, deps, identificatie=f"R{row.id:011d}")
+    except uitgaand.UitgaandOngeldig as fout:
+        return _finish(row, _not_answered(row, fout))
     if outcome.accepted:
         row.uniek_sleutel = uniek_sleutel(message.name, view.afzender, view.identificatie)
         if view.bsn:  # every accepted message about a client gives the client an id (back office)
@@ -164,7 +173,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
                                correction=zorglevering.has_deletes(view))
         else:
             session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
-    return _finish(row, _answer(result, deps, identificatie=f"R{row.id:011d}"))
+    return _finish(row, answer)
 
 
 def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: Screened, *,
@@ -184,14 +193,18 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
     if result.message.is_retour:
         beantwoord = postbus.preview_retour(session, result.message, result.parsed)
         return _retour_answer(None, result, beantwoord, _retour_report(result, beantwoord), deps.reference)
-    if result.message.name == DECLARATIE:
-        # The JW325 the declaration would get, nothing booked and nothing in the postbus.
-        answer = declaraties.antwoord(result.parsed, result.outcome.findings)
-        view = result.parsed
-        kop = Kop(view.ontvanger, view.afzender, identificatie, deps.today)
-        return Answer(202 if answer.taken_in else 422,
-                      render_jw325(kop, view, answer, deps.schemas), XML)
-    return _answer(result, deps, identificatie=identificatie)
+    try:
+        if result.message.name == DECLARATIE:
+            # The JW325 the declaration would get, nothing booked and nothing in the postbus.
+            answer = declaraties.antwoord(result.parsed, result.outcome.findings)
+            view = result.parsed
+            kop = Kop(view.ontvanger, view.afzender, identificatie, deps.today)
+            return Answer(202 if answer.taken_in else 422,
+                          _checked(render_jw325(kop, view, answer, deps.schemas), deps), XML)
+        return _answer(result, deps, identificatie=identificatie)
+    except uitgaand.UitgaandOngeldig as fout:
+        _log.error("antwoord op een validatie niet verstuurd: %s", fout)
+        return _problem_answer(_self_check_problem(fout, stored=False))
 
 
 def _validate_report(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
@@ -250,7 +263,8 @@ def _finding_codes(outcome: Outcome) -> list[str]:
     return list(dict.fromkeys(f.retourcode for f in outcome.findings))
 
 
-def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResult) -> Answer:
+def _declaratie(session: Session, deps: IntakeDeps, row: Bericht,
+               result: CheckResult) -> Answer | Problem:
     """A JW323 that reached the rules: book what was approved, answer with a JW325.
 
     Partial processing (OP304, TR342): approved prestaties are booked (toegekend), rejected
@@ -265,6 +279,20 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckR
     session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
                               niveau=f.level, locatie=f.location) for f in outcome.findings)
     row.status = "accepted" if answer.taken_in else "rejected"
+    ctx = DomainContext(deps.schemas, deps.reference, deps.limits)
+    try:
+        # A savepoint: the JW325 is numbered by its own stored row, so it is checked after
+        # that row and the booking were written; when it fails the self-check, both go and
+        # the declaration stays stored as received.
+        with session.begin_nested():
+            jw325 = _book_and_answer(session, ctx, deps, row, view, answer)
+    except uitgaand.UitgaandOngeldig as fout:
+        return _not_answered(row, fout)
+    return Answer(202 if answer.taken_in else 422, jw325.inhoud, XML)
+
+
+def _book_and_answer(session: Session, ctx: DomainContext, deps: IntakeDeps, row: Bericht,
+                     view: ParsedMessage, answer: declaraties.Antwoord) -> Bericht:
     declaratie = None
     if answer.recorded:
         # The DeclaratieNummer and identificatie are used once recorded, also when every
@@ -275,13 +303,12 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht, result: CheckR
                     if not answer.verdicts.get(r.element)}
         for bsn in sorted(approved):  # a client id for the back office, as for every message
             clienten.ensure(session, view.ontvanger, bsn)
-    ctx = DomainContext(deps.schemas, deps.reference, deps.limits)
     jw325 = uitgaand.send(session, ctx, message="JW325", gemeente=view.ontvanger,
                           aanbieder=view.afzender, bsn=None,
                           render=lambda kop: render_jw325(kop, view, answer, deps.schemas))
     if declaratie is not None:
         declaratie.antwoord_bericht_id = jw325.id
-    return Answer(202 if answer.taken_in else 422, jw325.inhoud, XML)
+    return jw325
 
 
 def _retour(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResult) -> Answer:
@@ -375,7 +402,33 @@ def _answer(result: CheckResult, deps: IntakeDeps, *, identificatie: str) -> Ans
     outcome = result.outcome
     retour = render_retour(result.parsed, outcome, identificatie=identificatie,
                            today=deps.today, schemas=deps.schemas)
-    return Answer(202 if outcome.accepted else 422, retour, XML)
+    return Answer(202 if outcome.accepted else 422, _checked(retour, deps), XML)
+
+
+def _checked(tree, deps: IntakeDeps) -> bytes:
+    return uitgaand.self_check(tree, schemas=deps.schemas, reference=deps.reference,
+                               today=deps.today).body
+
+
+def _not_answered(row: Bericht, fout: uitgaand.UitgaandOngeldig) -> Problem:
+    """Our answer on a received message failed the self-check: a gateway bug. The message
+    stays stored as received with the rules' verdict, nothing of it is carried out, and the
+    sender gets a 500 instead of a message the standard rejects. Its status is "rejected":
+    not taken in, so its BerichtIdentificatie stays free for a corrected resend (TR056)."""
+    row.status = "rejected"
+    row.uniek_sleutel = None
+    # Rule codes and paths only (UitgaandOngeldig carries no values): no personal data.
+    _log.error("antwoord op bericht %s (%s) niet verstuurd: %s", row.id, row.berichttype, fout)
+    return _self_check_problem(fout)
+
+
+def _self_check_problem(fout: uitgaand.UitgaandOngeldig, *, stored: bool = True) -> Problem:
+    fate = ("het bericht is opgeslagen, maar niet verwerkt. Stuur het opnieuw met een nieuwe "
+            "BerichtIdentificatie zodra de fout is verholpen" if stored else "er is niets opgeslagen")
+    return Problem(fout.status, fout.slug, "Antwoord afgekeurd door de eigen controle",
+                   f"het antwoord van de gateway ({fout.message}) voldoet niet aan het eigen XML-schema of "
+                   f"de eigen regels en is daarom niet verstuurd; {fate}. Dit is een fout in de gateway; "
+                   "ze is gelogd.", {"message": fout.message})
 
 
 _TRANSPORT_CODES = {403: "AFZENDER", 422: "ONTVANGER"}

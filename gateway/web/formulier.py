@@ -40,7 +40,7 @@ from gateway.reference import Product, ReferenceData
 from gateway import clock, rule_report
 from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access
-from gateway.web.render import page
+from gateway.web.render import error_page, page
 
 router = APIRouter()
 
@@ -130,11 +130,16 @@ def submit(request: Request, session: DbSession, user: CjgUser, form: CheckedFor
                                                        Client.bsn == ingevuld.client.bsn))
     log_access(session, request, user, actie=audit.AANVRAAG_INGEVOERD, object_type="bericht",
                object_id=answer.bericht_id, client_id=client_id)
-    rapport = [] if answer.status == 202 else _rapport(session, state.reference, answer.bericht_id,
-                                                       reader.productregels)
+    rapport = [] if answer.status in (202, 500) else _rapport(session, state.reference, answer.bericht_id,
+                                                              reader.productregels)
     session.commit()
     if answer.status == 202:
         return RedirectResponse(f"/berichten/{answer.bericht_id}?ingevoerd=1", status_code=303)
+    if answer.status == 500:  # our own AGR failed the self-check (gateway.intake.service)
+        return error_page(request, 500, "Er ging iets mis",
+                          f"De aanvraag is vastgelegd als bericht {answer.bericht_id}, maar niet in "
+                          "behandeling genomen: het antwoord van de gateway voldeed niet aan de eigen "
+                          "controle. De fout is vastgelegd in het log van de gateway.")
     codes_per_veld: dict[str, list[str]] = {}
     for regel in rapport:
         if regel["veld"] and regel["code"] not in codes_per_veld.setdefault(regel["veld"], []):

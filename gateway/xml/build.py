@@ -1,4 +1,4 @@
-"""Small builders shared by the messages the gateway writes (retours, JW301, JW319)."""
+"""Small builders shared by the messages the gateway writes (retours, JW301, JW319, JW325)."""
 from __future__ import annotations
 
 import copy
@@ -46,8 +46,15 @@ def renamed(element: etree._Element, source_namespace: str, target: MessageType)
     return copied
 
 
-def finish(root: etree._Element) -> bytes:
-    """Tidy namespaces and layout, serialise with the XML declaration."""
+def finish(root: etree._Element) -> etree._ElementTree:
+    """Tidy namespaces and layout: the message as it will be serialised. Copied elements
+    bring their source's namespace declarations along; they are dropped here. Not yet bytes:
+    the self-check (`gateway.domain.uitgaand.self_check`) reads this tree and serialises it
+    once it passes."""
     etree.cleanup_namespaces(root)
     etree.indent(root, space="  ")
-    return etree.tostring(etree.ElementTree(root), xml_declaration=True, encoding="UTF-8")
+    return etree.ElementTree(root)
+
+
+def serialise(tree: etree._ElementTree) -> bytes:
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

@@ -1,7 +1,8 @@
 """Rendering the messages the gemeente sends: JW301 (toewijzing) and JW319 (antwoord).
 
-Pure rendering from plain values; choosing what goes in (OP087, IV093/IV094) is
-`gateway.domain.uitgaand`'s job, and so is checking the result against our XSD and rules.
+Pure rendering from plain values into a tree; choosing what goes in (OP087, IV093/IV094) is
+`gateway.domain.uitgaand`'s job, and so is checking the tree against our XSD and rules
+(`uitgaand.self_check`) before it is serialised and stored.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class ToegewezenProductRegel:
 
 
 def render_jw301(kop: Kop, client: etree._Element, producten: list[ToegewezenProductRegel],
-                 schemas: SchemaSet) -> bytes:
+                 schemas: SchemaSet) -> etree._ElementTree:
     """`client` is a JW301 Client element up to and including Contactgegevens."""
     root = new_root(JW301)
     _header(root, JW301, kop, schemas)
@@ -61,7 +62,7 @@ def render_jw301(kop: Kop, client: etree._Element, producten: list[ToegewezenPro
 
 
 def render_jw319(kop: Kop, *, referentie: str, verzoek_antwoord: str, reden: str | None,
-                 woonplaatsbeginsel: str | None, schemas: SchemaSet) -> bytes:
+                 woonplaatsbeginsel: str | None, schemas: SchemaSet) -> etree._ElementTree:
     root = new_root(JW319)
     _header(root, JW319, kop, schemas)
     antwoord = sub(root, JW319, "Antwoord")

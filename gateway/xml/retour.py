@@ -6,10 +6,10 @@
   the rule's own code where it failed, 0200 where it did not; the Header then carries 0200;
 - accepted: the Header only, without RetourCodes.
 
-Every retour is validated against our own XSD before it leaves, and one that echoes a body
-also against the level-2 rules the provider's XSLT applies to it (the few that reach an
-echo, gateway.rules.client); a retour that fails either is a bug in the gateway and raises,
-so it is never sent.
+Pure rendering: the tree that comes out passes the one self-check of everything the gateway
+sends (`gateway.domain.uitgaand.self_check`) before it is serialised, stored or answered: our
+XSD, and the level-2 rules the provider's XSLT applies to a retour (the few that reach an
+echo, gateway.rules.client).
 """
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ from datetime import date
 from lxml import etree
 
 from gateway.messages import BASIS_NS, BY_NAME, MessageType
-from gateway.reference import ReferenceData
-from gateway.rules.engine import Outcome, RuleContext, run_level
-from gateway.xml.build import new_root, renamed, sub as _sub
+from gateway.rules.engine import Outcome
+from gateway.xml.build import finish, new_root, renamed, sub as _sub
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 
@@ -28,12 +27,8 @@ NO_REMARK = "0200"
 REJECTED = "0001"
 
 
-class RetourInvalid(RuntimeError):
-    """A retour we built does not pass our own XSD (a gateway bug, never sent)."""
-
-
 def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str, today: date,
-                  schemas: SchemaSet) -> bytes:
+                  schemas: SchemaSet) -> etree._ElementTree:
     heen = parsed.type
     retour = BY_NAME[heen.retour]
     schema = schemas.for_message(retour.name)
@@ -55,23 +50,8 @@ def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str
             _echo_body(parsed, outcome, retour, root)
 
     # Copied elements bring the heen message's namespace declaration and layout along:
-    # drop both and indent, so the retour reads like one document.
-    etree.cleanup_namespaces(root)
-    etree.indent(root, space="  ")
-    tree = etree.ElementTree(root)
-    if not schema.is_valid(tree):
-        errors = "; ".join(e.message for e in schema.xsd.error_log)
-        raise RetourInvalid(f"{retour.name} does not pass our XSD: {errors}")
-    if len(root) > 1:  # a body is echoed
-        findings = run_level(RuleContext(ParsedMessage(tree, retour), today, _NO_REFERENCE), 2)
-        if findings:
-            failed = "; ".join(f"{f.code} {f.location}" for f in findings)
-            raise RetourInvalid(f"{retour.name} does not pass its level-2 rules: {failed}")
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
-
-
-# Level-2 rules read the message only, never reference data.
-_NO_REFERENCE = ReferenceData(gemeenten={}, producten={}, regels={}, retourcodes={})
+    # `finish` drops both and indents, so the retour reads like one document.
+    return finish(root)
 
 
 def _copy_header(parsed: ParsedMessage, retour: MessageType, root: etree._Element) -> etree._Element:

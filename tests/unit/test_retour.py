@@ -1,5 +1,5 @@
 """Retour rendering for every retour type (design.md §4 "Retour semantics"), each result
-validated against our own XSD."""
+passed by the self-check and validated against our own XSD."""
 from __future__ import annotations
 
 
@@ -7,11 +7,12 @@ import pytest
 from lxml import etree
 
 from gateway.check import check_schema
+from gateway.domain.uitgaand import UitgaandOngeldig, self_check
 from gateway.messages import BY_NAME
 from gateway.rules.engine import Finding, Outcome
-from gateway.xml.retour import RetourInvalid, render_retour
+from gateway.xml.retour import render_retour
 from gateway.xml.safe import Limits
-from tests.support import FIXTURES, TODAY, example, schemas
+from tests.support import FIXTURES, TODAY, example, reference, schemas
 
 # heen message -> (fixture bytes loader, path of a product class inside the body)
 CASES = {
@@ -34,7 +35,9 @@ def parsed(name: str):
 
 
 def render(msg, outcome: Outcome) -> etree._Element:
-    xml = render_retour(msg, outcome, identificatie="R00000000001", today=TODAY, schemas=schemas())
+    """The retour as it leaves: rendered, passed by the self-check, serialised."""
+    tree = render_retour(msg, outcome, identificatie="R00000000001", today=TODAY, schemas=schemas())
+    xml = self_check(tree, schemas=schemas(), reference=reference(), today=TODAY).body
     root = etree.fromstring(xml)
     retour = BY_NAME[msg.type.retour]
     assert etree.QName(root).namespace == retour.namespace
@@ -103,14 +106,15 @@ def test_header_failure_gives_header_only_with_that_code(name):
 ])
 def test_an_echo_that_breaks_a_level2_rule_of_its_retour_is_never_sent(name, old, new, code):
     # The provider's XSLT judges our retour too (facts §3.2); the intake only echoes after
-    # level 2 passed, so this can only be a gateway bug: it raises, as a schema error does.
+    # level 2 passed, so this can only be a gateway bug: the self-check refuses it, as it
+    # refuses a schema error.
     loader, product_path = CASES[name]
     msg = check_schema(loader().replace(old.encode(), new.encode(), 1), schemas=schemas(),
                        limits=Limits()).parsed
     product = msg.find(product_path)
     outcome = Outcome([Finding("TRXXX", "9019", 3, msg.location(product), product)])
-    with pytest.raises(RetourInvalid, match=code):
-        render_retour(msg, outcome, identificatie="R00000000001", today=TODAY, schemas=schemas())
+    with pytest.raises(UitgaandOngeldig, match=code):
+        render(msg, outcome)
 
 
 def test_every_received_and_emitted_heen_type_is_covered():

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from gateway.domain.context import DomainContext
-from gateway.domain.uitgaand import UitgaandOngeldig, _checked
+from gateway.domain.uitgaand import UitgaandOngeldig, self_check
 from gateway.rules.engine import REGISTRY
-from tests.support import check, codes, edit, fails, passes, reference, schemas, valid_bsns
+from tests.support import TODAY, check, codes, edit, fails, passes, reference, schemas, valid_bsns
 
 FIXTURE = (Path(__file__).resolve().parents[1] / "fixtures" / "berichten"
            / "JW325-declaratie-antwoord.xml")
@@ -278,7 +278,11 @@ def test_tr342_header_only_answer_has_nothing_to_check():
 # -- our own check of every outbound message applies them ------------------------------------------
 def test_uitgaand_refuses_to_store_a_jw325_that_breaks_a_jw325_rule():
     approved = zonder_clienten(antwoord_codes(antwoord(), "8001"))
-    ctx = DomainContext(schemas(), reference())
-    assert _checked(totalen(approved, ("156800", "D"), ("156800", "D")).encode(), ctx).type.name == "JW325"
+
+    def judged(text: str):
+        tree = etree.fromstring(text.encode()).getroottree()
+        return self_check(tree, schemas=schemas(), reference=reference(), today=TODAY)
+
+    assert judged(totalen(approved, ("156800", "D"), ("156800", "D"))).parsed.type.name == "JW325"
     with pytest.raises(UitgaandOngeldig, match="TR342"):
-        _checked(totalen(approved, ("1", "D"), ("78400", "D")).encode(), ctx)
+        judged(totalen(approved, ("1", "D"), ("78400", "D")))
