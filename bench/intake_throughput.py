@@ -4,7 +4,9 @@ Two messages: the 1.8 KB example (one StartProduct) and a 3.6 KB JW305 with five
 StartProducts, the size issue 2 names for scale. Prints, for each, in one run:
   1. lxml parse + XSD validation alone (the floor any check costs);
   2. our full in-process check of levels 1-2 (safe parse with limits, XSD, level-2 rules);
-  3. the same plus the level-4 rules that need only code lists (TR135, TR378, TR381).
+  3. the same plus the level-4 rules that need only code lists (TR135, TR378, TR381);
+  4. (3) plus the answer: the JW306 rendered and passed by the self-check (our XSD and level-2
+     rules on the rendered tree, `uitgaand.self_check`), serialised.
 Target (issue 2): (2) at least 50 % of (1).
 
 Run: .venv/bin/python bench/intake_throughput.py [--seconds N] [--rounds N]
@@ -22,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lxml import etree  # noqa: E402
 
 from gateway.check import check_message  # noqa: E402
+from gateway.domain.uitgaand import self_check  # noqa: E402
 from gateway.reference import load_reference  # noqa: E402
 from gateway.settings import PROJECT_ROOT  # noqa: E402
+from gateway.xml.retour import render_retour  # noqa: E402
 from gateway.xml.schemas import load_schemas  # noqa: E402
 from tests.support import TODAY, example, jw305_with_products  # noqa: E402
 
@@ -65,20 +69,29 @@ def measure(label, body, schemas, reference, seconds, rounds) -> None:
     def level_1_2_4():
         assert check_message(body, schemas=schemas, reference=reference, today=TODAY).accepted
 
+    def answered():
+        result = check_message(body, schemas=schemas, reference=reference, today=TODAY)
+        retour = render_retour(result.parsed, result.outcome, identificatie="R00000000001", today=TODAY,
+                               schemas=schemas)
+        assert self_check(retour, schemas=schemas, reference=reference, today=TODAY).body
+
     # Rounds alternate the variants so that load from elsewhere on the machine hits all of
     # them alike; the median of the rounds is printed.
-    samples: dict[str, list[float]] = {"base": [], "ours": [], "codes": []}
+    samples: dict[str, list[float]] = {"base": [], "ours": [], "codes": [], "answer": []}
     for _ in range(rounds):
         samples["base"].append(rate(lxml_only, seconds))
         samples["ours"].append(rate(level_1_2, seconds))
         samples["codes"].append(rate(level_1_2_4, seconds))
-    base, ours, with_codes = (statistics.median(samples[k]) for k in ("base", "ours", "codes"))
+        samples["answer"].append(rate(answered, seconds))
+    base, ours, with_codes, answer = (statistics.median(samples[k]) for k in ("base", "ours", "codes", "answer"))
     print(f"{label}, {len(body)} bytes")
     print(f"  lxml parse + XSD validate     : {base:8.0f} msg/s  ({1e6 / base:6.1f} us/msg)")
     print(f"  full check, levels 1-2        : {ours:8.0f} msg/s  ({1e6 / ours:6.1f} us/msg)"
           f"  = {100 * ours / base:.0f} % of lxml alone (target >= 50 %)")
     print(f"  levels 1-2 + level 4 (codes)  : {with_codes:8.0f} msg/s  ({1e6 / with_codes:6.1f} us/msg)"
           f"  = {100 * with_codes / base:.0f} %")
+    print(f"  + JW306, self-checked         : {answer:8.0f} msg/s  ({1e6 / answer:6.1f} us/msg)"
+          f"  = {100 * answer / base:.0f} %")
 
 
 if __name__ == "__main__":
