@@ -7,8 +7,9 @@ CS002 and TR101. Values are read as XPath 1.0 reads the raw text (gateway.rules.
 so white space around a date or an amount gives the standard's verdict, quirks included: a
 date cut to 10 characters as an upper bound, months read from character positions, keys
 compared as raw strings, `+0` as NaN. The rules that also run on our JW325 (CD060, CS325,
-TR137 and the CS002/TR101/TR134 forms) find their elements per message through `_PADEN`;
-gateway.rules.declaratie_antwoord applies them to the JW325.
+TR137 and the CS002/TR101/TR134 forms) read the clients and prestaties of either message
+through gateway.rules.declaratie_regels, which reads each prestatie's raw fields once per
+check; gateway.rules.declaratie_antwoord applies them to the JW325.
 
 Levels 3 and 4 judge each prestatie (partial processing, OP304/TR342): they all read one pass
 of the declaration through `gateway.domain.declaraties.beoordeel`, so the rules and the booking
@@ -17,7 +18,7 @@ JW323 here.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from lxml import etree
@@ -26,6 +27,7 @@ from gateway.rules import external, state, wijziging  # noqa: F401  (registered 
 from gateway.domain.declaraties import CLIENT, Beoordeling, beoordeel
 from gateway.rules.engine import RuleContext, extend, rule
 from gateway.rules.client import _valid_bsn
+from gateway.rules.declaratie_regels import Periode, periode, regels
 from gateway.rules.xpath_values import (
     TRUNCATE, add_days, add_months, date_chars, date_number, day_text, filled, format_number,
     normalize_space, number, number_string, upper_bound,
@@ -40,38 +42,28 @@ EURO = "83"
 MAANDEN_TERUG = -60  # TR335: five years before the DeclaratieDagtekening
 
 
-class _Paden:
-    """Where one declaration message keeps what the shared rules read."""
-
-    def __init__(self, body: str, totalen: tuple[str, ...], perioden: tuple[str, ...]):
-        self.client = f"{body}/m:Clienten/m:Client"
-        self.prestatie = f"{self.client}/m:Prestaties/m:Prestatie"
-        self.totalen = totalen  # CDT_TotaalBedragMetDC elements (CS325)
-        self.perioden = perioden  # periods outside the prestaties (TR134, TR137)
-
-
-_PADEN = {
-    "JW323": _Paden("m:Declaratie", ("m:Declaratie/m:TotaalIngediendBedrag",), (DECLARATIEPERIODE,)),
-    "JW325": _Paden("m:DeclaratieAntwoord", ("m:DeclaratieAntwoord/m:TotaalIngediendBedrag",
-                                              "m:DeclaratieAntwoord/m:TotaalToegekendBedrag"), ()),
+# CDT_TotaalBedragMetDC elements per message (CS325)
+_TOTALEN = {
+    "JW323": ("m:Declaratie/m:TotaalIngediendBedrag",),
+    "JW325": ("m:DeclaratieAntwoord/m:TotaalIngediendBedrag",
+              "m:DeclaratieAntwoord/m:TotaalToegekendBedrag"),
 }
 
 
-def _paden(ctx: RuleContext) -> _Paden:
-    return _PADEN[ctx.msg.type.name]
+def _declaratieperiode(ctx: RuleContext) -> Periode:
+    """The JW323's DeclaratiePeriode, read once per check (schema-valid: always there)."""
+    if "declaratieperiode" not in ctx.memo:
+        ctx.memo["declaratieperiode"] = periode(ctx.msg.find(DECLARATIEPERIODE))
+    return ctx.memo["declaratieperiode"]
 
 
-def _prestaties(ctx: RuleContext) -> list[etree._Element]:
-    """Every prestatie in document order, over all clients."""
-    return ctx.msg.findall(_paden(ctx).prestatie)
-
-
-def _perioden(ctx: RuleContext) -> Iterator[etree._Element]:
-    """The DeclaratiePeriode (JW323 only), then every ProductPeriode."""
-    for path in _paden(ctx).perioden:
-        yield from ctx.msg.findall(path)
-    for p in _prestaties(ctx):
-        yield ctx.msg.find("m:ProductPeriode", p)
+def _perioden(ctx: RuleContext) -> Iterator[Periode]:
+    """The DeclaratiePeriode (JW323 only), then every ProductPeriode (schema-valid: every
+    prestatie has one)."""
+    if ctx.msg.type.name == "JW323":
+        yield _declaratieperiode(ctx)
+    for r in regels(ctx).regels:
+        yield r.periode
 
 
 def _dagtekening(ctx: RuleContext) -> str | None:
@@ -83,12 +75,12 @@ def _credit(debet_credit: str | None) -> bool:
     return normalize_space(debet_credit) in ("C", "c")
 
 
-def _last_duplicates(elements: Iterable[etree._Element], key) -> Iterator[etree._Element]:
+def _last_duplicates(keyed: Iterable[tuple[object, etree._Element]]) -> Iterator[etree._Element]:
     """TR101 as the XSLT finds it: of each group of siblings with one key, the last one
     (it has an equal key before it and none after it)."""
     groups: dict[object, list[etree._Element]] = defaultdict(list)
-    for element in elements:
-        groups[key(element)].append(element)
+    for key, element in keyed:
+        groups[key].append(element)
     for group in groups.values():
         if len(group) > 1:
             yield group[-1]
@@ -98,21 +90,22 @@ def _last_duplicates(elements: Iterable[etree._Element], key) -> Iterator[etree.
 @rule("CD060", level=2, messages=JW323)
 def cd060(ctx: RuleContext):
     """VorigReferentieNummer is filled (spaces only count as empty) exactly on a credit line."""
-    for p in _prestaties(ctx):
-        credit = normalize_space(ctx.msg.text("m:IngediendBedrag/b:DebetCredit", p)) == "C"
-        if credit != filled(ctx.msg.text("m:ProductReferentie/b:VorigReferentieNummer", p)):
-            yield p
+    for r in regels(ctx).regels:
+        if (normalize_space(r.debet_credit) == "C") != filled(r.vorig_text):
+            yield r.element
 
 
 @rule("CS325", level=2, messages=JW323)
 def cs325(ctx: RuleContext):
     """An amount that is numerically 0 is not credit (C); `+0` is NaN, so never 0."""
     msg = ctx.msg
-    bedragen = [(t, "b:TotaalBedrag") for path in _paden(ctx).totalen for t in msg.findall(path)]
-    bedragen += [(msg.find("m:IngediendBedrag", p), "b:Bedrag") for p in _prestaties(ctx)]
-    for element, amount in bedragen:
-        if number(msg.text(amount, element)) == 0 and _credit(msg.text("b:DebetCredit", element)):
-            yield element
+    for path in _TOTALEN[msg.type.name]:
+        for totaal in msg.findall(path):
+            if number(msg.text("b:TotaalBedrag", totaal)) == 0 and _credit(msg.text("b:DebetCredit", totaal)):
+                yield totaal
+    for r in regels(ctx).regels:
+        if number(r.bedrag) == 0 and _credit(r.debet_credit):
+            yield r.ingediend
 
 
 @rule("TR137", level=2, messages=JW323)
@@ -122,20 +115,18 @@ def tr137(ctx: RuleContext):
     # then the Dagtekening), so leading white space on it fails the test (facts §5); the
     # reference is the message's own Dagtekening, never DeclaratieDagtekening.
     dagtekening = upper_bound(_dagtekening(ctx))
-    for periode in _perioden(ctx):
-        begin, eind = ctx.msg.text("b:Begindatum", periode), ctx.msg.text("b:Einddatum", periode)
-        if date_number(begin) > upper_bound(eind):
-            yield periode
-        if date_number(eind) > dagtekening:
-            yield periode
+    for periode_ in _perioden(ctx):
+        if date_number(periode_.begin_text) > upper_bound(periode_.eind_text):
+            yield periode_.element
+        if date_number(periode_.eind_text) > dagtekening:
+            yield periode_.element
 
 
 def cs002_declaratie(ctx: RuleContext):
     """Every Client/Bsn of the declaration (answer) passes the elfproef."""
-    for client in ctx.msg.findall(_paden(ctx).client):
-        bsn = ctx.msg.find("m:Bsn", client)
-        if not _valid_bsn(bsn.text or ""):
-            yield bsn
+    for client in regels(ctx).clients:
+        if not _valid_bsn(client.bsn.text or ""):
+            yield client.bsn
 
 
 def tr101_declaratie(ctx: RuleContext):
@@ -143,23 +134,18 @@ def tr101_declaratie(ctx: RuleContext):
     # Raw text, as the XSLT compares it; an absent Vorig equals only an absent one; the last
     # of each group is the error. The same ReferentieNummer under two clients is TR314
     # (level 3, one prestatie rejected), not this.
-    msg = ctx.msg
-    clients = msg.findall(_paden(ctx).client)
-    yield from _last_duplicates(clients, lambda c: msg.text("m:Bsn", c))
+    clients = regels(ctx).clients
+    yield from _last_duplicates((c.bsn.text if c.bsn is not None else None, c.element) for c in clients)
     for client in clients:
-        yield from _last_duplicates(
-            msg.findall("m:Prestaties/m:Prestatie", client),
-            lambda p: (msg.text("m:ProductReferentie/b:ReferentieNummer", p),
-                       msg.text("m:ProductReferentie/b:VorigReferentieNummer", p)))
+        yield from _last_duplicates(((r.referentie_text, r.vorig_text), r.element) for r in client.regels)
 
 
 def tr134_declaratie(ctx: RuleContext):
     """Declaratie- and ProductPeriode begin on or before the Header Dagtekening (cut to 10)."""
     dagtekening = upper_bound(_dagtekening(ctx))
-    for periode in _perioden(ctx):
-        begin = ctx.msg.find("b:Begindatum", periode)
-        if date_number(begin.text) > dagtekening:
-            yield begin
+    for periode_ in _perioden(ctx):
+        if date_number(periode_.begin_text) > dagtekening:
+            yield periode_.begin
 
 
 extend("CS002", JW323, cs002_declaratie)
@@ -176,21 +162,18 @@ extend("TR378", JW323)
 @rule("CD087", level=2, messages=JW323)
 def cd087(ctx: RuleContext):
     """A ProductTarief is present exactly when the Eenheid is not 83 (euro)."""
-    for p in ctx.msg.findall(PRESTATIE):
-        eenheid = ctx.msg.find("m:Eenheid", p)
-        if (normalize_space(eenheid.text) != EURO) != filled(ctx.msg.text("m:ProductTarief", p)):
-            yield eenheid
+    for r in regels(ctx).regels:
+        if (normalize_space(r.eenheid_text) != EURO) != filled(r.tarief):
+            yield r.eenheid
 
 
 @rule("CS100", level=2, messages=JW323)
 def cs100(ctx: RuleContext):
     """DeclaratiePeriode and every ProductPeriode begin on or after 2021-01-01."""
     # Only the Begindatum is tested; earlier months went by JW303.
-    paths = [f"{DECLARATIEPERIODE}/b:Begindatum", f"{PRESTATIE}/m:ProductPeriode/b:Begindatum"]
-    for path in paths:
-        for begin in ctx.msg.findall(path):
-            if date_number(begin.text) < EERSTE_DECLARATIEDATUM:
-                yield begin
+    for periode_ in _perioden(ctx):
+        if date_number(periode_.begin_text) < EERSTE_DECLARATIEDATUM:
+            yield periode_.begin
 
 
 @rule("CS337", level=2, messages=JW323)
@@ -199,26 +182,24 @@ def cs337(ctx: RuleContext):
     # Two tests, two errors. The XSLT reads year and month from character positions of the
     # date without its dashes, so leading white space on either date fails; the order of
     # the dates is TR137's.
-    for p in ctx.msg.findall(PRESTATIE):
-        periode = ctx.msg.find("m:ProductPeriode", p)
-        begin, eind = ctx.msg.text("b:Begindatum", periode), ctx.msg.text("b:Einddatum", periode)
+    for r in regels(ctx).regels:
+        begin, eind = r.periode.begin_text, r.periode.eind_text
         if date_chars(eind, 1, 4) != date_chars(begin, 1, 4):
-            yield periode
+            yield r.periode.element
         if date_chars(eind, 5, 2) != date_chars(begin, 5, 2):
-            yield periode
+            yield r.periode.element
 
 
 @rule("CS339", level=2, messages=JW323)
 def cs339(ctx: RuleContext):
     """With Eenheid 83 the GeleverdVolume equals the IngediendBedrag as numbers."""
     # 05000 = 5000; DebetCredit plays no part; a `+` gives NaN, and NaN is never unequal here.
-    for p in ctx.msg.findall(PRESTATIE):
-        if ctx.msg.text("m:Eenheid", p) != EURO:
+    for r in regels(ctx).regels:
+        if r.eenheid_text != EURO:
             continue
-        volume = number(ctx.msg.text("m:GeleverdVolume", p))
-        bedrag = number(ctx.msg.text("m:IngediendBedrag/b:Bedrag", p))
+        volume, bedrag = number(r.volume), number(r.bedrag)
         if volume < bedrag or bedrag < volume:
-            yield p
+            yield r.element
 
 
 @rule("CS340", level=2, messages=JW323)
@@ -227,14 +208,13 @@ def cs340(ctx: RuleContext):
     # Two tests, two errors: the day is the text after the second dash (trailing white space
     # fails), and Einddatum + 1 day = Begindatum + 1 month in the XSLT's date arithmetic
     # (February has 29 days when the year is divisible by 4, 2100 included).
-    periode = ctx.msg.find(DECLARATIEPERIODE)
-    begin, eind = ctx.msg.find("b:Begindatum", periode), ctx.msg.find("b:Einddatum", periode)
-    if day_text(begin.text) != "01":
-        yield begin
-    volgende_dag = add_days(eind.text, 1)
+    periode_ = _declaratieperiode(ctx)
+    if day_text(periode_.begin_text) != "01":
+        yield periode_.begin
+    volgende_dag = add_days(periode_.eind_text, 1)
     if ("" if volgende_dag is None else number_string(volgende_dag)) != number_string(
-            add_months(begin.text, 1)):
-        yield periode
+            add_months(periode_.begin_text, 1)):
+        yield periode_.element
 
 
 @rule("TR315", level=2, messages=JW323)
@@ -243,15 +223,14 @@ def tr315(ctx: RuleContext):
     # As the XSLT: this line's Vorig, trimmed, against the raw Vorig of every earlier line
     # (same client or an earlier one); the XSLT reports one error per earlier match,
     # we report the line once (the same verdict; n equal lines would give n² findings).
-    eerdere: Counter[str] = Counter()
-    for p in ctx.msg.findall(PRESTATIE):
-        vorig = ctx.msg.find("m:ProductReferentie/b:VorigReferentieNummer", p)
-        if vorig is None:
+    eerdere: set[str] = set()
+    for r in regels(ctx).regels:
+        if r.vorig is None:
             continue
-        if eerdere[normalize_space(vorig.text)]:
-            yield vorig
-        if vorig.text is not None:
-            eerdere[vorig.text] += 1
+        if normalize_space(r.vorig_text) in eerdere:
+            yield r.vorig
+        if r.vorig_text is not None:
+            eerdere.add(r.vorig_text)
 
 
 @rule("TR316", level=2, messages=JW323)
@@ -260,20 +239,16 @@ def tr316(ctx: RuleContext):
     # As the XSLT: this line's Vorig (trimmed) against every earlier line's raw
     # ReferentieNummer, this line's ReferentieNummer (trimmed) against every earlier raw Vorig,
     # and its own two trimmed; a blank ReferentieNummer without Vorig fails (blank = blank).
-    msg = ctx.msg
-    referenties: Counter[str] = Counter()
-    vorige: Counter[str] = Counter()
-    for p in msg.findall(PRESTATIE):
-        referentie = msg.find("m:ProductReferentie/b:ReferentieNummer", p)
-        vorig = msg.find("m:ProductReferentie/b:VorigReferentieNummer", p)
-        rn = normalize_space(referentie.text)
-        vn = normalize_space(vorig.text if vorig is not None else None)
-        if referenties[vn] or vorige[rn] or rn == vn:
-            yield referentie
-        if referentie.text is not None:
-            referenties[referentie.text] += 1
-        if vorig is not None and vorig.text is not None:
-            vorige[vorig.text] += 1
+    referenties: set[str] = set()
+    vorige: set[str] = set()
+    for r in regels(ctx).regels:
+        rn, vn = normalize_space(r.referentie_text), normalize_space(r.vorig_text)
+        if vn in referenties or rn in vorige or rn == vn:
+            yield r.referentie
+        if r.referentie_text is not None:
+            referenties.add(r.referentie_text)
+        if r.vorig_text is not None:
+            vorige.add(r.vorig_text)
 
 
 @rule("TR319", level=2, messages=JW323)
@@ -282,12 +257,12 @@ def tr319(ctx: RuleContext):
     # Begin and end (two errors) not after the DeclaratiePeriode's Einddatum, cut to 10
     # characters as the upper bound; no lower bound (CS100 and TR335 give one). The TR table
     # calls it level 3 (9319), but XSLT 2.10.5 checks it, so it rejects with 0001.
-    grens = upper_bound(ctx.msg.text(f"{DECLARATIEPERIODE}/b:Einddatum"))
-    for p in ctx.msg.findall(PRESTATIE):
-        periode = ctx.msg.find("m:ProductPeriode", p)
-        for date in (ctx.msg.text("b:Begindatum", periode), ctx.msg.text("b:Einddatum", periode)):
-            if date_number(date) > grens:
-                yield periode
+    grens = upper_bound(_declaratieperiode(ctx).eind_text)
+    for r in regels(ctx).regels:
+        if date_number(r.periode.begin_text) > grens:
+            yield r.periode.element
+        if date_number(r.periode.eind_text) > grens:
+            yield r.periode.element
 
 
 @rule("TR335", level=2, messages=JW323)
@@ -296,9 +271,9 @@ def tr335(ctx: RuleContext):
     # The XSLT's date arithmetic: a day that does not exist 60 months back is cut to the
     # month's end (2028-02-29 → 2023-02-28), also for years Python's dates cannot hold.
     grens = add_months(ctx.msg.text("m:Declaratie/m:DeclaratieDagtekening"), MAANDEN_TERUG, TRUNCATE)
-    for eind in ctx.msg.findall(f"{PRESTATIE}/m:ProductPeriode/b:Einddatum"):
-        if date_number(eind.text) < grens:
-            yield eind
+    for r in regels(ctx).regels:
+        if date_number(r.periode.eind_text) < grens:
+            yield r.periode.eind
 
 
 @rule("TR358", level=2, messages=JW323)
@@ -309,10 +284,9 @@ def tr358(ctx: RuleContext):
     # (`+5000`) makes N NaN, and nothing equals it.
     msg = ctx.msg
     sums = {"D": 0.0, "C": 0.0}
-    for bedrag in msg.findall(f"{PRESTATIE}/m:IngediendBedrag"):
-        debet_credit = msg.text("b:DebetCredit", bedrag)
-        if debet_credit in sums:
-            sums[debet_credit] += number(msg.text("b:Bedrag", bedrag))
+    for r in regels(ctx).regels:
+        if r.debet_credit in sums:
+            sums[r.debet_credit] += number(r.bedrag)
     netto = sums["D"] - sums["C"]
     totaal = msg.find("m:Declaratie/m:TotaalIngediendBedrag")
     debet_credit = normalize_space(msg.text("b:DebetCredit", totaal))
@@ -327,18 +301,14 @@ def tr416(ctx: RuleContext):
     # Key: ProductPeriode Begindatum and Einddatum, ProductCategorie, ToewijzingNummer and
     # ProductCode as raw text (010073 is not 10073); credit lines play no part; partly
     # overlapping periods are not caught.
-    msg = ctx.msg
-    for client in msg.findall(CLIENT):
-        eerdere: Counter[tuple] = Counter()
-        for p in msg.findall("m:Prestaties/m:Prestatie", client):
-            debet_credit = msg.text("m:IngediendBedrag/b:DebetCredit", p)
-            key = tuple(msg.text(path, p) for path in (
-                "m:ProductPeriode/b:Begindatum", "m:ProductPeriode/b:Einddatum",
-                "m:ProductCategorie", "m:ToewijzingNummer", "m:ProductCode"))
-            if debet_credit == "D" and eerdere[key]:
-                yield p
-            if normalize_space(debet_credit) == "D":
-                eerdere[key] += 1
+    for client in regels(ctx).clients:
+        eerdere: set[tuple] = set()
+        for r in client.regels:
+            key = (r.periode.begin_text, r.periode.eind_text, r.categorie, r.toewijzingnummer, r.code)
+            if r.debet_credit == "D" and key in eerdere:
+                yield r.element
+            if normalize_space(r.debet_credit) == "D":
+                eerdere.add(key)
 
 
 # -- levels 3 and 4: one pass, one function per rule code ---------------------------------

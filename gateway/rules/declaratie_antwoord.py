@@ -11,12 +11,12 @@ CS100, CS337, CS339, CS340, TR315, TR316, TR319, TR335, TR358 or TR416 on a JW32
 from __future__ import annotations
 
 from gateway.rules.declaratie import cs002_declaratie, tr101_declaratie, tr134_declaratie
+from gateway.rules.declaratie_regels import regels
 from gateway.rules.engine import RuleContext, extend, rule
 from gateway.rules.xpath_values import number, number_string
 
 JW325 = ("JW325",)
 ANTWOORD = "m:DeclaratieAntwoord"
-PRESTATIE = f"{ANTWOORD}/m:Clienten/m:Client/m:Prestaties/m:Prestatie"
 # TR342's first case: the answer's own codes say "approved" or "no remark" only.
 ZONDER_AFWIJZING = frozenset({"0200", "8001"})
 
@@ -38,10 +38,9 @@ def _listed(ctx: RuleContext) -> float:
     """L: the listed D lines' Bedrag minus the listed C lines', whatever their own codes
     (XPath sums: one amount that is no number makes it NaN)."""
     sums = {"D": 0.0, "C": 0.0}
-    for bedrag in ctx.msg.findall(f"{PRESTATIE}/m:IngediendBedrag"):
-        debet_credit = ctx.msg.text("b:DebetCredit", bedrag)
-        if debet_credit in sums:
-            sums[debet_credit] += number(ctx.msg.text("b:Bedrag", bedrag))
+    for r in regels(ctx).regels:
+        if r.debet_credit in sums:
+            sums[r.debet_credit] += number(r.bedrag)
     return sums["D"] - sums["C"]
 
 
