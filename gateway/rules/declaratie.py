@@ -53,7 +53,7 @@ _TOTALEN = {
 def _declaratieperiode(ctx: RuleContext) -> Periode:
     """The JW323's DeclaratiePeriode, read once per check (schema-valid: always there)."""
     if "declaratieperiode" not in ctx.memo:
-        ctx.memo["declaratieperiode"] = periode(ctx.msg.find(DECLARATIEPERIODE))
+        ctx.memo["declaratieperiode"] = periode(ctx.msg.body, f"{{{ctx.msg.type.namespace}}}DeclaratiePeriode")
     return ctx.memo["declaratieperiode"]
 
 
@@ -105,7 +105,7 @@ def cs325(ctx: RuleContext):
                 yield totaal
     for r in regels(ctx).regels:
         if number(r.bedrag) == 0 and _credit(r.debet_credit):
-            yield r.ingediend
+            yield r.ingediend()
 
 
 @rule("TR137", level=2, messages=JW323)
@@ -117,9 +117,9 @@ def tr137(ctx: RuleContext):
     dagtekening = upper_bound(_dagtekening(ctx))
     for periode_ in _perioden(ctx):
         if date_number(periode_.begin_text) > upper_bound(periode_.eind_text):
-            yield periode_.element
+            yield periode_.element()
         if date_number(periode_.eind_text) > dagtekening:
-            yield periode_.element
+            yield periode_.element()
 
 
 def cs002_declaratie(ctx: RuleContext):
@@ -145,7 +145,7 @@ def tr134_declaratie(ctx: RuleContext):
     dagtekening = upper_bound(_dagtekening(ctx))
     for periode_ in _perioden(ctx):
         if date_number(periode_.begin_text) > dagtekening:
-            yield periode_.begin
+            yield periode_.begin()
 
 
 extend("CS002", JW323, cs002_declaratie)
@@ -164,7 +164,7 @@ def cd087(ctx: RuleContext):
     """A ProductTarief is present exactly when the Eenheid is not 83 (euro)."""
     for r in regels(ctx).regels:
         if (normalize_space(r.eenheid_text) != EURO) != filled(r.tarief):
-            yield r.eenheid
+            yield r.eenheid()
 
 
 @rule("CS100", level=2, messages=JW323)
@@ -173,7 +173,7 @@ def cs100(ctx: RuleContext):
     # Only the Begindatum is tested; earlier months went by JW303.
     for periode_ in _perioden(ctx):
         if date_number(periode_.begin_text) < EERSTE_DECLARATIEDATUM:
-            yield periode_.begin
+            yield periode_.begin()
 
 
 @rule("CS337", level=2, messages=JW323)
@@ -185,9 +185,9 @@ def cs337(ctx: RuleContext):
     for r in regels(ctx).regels:
         begin, eind = r.periode.begin_text, r.periode.eind_text
         if date_chars(eind, 1, 4) != date_chars(begin, 1, 4):
-            yield r.periode.element
+            yield r.periode.element()
         if date_chars(eind, 5, 2) != date_chars(begin, 5, 2):
-            yield r.periode.element
+            yield r.periode.element()
 
 
 @rule("CS339", level=2, messages=JW323)
@@ -210,11 +210,11 @@ def cs340(ctx: RuleContext):
     # (February has 29 days when the year is divisible by 4, 2100 included).
     periode_ = _declaratieperiode(ctx)
     if day_text(periode_.begin_text) != "01":
-        yield periode_.begin
+        yield periode_.begin()
     volgende_dag = add_days(periode_.eind_text, 1)
     if ("" if volgende_dag is None else number_string(volgende_dag)) != number_string(
             add_months(periode_.begin_text, 1)):
-        yield periode_.element
+        yield periode_.element()
 
 
 @rule("TR315", level=2, messages=JW323)
@@ -225,10 +225,10 @@ def tr315(ctx: RuleContext):
     # we report the line once (the same verdict; n equal lines would give n² findings).
     eerdere: set[str] = set()
     for r in regels(ctx).regels:
-        if r.vorig is None:
+        if not r.heeft_vorig:
             continue
         if normalize_space(r.vorig_text) in eerdere:
-            yield r.vorig
+            yield r.vorig()
         if r.vorig_text is not None:
             eerdere.add(r.vorig_text)
 
@@ -244,7 +244,7 @@ def tr316(ctx: RuleContext):
     for r in regels(ctx).regels:
         rn, vn = normalize_space(r.referentie_text), normalize_space(r.vorig_text)
         if vn in referenties or rn in vorige or rn == vn:
-            yield r.referentie
+            yield r.referentie()
         if r.referentie_text is not None:
             referenties.add(r.referentie_text)
         if r.vorig_text is not None:
@@ -260,9 +260,9 @@ def tr319(ctx: RuleContext):
     grens = upper_bound(_declaratieperiode(ctx).eind_text)
     for r in regels(ctx).regels:
         if date_number(r.periode.begin_text) > grens:
-            yield r.periode.element
+            yield r.periode.element()
         if date_number(r.periode.eind_text) > grens:
-            yield r.periode.element
+            yield r.periode.element()
 
 
 @rule("TR335", level=2, messages=JW323)
@@ -273,7 +273,7 @@ def tr335(ctx: RuleContext):
     grens = add_months(ctx.msg.text("m:Declaratie/m:DeclaratieDagtekening"), MAANDEN_TERUG, TRUNCATE)
     for r in regels(ctx).regels:
         if date_number(r.periode.eind_text) < grens:
-            yield r.periode.eind
+            yield r.periode.eind()
 
 
 @rule("TR358", level=2, messages=JW323)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 # XPath's white space (XML's S production); Python's str.strip() would also strip more.
 XML_SPACE = " \t\r\n"
@@ -23,7 +24,15 @@ _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 def normalize_space(text: str | None) -> str:
     """XPath `normalize-space()`: trimmed, inner runs of white space made one space."""
-    return " ".join(part for part in _SPACE_RUN.split(text) if part) if text else ""
+    if not text:
+        return ""
+    if not _has_space(text):  # the common case, read many times per declaration line
+        return text
+    return " ".join(part for part in _SPACE_RUN.split(text) if part)
+
+
+def _has_space(text: str) -> bool:
+    return " " in text or "\t" in text or "\n" in text or "\r" in text
 
 
 def filled(text: str | None) -> bool:
@@ -38,15 +47,21 @@ def number(text: str | None) -> float:
     if text is None:
         return NAN
     stripped = text.strip(XML_SPACE)
+    if stripped.isdigit() and stripped.isascii():  # plain digits: the common case, fast
+        return float(stripped)
     return float(stripped) if _NUMBER.fullmatch(stripped) else NAN
 
 
+# A declaration repeats its few dates on every line and several rules read each of them:
+# the date readings are pure, so they are kept for the most recent texts.
+@lru_cache(maxsize=1024)
 def date_number(text: str | None) -> float:
     """A date as the XSLT compares it: `number(translate(., '-', ''))`, so 2026-04-01 is
     20260401; white space around it is harmless, a lower bound read this way always works."""
     return number(text.replace("-", "") if text is not None else None)
 
 
+@lru_cache(maxsize=1024)
 def upper_bound(text: str | None) -> float:
     """A date the XSLT uses as an upper bound: first cut to its first 10 characters, then
     read as `date_number`. Leading white space shifts the cut (" 2026-04-0"), so the bound
