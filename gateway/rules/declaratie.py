@@ -290,8 +290,10 @@ def tr358(ctx: RuleContext):
     netto = sums["D"] - sums["C"]
     totaal = msg.find("m:Declaratie/m:TotaalIngediendBedrag")
     debet_credit = normalize_space(msg.text("b:DebetCredit", totaal))
-    expected = {"D": format_number(netto), "C": format_number(0 - netto)}.get(debet_credit)
-    if expected is not None and normalize_space(msg.text("b:TotaalBedrag", totaal)) != expected:
+    if debet_credit not in ("D", "C"):
+        return
+    expected = format_number(netto if debet_credit == "D" else 0 - netto)
+    if normalize_space(msg.text("b:TotaalBedrag", totaal)) != expected:
         yield totaal
 
 
