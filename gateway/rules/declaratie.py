@@ -27,7 +27,7 @@ from gateway.rules import external, state, wijziging  # noqa: F401  (registered 
 from gateway.domain.declaraties import CLIENT, Beoordeling, beoordeel
 from gateway.rules.engine import RuleContext, extend, rule
 from gateway.rules.client import _valid_bsn
-from gateway.rules.declaratie_regels import Periode, periode, regels
+from gateway.rules.declaratie_regels import Periode, read_periode, regels
 from gateway.rules.xpath_values import (
     TRUNCATE, add_days, add_months, date_chars, date_number, day_text, filled, format_number,
     normalize_space, number, number_string, upper_bound,
@@ -53,7 +53,7 @@ _TOTALEN = {
 def _declaratieperiode(ctx: RuleContext) -> Periode:
     """The JW323's DeclaratiePeriode, read once per check (schema-valid: always there)."""
     if "declaratieperiode" not in ctx.memo:
-        ctx.memo["declaratieperiode"] = periode(ctx.msg.body, f"{{{ctx.msg.type.namespace}}}DeclaratiePeriode")
+        ctx.memo["declaratieperiode"] = read_periode(ctx.msg.body, f"{{{ctx.msg.type.namespace}}}DeclaratiePeriode")
     return ctx.memo["declaratieperiode"]
 
 
@@ -115,11 +115,11 @@ def tr137(ctx: RuleContext):
     # then the Dagtekening), so leading white space on it fails the test (facts §5); the
     # reference is the message's own Dagtekening, never DeclaratieDagtekening.
     dagtekening = upper_bound(_dagtekening(ctx))
-    for periode_ in _perioden(ctx):
-        if date_number(periode_.begin_text) > upper_bound(periode_.eind_text):
-            yield periode_.element()
-        if date_number(periode_.eind_text) > dagtekening:
-            yield periode_.element()
+    for periode in _perioden(ctx):
+        if date_number(periode.begin_text) > upper_bound(periode.eind_text):
+            yield periode.element()
+        if date_number(periode.eind_text) > dagtekening:
+            yield periode.element()
 
 
 def cs002_declaratie(ctx: RuleContext):
@@ -143,9 +143,9 @@ def tr101_declaratie(ctx: RuleContext):
 def tr134_declaratie(ctx: RuleContext):
     """Declaratie- and ProductPeriode begin on or before the Header Dagtekening (cut to 10)."""
     dagtekening = upper_bound(_dagtekening(ctx))
-    for periode_ in _perioden(ctx):
-        if date_number(periode_.begin_text) > dagtekening:
-            yield periode_.begin()
+    for periode in _perioden(ctx):
+        if date_number(periode.begin_text) > dagtekening:
+            yield periode.begin()
 
 
 extend("CS002", JW323, cs002_declaratie)
@@ -171,9 +171,9 @@ def cd087(ctx: RuleContext):
 def cs100(ctx: RuleContext):
     """DeclaratiePeriode and every ProductPeriode begin on or after 2021-01-01."""
     # Only the Begindatum is tested; earlier months went by JW303.
-    for periode_ in _perioden(ctx):
-        if date_number(periode_.begin_text) < EERSTE_DECLARATIEDATUM:
-            yield periode_.begin()
+    for periode in _perioden(ctx):
+        if date_number(periode.begin_text) < EERSTE_DECLARATIEDATUM:
+            yield periode.begin()
 
 
 @rule("CS337", level=2, messages=JW323)
@@ -208,13 +208,13 @@ def cs340(ctx: RuleContext):
     # Two tests, two errors: the day is the text after the second dash (trailing white space
     # fails), and Einddatum + 1 day = Begindatum + 1 month in the XSLT's date arithmetic
     # (February has 29 days when the year is divisible by 4, 2100 included).
-    periode_ = _declaratieperiode(ctx)
-    if day_text(periode_.begin_text) != "01":
-        yield periode_.begin()
-    volgende_dag = add_days(periode_.eind_text, 1)
+    periode = _declaratieperiode(ctx)
+    if day_text(periode.begin_text) != "01":
+        yield periode.begin()
+    volgende_dag = add_days(periode.eind_text, 1)
     if ("" if volgende_dag is None else number_string(volgende_dag)) != number_string(
-            add_months(periode_.begin_text, 1)):
-        yield periode_.element()
+            add_months(periode.begin_text, 1)):
+        yield periode.element()
 
 
 @rule("TR315", level=2, messages=JW323)

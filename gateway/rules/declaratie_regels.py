@@ -108,7 +108,7 @@ def regels(ctx: RuleContext) -> Regels:
     return found
 
 
-def periode(owner: etree._Element, tag: str) -> Periode:
+def read_periode(owner: etree._Element, tag: str) -> Periode:
     """The period `tag` of `owner` (schema-valid: always present)."""
     texts = _texts(_child(owner, tag))
     return Periode(owner, tag, texts.get(_B + "Begindatum"), texts.get(_B + "Einddatum"))
