@@ -283,11 +283,7 @@ def tr358(ctx: RuleContext):
     # trimming (079000 and +79000 fail, " 79000 " passes); a line amount that is no number
     # (`+5000`) makes N NaN, and nothing equals it.
     msg = ctx.msg
-    sums = {"D": 0.0, "C": 0.0}
-    for r in regels(ctx).regels:
-        if r.debet_credit in sums:
-            sums[r.debet_credit] += number(r.bedrag)
-    netto = sums["D"] - sums["C"]
+    netto = regels(ctx).netto()
     totaal = msg.find("m:Declaratie/m:TotaalIngediendBedrag")
     debet_credit = normalize_space(msg.text("b:DebetCredit", totaal))
     if debet_credit not in ("D", "C"):

@@ -35,13 +35,8 @@ def _signed(ctx: RuleContext, path: str) -> float:
 
 
 def _listed(ctx: RuleContext) -> float:
-    """L: the listed D lines' Bedrag minus the listed C lines', whatever their own codes
-    (XPath sums: one amount that is no number makes it NaN)."""
-    sums = {"D": 0.0, "C": 0.0}
-    for r in regels(ctx).regels:
-        if r.debet_credit in sums:
-            sums[r.debet_credit] += number(r.bedrag)
-    return sums["D"] - sums["C"]
+    """L: the listed D lines' Bedrag minus the listed C lines', whatever their own codes."""
+    return regels(ctx).netto()
 
 
 @rule("TR342", level=2, messages=JW325)

@@ -24,6 +24,7 @@ from lxml import etree
 
 from gateway.messages import BASIS_NS
 from gateway.rules.engine import RuleContext
+from gateway.rules.xpath_values import number
 
 _B = f"{{{BASIS_NS}}}"
 
@@ -94,6 +95,15 @@ class Regels:
 
     clients: tuple[Client, ...]
     regels: tuple[Regel, ...]
+
+    def netto(self) -> float:
+        """The D lines' Bedrag minus the C lines' (raw DebetCredit), as XPath sums them: one
+        amount that is no number (`+5000`) makes the sum NaN. TR358 and TR342 compare it."""
+        sums = {"D": 0.0, "C": 0.0}
+        for r in self.regels:
+            if r.debet_credit in sums:
+                sums[r.debet_credit] += number(r.bedrag)
+        return sums["D"] - sums["C"]
 
 
 _BODY = {"JW323": "Declaratie", "JW325": "DeclaratieAntwoord"}
