@@ -85,6 +85,8 @@ def _wants_report(accept: str | None) -> bool:
                     q = float(value)
                 except ValueError:
                     q = 0.0
+                if not 0.0 <= q <= 1.0:  # RFC 9110 weights lie in 0..1 (also NaN, inf)
+                    q = 0.0
         media = media.lower()
         if media == "application/json":
             json_q = max(json_q, q)

@@ -358,7 +358,7 @@ def _retour_answer(bericht_id: int | None, result: CheckResult, beantwoord: post
             "message": result.message.name, "level": outcome.level,
             "rules": [rule_report.of_stored(reference, e).as_dict() for e in report],
             "answers": beantwoord.as_json()}
-    return Answer(202, _json(body), "application/json")
+    return Answer(202, _json(body), JSON)
 
 
 def _gate(session: Session, deps: IntakeDeps, party: Partij, screened: Screened,

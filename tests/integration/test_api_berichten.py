@@ -414,6 +414,9 @@ def test_validatie_in_json_reports_level_3_and_level_4(client, parties):
     ("application/json", True), ("application/json, application/xml;q=0.5", True),
     ("application/xml, application/json", False),  # a tie keeps the retour XML
     ("application/json;q=0", False), ("application/problem+json", False),
+    # Weights outside 0..1 are no weights: such an entry counts as not acceptable.
+    ("application/json;q=nan", False), ("application/json;q=inf, application/xml", False),
+    ("application/json;q=2, application/xml;q=0.5", False),
 ])
 def test_validatie_answers_json_only_when_asked_for(client, parties, accept, wants_json):
     headers = auth(parties["provider"]) | ({"Accept": accept} if accept else {})
