@@ -69,7 +69,9 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     mount_backoffice(app)  # last: it takes every path the API does not
 
     @app.exception_handler(DomainFout)
-    async def domain_refusal(_request: Request, exc: DomainFout) -> Response:
+    async def domain_refusal(request: Request, exc: DomainFout) -> Response:
+        if exc.status >= 500:  # the gateway's own fault (e.g. its self-check refused an answer)
+            _log.error("%s on %s %s: %s", exc.slug, request.method, masked_path(request.url.path), exc.detail)
         return _problem_response(Problem(exc.status, exc.slug, _TITLES.get(exc.status, "Niet uitgevoerd"),
                                          exc.detail))
 

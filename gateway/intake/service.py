@@ -160,7 +160,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     try:
         answer = _answer(result, deps, identificatie=f"R{row.id:011d}")
     except uitgaand.UitgaandOngeldig as fout:
-        return _finish(row, _not_answered(row, fout))
+        return _finish(row, _not_answered(session, row, fout))
     if outcome.accepted:
         row.uniek_sleutel = uniek_sleutel(message.name, view.afzender, view.identificatie)
         if view.bsn:  # every accepted message about a client gives the client an id (back office)
@@ -287,7 +287,7 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht,
         with session.begin_nested():
             jw325 = _book_and_answer(session, ctx, deps, row, view, answer)
     except uitgaand.UitgaandOngeldig as fout:
-        return _not_answered(row, fout)
+        return _not_answered(session, row, fout)
     return Answer(202 if answer.taken_in else 422, jw325.inhoud, XML)
 
 
@@ -410,13 +410,16 @@ def _checked(tree, deps: IntakeDeps) -> bytes:
                                today=deps.today).body
 
 
-def _not_answered(row: Bericht, fout: uitgaand.UitgaandOngeldig) -> Problem:
+def _not_answered(session: Session, row: Bericht, fout: uitgaand.UitgaandOngeldig) -> Problem:
     """Our answer on a received message failed the self-check: a gateway bug. The message
     stays stored as received with the rules' verdict, nothing of it is carried out, and the
     sender gets a 500 instead of a message the standard rejects. Its status is "rejected":
     not taken in, so its BerichtIdentificatie stays free for a corrected resend (TR056)."""
     row.status = "rejected"
     row.uniek_sleutel = None
+    # The rule report says why a message the rules may have accepted is "rejected".
+    session.add(Bevinding(bericht_id=row.id, code=SELF_CHECK_CODE, retourcode=None, niveau=row.niveau,
+                          locatie="/Bericht", melding=str(fout)))
     # Rule codes and paths only (UitgaandOngeldig carries no values): no personal data.
     _log.error("antwoord op bericht %s (%s) niet verstuurd: %s", row.id, row.berichttype, fout)
     return _self_check_problem(fout)
@@ -433,7 +436,9 @@ def _self_check_problem(fout: uitgaand.UitgaandOngeldig, *, stored: bool = True)
 
 _TRANSPORT_CODES = {403: "AFZENDER", 422: "ONTVANGER"}
 # Every code `_problem_findings` stores: each needs its texts in mappings/regels.toml.
-PROBLEM_CODES = ("XSD", "BERICHTSOORT", *_TRANSPORT_CODES.values())
+# Our answer on the message failed the gateway's own check (gateway.domain.uitgaand.self_check).
+SELF_CHECK_CODE = "EIGENCONTROLE"
+PROBLEM_CODES = ("XSD", "BERICHTSOORT", *_TRANSPORT_CODES.values(), SELF_CHECK_CODE)
 
 
 def _problem_findings(problem: Problem, result: CheckResult) -> list[tuple[str, str, str | None]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 
 # XPath's white space (XML's S production); Python's str.strip() would also strip more.
 XML_SPACE = " \t\r\n"
@@ -52,16 +51,14 @@ def number(text: str | None) -> float:
     return float(stripped) if _NUMBER.fullmatch(stripped) else NAN
 
 
-# A declaration repeats its few dates on every line and several rules read each of them:
-# the date readings are pure, so they are kept for the most recent texts.
-@lru_cache(maxsize=1024)
+# Not cached: the XSD lets a date carry any amount of white space, so a cache keyed by the
+# raw text could be made to hold megabytes per entry (and it saved 4 % of a check).
 def date_number(text: str | None) -> float:
     """A date as the XSLT compares it: `number(translate(., '-', ''))`, so 2026-04-01 is
     20260401; white space around it is harmless, a lower bound read this way always works."""
     return number(text.replace("-", "") if text is not None else None)
 
 
-@lru_cache(maxsize=1024)
 def upper_bound(text: str | None) -> float:
     """A date the XSLT uses as an upper bound: first cut to its first 10 characters, then
     read as `date_number`. Leading white space shifts the cut (" 2026-04-0"), so the bound

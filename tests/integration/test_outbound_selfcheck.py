@@ -9,6 +9,7 @@ from its bytes by `gateway.check.check_message`.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import defaultdict
@@ -308,6 +309,14 @@ def _refused_by_the_self_check(answer, message: str) -> dict:
     return problem
 
 
+def _report_says_self_check(client, parties, answer) -> None:
+    """The stored message's rule report says why it is "rejected": our own answer failed."""
+    stored = client.get(answer.headers["location"], headers=auth(parties["provider"])).json()
+    assert stored["status"] == "rejected"
+    assert [r["code"] for r in stored["rules"]][-1:] == ["EIGENCONTROLE"], stored["rules"]
+    assert LONG_IDENTIFICATIE not in json.dumps(stored)
+
+
 def _self_check_logged(caplog, message: str) -> None:
     [line] = [r for r in caplog.records if r.name == "gateway.intake" and r.levelno == logging.ERROR]
     assert message in line.getMessage() and "XSD" in line.getMessage()
@@ -330,6 +339,7 @@ def test_a_retour_the_self_check_refuses_is_a_500_and_the_message_stays_stored_u
         assert (row.richting, row.berichttype, row.inhoud, row.antwoord_status) == ("in", name, xml, 500)
         assert row.status == "rejected" and row.uniek_sleutel is None  # not taken in
     assert answer.headers["location"] == f"/api/v1/berichten/{row.id}"
+    _report_says_self_check(client, parties, answer)
     # Nothing of it was carried out: no start recorded, no aanvraag, no work.
     assert _count(sessions, Zorglevering) == _count(sessions, Aanvraag) == _count(sessions, Outbox) == 0
     # The same bytes again get the same answer (replay); once the fault is gone, the message
@@ -353,8 +363,10 @@ def test_a_jw325_the_self_check_refuses_books_nothing_and_keeps_the_declaration(
 
     monkeypatch.setattr(service, "render_jw325", render)
     xml = jw323([prestatie()], nummer="D1", identificatie="F-D1")
-    _refused_by_the_self_check(post(client, parties["provider"], xml), "JW325")
+    answer = post(client, parties["provider"], xml)
+    _refused_by_the_self_check(answer, "JW325")
     _self_check_logged(caplog, "JW325")
+    _report_says_self_check(client, parties, answer)
     with sessions() as session:
         [row] = session.scalars(select(Bericht)).all()
         assert (row.richting, row.berichttype, row.inhoud, row.status) == ("in", "JW323", xml, "rejected")
