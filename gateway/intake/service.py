@@ -189,22 +189,32 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
     result, problem = _gate(session, deps, party, screened)
     if problem is not None:
         return _problem_answer(problem)
-    identificatie = "V" + secrets.token_hex(5)[:11]
     if result.message.is_retour:
         beantwoord = postbus.preview_retour(session, result.message, result.parsed)
         return _retour_answer(None, result, beantwoord, _retour_report(result, beantwoord), deps.reference)
     try:
-        if result.message.name == DECLARATIE:
-            # The JW325 the declaration would get, nothing booked and nothing in the postbus.
-            answer = declaraties.antwoord(result.parsed, result.outcome.findings)
-            view = result.parsed
-            kop = Kop(view.ontvanger, view.afzender, identificatie, deps.today)
-            return Answer(202 if answer.taken_in else 422,
-                          _checked(render_jw325(kop, view, answer, deps.schemas), deps), XML)
-        return _answer(result, deps, identificatie=identificatie)
+        return _validation_answer(result, deps)
     except uitgaand.UitgaandOngeldig as fout:
-        _log.error("antwoord op een validatie niet verstuurd: %s", fout)
-        return _problem_answer(_self_check_problem(fout, stored=False))
+        return _problem_answer(_validation_refused(fout))
+
+
+def _validation_answer(result: CheckResult, deps: IntakeDeps) -> Answer:
+    """The answer `receive` would give a checked heen-bericht, rendered and self-checked
+    (raises UitgaandOngeldig), with nothing stored: for a JW323 the JW325 it would get,
+    nothing booked and nothing in the postbus."""
+    identificatie = "V" + secrets.token_hex(5)[:11]
+    if result.message.name == DECLARATIE:
+        answer = declaraties.antwoord(result.parsed, result.outcome.findings)
+        view = result.parsed
+        kop = Kop(view.ontvanger, view.afzender, identificatie, deps.today)
+        return Answer(202 if answer.taken_in else 422,
+                      _checked(render_jw325(kop, view, answer, deps.schemas), deps), XML)
+    return _answer(result, deps, identificatie=identificatie)
+
+
+def _validation_refused(fout: uitgaand.UitgaandOngeldig) -> Problem:
+    _log.error("antwoord op een validatie niet verstuurd: %s", fout)
+    return _self_check_problem(fout, stored=False)
 
 
 def _validate_report(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
@@ -234,6 +244,15 @@ def _validate_report(session: Session, deps: IntakeDeps, party: Partij, screened
         report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
                                      entries=entries)
         return Answer(202, _json(report), JSON)
+    try:  # the same self-check of the answer as without the header, so the same 500
+        _validation_answer(result, deps)
+    except uitgaand.UitgaandOngeldig as fout:
+        problem = _validation_refused(fout)
+        entries = [rule_report.of_finding(reference, f) for f in outcome.findings]
+        entries.append(rule_report.entry(reference, SELF_CHECK_CODE, None, "/Bericht", str(fout)))
+        report = rule_report.summary(accepted=False, level=outcome.level, retourcodes=retourcodes,
+                                     entries=entries)
+        return _problem_answer(dataclasses.replace(problem, extra={**problem.extra, **report}))
     if result.message.name == DECLARATIE:
         # A JW323 is taken in when any prestatie is approved (OP304): then it is "accepted"
         # (202) with the rejected prestaties in the report, as GET would show it.

@@ -383,6 +383,11 @@ def test_validatie_refused_by_the_self_check_is_a_500_and_stores_nothing(
     _broken_retours(monkeypatch)
     answer = client.post("/api/v1/validatie", content=example("JW305"), headers=auth(parties["provider"]))
     assert "niets opgeslagen" in _refused_by_the_self_check(answer, "JW306")["detail"]
+    # With Accept: application/json the same 500, its report naming the refusal.
+    as_json = client.post("/api/v1/validatie", content=example("JW305"),
+                          headers={**auth(parties["provider"]), "Accept": "application/json"})
+    problem = _refused_by_the_self_check(as_json, "JW306")
+    assert (problem["accepted"], [r["code"] for r in problem["rules"]]) == (False, ["EIGENCONTROLE"])
     assert _count(sessions, Bericht) == 0
 
 
