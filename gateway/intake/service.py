@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,7 +33,7 @@ from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import ReferenceData
-from gateway.rules.engine import Outcome
+from gateway.rules.engine import Finding, Outcome
 from gateway.xml.jw325 import render_jw325
 from gateway.xml.outbound import Kop
 from gateway.xml.retour import render_retour
@@ -153,8 +154,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     row.status = "accepted" if outcome.accepted else "rejected"
     row.niveau = outcome.level
     row.retourcodes = outcome.retourcodes
-    session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
-                              niveau=f.level, locatie=f.location) for f in outcome.findings)
+    _store_findings(session, row, outcome.findings)
     # The answer first: it depends on the verdict alone, and when our own retour fails the
     # self-check the message is stored as received, its effects not applied.
     try:
@@ -295,8 +295,7 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht,
     answer = declaraties.antwoord(view, outcome.findings)
     row.niveau = outcome.level
     row.retourcodes = _finding_codes(outcome)
-    session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
-                              niveau=f.level, locatie=f.location) for f in outcome.findings)
+    _store_findings(session, row, outcome.findings)
     row.status = "accepted" if answer.taken_in else "rejected"
     ctx = DomainContext(deps.schemas, deps.reference, deps.limits)
     try:
@@ -347,6 +346,12 @@ def _retour(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResul
     session.add_all(Bevinding(bericht_id=row.id, code=e.code, retourcode=e.retourcode, niveau=e.niveau,
                               locatie=e.locatie, melding=e.melding) for e in report)
     return _retour_answer(row.id, result, beantwoord, report, deps.reference)
+
+
+def _store_findings(session: Session, row: Bericht, findings: Iterable[Finding]) -> None:
+    """The rule report of a checked message, as GET /api/v1/berichten/{id} reads it."""
+    session.add_all(Bevinding(bericht_id=row.id, code=f.code, retourcode=f.retourcode,
+                              niveau=f.level, locatie=f.location) for f in findings)
 
 
 def _retour_report(result: CheckResult, beantwoord: postbus.Beantwoord) -> list[RetourFinding]:

@@ -146,11 +146,6 @@ def _geboortedata(msg: ParsedMessage) -> Iterator[tuple[etree._Element, str | No
             yield datum, msg.text("b:DatumGebruik", geboortedatum)
 
 
-def _dagtekening_text(msg: ParsedMessage) -> str | None:
-    """The Header's Dagtekening as written (for a retour: the heen message's, echoed)."""
-    return msg.text("m:Header/m:BerichtIdentificatie/b:Dagtekening")
-
-
 @rule("CS002", level=2, messages=BSN_MESSAGES + BSN_ECHOES)
 def cs002(ctx: RuleContext):
     """Client/Bsn passes the 11-proef."""
@@ -204,7 +199,7 @@ def tr002(ctx: RuleContext):
     # years passes. The Dagtekening is the upper bound, cut to 10 characters: with leading
     # white space it shrinks to seven digits and TR002 can no longer fail (facts §5). A
     # 1900-01-01 with white space around it is no longer "unknown" and fails.
-    limit = upper_bound(_dagtekening_text(ctx.msg))
+    limit = upper_bound(ctx.dagtekening_text)
     for datum, gebruik in _geboortedata(ctx.msg):
         if not _onbekend(datum, gebruik) and date_number(datum.text) + MAX_LEEFTIJD < limit:
             yield datum
@@ -219,7 +214,7 @@ def tr134(ctx: RuleContext):
     # As the XSLT: the Dagtekening is the upper bound, cut to 10 characters, so leading white
     # space on it fails every date checked here; white space on the dates themselves is
     # harmless (facts §5).
-    dagtekening = _dagtekening_text(ctx.msg)
+    dagtekening = ctx.dagtekening_text
     for element in _all(ctx.msg, _NIET_NA_DAGTEKENING[ctx.msg.type.name]):
         if not on_or_before(element.text, dagtekening):
             yield element

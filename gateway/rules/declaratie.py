@@ -36,7 +36,6 @@ from gateway.rules.xpath_values import (
 JW323 = ("JW323",)
 PRESTATIE = f"{CLIENT}/m:Prestaties/m:Prestatie"
 DECLARATIEPERIODE = "m:Declaratie/m:DeclaratiePeriode"
-DAGTEKENING = "m:Header/m:BerichtIdentificatie/b:Dagtekening"
 EERSTE_DECLARATIEDATUM = 20210101  # CS100: declarations over 2021 and later (YYYYMMDD)
 EURO = "83"
 MAANDEN_TERUG = -60  # TR335: five years before the DeclaratieDagtekening
@@ -64,11 +63,6 @@ def _perioden(ctx: RuleContext) -> Iterator[Periode]:
         yield _declaratieperiode(ctx)
     for r in regels(ctx).regels:
         yield r.periode
-
-
-def _dagtekening(ctx: RuleContext) -> str | None:
-    """The message's own Header Dagtekening, raw (never DeclaratieDagtekening)."""
-    return ctx.msg.text(DAGTEKENING)
 
 
 def _credit(debet_credit: str | None) -> bool:
@@ -114,7 +108,7 @@ def tr137(ctx: RuleContext):
     # Two tests, two errors. The upper bound of each is cut to 10 characters (the Einddatum,
     # then the Dagtekening), so leading white space on it fails the test (facts §5); the
     # reference is the message's own Dagtekening, never DeclaratieDagtekening.
-    dagtekening = upper_bound(_dagtekening(ctx))
+    dagtekening = upper_bound(ctx.dagtekening_text)
     for periode in _perioden(ctx):
         if date_number(periode.begin_text) > upper_bound(periode.eind_text):
             yield periode.element()
@@ -142,7 +136,7 @@ def tr101_declaratie(ctx: RuleContext):
 
 def tr134_declaratie(ctx: RuleContext):
     """Declaratie- and ProductPeriode begin on or before the Header Dagtekening (cut to 10)."""
-    dagtekening = upper_bound(_dagtekening(ctx))
+    dagtekening = upper_bound(ctx.dagtekening_text)
     for periode in _perioden(ctx):
         if date_number(periode.begin_text) > dagtekening:
             yield periode.begin()

@@ -69,14 +69,17 @@ class RuleContext:
         where the Dagtekening is an upper bound (TR134, TR002): leading white space there
         shortens the number, so guards of such rules must use the cut reading."""
         if "guard_variables" not in self.memo:  # the same for every level of one check
-            text = self._dagtekening_text()
+            text = self.dagtekening_text
             whole = xpath_values.date_number(text)
             self.memo["guard_variables"] = {
                 "today": _number(self.today), "dagtekening": 0 if math.isnan(whole) else whole,
                 "dagtekening_bound": xpath_values.upper_bound(text)}
         return self.memo["guard_variables"]
 
-    def _dagtekening_text(self) -> str | None:
+    @property
+    def dagtekening_text(self) -> str | None:
+        """The Header's Dagtekening as written, white space included (for a retour: the heen
+        message's, echoed): the raw text the XSLT's date readings start from."""
         # Rules only see schema-valid messages, where the Header's children stand in the
         # schema's order: Dagtekening is the second child of the sixth (BerichtIdentificatie).
         # A comment or processing instruction in the Header shifts those positions; then

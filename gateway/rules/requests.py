@@ -42,7 +42,7 @@ def tr353(ctx: RuleContext):
 def tr380(ctx: RuleContext):
     """A NieuwProduct's GewensteIngangsdatum is after the Dagtekening."""
     # As the XSLT, both read as numbers: white space around either is harmless (facts §5).
-    dagtekening = date_number(ctx.msg.text("m:Header/m:BerichtIdentificatie/b:Dagtekening"))
+    dagtekening = date_number(ctx.dagtekening_text)
     for ingang in ctx.msg.findall(f"{_NIEUW}/m:GewensteIngangsdatum"):
         if not date_number(ingang.text) > dagtekening:
             yield ingang
