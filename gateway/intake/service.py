@@ -113,8 +113,11 @@ def screen(deps: IntakeDeps, body: bytes) -> Screened:
 
 def replayed(session: Session, party: Partij, digest: str) -> Answer | None:
     first = _first_sent(session, party, digest)
-    if first is None:
-        return None
+    return None if first is None else _replay(first)
+
+
+def _replay(first: Bericht) -> Answer:
+    """The first answer to these bytes, again, byte for byte (design.md §7)."""
     return Answer(first.antwoord_status, first.antwoord, first.antwoord_type, first.id, replay=True,
                   message=first.berichttype, outcome="replay")
 
@@ -180,22 +183,63 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
                   as_report: bool = False) -> Answer:
     """`POST /api/v1/validatie`: the same checks and answer as `receive`, nothing stored.
     A message this party already sent gets its first answer back, as it would there.
+
     With `as_report` (Accept: application/json) the answer is the rule report instead of the
-    retour (design.md §7)."""
-    if as_report:
-        return _validate_report(session, deps, party, screened)
-    if (answer := replayed(session, party, screened.digest)) is not None:
-        return answer
+    retour (design.md §7): `{"accepted", "level", "retourcodes", "rules"}` with the entries of
+    GET /api/v1/berichten/{id}, at the status `receive` would answer. A message stopped before
+    the rules (level 1: not XML, XSD, a message the gateway does not take in; or a transport
+    refusal: 403, 422 unknown receiver), or whose answer the self-check refuses, keeps its
+    problem+json with these members added to it (RFC 9457 extension members): a client reads
+    them from every answer about the message, and `errors` still gives the schema errors'
+    line numbers."""
+    reference = deps.reference
+    if (first := _first_sent(session, party, screened.digest)) is not None:
+        return _stored_report(session, reference, first) if as_report else _replay(first)
     result, problem = _gate(session, deps, party, screened)
     if problem is not None:
+        if as_report:
+            entries = [rule_report.entry(reference, code, None, path, message)
+                       for code, path, message in _problem_findings(problem, result)]
+            problem = _with_report(problem, entries, level=1, retourcodes=[])
         return _problem_answer(problem)
+    outcome = result.outcome
     if result.message.is_retour:
         beantwoord = postbus.preview_retour(session, result.message, result.parsed)
-        return _retour_answer(None, result, beantwoord, _retour_report(result, beantwoord), deps.reference)
-    try:
-        return _validation_answer(result, deps)
+        findings = _retour_report(result, beantwoord)
+        if not as_report:
+            return _retour_answer(None, result, beantwoord, findings, reference)
+        # A retour is always taken in (202), with the gateway's own marks (AG003/AG004) in
+        # its report, as `receive` answers it; the report keeps the contract's four keys.
+        report = rule_report.summary(accepted=outcome.accepted, level=outcome.level,
+                                     retourcodes=outcome.retourcodes,
+                                     entries=[rule_report.of_stored(reference, e) for e in findings])
+        return Answer(202, _json(report), JSON)
+    try:  # the answer is self-checked in both modes, so a refused one is the same 500
+        answer = _validation_answer(result, deps)
     except uitgaand.UitgaandOngeldig as fout:
-        return _problem_answer(_validation_refused(fout))
+        problem = _validation_refused(fout)
+        if as_report:
+            entries = [rule_report.of_finding(reference, f) for f in outcome.findings]
+            entries.append(rule_report.entry(reference, SELF_CHECK_CODE, None, "/Bericht", str(fout)))
+            problem = _with_report(problem, entries, level=outcome.level, retourcodes=outcome.retourcodes)
+        return _problem_answer(problem)
+    if not as_report:
+        return answer
+    accepted, retourcodes = outcome.accepted, outcome.retourcodes
+    if result.message.name == DECLARATIE:
+        # A JW323 is taken in when any prestatie is approved (OP304): then it is "accepted"
+        # (202) with the rejected prestaties in the report, as GET would show it.
+        accepted = declaraties.antwoord(result.parsed, outcome.findings).taken_in
+        retourcodes = _finding_codes(outcome)
+    report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
+                                 entries=rule_report.of_result(reference, result))
+    return Answer(202 if accepted else 422, _json(report), JSON)
+
+
+def _with_report(problem: Problem, entries: list[rule_report.ReportEntry], *, level: int,
+                 retourcodes: list[str]) -> Problem:
+    report = rule_report.summary(accepted=False, level=level, retourcodes=retourcodes, entries=entries)
+    return dataclasses.replace(problem, extra={**problem.extra, **report})
 
 
 def _validation_answer(result: CheckResult, deps: IntakeDeps) -> Answer:
@@ -215,52 +259,6 @@ def _validation_answer(result: CheckResult, deps: IntakeDeps) -> Answer:
 def _validation_refused(fout: uitgaand.UitgaandOngeldig) -> Problem:
     _log.error("antwoord op een validatie niet verstuurd: %s", fout)
     return _self_check_problem(fout, stored=False)
-
-
-def _validate_report(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
-    """validatie in JSON: `{"accepted", "level", "retourcodes", "rules"}` with the entries of
-    GET /api/v1/berichten/{id}, at the status `receive` would answer, and with what it would
-    store as the verdict. A message stopped before the rules (level 1: not XML, XSD, a message
-    the gateway does not take in; or a transport refusal: 403, 422 unknown receiver) keeps its
-    problem+json, with these members added to it (RFC 9457 extension members): a client reads
-    them from every answer about the message, and `errors` still gives the schema errors'
-    line numbers."""
-    reference = deps.reference
-    if (first := _first_sent(session, party, screened.digest)) is not None:
-        return _stored_report(session, reference, first)
-    result, problem = _gate(session, deps, party, screened)
-    if problem is not None:
-        entries = [rule_report.entry(reference, code, None, path, message)
-                   for code, path, message in _problem_findings(problem, result)]
-        report = rule_report.summary(accepted=False, level=1, retourcodes=[], entries=entries)
-        return _problem_answer(dataclasses.replace(problem, extra={**problem.extra, **report}))
-    outcome = result.outcome
-    accepted, retourcodes = outcome.accepted, outcome.retourcodes
-    if result.message.is_retour:
-        # A retour is always taken in (202), with the gateway's own marks (AG003/AG004) in
-        # its report, as `receive` answers it; the report keeps the contract's four keys.
-        beantwoord = postbus.preview_retour(session, result.message, result.parsed)
-        entries = [rule_report.of_stored(reference, e) for e in _retour_report(result, beantwoord)]
-        report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
-                                     entries=entries)
-        return Answer(202, _json(report), JSON)
-    try:  # the same self-check of the answer as without the header, so the same 500
-        _validation_answer(result, deps)
-    except uitgaand.UitgaandOngeldig as fout:
-        problem = _validation_refused(fout)
-        entries = [rule_report.of_finding(reference, f) for f in outcome.findings]
-        entries.append(rule_report.entry(reference, SELF_CHECK_CODE, None, "/Bericht", str(fout)))
-        report = rule_report.summary(accepted=False, level=outcome.level, retourcodes=retourcodes,
-                                     entries=entries)
-        return _problem_answer(dataclasses.replace(problem, extra={**problem.extra, **report}))
-    if result.message.name == DECLARATIE:
-        # A JW323 is taken in when any prestatie is approved (OP304): then it is "accepted"
-        # (202) with the rejected prestaties in the report, as GET would show it.
-        accepted = declaraties.antwoord(result.parsed, outcome.findings).taken_in
-        retourcodes = _finding_codes(outcome)
-    report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
-                                 entries=rule_report.of_result(reference, result))
-    return Answer(202 if accepted else 422, _json(report), JSON)
 
 
 def _stored_report(session: Session, reference: ReferenceData, first: Bericht) -> Answer:
