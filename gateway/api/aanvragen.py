@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from gateway.api.deps import CallingParty, DbSession, parse_id
+from gateway.api.deps import CallingParty
+from gateway.http.deps import DbSession, parse_id
 from gateway.db.models import Aanvraag, Partij
 from gateway.domain import aanvragen, beschikkingen, besluiten, outbox, postbus
 from gateway.domain.clientgegevens import Contact

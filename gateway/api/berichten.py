@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from gateway import clock, metrics, rule_report
-from gateway.api.deps import CallingParty, DbSession, parse_id, XmlBody
+from gateway.api.deps import CallingParty, XmlBody
+from gateway.http.deps import DbSession, parse_id
 from gateway.api.payloads import BerichtPayload, ValidatiePayload
 from gateway.db.models import Bericht
 from gateway.domain.context import as_utc

@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from gateway.api.aanvragen import require_gemeente
-from gateway.api.deps import CallingParty, DbSession, parse_id
+from gateway.api.deps import CallingParty
+from gateway.http.deps import DbSession, parse_id
 from gateway.db.models import Beschikking
 from gateway.domain import beschikkingen
 from gateway.headers import document_headers

@@ -1,29 +1,17 @@
-"""Dependencies shared by the routers: the unit of work, the calling party, the body."""
+"""Dependencies of the provider API: the calling party and the XML body."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from gateway.db.models import Partij
+from gateway.http.deps import DbSession
 from gateway.intake.parties import authenticate
 from gateway.problems import Problem
 
 XML_TYPES = ("application/xml", "text/xml")
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    session = request.app.state.sessions()
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-DbSession = Annotated[Session, Depends(get_session)]
 
 
 # Declared so that OpenAPI (/docs) shows the bearer scheme; we answer the 401 ourselves.
@@ -75,25 +63,3 @@ def _too_large(limit: int) -> Problem:
 
 
 XmlBody = Annotated[bytes, Depends(read_xml_body)]
-
-
-_MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-
-
-def parse_id(text: str) -> int | None:
-    """A path id, or None for anything that cannot be one (the caller answers 404, never a
-    hint, and never a database error for a number too large for the column)."""
-    # isascii: str.isdigit() is also true for '²' and other digits int() refuses.
-    if not (text.isascii() and text.isdigit() and len(text) <= 10):
-        return None
-    number = int(text)
-    return number if 0 < number <= _MAX_ID else None
-
-
-def through_unknown_proxy(request: Request) -> bool:
-    """Whether the request carries a proxy's forwarded header while the gateway was not told
-    to believe proxies: then a proxy the gateway does not know stands in front, and the peer's
-    address (often 127.0.0.1) is the proxy's, shared by every client behind it."""
-    if request.app.state.settings.proxy_headers:
-        return False
-    return "x-forwarded-for" in request.headers or "forwarded" in request.headers

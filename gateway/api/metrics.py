@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway import metrics
 from gateway.problems import Problem
-from gateway.api.deps import through_unknown_proxy
+from gateway.http.deps import through_unknown_proxy
 
 router = APIRouter(tags=["beheer"])
 

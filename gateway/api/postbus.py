@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
 
-from gateway.api.deps import CallingParty, DbSession, parse_id
+from gateway.api.deps import CallingParty
+from gateway.http.deps import DbSession, parse_id
 from gateway.domain import postbus
 from gateway.domain.context import local_date
 from gateway.problems import Problem

@@ -18,7 +18,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from gateway.api.deps import DbSession, get_party
+from gateway.api.deps import get_party
+from gateway.http.deps import DbSession
 from gateway.db.models import Partij
 from gateway.domain import rapportage
 from gateway.problems import Problem

@@ -5,7 +5,8 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from gateway.api.aanvragen import require_gemeente, visible
-from gateway.api.deps import CallingParty, DbSession
+from gateway.api.deps import CallingParty
+from gateway.http.deps import DbSession
 from gateway.db.models import Aanvraag
 from gateway.domain import signalen, traject
 from gateway.problems import Problem

@@ -20,7 +20,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Client, Partij
 from gateway.domain import aanvragen, audit, beschikkingen, besluiten, keten, normen, outbox, postbus
 from gateway.domain.aanvragen import (

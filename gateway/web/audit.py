@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
-from gateway.api.deps import DbSession, parse_id
+from gateway.http.deps import DbSession, parse_id
 from gateway.db.models import AuditRegel
 from gateway.domain import audit
 from gateway.domain.context import start_of_day

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gateway import clock
-from gateway.api.deps import DbSession, through_unknown_proxy
+from gateway.http.deps import DbSession, through_unknown_proxy
 from gateway.domain import audit, gebruikers, inlogtellers
 from gateway.web import sessies
 from gateway.web.deps import AnyUser, CheckedForm, source_address

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from starlette.exceptions import HTTPException
 
 from gateway import rule_report
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.db.models import Bericht, Client, PostbusItem
 from gateway.domain import audit, berichtenlog, keten, postbus
 from gateway.messages import BY_NAME

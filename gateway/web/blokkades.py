@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway import clock
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.domain import audit, inlogtellers
 from gateway.web.deps import AdminUser, CheckedForm, log_access, object_id
 from gateway.web.render import page

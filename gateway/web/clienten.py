@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.db.models import Beschikking, Client
 from gateway.domain import audit, beschikkingen, tijdlijn
 from gateway import dateinput as dates

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from gateway import clock
-from gateway.api.deps import DbSession, parse_id
+from gateway.http.deps import DbSession, parse_id
 from gateway.domain import audit
 from gateway.web import sessies
 from gateway.web.sessies import Ingelogd

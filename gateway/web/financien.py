@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from gateway import dateinput as dates
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.db.models import Partij
 from gateway.domain import rapportage
 from gateway.domain.normen import EENHEID_LABELS

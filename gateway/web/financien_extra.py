@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from gateway import dateinput as dates
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.db.models import Partij
 from gateway.domain import audit
 from gateway.domain import bestedingsruimte as ruimte

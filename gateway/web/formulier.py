@@ -27,7 +27,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.db.models import Bevinding, Client, Partij
 from gateway.domain import audit, normen
 from gateway.domain.aanvraagformulier import (

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from gateway.api.deps import DbSession, parse_id
+from gateway.http.deps import DbSession, parse_id
 from gateway.db.models import Partij, Token
 from gateway.domain import audit
 from gateway.intake import parties

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gateway.api.deps import DbSession
+from gateway.http.deps import DbSession
 from gateway.domain import termijnen
 from gateway.web.deps import CjgUser
 from gateway.web.render import page
