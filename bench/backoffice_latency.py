@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from backoffice_data import CLIENTS, GEMEENTE, PROVIDERS, ensure, sqlalchemy_url  # noqa: E402
 
-from gateway.api.app import create_app  # noqa: E402
+from gateway.main import create_app  # noqa: E402
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
 from gateway.domain import gebruikers  # noqa: E402
 from gateway.settings import Settings  # noqa: E402

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.check import check_message, check_rules, check_schema  # noqa: E402
+from gateway.rules.check import check_message, check_rules, check_schema  # noqa: E402
 from gateway.reference import load_reference  # noqa: E402
 from gateway.settings import PROJECT_ROOT  # noqa: E402
 from gateway.xml.safe import Limits  # noqa: E402

@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lxml import etree  # noqa: E402
 
-from gateway.check import check_message  # noqa: E402
+from gateway.rules.check import check_message  # noqa: E402
 from gateway.domain.uitgaand import self_check  # noqa: E402
 from gateway.reference import load_reference  # noqa: E402
 from gateway.settings import PROJECT_ROOT  # noqa: E402
-from gateway.xml.retour import render_retour  # noqa: E402
+from gateway.render.retour import render_retour  # noqa: E402
 from gateway.xml.schemas import load_schemas  # noqa: E402
 from tests.support import TODAY, example, jw305_with_products  # noqa: E402
 

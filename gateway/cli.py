@@ -43,7 +43,7 @@ def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwar
     import uvicorn
 
     from gateway.accesslog import log_config
-    from gateway.api.app import create_app
+    from gateway.main import create_app
     from gateway.db.migrate import upgrade
 
     proxy = _proxy_options(settings, proxy_headers, forwarded_allow_ips)

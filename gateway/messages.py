@@ -28,7 +28,7 @@ class MessageType:
     retour: str | None = None  # name of the retour message that answers this one
     answers: str | None = None  # for a retour: the heen message it answers
     # Classes that carry RetourCodes in the retour, as paths from the body root; the
-    # echo logic in gateway.xml.retour walks these.
+    # echo logic in gateway.render.retour walks these.
     retour_classes: tuple[str, ...] = ()
     body: str = "Client"  # root class of the body
 

@@ -13,21 +13,15 @@ emptied before they start. Without one a process reports only its own counts.
 
 What is state rather than an event (work pending in the outbox, the age of the oldest,
 deadlines overdue) is read from the database at each scrape, so it is right whichever
-process did the work.
+process did the work (`gateway.api.metrics`, which serves them).
 """
 from __future__ import annotations
 
 import logging
 import os
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from prometheus_client import Counter, Histogram
 
-from gateway import clock
-from gateway.domain.context import as_utc
 
 _log = logging.getLogger(__name__)
 
@@ -63,51 +57,5 @@ def message_received(message: str | None, outcome: str, seconds: float | None = 
         _log.exception("metrics for a received %s not recorded", label)
 
 
-class DatabaseState:
-    """Gauges read from the database at scrape time (a collector prometheus-client calls)."""
-
-    def __init__(self, sessions: sessionmaker[Session]):
-        self.sessions = sessions
-
-    def collect(self):
-        from gateway.db.models import Outbox
-        from gateway.domain.attempts import MISLUKT, PENDING
-        from gateway.domain.termijnen import overdue_counts
-
-        rows = GaugeMetricFamily("gateway_outbox_rows", "Outbox rows waiting (pending) or given up "
-                                 "(mislukt, waiting for an operator)", labels=["status"])
-        oldest = GaugeMetricFamily("gateway_outbox_oldest_pending_age_seconds",
-                                   "Age of the oldest pending outbox row (0 when none)")
-        overdue = GaugeMetricFamily("gateway_deadlines_overdue", "Terms passed without an answer: "
-                                    "antwoord (an aanvraag), retour (a JW301/JW319)", labels=["kind"])
-        now = clock.now()
-        with self.sessions() as session:
-            # Both statuses through ix_outbox_status: the done rows (nearly all) are never read.
-            counted = dict(session.execute(
-                select(Outbox.status, func.count()).where(Outbox.status.in_((PENDING, MISLUKT)))
-                .group_by(Outbox.status)).all())
-            first = session.scalar(select(func.min(Outbox.aangemaakt_op)).where(Outbox.status == PENDING))
-            terms = overdue_counts(session, clock.today())
-        for status in (PENDING, MISLUKT):
-            rows.add_metric([status], counted.get(status, 0))
-        oldest.add_metric([], max(0.0, (now - as_utc(first)).total_seconds()) if first else 0.0)
-        for kind, count in terms.items():
-            overdue.add_metric([kind], count)
-        return [rows, oldest, overdue]
-
-
 def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
-
-
-def exposition(sessions: sessionmaker[Session]) -> bytes:
-    """The text exposition of every process's counts, then the database's state (two
-    registries' output, one after the other: their metric names differ)."""
-    if multiprocess_dir():
-        counts = CollectorRegistry()
-        MultiProcessCollector(counts)
-    else:
-        counts = REGISTRY  # this process's metrics, with its process and platform collectors
-    state = CollectorRegistry()
-    state.register(DatabaseState(sessions))
-    return generate_latest(counts) + generate_latest(state)

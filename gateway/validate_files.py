@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from gateway import clock, rule_report
-from gateway.check import check_message
+from gateway import clock
+from gateway.rules import report as rule_report
+from gateway.rules.check import check_message
 from gateway.reference import load_reference
-from gateway.rule_report import ReportEntry
+from gateway.rules.report import ReportEntry
 from gateway.settings import Settings
 from gateway.xml.safe import Limits, UnsafeXml
 

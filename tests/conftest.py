@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from gateway import clock
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.db import append_only
 from gateway.db.migrate import upgrade
 from gateway.db.models import Base, Toewijzing

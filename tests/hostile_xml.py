@@ -8,7 +8,7 @@ points at a socket the test watches. Because a regression hangs rather than fail
 run in a child process that the test kills after a deadline (`run_child`); the child prints one
 JSON line per case as it goes, so a hang names the case it hung on.
 
-    python -m tests.hostile_xml parse CONFIG   (parser level: gateway.xml.safe, gateway.check)
+    python -m tests.hostile_xml parse CONFIG   (parser level: gateway.xml.safe, gateway.rules.check)
     python -m tests.hostile_xml api CONFIG     (POST /api/v1/berichten and /api/v1/validatie)
 """
 from __future__ import annotations
@@ -162,7 +162,7 @@ def _timed(case: str, action, *args) -> None:
 def _parse_mode(config: dict) -> None:
     from lxml import etree
 
-    from gateway.check import check_schema
+    from gateway.rules.check import check_schema
     from gateway.xml import safe
     from tests.support import schemas
 
@@ -210,7 +210,7 @@ def _parse_mode(config: dict) -> None:
 def _api_mode(config: dict) -> None:
     from fastapi.testclient import TestClient
 
-    from gateway.api.app import create_app
+    from gateway.main import create_app
     from gateway.settings import Settings
 
     headers = {"Authorization": f"Bearer {config['token']}", "Content-Type": "application/xml"}

@@ -9,7 +9,7 @@ from gateway.domain import outbox
 from gateway.messages import BY_NAME
 from gateway.rules.engine import Finding, Outcome
 from gateway.xml.build import serialise
-from gateway.xml.retour import render_retour
+from gateway.render.retour import render_retour
 from gateway.xml.view import ParsedMessage
 from tests.conftest import auth
 from tests.support import TODAY, edit, example, schemas

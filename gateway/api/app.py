@@ -1,7 +1,9 @@
-"""The FastAPI application factory."""
+"""The provider API's application factory (the back office and the Celery publisher are
+added by the composition root, `gateway.main`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -23,14 +25,14 @@ from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import load_reference
 from gateway.relay import Publish, install
 from gateway.settings import Settings
-from gateway.web.app import mount_backoffice
 from gateway.xml.safe import Limits
 from gateway.xml.schemas import load_schemas
 
 
-def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI:
-    """`publish` wakes the workers for committed outbox rows (default: Celery on the
-    configured broker); tests pass their own."""
+def create_api(settings: Settings, *, publish: Publish | None = None,
+               default_publisher: Callable[[Settings], Publish]) -> FastAPI:
+    """`publish` wakes the workers for committed outbox rows; without it the app builds
+    `default_publisher(settings)` at start-up and runs it off the request thread."""
     # Schemas and mappings load before the first request: a broken file stops start-up
     # with its own message instead of failing a provider's message later.
     schemas = load_schemas(settings.schemas_dir)
@@ -42,7 +44,7 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
         app.state.engine = make_engine(settings.database_url)
         app.state.sessions = make_sessionmaker(app.state.engine)
         # The default publisher works off the request thread: an answer never waits for the broker.
-        background = None if publish else BackgroundPublisher(_celery_publisher(settings))
+        background = None if publish else BackgroundPublisher(default_publisher(settings))
         install(app.state.sessions, publish or background)
         # Log-ins queue here for their password check, among themselves: the checks run in
         # worker threads, never on the event loop, and never more at once than this.
@@ -66,7 +68,6 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
     install_docs(app)
-    mount_backoffice(app)  # last: it takes every path the API does not
 
     @app.exception_handler(DomainFout)
     async def domain_refusal(request: Request, exc: DomainFout) -> Response:
@@ -114,12 +115,6 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
 
 _log = logging.getLogger("gateway.api")
 _TITLES = {404: "Niet gevonden", 409: "Conflict", 422: "Niet uitvoerbaar"}
-
-
-def _celery_publisher(settings: Settings) -> Publish:
-    from tasks.celery_app import create_celery, publisher
-
-    return publisher(create_celery(settings))
 
 
 def database_unavailable_problem() -> Problem:

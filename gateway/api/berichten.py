@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from gateway import clock, metrics, rule_report
+from gateway import clock, metrics
+from gateway.rules import report as rule_report
 from gateway.api.deps import CallingParty, XmlBody
 from gateway.http.deps import DbSession, parse_id
 from gateway.api.payloads import BerichtPayload, ValidatiePayload

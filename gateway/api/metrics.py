@@ -13,10 +13,20 @@ from __future__ import annotations
 
 import ipaddress
 
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from gateway import metrics
+from gateway import clock, metrics
+from gateway.db.models import Outbox
+from gateway.domain.attempts import MISLUKT, PENDING
+from gateway.domain.context import as_utc
+from gateway.domain.termijnen import overdue_counts
 from gateway.problems import Problem
 from gateway.http.deps import through_unknown_proxy
 
@@ -62,5 +72,47 @@ def _may_read(request: Request) -> bool:
 async def read_metrics(request: Request) -> Response:
     if not _may_read(request):
         raise Problem(403, "forbidden", "Geen toegang", "dit adres mag /metrics niet lezen")
-    body = await run_in_threadpool(metrics.exposition, request.app.state.sessions)
+    body = await run_in_threadpool(exposition, request.app.state.sessions)
     return Response(body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
+
+
+class DatabaseState:
+    """Gauges read from the database at scrape time (a collector prometheus-client calls)."""
+
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.sessions = sessions
+
+    def collect(self):
+        rows = GaugeMetricFamily("gateway_outbox_rows", "Outbox rows waiting (pending) or given up "
+                                 "(mislukt, waiting for an operator)", labels=["status"])
+        oldest = GaugeMetricFamily("gateway_outbox_oldest_pending_age_seconds",
+                                   "Age of the oldest pending outbox row (0 when none)")
+        overdue = GaugeMetricFamily("gateway_deadlines_overdue", "Terms passed without an answer: "
+                                    "antwoord (an aanvraag), retour (a JW301/JW319)", labels=["kind"])
+        now = clock.now()
+        with self.sessions() as session:
+            # Both statuses through ix_outbox_status: the done rows (nearly all) are never read.
+            counted = dict(session.execute(
+                select(Outbox.status, func.count()).where(Outbox.status.in_((PENDING, MISLUKT)))
+                .group_by(Outbox.status)).all())
+            first = session.scalar(select(func.min(Outbox.aangemaakt_op)).where(Outbox.status == PENDING))
+            terms = overdue_counts(session, clock.today())
+        for status in (PENDING, MISLUKT):
+            rows.add_metric([status], counted.get(status, 0))
+        oldest.add_metric([], max(0.0, (now - as_utc(first)).total_seconds()) if first else 0.0)
+        for kind, count in terms.items():
+            overdue.add_metric([kind], count)
+        return [rows, oldest, overdue]
+
+
+def exposition(sessions: sessionmaker[Session]) -> bytes:
+    """The text exposition of every process's counts, then the database's state (two
+    registries' output, one after the other: their metric names differ)."""
+    if metrics.multiprocess_dir():
+        counts = CollectorRegistry()
+        MultiProcessCollector(counts)
+    else:
+        counts = REGISTRY  # this process's metrics, with its process and platform collectors
+    state = CollectorRegistry()
+    state.register(DatabaseState(sessions))
+    return generate_latest(counts) + generate_latest(state)

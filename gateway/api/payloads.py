@@ -1,6 +1,6 @@
 """The JSON shapes of the rule report, for the OpenAPI document at /docs.
 
-The routes build their answers with gateway.rule_report; these models only describe them,
+The routes build their answers with gateway.rules.report; these models only describe them,
 so an integrator sees every field and what it means (design.md §7).
 """
 from __future__ import annotations

@@ -43,7 +43,7 @@ from gateway.domain import clientgegevens
 from gateway.domain.clientgegevens import Contact
 from gateway.messages import BY_NAME
 from gateway.xml.build import basis, finish, new_root, renamed, serialise, sub, tag
-from gateway.xml.outbound import header
+from gateway.render.outbound import header
 from gateway.xml.schemas import SchemaSet
 
 AGJ = BY_NAME["AGJ"]

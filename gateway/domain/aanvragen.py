@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht
 from gateway.domain import clientgegevens, clienten, toewijzingen
 from gateway.domain.context import DomainContext, local_date
-from gateway.domain.normen import AangevraagdProductNorm, automatically_grantable, check_norms
+from gateway.domain.model.normen import AangevraagdProductNorm, automatically_grantable, check_norms
 from gateway.domain.toewijzingen import Inhoud
-from gateway.domain.werkdagen import add_werkdagen
+from gateway.domain.model.werkdagen import add_werkdagen
 from gateway.messages import BY_NAME
 from gateway.rules.products import same_product
 from gateway.xml.safe import parse

@@ -21,9 +21,9 @@ from gateway.db.models import Aanvraag, Beschikking, Bezwaar, Partij
 from gateway.domain import nummers
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
-from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.toewijzingen import Inhoud
-from gateway.domain.werkdagen import add_werkdagen
+from gateway.domain.model.werkdagen import add_werkdagen
 from gateway.xml.view import ParsedMessage
 
 BEZWAARTERMIJN = timedelta(weeks=6)

@@ -21,8 +21,8 @@ from gateway.domain.aanvragen import (
 from gateway.domain.clientgegevens import Contact
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
-from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS
-from gateway.domain.werkdagen import add_weeks
+from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway.domain.model.werkdagen import add_weeks
 from gateway.domain.toewijzingen import Inhoud
 from gateway.domain.uitgaand import UitgaandOngeldig
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Signaal, Toewijzing, Zorglevering, ZorgleveringStop
 from gateway.domain.context import local_date
-from gateway.domain.leveringen import TIJDELIJK
-from gateway.domain.werkdagen import add_werkdagen
-from gateway.domain.zorglevering import Klasse
+from gateway.domain.model.leveringen import TIJDELIJK
+from gateway.domain.model.werkdagen import add_werkdagen
+from gateway.domain.model.leveringsklassen import Klasse
 
 MELDTERMIJN = 5  # werkdagen, OP271/OP272
 STARTTERMIJN = 10  # werkdagen after the Ingangsdatum without a start

@@ -38,7 +38,7 @@ from gateway.domain.context import local_date, start_of_day
 from gateway.domain.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.domain.tijdlijn import SIGNAAL_SOORTEN
 from gateway.domain.toewijzingen import VERWIJDERD
-from gateway.domain.werkdagen import add_werkdagen, werkdagen_between
+from gateway.domain.model.werkdagen import add_werkdagen, werkdagen_between
 from gateway.messages import BY_NAME
 
 LIMIT = 200  # rows per list

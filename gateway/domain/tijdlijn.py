@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from gateway.db.models import (
     Aanvraag, Bericht, Beschikking, Client, Kenmerk, PostbusItem, Signaal, Toewijzing, Zorglevering,
 )
-from gateway.domain import clientgegevens, normen
+from gateway.domain import clientgegevens
+from gateway.domain.model import normen
 from gateway.domain.context import local_date
-from gateway.domain.leveringen import TIJDELIJK
+from gateway.domain.model.leveringen import TIJDELIJK
 from gateway.domain.toewijzingen import VERWIJDERD
 from gateway.messages import BASIS_NS
 from gateway.reference import ReferenceData

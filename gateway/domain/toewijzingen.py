@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Bericht, Toewijzing
 from gateway.domain import nummers, uitgaand
 from gateway.domain.context import DomainContext
-from gateway.domain.stand import ToewijzingStand
-from gateway.xml.outbound import Kop, ToegewezenProductRegel, render_jw301
+from gateway.domain.model.stand import ToewijzingStand
+from gateway.render.outbound import Kop, ToegewezenProductRegel, render_jw301
 
 VERWIJDERD = "13"  # JZ002: deleted, Einddatum = Ingangsdatum
 AANBIEDER_GEINITIEERD = "12"  # JZ002: initiated by the provider (after a VOW)

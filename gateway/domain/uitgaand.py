@@ -4,7 +4,7 @@ numbers, renders, checks, stores and puts a JW301, JW319 or JW325 in the provide
 `self_check` is the gate of every message the gateway writes: the JW301, JW319 and JW325 (in
 `send`) and the retours the intake answers with (JW306, JW308, JW316, JW318, AGR, in
 `gateway.intake.service`, also for `POST /api/v1/validatie`). It runs the code the intake
-judges received messages with (`gateway.check`) on the rendered tree: our XSD, the in-message
+judges received messages with (`gateway.rules.check`) on the rendered tree: our XSD, the in-message
 rules (level 2) and, for a heen-bericht, the level-4 rules. Level 3 reads the log of received
 messages and does not apply to what we write. A retour is not judged at level 4: it copies
 the Header and echoes the body of the message it answers unchanged (IV028), so the external
@@ -26,13 +26,13 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.check import CheckResult, check_rules, check_tree_schema
+from gateway.rules.check import CheckResult, check_rules, check_tree_schema
 from gateway.db.models import Bericht, Kenmerk, Outbox, Partij, PostbusItem
 from gateway.domain.context import DomainContext
 from gateway.domain.fouten import DomainFout
 from gateway.reference import ReferenceData
 from gateway.xml.build import serialise
-from gateway.xml.outbound import Kop
+from gateway.render.outbound import Kop
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 

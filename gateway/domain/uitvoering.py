@@ -15,9 +15,9 @@ from gateway.db.models import Aanvraag, Bericht, Toewijzing
 from gateway.domain import beschikkingen, clienten, toewijzingen, uitgaand
 from gateway.domain.aanvragen import AFGEWEZEN, REDENEN_AFWIJZING, TOEGEKEND, inhoud_of, parsed_request
 from gateway.domain.context import DomainContext
-from gateway.domain.stand import TBGT
+from gateway.domain.model.stand import TBGT
 from gateway.domain.toewijzingen import AANBIEDER_GEINITIEERD, Inhoud
-from gateway.xml.outbound import Kop, render_jw319
+from gateway.render.outbound import Kop, render_jw319
 
 AFGEWEZEN_ANTWOORD, ONDERZOEK_ANTWOORD = "1", "2"  # WJ760
 

@@ -35,10 +35,10 @@ from gateway.clock import NL
 from gateway.domain.context import local_date
 from gateway.db.models import Client, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
 from gateway.domain import rapportage
-from gateway.domain.leveringen import TIJDELIJK
+from gateway.domain.model.leveringen import TIJDELIJK
 from gateway.domain.rapportage import CREDIT, TOEGEKEND, VERWIJDERD, Periode
 from gateway.domain.signalen import STARTTERMIJN
-from gateway.domain.werkdagen import add_werkdagen
+from gateway.domain.model.werkdagen import add_werkdagen
 
 LIMIET = 500  # rows per kind
 TIJDELIJK_WEKEN = 8

@@ -1,76 +1,18 @@
 """Deliveries in the database: reading a client's starts and stops into the pure model
-(`gateway.domain.leveringen`), and recording an accepted JW305/JW307 class by class.
+(`gateway.domain.model.leveringen`), and recording an accepted JW305/JW307 class by class.
 
 Recorded in the intake's own transaction, not by a task: the next message's level-3 rules
 (TR074, TR063, TR326, TR382 ...) must see this one, and a rejected message changes nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Zorglevering, ZorgleveringStop
-from gateway.domain.leveringen import NIEUW, VERWIJDEREN, Leveringen, Start, StartSleutel, Stop
+from gateway.domain.model.leveringen import NIEUW, Leveringen, Start, StartSleutel, Stop
+from gateway.domain.model.leveringsklassen import Klasse, classes
 from gateway.xml.view import ParsedMessage
-
-_PATHS = {"JW305": "m:Client/m:StartProducten/m:StartProduct",
-          "JW307": "m:Client/m:StopProducten/m:StopProduct"}
-
-
-@dataclass(frozen=True)
-class Klasse:
-    """One StartProduct or StopProduct as the model needs it."""
-
-    element: object  # the lxml element, for the rule report
-    sleutel: StartSleutel
-    status: str
-    toewijzing_ingangsdatum: date | None
-    stop: Stop | None  # None for a start
-
-
-def classes(msg: ParsedMessage) -> list[Klasse]:
-    found = []
-    for element in msg.findall(_PATHS[msg.type.name]):
-        nummer = msg.text("m:ToewijzingNummer", element)
-        sleutel = StartSleutel(int(nummer) if nummer is not None else None,
-                               msg.text("m:Product/b:Categorie", element), msg.text("m:Product/b:Code", element),
-                               _date(msg, "m:Begindatum", element))
-        stop = None
-        if msg.type.name == "JW307":
-            stop = Stop(msg.text("m:RedenBeeindiging", element), _date(msg, "m:Einddatum", element))
-        found.append(Klasse(element, sleutel, msg.text("m:StatusAanlevering", element),
-                            msg.date("m:ToewijzingIngangsdatum", element), stop))
-    # Deletes first: IV008 lets a delete and its corrected class share a message (key element
-    # changed) and says nothing of their order; TR101 keeps their keys apart, so this is safe.
-    return sorted(found, key=lambda k: k.status != VERWIJDEREN)
-
-
-def has_deletes(msg: ParsedMessage) -> bool:
-    return any(k.status == VERWIJDEREN for k in classes(msg))
-
-
-def _date(msg: ParsedMessage, path: str, element) -> date:
-    # A schema-valid xs:date Python cannot hold (year 0 or before, or after 9999) passes the
-    # level-2 date rules, which compare YYYYMMDD numbers as the XSLT does; it keys as date.min
-    # so the message is judged instead of crashing the intake.
-    return msg.date(path, element) or date.min
-
-
-def outcome(state: Leveringen, klassen: list[Klasse]) -> dict[object, list[str]]:
-    """The retourcodes per class, applying the message's classes in document order to a copy
-    of `state` (a delete and a new start in one message see each other, IV008)."""
-    working = state.copy()
-    result = {}
-    for k in klassen:
-        if k.stop is None:
-            result[k.element] = working.start(k.sleutel, k.status, k.toewijzing_ingangsdatum)
-        else:
-            result[k.element] = working.stop(k.sleutel, k.stop, k.status)
-    return result
-
 
 def load(session: Session, gemeente: str, aanbieder: str, bsn: str) -> Leveringen:
     state = Leveringen()

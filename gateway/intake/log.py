@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Kenmerk
 from gateway.domain import zorglevering
-from gateway.domain.leveringen import Leveringen
-from gateway.domain.stand import ToewijzingStand
+from gateway.domain.model.leveringen import Leveringen
+from gateway.domain.model.stand import ToewijzingStand
 from gateway.domain.toewijzingen import for_client, stand
 
 REQUESTS = ("AGJ", "JW315", "JW317")

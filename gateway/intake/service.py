@@ -23,20 +23,23 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import clock, rule_report
-from gateway.check import CheckResult, check_rules, check_schema
+from gateway import clock
+from gateway.rules import report as rule_report
+from gateway.rules.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
 from gateway.domain import clienten, declaraties, postbus, signalen, uitgaand, zorglevering
 from gateway.domain.context import DomainContext
+from gateway.domain.model import leveringsklassen
+from gateway.domain.model.declaratie import Antwoord, antwoord, clients
 from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import ReferenceData
 from gateway.rules.engine import Finding, Outcome
-from gateway.xml.jw325 import render_jw325
-from gateway.xml.outbound import Kop
-from gateway.xml.retour import render_retour
+from gateway.render.jw325 import render_jw325
+from gateway.render.outbound import Kop
+from gateway.render.retour import render_retour
 from gateway.xml.safe import Limits, UnsafeXml
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
@@ -85,7 +88,7 @@ class Screened:
 
 @dataclass(frozen=True)
 class RetourFinding:
-    """One finding on a retour, as stored (Bevinding) and as answered (gateway.rule_report)."""
+    """One finding on a retour, as stored (Bevinding) and as answered (gateway.rules.report)."""
 
     code: str
     retourcode: str | None
@@ -173,7 +176,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
             recorded = zorglevering.record(session, view, row.id)
             signalen.at_intake(session, gemeente=view.ontvanger, aanbieder=view.afzender, bsn=view.bsn,
                                bericht_id=row.id, received=deps.today, recorded=recorded,
-                               correction=zorglevering.has_deletes(view))
+                               correction=leveringsklassen.has_deletes(view))
         else:
             session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
     return _finish(row, answer)
@@ -229,7 +232,7 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
     if result.message.name == DECLARATIE:
         # A JW323 is taken in when any prestatie is approved (OP304): then it is "accepted"
         # (202) with the rejected prestaties in the report, as GET would show it.
-        accepted = declaraties.antwoord(result.parsed, outcome.findings).taken_in
+        accepted = antwoord(result.parsed, outcome.findings).taken_in
         retourcodes = _finding_codes(outcome)
     report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
                                  entries=rule_report.of_result(reference, result))
@@ -248,7 +251,7 @@ def _validation_answer(result: CheckResult, deps: IntakeDeps) -> Answer:
     nothing booked and nothing in the postbus."""
     identificatie = "V" + secrets.token_hex(5)[:11]
     if result.message.name == DECLARATIE:
-        answer = declaraties.antwoord(result.parsed, result.outcome.findings)
+        answer = antwoord(result.parsed, result.outcome.findings)
         view = result.parsed
         kop = Kop(view.ontvanger, view.afzender, identificatie, deps.today)
         return Answer(202 if answer.taken_in else 422,
@@ -290,7 +293,7 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht,
     as a whole (level 2, a Header rule, TR333, or every prestatie rejected). The JW325 is
     the HTTP answer and also an outbound message in the provider's postbus."""
     view, outcome = result.parsed, result.outcome
-    answer = declaraties.antwoord(view, outcome.findings)
+    answer = antwoord(view, outcome.findings)
     row.niveau = outcome.level
     row.retourcodes = _finding_codes(outcome)
     _store_findings(session, row, outcome.findings)
@@ -308,14 +311,14 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht,
 
 
 def _book_and_answer(session: Session, ctx: DomainContext, deps: IntakeDeps, row: Bericht,
-                     view: ParsedMessage, answer: declaraties.Antwoord) -> Bericht:
+                     view: ParsedMessage, answer: Antwoord) -> Bericht:
     declaratie = None
     if answer.recorded:
         # The DeclaratieNummer and identificatie are used once recorded, also when every
         # prestatie was rejected: the answer was a content answer, not "not sent" (OP286).
         row.uniek_sleutel = uniek_sleutel(DECLARATIE, view.afzender, view.identificatie)
         declaratie = declaraties.boek(session, view, answer, row.id)
-        approved = {r.bsn for _, regels in declaraties.clients(view) for r in regels
+        approved = {r.bsn for _, regels in clients(view) for r in regels
                     if not answer.verdicts.get(r.element)}
         for bsn in sorted(approved):  # a client id for the back office, as for every message
             clienten.ensure(session, view.ontvanger, bsn)

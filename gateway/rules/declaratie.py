@@ -12,7 +12,7 @@ through gateway.rules.declaratie_regels, which reads each prestatie's raw fields
 check; gateway.rules.declaratie_antwoord applies them to the JW325.
 
 Levels 3 and 4 judge each prestatie (partial processing, OP304/TR342): they all read one pass
-of the declaration through `gateway.domain.declaraties.beoordeel`, so the rules and the booking
+of the declaration through `gateway.domain.gateway.domain.model.declaratie.beoordeel`, so the rules and the booking
 cannot disagree. The general Header rules (TR056, TR135, TR378) and TR304/TR381 are widened to
 JW323 here.
 """
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from lxml import etree
 
 from gateway.rules import external, state, wijziging  # noqa: F401  (registered before widened)
-from gateway.domain.declaraties import CLIENT, Beoordeling, beoordeel
+from gateway.domain.model.declaratie import CLIENT, Beoordeling, beoordeel
 from gateway.rules.engine import RuleContext, extend, rule
 from gateway.rules.client import _valid_bsn
 from gateway.rules.declaratie_regels import Periode, read_periode, regels

@@ -19,8 +19,8 @@ from typing import Protocol
 
 from lxml import etree
 
-from gateway.domain.leveringen import Leveringen
-from gateway.domain.stand import ToewijzingStand
+from gateway.domain.model.leveringen import Leveringen
+from gateway.domain.model.stand import ToewijzingStand
 from gateway.messages import BASIS_NS
 from gateway.reference import ReferenceData
 from gateway.rules import xpath_values

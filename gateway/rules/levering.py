@@ -1,11 +1,11 @@
 """Level-3 rules of the start and stop of care (JW305, JW307): the link to a toewijzing
 (TR019, IV075) and the sequences of starts, stops and deletes (TR063, TR071, TR074, TR326,
 TR382, TR413-TR415), all from one run of the message through the delivery model
-(`gateway.domain.leveringen`), so the rules and what the intake records cannot disagree."""
+(`gateway.domain.model.leveringen`), so the rules and what the intake records cannot disagree."""
 from __future__ import annotations
 
-from gateway.domain.leveringen import NIEUW
-from gateway.domain.zorglevering import Klasse, classes, outcome
+from gateway.domain.model.leveringen import NIEUW
+from gateway.domain.model.leveringsklassen import Klasse, classes, outcome
 from gateway.rules.engine import RuleContext, rule
 
 REGIE = ("JW305", "JW307")

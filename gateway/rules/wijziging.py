@@ -14,7 +14,7 @@ from datetime import date
 
 from lxml import etree
 
-from gateway.domain.stand import TBGT, ToewijzingStand
+from gateway.domain.model.stand import TBGT, ToewijzingStand
 from gateway.rules.engine import RuleContext, rule
 from gateway.rules.products import CUTOFF, same_product
 

@@ -2,7 +2,7 @@
 (`/aanvragen/{id}`, `POST /aanvragen/{id}/besluit`).
 
 The queue lists the aanvragen waiting for a person, the most overdue first, each with its
-requested products against the catalogue's norms (`gateway.domain.normen`, the same check
+requested products against the catalogue's norms (`gateway.domain.model.normen`, the same check
 the intake used) and the reasons the intake gave for sending it to the CJG. The decision
 form builds the same `BesluitInvoer` as the API and calls the same service
 (`besluiten.record`); the beschikking and the messages for the provider are made afterwards
@@ -22,15 +22,16 @@ from starlette.exceptions import HTTPException
 
 from gateway.http.deps import DbSession
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Client, Partij
-from gateway.domain import aanvragen, audit, beschikkingen, besluiten, keten, normen, outbox, postbus
+from gateway.domain import aanvragen, audit, beschikkingen, besluiten, keten, outbox, postbus
+from gateway.domain.model import normen
 from gateway.domain.aanvragen import (
     AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND,
 )
 from gateway.domain.attempts import DONE, MISLUKT, PENDING
 from gateway.domain.clientgegevens import Contact
 from gateway.domain.context import DomainContext
-from gateway.domain.normen import EENHEID_LABELS, FREQUENTIE_LABELS, check_norms
-from gateway.domain.werkdagen import werkdagen_between
+from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS, check_norms
+from gateway.domain.model.werkdagen import werkdagen_between
 from gateway.web.documents import euro
 from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
@@ -240,7 +241,7 @@ def _provider_names(session: Session, codes: set[str]) -> dict[str, str]:
 # ---------------------------------------------------------------- norms and deadlines
 
 def product_rows(aanvraag: Aanvraag, ctx: DomainContext) -> list[ProductRegel]:
-    """Each product of `aanvraag` against its catalogue norm (gateway.domain.normen)."""
+    """Each product of `aanvraag` against its catalogue norm (gateway.domain.model.normen)."""
     catalogue = ctx.reference.producten
     result = []
     for product in aanvraag.producten:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.exceptions import HTTPException
 
-from gateway import rule_report
+from gateway.rules import report as rule_report
 from gateway.http.deps import DbSession
 from gateway.db.models import Bericht, Client, PostbusItem
 from gateway.domain import audit, berichtenlog, keten, postbus

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gateway.clock import NL
 from gateway.domain.context import as_utc
-from gateway.domain.normen import bedrag
+from gateway.domain.model.normen import bedrag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).parent / "templates"

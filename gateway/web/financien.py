@@ -25,7 +25,7 @@ from gateway import dateinput as dates
 from gateway.http.deps import DbSession
 from gateway.db.models import Partij
 from gateway.domain import rapportage
-from gateway.domain.normen import EENHEID_LABELS
+from gateway.domain.model.normen import EENHEID_LABELS
 from gateway.web import grafieken
 from gateway.web.deps import FinanceUser
 from gateway.web.render import page

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from gateway.http.deps import DbSession
 from gateway.db.models import Bevinding, Client, Partij
-from gateway.domain import audit, normen
+from gateway.domain import audit
+from gateway.domain.model import normen
 from gateway.domain.aanvraagformulier import (
     Aanvraagformulier, ClientInvoer, ProductInvoer, valid_form_key, identificatie_for, new_form_key,
     referentie_for, render_agj,
@@ -37,7 +38,8 @@ from gateway.domain.aanvraagformulier import (
 from gateway.domain.clientgegevens import Contact
 from gateway.intake.service import IntakeDeps, receive, screen
 from gateway.reference import Product, ReferenceData
-from gateway import clock, rule_report
+from gateway import clock
+from gateway.rules import report as rule_report
 from gateway import dateinput as dates
 from gateway.web.deps import CheckedForm, CjgUser, log_access
 from gateway.web.render import error_page, page

@@ -15,7 +15,7 @@ from gateway.db.session import unit_of_work
 from gateway.domain import signalen
 from gateway.domain.termijnen import stand
 from gateway.domain.context import local_date
-from gateway.domain.werkdagen import add_werkdagen, is_werkdag, werkdagen_between
+from gateway.domain.model.werkdagen import add_werkdagen, is_werkdag, werkdagen_between
 from tests.backoffice import login
 from tests.integration.test_leveringen import ACCEPTED, send
 from tests.regie import Start

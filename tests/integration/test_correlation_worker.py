@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.db.models import Outbox, Partij
 from gateway.db.session import unit_of_work
 from gateway.settings import Settings

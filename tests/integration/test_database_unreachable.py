@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.db.migrate import upgrade
 from gateway.db.session import CONNECT_TIMEOUT_SECONDS, unit_of_work
 from gateway.intake.parties import add_party

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from gateway import clock
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.cli import main
 from gateway.db.models import AuditRegel, InlogTeller, Sessie
 from gateway.db.session import unit_of_work

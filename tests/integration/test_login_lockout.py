@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.db.models import AuditRegel, InlogTeller
 from gateway.db.session import unit_of_work
 from gateway.domain import audit, gebruikers, inlogtellers

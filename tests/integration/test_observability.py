@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from gateway import clock, logs, metrics
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.db.models import Aanvraag, Bericht, Outbox
 from gateway.db.session import unit_of_work
 from gateway.domain import webhooks
@@ -203,7 +203,7 @@ def test_metrics_only_for_allowed_addresses(database_url, engine):
 
 def test_retours_overdue(local, sessions, move_clock):
     from gateway.db.models import Partij, PostbusItem
-    from gateway.domain.werkdagen import add_werkdagen
+    from gateway.domain.model.werkdagen import add_werkdagen
 
     with unit_of_work(sessions) as session:
         party = Partij(soort="aanbieder", code="33334444", naam="Retour BV")

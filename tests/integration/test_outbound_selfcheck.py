@@ -5,7 +5,7 @@ our own XSD and level-2 rules; and what happens when the self-check ever refuses
 The route runs once for the module; the messages are collected from the HTTP answers
 (retours, JW325, the validatie's answers) and from the stored outbound rows (richting "uit":
 JW301, JW319, JW325), and each is checked as a provider's software would read it: parsed
-from its bytes by `gateway.check.check_message`.
+from its bytes by `gateway.rules.check.check_message`.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import func, select
 
-from gateway.api.app import create_app
-from gateway.check import check_message
+from gateway.main import create_app
+from gateway.rules.check import check_message
 from gateway.db import append_only
 from gateway.db.models import (
     Aanvraag, Base, Bericht, Declaratie, Outbox, PostbusItem, Prestatie, Zorglevering,

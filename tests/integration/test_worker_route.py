@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.db.models import Aanvraag, Bericht, Beschikking, Nummerreeks, Outbox, Toewijzing
 from gateway.db.session import unit_of_work
 from gateway.settings import Settings

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
-from gateway.api.app import create_app
+from gateway.main import create_app
 from gateway.db.models import Beschikking, Bericht, Nummerreeks, Partij
 from gateway.db.session import unit_of_work
 from gateway.domain import aanvragen, beschikkingen, besluiten, nummers

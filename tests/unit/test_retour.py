@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from gateway.check import check_schema
+from gateway.rules.check import check_schema
 from gateway.domain.uitgaand import UitgaandOngeldig, self_check
 from gateway.messages import BY_NAME
 from gateway.rules.engine import Finding, Outcome
-from gateway.xml.retour import render_retour
+from gateway.render.retour import render_retour
 from gateway.xml.safe import Limits
 from tests.support import FIXTURES, TODAY, example, reference, schemas
 

@@ -1,7 +1,7 @@
-"""gateway.rule_report: the one shape of a rule-report entry (design.md §7)."""
+"""gateway.rules.report: the one shape of a rule-report entry (design.md §7)."""
 from __future__ import annotations
 
-from gateway import rule_report
+from gateway.rules import report as rule_report
 from tests.support import check, edit, example, reference
 
 ENTRY_KEYS = {"code", "retourcode", "location", "explanation", "remedy"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from gateway.check import check_schema
+from gateway.rules.check import check_schema
 from gateway.messages import BY_NAME
 from gateway.rules.engine import RuleContext, rules_for, run_rule
 from gateway.xml.safe import Limits

@@ -72,7 +72,7 @@ def test_one_mebibyte_of_small_elements_is_bounded():
 
 
 def test_deep_message_is_refused_by_the_check_also_when_the_schema_runs_first():
-    from gateway.check import check_schema
+    from gateway.rules.check import check_schema
     from tests.support import schemas
 
     deep = (b'<jw305:Bericht xmlns:jw305="http://www.istandaarden.nl/ijw/3_2/jw305/schema">'

@@ -8,14 +8,15 @@ from datetime import date, timedelta
 import pytest
 from lxml import etree
 
-from gateway.check import check_schema
-from gateway.domain import declaraties, uitgaand
+from gateway.rules.check import check_schema
+from gateway.domain import uitgaand
+from gateway.domain.model import declaratie
 from gateway.domain.uitgaand import UitgaandOngeldig, self_check
 from gateway.messages import BY_NAME, SENT
 from gateway.rules.engine import Finding, Outcome
-from gateway.xml.jw325 import render_jw325
-from gateway.xml.outbound import Kop, ToegewezenProductRegel, render_jw301, render_jw319
-from gateway.xml.retour import render_retour
+from gateway.render.jw325 import render_jw325
+from gateway.render.outbound import Kop, ToegewezenProductRegel, render_jw301, render_jw319
+from gateway.render.retour import render_retour
 from gateway.xml.safe import Limits
 from tests.support import FIXTURES, TODAY, edit, example, reference, schemas
 
@@ -120,7 +121,7 @@ def test_a_broken_jw319_is_refused(antwoord, reden, woonplaats, code):
 def jw325(findings=()) -> etree._ElementTree:
     msg = parsed((FIXTURES / "berichten" / "JW323-declaratie.xml").read_bytes())
     found = [f(msg) for f in findings]
-    return render_jw325(KOP, msg, declaraties.antwoord(msg, found), schemas())
+    return render_jw325(KOP, msg, declaratie.antwoord(msg, found), schemas())
 
 
 def _line_rejected(msg):

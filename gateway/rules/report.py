@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from gateway.reference import ReferenceData
 
 if TYPE_CHECKING:
-    from gateway.check import CheckResult
+    from gateway.rules.check import CheckResult
     from gateway.rules.engine import Finding
 
 
