@@ -1,25 +1,29 @@
-"""RFC 9457 problem details: the one shape of every API error that is not a retour."""
+"""RFC 9457 problem details: the one shape of every API error that is not a retour.
+
+The API renders every `GatewayError` this way; `Problem` is the error an API edge raises
+(or, in the intake, answers with) when no class of the family names the case."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+
+from gateway.errors import GatewayError
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE = "urn:jeugdhulp-gateway:problem:"
 
 
-@dataclass
-class Problem(Exception):
-    status: int
-    slug: str
-    title: str
-    detail: str
-    extra: dict = field(default_factory=dict)
-    headers: dict = field(default_factory=dict)
+class Problem(GatewayError):
+    """A problem with its own status, slug and title."""
 
-    def to_dict(self) -> dict:
-        return {"type": _TYPE + self.slug, "title": self.title, "status": self.status,
-                "detail": self.detail, **self.extra}
+    def __init__(self, status: int, slug: str, title: str, detail: str, extra: dict | None = None,
+                 headers: dict | None = None):
+        super().__init__(detail, status=status, slug=slug, title=title, extra=extra, headers=headers)
 
-    def body(self) -> bytes:
-        return json.dumps(self.to_dict(), ensure_ascii=False).encode("utf-8")
+
+def to_dict(error: GatewayError) -> dict:
+    return {"type": _TYPE + error.slug, "title": error.title, "status": error.status,
+            "detail": error.detail, **error.extra}
+
+
+def body(error: GatewayError) -> bytes:
+    return json.dumps(to_dict(error), ensure_ascii=False).encode("utf-8")

@@ -12,14 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from gateway import correlation
+from gateway import correlation, problems
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
 from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
 from gateway.api.docs import install_docs
 from gateway.background_publisher import BackgroundPublisher
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.domain.context import DomainContext
-from gateway.domain.fouten import DomainFout
+from gateway.errors import GatewayError
 from gateway.headers import SecurityHeaders
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import load_reference
@@ -69,16 +69,11 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
         app.include_router(module.router)
     install_docs(app)
 
-    @app.exception_handler(DomainFout)
-    async def domain_refusal(request: Request, exc: DomainFout) -> Response:
+    @app.exception_handler(GatewayError)
+    async def refused(request: Request, exc: GatewayError) -> Response:
         if exc.status >= 500:  # the gateway's own fault (e.g. its self-check refused an answer)
             _log.error("%s on %s %s: %s", exc.slug, request.method, masked_path(request.url.path), exc.detail)
-        return _problem_response(Problem(exc.status, exc.slug, _TITLES.get(exc.status, "Niet uitgevoerd"),
-                                         exc.detail))
-
-    @app.exception_handler(Problem)
-    async def problem_handler(_request: Request, problem: Problem) -> Response:
-        return _problem_response(problem)
+        return _problem_response(exc)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> Response:
@@ -114,7 +109,6 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
 
 _log = logging.getLogger("gateway.api")
-_TITLES = {404: "Niet gevonden", 409: "Conflict", 422: "Niet uitvoerbaar"}
 
 
 def database_unavailable_problem() -> Problem:
@@ -124,6 +118,7 @@ def database_unavailable_problem() -> Problem:
                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def _problem_response(problem: Problem) -> Response:
-    return Response(problem.body(), status_code=problem.status, media_type=PROBLEM_JSON,
-                    headers=problem.headers or None)
+def _problem_response(error: GatewayError) -> Response:
+    """The API's one rendering of an error: problem+json with the error's status and headers."""
+    return Response(problems.body(error), status_code=error.status, media_type=PROBLEM_JSON,
+                    headers=error.headers or None)

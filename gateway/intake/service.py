@@ -11,7 +11,6 @@ the message type and the XSD. Only what that produced reaches `receive`, so no w
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -23,7 +22,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import clock
+from gateway import clock, problems
 from gateway.rules import report as rule_report
 from gateway.rules.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
@@ -242,7 +241,8 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
 def _with_report(problem: Problem, entries: list[rule_report.ReportEntry], *, level: int,
                  retourcodes: list[str]) -> Problem:
     report = rule_report.summary(accepted=False, level=level, retourcodes=retourcodes, entries=entries)
-    return dataclasses.replace(problem, extra={**problem.extra, **report})
+    return Problem(problem.status, problem.slug, problem.title, problem.detail, {**problem.extra, **report},
+                   problem.headers)
 
 
 def _validation_answer(result: CheckResult, deps: IntakeDeps) -> Answer:
@@ -523,7 +523,7 @@ def _finish(row: Bericht, answer: Answer | Problem) -> Answer:
 
 
 def _problem_answer(problem: Problem) -> Answer:
-    return Answer(problem.status, problem.body(), PROBLEM_JSON)
+    return Answer(problem.status, problems.body(problem), PROBLEM_JSON)
 
 
 def _json(data: dict) -> bytes:
