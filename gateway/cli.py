@@ -481,11 +481,11 @@ def _human(report: dict) -> str:
 
 
 def _or_exit(build):
-    from gateway.reference import MappingError
+    from gateway.errors import ConfigurationError
 
     try:
         return build()
-    except (MappingError, OSError, ValueError) as exc:
+    except (ConfigurationError, OSError, ValueError) as exc:
         click.echo(f"gateway kan niet starten: {exc}", err=True)
         sys.exit(2)
 if __name__ == "__main__":

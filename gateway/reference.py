@@ -12,9 +12,13 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from gateway.errors import ConfigurationError
 
-class MappingError(RuntimeError):
+
+class MappingError(ConfigurationError):
     """A file in mappings/ is missing or malformed."""
+
+    slug = "mappings"
 
 
 @dataclass(frozen=True)

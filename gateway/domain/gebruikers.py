@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Gebruiker, Sessie
 from gateway.domain import inlogtellers
+from gateway.errors import Unprocessable
 
 ROLLEN = ("cjg", "finance", "admin")
 MIN_WACHTWOORD = 12  # characters; length is what makes a password strong (NIST SP 800-63B)
@@ -28,8 +29,10 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("geen-gebruiker-met-deze-naam")
 
 
-class GebruikerFout(ValueError):
+class GebruikerFout(Unprocessable):
     """A user cannot be added or changed as asked; the message says why, in Dutch."""
+
+    slug = "gebruiker"
 
 
 def add(session: Session, *, gebruikersnaam: str, rol: str, wachtwoord: str) -> Gebruiker:

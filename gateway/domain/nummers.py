@@ -13,14 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Nummerreeks
+from gateway.errors import GatewayError
 
 TOEWIJZING = "toewijzing"
 BESCHIKKING = "beschikking"
 _MAX_TOEWIJZINGNUMMER = 999_999_999  # LDT_Nummer
 
 
-class NummerreeksVol(RuntimeError):
-    """The counter ran past what the message field can hold."""
+class NummerreeksVol(GatewayError):
+    """The counter ran past what the message field can hold: nothing more can be numbered
+    until an operator acts (500)."""
+
+    slug = "nummerreeks-vol"
 
 
 def next_number(session: Session, gemeente: str, soort: str) -> int:

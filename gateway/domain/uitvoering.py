@@ -17,13 +17,16 @@ from gateway.domain.aanvragen import AFGEWEZEN, REDENEN_AFWIJZING, TOEGEKEND, in
 from gateway.domain.context import DomainContext
 from gateway.domain.model.stand import TBGT
 from gateway.domain.toewijzingen import AANBIEDER_GEINITIEERD, Inhoud
+from gateway.errors import Unprocessable
 from gateway.render.outbound import Kop, render_jw319
 
 AFGEWEZEN_ANTWOORD, ONDERZOEK_ANTWOORD = "1", "2"  # WJ760
 
 
-class UitvoeringFout(RuntimeError):
+class UitvoeringFout(Unprocessable):
     """The decision cannot be carried out as the data stand (reported to the operator)."""
+
+    slug = "uitvoering"
 
 
 def execute(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:

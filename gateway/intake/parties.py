@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gateway import clock
 from gateway.db.models import Partij, Token
 from gateway.domain.context import as_utc
+from gateway.errors import Conflict, GatewayError, NotFound
 
 GEMEENTE = "gemeente"
 # `laatst_gebruikt` is written at most this often per token: enough to see whether an old
@@ -93,16 +94,20 @@ def tokens(session: Session, code: str | None = None) -> list[TokenRegel]:
     return [TokenRegel(*row) for row in session.execute(query)]
 
 
-class TokenFout(Exception):
+class TokenFout(GatewayError):
     """A token that cannot be revoked: unknown, or revoked before."""
 
 
-class OnbekendToken(TokenFout):
-    pass
+class OnbekendToken(TokenFout, NotFound):
+    def __init__(self, token_id: int):
+        super().__init__(f"geen token {token_id}")
 
 
-class AlIngetrokken(TokenFout):
-    pass
+class AlIngetrokken(TokenFout, Conflict):
+    slug = "al-ingetrokken"
+
+    def __init__(self, token_id: int):
+        super().__init__(f"token {token_id} is al ingetrokken")
 
 
 def revoke(session: Session, token_id: int, *, partij_id: int | None = None,

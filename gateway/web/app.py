@@ -21,17 +21,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.accesslog import masked_path
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe
+from gateway.errors import GatewayError
 from gateway.headers import PAGE_HEADERS, adding_headers
 from gateway.web import (
     aanvragen, audit, auth, berichten, blokkades, clienten, financien, financien_extra, formulier, partijen,
     termijnen,
 )
-from gateway.web.deps import LoginNodig, Verboden
+from gateway.web.deps import LoginNodig
 from gateway.web.render import error_page
 
 MACHINE_PATHS = ("/api", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz")
 STATIC = Path(__file__).parent / "static"
 _log = logging.getLogger("gateway.web")
+_OWN_FAULT = ("Er ging iets mis", "De fout is vastgelegd in het log van de gateway. Probeer het later opnieuw.")
 
 
 class BackOfficeMount(Mount):
@@ -58,13 +60,14 @@ def create_backoffice() -> FastAPI:
                    partijen, blokkades):
         backoffice.include_router(module.router)
 
-    @backoffice.exception_handler(LoginNodig)
-    async def login_needed(_request: Request, exc: LoginNodig) -> Response:
-        return RedirectResponse(exc.login_url, status_code=303)
-
-    @backoffice.exception_handler(Verboden)
-    async def forbidden(request: Request, exc: Verboden) -> Response:
-        return error_page(request, 403, "Geen toegang", exc.detail)
+    @backoffice.exception_handler(GatewayError)
+    async def refused(request: Request, exc: GatewayError) -> Response:
+        if isinstance(exc, LoginNodig):
+            return RedirectResponse(exc.login_url, status_code=303)
+        if exc.status >= 500:  # the gateway's own fault: logged, and the page says so
+            _log.error("%s on %s %s: %s", exc.slug, request.method, masked_path(request.url.path), exc.detail)
+            return error_page(request, exc.status, *_OWN_FAULT)
+        return error_page(request, exc.status, exc.title, _sentence(exc.detail), headers=exc.headers or None)
 
     @backoffice.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -85,10 +88,14 @@ def create_backoffice() -> FastAPI:
     @backoffice.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:
         _log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_page(request, 500, "Er ging iets mis",
-                          "De fout is vastgelegd in het log van de gateway. Probeer het later opnieuw.")
+        return error_page(request, 500, *_OWN_FAULT)
 
     return backoffice
+
+
+def _sentence(text: str) -> str:
+    """A domain's detail ("geen aanvraag 5 voor gemeente 0363") as the page's sentence."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 class PageHeaders:

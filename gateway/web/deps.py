@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from gateway import clock
+from gateway.errors import Forbidden, Unauthorized
 from gateway.http.deps import DbSession, parse_id
 from gateway.domain import audit
 from gateway.web import sessies
@@ -18,18 +19,16 @@ from gateway.web.sessies import Ingelogd
 ROLE_NAMES = {"cjg": "CJG-medewerker", "finance": "financiën", "admin": "beheerder"}
 
 
-class LoginNodig(Exception):
+class LoginNodig(Unauthorized):
     """No (valid) session: the page answers 303 to /login, remembering where the user was."""
 
     def __init__(self, path: str):
-        super().__init__(path)
+        super().__init__("log in om deze pagina te zien")
         self.login_url = "/login" if path in ("", "/") else f"/login?volgende={quote(path, safe='')}"
 
 
-class Verboden(Exception):
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
+class Verboden(Forbidden):
+    """A logged-in user without the role, or a form that did not come from our page (403)."""
 
 
 def current_user(request: Request, session: DbSession) -> Ingelogd:

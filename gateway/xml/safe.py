@@ -13,12 +13,16 @@ from functools import lru_cache
 
 from lxml import etree
 
+from gateway.errors import BadRequest
 
-class UnsafeXml(ValueError):
+
+class UnsafeXml(BadRequest):
     """The body is not XML we are willing to read. `reason` is safe to show the sender."""
 
+    slug, title = "not-well-formed", "Bericht is geen bruikbare XML"
+
     def __init__(self, reason: str, line: int | None = None):
-        super().__init__(reason)
+        super().__init__(reason, extra={"errors": [{"line": line, "path": "/", "message": reason}]})
         self.reason = reason
         self.line = line
 
