@@ -25,6 +25,7 @@ from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.model.werkdagen import add_weeks
 from gateway.domain.toewijzingen import Inhoud
 from gateway.domain.uitgaand import UitgaandOngeldig
+from gateway.errors import NotFound
 
 TOEKENNEN, AFWIJZEN, ONDERZOEK = "toekennen", "afwijzen", "in_onderzoek"
 UITVOEREN = "uitvoeren_besluit"
@@ -106,7 +107,7 @@ def _rehearse(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
         with session.begin_nested() as savepoint:
             uitvoering.execute(session, ctx, aanvraag)
             savepoint.rollback()
-    except (UitgaandOngeldig, uitvoering.UitvoeringFout, LookupError) as exc:
+    except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound) as exc:
         raise BesluitFout(422, "geen-geldig-bericht", f"dit besluit levert geen geldig bericht op: {exc}") \
             from None
     session.refresh(aanvraag)

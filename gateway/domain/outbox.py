@@ -23,6 +23,7 @@ from gateway.domain import aanvragen, uitvoering, webhooks
 from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
 from gateway.domain.context import DomainContext
 from gateway.domain.uitgaand import WEBHOOK, UitgaandOngeldig
+from gateway.errors import NotFound
 
 _log = logging.getLogger("gateway.outbox")
 
@@ -37,7 +38,7 @@ def _register(session: Session, ctx: DomainContext, row: Outbox) -> None:
     try:  # granted automatically: carry it out now, or hand it to the CJG if that cannot be done
         with session.begin_nested():
             uitvoering.execute(session, ctx, aanvraag)
-    except (UitgaandOngeldig, uitvoering.UitvoeringFout, LookupError) as exc:
+    except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound) as exc:
         _log.warning("automatic grant of aanvraag %s failed, to the CJG: %s", aanvraag.id, exc)
         session.refresh(aanvraag)
         aanvragen.back_to_cjg(aanvraag, str(exc))
@@ -54,7 +55,7 @@ def _onderzoek(session: Session, ctx: DomainContext, row: Outbox) -> None:
 def _aanvraag(session: Session, row: Outbox):
     aanvraag = aanvragen.for_message(session, row.bericht_id, lock=True)
     if aanvraag is None:
-        raise LookupError(f"geen aanvraag bij bericht {row.bericht_id}")
+        raise NotFound(f"geen aanvraag bij bericht {row.bericht_id}")
     return aanvraag
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from gateway.rules.check import CheckResult, check_rules, check_tree_schema
 from gateway.db.models import Bericht, Kenmerk, Outbox, Partij, PostbusItem
 from gateway.domain.context import DomainContext
-from gateway.domain.fouten import DomainFout
+from gateway.errors import GatewayError, NotFound
 from gateway.reference import ReferenceData
 from gateway.xml.build import serialise
 from gateway.render.outbound import Kop
@@ -43,14 +43,15 @@ _PREFIX = {"JW301": "T", "JW319": "A", "JW325": "D"}
 WEBHOOK = "webhook"
 
 
-class UitgaandOngeldig(DomainFout):
-    """A message the gateway built does not pass its own schema or rules: a gateway bug, and
-    the message is not sent. `bevindingen` name the failing rule codes and XSD error kinds
+class UitgaandOngeldig(GatewayError):
+    """A message the gateway built does not pass its own schema or rules: a gateway bug (500),
+    and the message is not sent. `bevindingen` name the failing rule codes and XSD error kinds
     with their paths, never a value from the message, so the text may be logged."""
 
+    status, slug, title = 500, "eigen-controle", "Niet uitgevoerd"
+
     def __init__(self, message: str, bevindingen: list[str]):
-        super().__init__(500, "eigen-controle", f"{message} afgekeurd door de eigen controle: "
-                                                f"{'; '.join(bevindingen)}")
+        super().__init__(f"{message} afgekeurd door de eigen controle: {'; '.join(bevindingen)}")
         self.message, self.bevindingen = message, bevindingen
 
 
@@ -114,6 +115,6 @@ def _provider(session: Session, aanbieder: str) -> Partij:
     party = session.scalar(select(Partij).where(Partij.soort == AANBIEDER, Partij.code == aanbieder))
     if party is None:
         # Requests only arrive from registered providers, so this means the party was removed.
-        raise LookupError(f"aanbieder {aanbieder} is niet (meer) geregistreerd")
+        raise NotFound(f"aanbieder {aanbieder} is niet (meer) geregistreerd")
     return party
 
