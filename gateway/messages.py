@@ -8,6 +8,7 @@ this table instead of repeating names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 BASIS_NS = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
 AGJ_NS = "urn:jeugdhulp-gateway:aanvraag:1.0"
@@ -42,7 +43,15 @@ class MessageType:
         return self.sender == "aanbieder" or self.is_retour
 
 
-def _ijw(name: str, code: str, sender: str, **kw) -> MessageType:
+class _Optional(TypedDict, total=False):
+    """The fields of `MessageType` that have a default, as `_ijw` passes them on."""
+    retour: str
+    answers: str
+    retour_classes: tuple[str, ...]
+    body: str
+
+
+def _ijw(name: str, code: str, sender: str, **kw: Unpack[_Optional]) -> MessageType:
     number = name[2:]
     return MessageType(name, code, ijw_namespace(number), f"jw{number}.xsd", sender, **kw)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from lxml import etree
 
@@ -56,7 +57,7 @@ class CheckResult:
         return [] if self.outcome is None else list(dict.fromkeys(f.code for f in self.outcome.findings))
 
 
-def identify(tree) -> MessageType | None:
+def identify(tree: etree._ElementTree) -> MessageType | None:
     root = tree.getroot()
     if not isinstance(root.tag, str) or not root.tag.startswith("{"):
         return None
@@ -78,9 +79,10 @@ def check_tree_schema(tree: etree._ElementTree, schemas: SchemaSet) -> CheckResu
     message = identify(tree)
     if message is None:
         root = tree.getroot()
+        tag = cast(str, root.tag)  # an element's tag reads back as str
         return CheckResult(None, None, [SchemaError(root.sourceline, "/",
-                                                    f"onbekend bericht: root-element {root.tag}")])
-    errors = schemas.for_namespace(message.namespace).errors(tree)
+                                                    f"onbekend bericht: root-element {tag}")])
+    errors = schemas.for_type(message).errors(tree)
     view = ParsedMessage(tree, message)
     return CheckResult(message, None if errors else view, errors, view=view)
 

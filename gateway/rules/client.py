@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
-from gateway.rules.engine import RuleContext, rule
+from gateway.rules.engine import Failures, RuleContext, rule
 from gateway.rules.xpath_values import date_number, last_characters, on_or_before, upper_bound
 from gateway.xml.view import ParsedMessage
 
@@ -147,7 +147,7 @@ def _geboortedata(msg: ParsedMessage) -> Iterator[tuple[etree._Element, str | No
 
 
 @rule("CS002", level=2, messages=BSN_MESSAGES + BSN_ECHOES)
-def cs002(ctx: RuleContext):
+def cs002(ctx: RuleContext) -> Failures:
     """Client/Bsn passes the 11-proef."""
     element = ctx.msg.find("m:Client/m:Bsn")
     if element is not None and not _valid_bsn(element.text or ""):
@@ -170,7 +170,7 @@ def _valid_bsn(value: str) -> bool:
 
 @rule("CS139", level=2, messages=PERSON_MESSAGES + PERSON_ECHOES,
       guard=f"boolean(({' | '.join(_GEBOORTEDATA)})/b:DatumGebruik)")
-def cs139(ctx: RuleContext):
+def cs139(ctx: RuleContext) -> Failures:
     """Geboortedatum agrees with DatumGebruik: 1 day 01, 2 on 01-01, 3 exactly 1900-01-01."""
     # As the XSLT, on the raw text: the day (and month) are read from its end, so trailing
     # white space fails DatumGebruik 1 and 2, leading white space does not; 1900-01-01 is
@@ -193,7 +193,7 @@ def _onbekend(datum: etree._Element, gebruik: str | None) -> bool:
 @rule("TR002", level=2, messages=PERSON_MESSAGES + PERSON_ECHOES, guard=(
     f"boolean(({' | '.join(_GEBOORTEDATA)})/b:Datum"
     f"[number(translate(., '-', '')) + {MAX_LEEFTIJD} < {_DAGTEKENING_BOUND}])"))
-def tr002(ctx: RuleContext):
+def tr002(ctx: RuleContext) -> Failures:
     """Geboortedatum is at most 120 years before the Dagtekening, unless unknown."""
     # As the XSLT: birth date + 120 years < Dagtekening as numbers YYYYMMDD, so exactly 120
     # years passes. The Dagtekening is the upper bound, cut to 10 characters: with leading
@@ -209,7 +209,7 @@ def tr002(ctx: RuleContext):
     message: f"boolean(({' | '.join(paths)})"
              f"[not(number(translate(., '-', '')) <= {_DAGTEKENING_BOUND})])"
     for message, paths in _NIET_NA_DAGTEKENING.items()})
-def tr134(ctx: RuleContext):
+def tr134(ctx: RuleContext) -> Failures:
     """Geboortedatum and the message's event dates are not after the Dagtekening."""
     # As the XSLT: the Dagtekening is the upper bound, cut to 10 characters, so leading white
     # space on it fails every date checked here; white space on the dates themselves is
@@ -221,7 +221,7 @@ def tr134(ctx: RuleContext):
 
 
 @rule("CS318", level=2, messages=FULL_CLIENT_MESSAGES)
-def cs318(ctx: RuleContext):
+def cs318(ctx: RuleContext) -> Failures:
     """The client's NaamGebruik is not 6 (niet-natuurlijk persoon)."""
     element = ctx.msg.find("m:Client/m:Naam/b:NaamGebruik")
     if element is not None and element.text == "6":
@@ -229,7 +229,7 @@ def cs318(ctx: RuleContext):
 
 
 @rule("CS050", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
-def cs050(ctx: RuleContext):
+def cs050(ctx: RuleContext) -> Failures:
     """NaamGebruik is 1-4 when a Partnernaam is given, else 1 or 6 (client and relaties)."""
     msg = ctx.msg
     for naam in _all(msg, _NAMEN):
@@ -243,7 +243,7 @@ def cs050(ctx: RuleContext):
 
 
 @rule("CD007", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
-def cd007(ctx: RuleContext):
+def cd007(ctx: RuleContext) -> Failures:
     """Communicatie/Taal is given exactly when Communicatie/Vorm is 1 (tolk taal)."""
     msg = ctx.msg
     communicatie = msg.find("m:Client/m:Communicatie")
@@ -251,22 +251,25 @@ def cd007(ctx: RuleContext):
         return
     taal = msg.find("b:Taal", communicatie)
     if (taal is not None) != (msg.text("b:Vorm", communicatie) == "1"):
-        yield taal if taal is not None else msg.find("b:Vorm", communicatie)
+        # Without a Taal the Vorm is 1 here, so it is there.
+        yield taal if taal is not None else msg.required("b:Vorm", communicatie)
 
 
 @rule("CD005", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
-def cd005(ctx: RuleContext):
+def cd005(ctx: RuleContext) -> Failures:
     """An Adres has a LandCode exactly when it has a Postcode."""
     msg = ctx.msg
     for adres in _all(msg, _ADRESSEN):
         postcode = msg.find("b:Postcode", adres)
         landcode = msg.find("b:LandCode", adres)
-        if (postcode is None) != (landcode is None):
-            yield postcode if postcode is not None else landcode
+        if postcode is not None and landcode is None:
+            yield postcode
+        elif postcode is None and landcode is not None:
+            yield landcode
 
 
 @rule("CD025", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
-def cd025(ctx: RuleContext):
+def cd025(ctx: RuleContext) -> Failures:
     """An Adres with LandCode NL has a Huis (Huisnummer)."""
     msg = ctx.msg
     for adres in _all(msg, _ADRESSEN):
@@ -277,7 +280,7 @@ def cd025(ctx: RuleContext):
 
 
 @rule("CD034", level=2, messages=FULL_CLIENT_MESSAGES)
-def cd034(ctx: RuleContext):
+def cd034(ctx: RuleContext) -> Failures:
     """A Contact of Soort 01 (BRP-adres) or 03 (verblijfadres) has an Adres/Postcode."""
     msg = ctx.msg
     for contact in _all(msg, _CONTACTEN):
@@ -287,7 +290,7 @@ def cd034(ctx: RuleContext):
 
 
 @rule("CS089", level=2, messages=FULL_CLIENT_MESSAGES + FULL_CLIENT_ECHOES)
-def cs089(ctx: RuleContext):
+def cs089(ctx: RuleContext) -> Failures:
     """With LandCode NL the Postcode has the Dutch form 1234AB (first digit 1-9, no space)."""
     msg = ctx.msg
     for adres in _all(msg, _ADRESSEN):
@@ -302,7 +305,7 @@ def cs089(ctx: RuleContext):
 
 
 @rule("CD009", level=2, messages=FULL_CLIENT_MESSAGES)
-def cd009(ctx: RuleContext):
+def cd009(ctx: RuleContext) -> Failures:
     """A Contact has a Periode only when its Soort is 04 (tijdelijk verblijfadres)."""
     msg = ctx.msg
     for contact in _all(msg, _CONTACTEN):
@@ -312,7 +315,7 @@ def cd009(ctx: RuleContext):
 
 
 @rule("TR006", level=2, messages=FULL_CLIENT_MESSAGES)
-def tr006(ctx: RuleContext):
+def tr006(ctx: RuleContext) -> Failures:
     """Every Contact has a Telefoon and/or an Adres with both Huis and Postcode."""
     msg = ctx.msg
     for contact in _all(msg, _CONTACTEN):
@@ -324,7 +327,7 @@ def tr006(ctx: RuleContext):
 
 
 @rule("TR061", level=2, messages=FULL_CLIENT_MESSAGES)
-def tr061(ctx: RuleContext):
+def tr061(ctx: RuleContext) -> Failures:
     """The client has at least one Contactgegevens/Contact of Soort 01, 02 or 03."""
     msg = ctx.msg
     contacten = msg.findall(_CONTACTGEGEVENS_CONTACT)
@@ -333,7 +336,7 @@ def tr061(ctx: RuleContext):
 
 
 @rule("CS003", level=2, messages=tuple(_EINDE_NA_BEGIN))
-def cs003(ctx: RuleContext):
+def cs003(ctx: RuleContext) -> Failures:
     """An Einddatum is not before the start (Ingangsdatum, Begindatum) of its period."""
     # As the XSLT: the Einddatum is the upper bound, cut to 10 characters, so leading white
     # space on it fails; white space on the start date does not (facts §5). A
@@ -356,7 +359,7 @@ def _tr101_guard(klassen: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
 
 @rule("TR101", level=2, messages=tuple(_SLEUTELS),
       guard={message: _tr101_guard(klassen) for message, klassen in _SLEUTELS.items()})
-def tr101(ctx: RuleContext):
+def tr101(ctx: RuleContext) -> Failures:
     """No two classes of one kind with the same logical key (duplicates) in one message."""
     msg = ctx.msg
     for klasse, sleutel in _SLEUTELS[msg.type.name]:

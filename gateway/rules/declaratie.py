@@ -19,19 +19,21 @@ JW323 here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol, cast
 
 from lxml import etree
 
 from gateway.rules import external, state, wijziging  # noqa: F401  (registered before widened)
-from gateway.domain.model.declaratie import CLIENT, Beoordeling, beoordeel
-from gateway.rules.engine import RuleContext, extend, rule
+from gateway.domain.model.declaratie import CLIENT, Beoordeling, DeclaratieStand, beoordeel
+from gateway.rules.engine import Failures, RuleContext, extend, rule
 from gateway.rules.client import _valid_bsn
 from gateway.rules.declaratie_regels import Periode, read_periode, regels
 from gateway.rules.xpath_values import (
     TRUNCATE, add_days, add_months, date_chars, date_number, day_text, filled, format_number,
     normalize_space, number, number_string, upper_bound,
 )
+from gateway.xml.view import ParsedMessage
 
 JW323 = ("JW323",)
 PRESTATIE = f"{CLIENT}/m:Prestaties/m:Prestatie"
@@ -49,11 +51,20 @@ _TOTALEN = {
 }
 
 
+class DeclaratieReader(Protocol):
+    """What the level-3 JW323 rules read besides `StateReader`
+    (gateway.domain.declaraties.DeclaratieLog)."""
+
+    def declaratie_stand(self, msg: ParsedMessage) -> DeclaratieStand: ...
+
+
 def _declaratieperiode(ctx: RuleContext) -> Periode:
     """The JW323's DeclaratiePeriode, read once per check (schema-valid: always there)."""
     if "declaratieperiode" not in ctx.memo:
-        ctx.memo["declaratieperiode"] = read_periode(ctx.msg.body, f"{{{ctx.msg.type.namespace}}}DeclaratiePeriode")
-    return ctx.memo["declaratieperiode"]
+        ctx.memo["declaratieperiode"] = read_periode(ctx.msg.required("m:Declaratie"),
+                                                     f"{{{ctx.msg.type.namespace}}}DeclaratiePeriode")
+    periode: Periode = ctx.memo["declaratieperiode"]
+    return periode
 
 
 def _perioden(ctx: RuleContext) -> Iterator[Periode]:
@@ -82,7 +93,7 @@ def _last_duplicates(keyed: Iterable[tuple[object, etree._Element]]) -> Iterator
 
 # -- level 2, also on the JW325 -----------------------------------------------------------------
 @rule("CD060", level=2, messages=JW323)
-def cd060(ctx: RuleContext):
+def cd060(ctx: RuleContext) -> Failures:
     """VorigReferentieNummer is filled (spaces only count as empty) exactly on a credit line."""
     for r in regels(ctx).regels:
         if (normalize_space(r.debet_credit) == "C") != filled(r.vorig_text):
@@ -90,7 +101,7 @@ def cd060(ctx: RuleContext):
 
 
 @rule("CS325", level=2, messages=JW323)
-def cs325(ctx: RuleContext):
+def cs325(ctx: RuleContext) -> Failures:
     """An amount that is numerically 0 is not credit (C); `+0` is NaN, so never 0."""
     msg = ctx.msg
     for path in _TOTALEN[msg.type.name]:
@@ -103,7 +114,7 @@ def cs325(ctx: RuleContext):
 
 
 @rule("TR137", level=2, messages=JW323)
-def tr137(ctx: RuleContext):
+def tr137(ctx: RuleContext) -> Failures:
     """Every period begins on or before its end, and ends on or before the Header Dagtekening."""
     # Two tests, two errors. The upper bound of each is cut to 10 characters (the Einddatum,
     # then the Dagtekening), so leading white space on it fails the test (facts §5); the
@@ -116,14 +127,14 @@ def tr137(ctx: RuleContext):
             yield periode.element()
 
 
-def cs002_declaratie(ctx: RuleContext):
+def cs002_declaratie(ctx: RuleContext) -> Failures:
     """Every Client/Bsn of the declaration (answer) passes the elfproef."""
     for client in regels(ctx).clients:
-        if not _valid_bsn(client.bsn.text or ""):
+        if client.bsn is not None and not _valid_bsn(client.bsn.text or ""):
             yield client.bsn
 
 
-def tr101_declaratie(ctx: RuleContext):
+def tr101_declaratie(ctx: RuleContext) -> Failures:
     """No Client twice by Bsn, no Prestatie twice within one client by ReferentieNummer + Vorig."""
     # Raw text, as the XSLT compares it; an absent Vorig equals only an absent one; the last
     # of each group is the error. The same ReferentieNummer under two clients is TR314
@@ -134,7 +145,7 @@ def tr101_declaratie(ctx: RuleContext):
         yield from _last_duplicates(((r.referentie_text, r.vorig_text), r.element) for r in client.regels)
 
 
-def tr134_declaratie(ctx: RuleContext):
+def tr134_declaratie(ctx: RuleContext) -> Failures:
     """Declaratie- and ProductPeriode begin on or before the Header Dagtekening (cut to 10)."""
     dagtekening = upper_bound(ctx.dagtekening_text)
     for periode in _perioden(ctx):
@@ -154,7 +165,7 @@ extend("TR378", JW323)
 
 # -- level 2, JW323 only ---------------------------------------------------------------------------
 @rule("CD087", level=2, messages=JW323)
-def cd087(ctx: RuleContext):
+def cd087(ctx: RuleContext) -> Failures:
     """A ProductTarief is present exactly when the Eenheid is not 83 (euro)."""
     for r in regels(ctx).regels:
         if (normalize_space(r.eenheid_text) != EURO) != filled(r.tarief):
@@ -162,7 +173,7 @@ def cd087(ctx: RuleContext):
 
 
 @rule("CS100", level=2, messages=JW323)
-def cs100(ctx: RuleContext):
+def cs100(ctx: RuleContext) -> Failures:
     """DeclaratiePeriode and every ProductPeriode begin on or after 2021-01-01."""
     # Only the Begindatum is tested; earlier months went by JW303.
     for periode in _perioden(ctx):
@@ -171,7 +182,7 @@ def cs100(ctx: RuleContext):
 
 
 @rule("CS337", level=2, messages=JW323)
-def cs337(ctx: RuleContext):
+def cs337(ctx: RuleContext) -> Failures:
     """A ProductPeriode begins and ends in the same calendar year and month."""
     # Two tests, two errors. The XSLT reads year and month from character positions of the
     # date without its dashes, so leading white space on either date fails; the order of
@@ -185,7 +196,7 @@ def cs337(ctx: RuleContext):
 
 
 @rule("CS339", level=2, messages=JW323)
-def cs339(ctx: RuleContext):
+def cs339(ctx: RuleContext) -> Failures:
     """With Eenheid 83 the GeleverdVolume equals the IngediendBedrag as numbers."""
     # 05000 = 5000; DebetCredit plays no part; a `+` gives NaN, and NaN is never unequal here.
     for r in regels(ctx).regels:
@@ -197,7 +208,7 @@ def cs339(ctx: RuleContext):
 
 
 @rule("CS340", level=2, messages=JW323)
-def cs340(ctx: RuleContext):
+def cs340(ctx: RuleContext) -> Failures:
     """The DeclaratiePeriode is exactly one calendar month, from day 01."""
     # Two tests, two errors: the day is the text after the second dash (trailing white space
     # fails), and Einddatum + 1 day = Begindatum + 1 month in the XSLT's date arithmetic
@@ -212,7 +223,7 @@ def cs340(ctx: RuleContext):
 
 
 @rule("TR315", level=2, messages=JW323)
-def tr315(ctx: RuleContext):
+def tr315(ctx: RuleContext) -> Failures:
     """No VorigReferentieNummer occurs twice in the message."""
     # As the XSLT: this line's Vorig, trimmed, against the raw Vorig of every earlier line
     # (same client or an earlier one); the XSLT reports one error per earlier match,
@@ -221,14 +232,14 @@ def tr315(ctx: RuleContext):
     for r in regels(ctx).regels:
         if not r.heeft_vorig:
             continue
-        if normalize_space(r.vorig_text) in eerdere:
-            yield r.vorig()
+        if normalize_space(r.vorig_text) in eerdere and (vorig := r.vorig()) is not None:
+            yield vorig  # always there: the line has a VorigReferentieNummer
         if r.vorig_text is not None:
             eerdere.add(r.vorig_text)
 
 
 @rule("TR316", level=2, messages=JW323)
-def tr316(ctx: RuleContext):
+def tr316(ctx: RuleContext) -> Failures:
     """No line credits another line of the same message, nor itself."""
     # As the XSLT: this line's Vorig (trimmed) against every earlier line's raw
     # ReferentieNummer, this line's ReferentieNummer (trimmed) against every earlier raw Vorig,
@@ -246,7 +257,7 @@ def tr316(ctx: RuleContext):
 
 
 @rule("TR319", level=2, messages=JW323)
-def tr319(ctx: RuleContext):
+def tr319(ctx: RuleContext) -> Failures:
     """Every ProductPeriode lies in the current or an earlier declaration period."""
     # Begin and end (two errors) not after the DeclaratiePeriode's Einddatum, cut to 10
     # characters as the upper bound; no lower bound (CS100 and TR335 give one). The TR table
@@ -260,7 +271,7 @@ def tr319(ctx: RuleContext):
 
 
 @rule("TR335", level=2, messages=JW323)
-def tr335(ctx: RuleContext):
+def tr335(ctx: RuleContext) -> Failures:
     """A ProductPeriode ends at most 60 months before the DeclaratieDagtekening."""
     # The XSLT's date arithmetic: a day that does not exist 60 months back is cut to the
     # month's end (2028-02-29 → 2023-02-28), also for years Python's dates cannot hold.
@@ -271,14 +282,14 @@ def tr335(ctx: RuleContext):
 
 
 @rule("TR358", level=2, messages=JW323)
-def tr358(ctx: RuleContext):
+def tr358(ctx: RuleContext) -> Failures:
     """TotaalIngediendBedrag is the debit lines minus the credit lines, as canonical text."""
     # N = ΣD - ΣC: with D the TotaalBedrag is N, with C it is -N, compared as text after
     # trimming (079000 and +79000 fail, " 79000 " passes); a line amount that is no number
     # (`+5000`) makes N NaN, and nothing equals it.
     msg = ctx.msg
     netto = regels(ctx).netto()
-    totaal = msg.find("m:Declaratie/m:TotaalIngediendBedrag")
+    totaal = msg.required("m:Declaratie/m:TotaalIngediendBedrag")
     debet_credit = normalize_space(msg.text("b:DebetCredit", totaal))
     if debet_credit not in ("D", "C"):
         return
@@ -288,13 +299,13 @@ def tr358(ctx: RuleContext):
 
 
 @rule("TR416", level=2, messages=JW323)
-def tr416(ctx: RuleContext):
+def tr416(ctx: RuleContext) -> Failures:
     """No two debit lines of one client for the same period, product and ToewijzingNummer."""
     # Key: ProductPeriode Begindatum and Einddatum, ProductCategorie, ToewijzingNummer and
     # ProductCode as raw text (010073 is not 10073); credit lines play no part; partly
     # overlapping periods are not caught.
     for client in regels(ctx).clients:
-        eerdere: set[tuple] = set()
+        eerdere: set[tuple[str | None, ...]] = set()
         for r in client.regels:
             key = (r.periode.begin_text, r.periode.eind_text, r.categorie, r.toewijzingnummer, r.code)
             if r.debet_credit == "D" and key in eerdere:
@@ -308,20 +319,21 @@ def _beoordeling(ctx: RuleContext) -> Beoordeling:
     if "declaratie" not in ctx.memo:
         if not hasattr(ctx.state, "declaratie_stand"):  # offline: no log, nothing judged
             return Beoordeling([], {}, {})
-        stand = ctx.state.declaratie_stand(ctx.msg)
+        stand = cast(DeclaratieReader, ctx.state).declaratie_stand(ctx.msg)
         ctx.memo["declaratie"] = beoordeel(ctx.msg, stand, ctx.reference)
-    return ctx.memo["declaratie"]
+    beoordeling: Beoordeling = ctx.memo["declaratie"]
+    return beoordeling
 
 
-def _prestaties_with(retourcode: str):
-    def check(ctx: RuleContext):
+def _prestaties_with(retourcode: str) -> Callable[[RuleContext], Failures]:
+    def check(ctx: RuleContext) -> Failures:
         for element, codes in _beoordeling(ctx).prestaties.items():
             if retourcode in codes:
                 yield element
     return check
 
 
-def tr304_jw323(ctx: RuleContext):
+def tr304_jw323(ctx: RuleContext) -> Failures:
     """The Bsn is a client of this provider (a toewijzing at this gemeente), and each
     prestatie's toewijzing belongs to that client."""
     b = _beoordeling(ctx)
@@ -331,7 +343,7 @@ def tr304_jw323(ctx: RuleContext):
     yield from _prestaties_with("8187")(ctx)
 
 
-def tr381_jw323(ctx: RuleContext):
+def tr381_jw323(ctx: RuleContext) -> Failures:
     """ProductCode belongs to ProductCategorie in the product catalogue."""
     yield from _prestaties_with("S329")(ctx)
 
@@ -341,11 +353,11 @@ extend("TR381", JW323, tr381_jw323)
 
 
 @rule("TR333", level=3, retourcode="9333", messages=JW323, needs_state=True)
-def tr333(ctx: RuleContext):
+def tr333(ctx: RuleContext) -> Failures:
     """The DeclaratieNummer was not used before by this provider for this gemeente; else
     the whole declaration is rejected."""
     if _beoordeling(ctx).declaratie:
-        yield ctx.msg.find("m:Declaratie/m:DeclaratieNummer")
+        yield ctx.msg.required("m:Declaratie/m:DeclaratieNummer")
 
 
 _PRESTATIE_RULES = (

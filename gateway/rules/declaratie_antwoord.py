@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from gateway.rules.declaratie import cs002_declaratie, tr101_declaratie, tr134_declaratie
 from gateway.rules.declaratie_regels import regels
-from gateway.rules.engine import RuleContext, extend, rule
+from gateway.rules.engine import Failures, RuleContext, extend, rule
 from gateway.rules.xpath_values import number, number_string
 
 JW325 = ("JW325",)
@@ -40,7 +40,7 @@ def _listed(ctx: RuleContext) -> float:
 
 
 @rule("TR342", level=2, messages=JW325)
-def tr342(ctx: RuleContext):
+def tr342(ctx: RuleContext) -> Failures:
     """Only rejected prestaties are listed, and the totals say so."""
     # Codes of the DeclaratieAntwoord only 0200/8001: the listed lines (D minus C) equal
     # s(TotaalIngediend) - s(TotaalToegekend), compared as XPath number strings (NaN equals
@@ -54,6 +54,6 @@ def tr342(ctx: RuleContext):
     if all(code is None or code in ZONDER_AFWIJZING for code in codes):
         verschil = _signed(ctx, f"{ANTWOORD}/m:TotaalIngediendBedrag") - toegekend
         if number_string(_listed(ctx)) != number_string(verschil):
-            yield ctx.msg.find("m:TotaalToegekendBedrag", antwoord)
+            yield ctx.msg.required("m:TotaalToegekendBedrag", antwoord)
     elif not toegekend == 0:  # NaN is not 0 either
-        yield ctx.msg.find("m:TotaalToegekendBedrag", antwoord)
+        yield ctx.msg.required("m:TotaalToegekendBedrag", antwoord)

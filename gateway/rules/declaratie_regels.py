@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from lxml import etree
 
@@ -38,14 +38,14 @@ class Periode(NamedTuple):
     begin_text: str | None
     eind_text: str | None
 
-    def element(self) -> etree._Element | None:
-        return _child(self.owner, self.tag)
+    def element(self) -> etree._Element:
+        return _required_child(self.owner, self.tag)
 
-    def begin(self) -> etree._Element | None:
-        return _child(self.element(), _B + "Begindatum")
+    def begin(self) -> etree._Element:
+        return _required_child(self.element(), _B + "Begindatum")
 
-    def eind(self) -> etree._Element | None:
-        return _child(self.element(), _B + "Einddatum")
+    def eind(self) -> etree._Element:
+        return _required_child(self.element(), _B + "Einddatum")
 
 
 class Regel(NamedTuple):
@@ -66,20 +66,22 @@ class Regel(NamedTuple):
     debet_credit: str | None  # IngediendBedrag/DebetCredit
 
     def _m(self) -> str:
-        tag = self.element.tag
+        tag = cast(str, self.element.tag)  # an element's tag reads back as str
         return tag[:tag.index("}") + 1]
 
-    def referentie(self) -> etree._Element | None:
-        return _child(_child(self.element, self._m() + "ProductReferentie"), _B + "ReferentieNummer")
+    def referentie(self) -> etree._Element:
+        return _required_child(_required_child(self.element, self._m() + "ProductReferentie"),
+                               _B + "ReferentieNummer")
 
     def vorig(self) -> etree._Element | None:
+        """The VorigReferentieNummer, None on a line without one (it is optional)."""
         return _child(_child(self.element, self._m() + "ProductReferentie"), _B + "VorigReferentieNummer")
 
-    def eenheid(self) -> etree._Element | None:
-        return _child(self.element, self._m() + "Eenheid")
+    def eenheid(self) -> etree._Element:
+        return _required_child(self.element, self._m() + "Eenheid")
 
-    def ingediend(self) -> etree._Element | None:
-        return _child(self.element, self._m() + "IngediendBedrag")
+    def ingediend(self) -> etree._Element:
+        return _required_child(self.element, self._m() + "IngediendBedrag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ _BODY = {"JW323": "Declaratie", "JW325": "DeclaratieAntwoord"}
 
 def regels(ctx: RuleContext) -> Regels:
     """The message's clients and prestaties, read on first use within one check."""
-    found = ctx.memo.get("declaratie_regels")
+    found: Regels | None = ctx.memo.get("declaratie_regels")
     if found is None:
         found = ctx.memo["declaratie_regels"] = _read(ctx.msg.root, ctx.msg.type.name,
                                                      f"{{{ctx.msg.type.namespace}}}")
@@ -125,7 +127,7 @@ def read_periode(owner: etree._Element, tag: str) -> Periode:
 
 
 def _read(root: etree._Element, message: str, m: str) -> Regels:
-    clients = []
+    clients: list[Client] = []
     for body in root.iterchildren(m + _BODY[message]):
         for clienten in body.iterchildren(m + "Clienten"):
             for client in clienten.iterchildren(m + "Client"):
@@ -184,3 +186,12 @@ def _texts(element: etree._Element | None) -> dict[object, str | None]:
 def _child(element: etree._Element | None, tag: str) -> etree._Element | None:
     """The first child with this tag, as `ParsedMessage.find` gives it."""
     return next(element.iterchildren(tag), None) if element is not None else None
+
+
+def _required_child(element: etree._Element, tag: str) -> etree._Element:
+    """The first child with this tag where the schema demands one: the rules see only
+    schema-valid messages, and look these up only for a finding's location."""
+    child = _child(element, tag)
+    if child is None:
+        raise LookupError(f"{tag} missing from a schema-valid prestatie")
+    return child

@@ -11,11 +11,11 @@ external data (system date, CBS municipality list, product catalogue).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -59,7 +59,16 @@ class RuleContext:
     reference: ReferenceData
     state: StateReader | None = None
     # Work several rules share within one check (e.g. one run through the delivery model).
-    memo: dict = field(default_factory=dict)
+    # Each key has one accessor function, which reads it back with its type.
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def log(self) -> StateReader:
+        """The message log, for the rules registered with `needs_state`: the engine runs
+        those only when the context has one."""
+        if self.state is None:
+            raise LookupError("a rule that reads the message log ran without one")
+        return self.state
 
     @property
     def guard_variables(self) -> dict[str, float]:
@@ -74,7 +83,8 @@ class RuleContext:
             self.memo["guard_variables"] = {
                 "today": _number(self.today), "dagtekening": 0 if math.isnan(whole) else whole,
                 "dagtekening_bound": xpath_values.upper_bound(text)}
-        return self.memo["guard_variables"]
+        variables: dict[str, float] = self.memo["guard_variables"]
+        return variables
 
     @property
     def dagtekening_text(self) -> str | None:
@@ -84,6 +94,7 @@ class RuleContext:
         # schema's order: Dagtekening is the second child of the sixth (BerichtIdentificatie).
         # A comment or processing instruction in the Header shifts those positions; then
         # look the element up by name.
+        element: etree._Element | None
         try:
             element = self.msg.root[0][5][1]
         except IndexError:
@@ -101,6 +112,8 @@ def _number(day: date) -> int:
 
 
 RuleFunc = Callable[[RuleContext], Iterable[etree._Element]]
+# What a rule function returns: a generator of the elements where the message breaks it.
+Failures = Iterator[etree._Element]
 
 
 @dataclass(frozen=True)
@@ -239,7 +252,8 @@ class _Plan:
 
 @lru_cache(maxsize=256)
 def _plan(message: str, level: int) -> _Plan:
-    guarded, unguarded = [], []
+    guarded: list[tuple[RuleSpec, str]] = []
+    unguarded: list[RuleSpec] = []
     for spec in rules_for(message, level):
         expression = spec.guard_for(message)
         if expression:
@@ -251,7 +265,7 @@ def _plan(message: str, level: int) -> _Plan:
 
 
 def run_rule(spec: RuleSpec, ctx: RuleContext, guard: str | None = None,
-             variables: dict[str, int] | None = None) -> list[Finding]:
+             variables: dict[str, float] | None = None) -> list[Finding]:
     if guard is not None:
         variables = variables or ctx.guard_variables
         if not _compiled_guard(guard, ctx.msg.type.namespace)(ctx.msg.root, **variables):

@@ -4,9 +4,13 @@ TR382, TR413-TR415), all from one run of the message through the delivery model
 (`gateway.domain.model.leveringen`), so the rules and what the intake records cannot disagree."""
 from __future__ import annotations
 
+from lxml import etree
+
 from gateway.domain.model.leveringen import NIEUW
 from gateway.domain.model.leveringsklassen import Klasse, classes, outcome
-from gateway.rules.engine import RuleContext, rule
+from gateway.domain.model.stand import ToewijzingStand
+from gateway.rules.engine import Failures, RuleContext, rule
+from gateway.xml.view import present
 
 REGIE = ("JW305", "JW307")
 TAAKGERICHT = "taakgericht"
@@ -15,26 +19,29 @@ TAAKGERICHT = "taakgericht"
 def _classes(ctx: RuleContext) -> list[Klasse]:
     if "klassen" not in ctx.memo:
         ctx.memo["klassen"] = classes(ctx.msg)
-    return ctx.memo["klassen"]
+    found: list[Klasse] = ctx.memo["klassen"]
+    return found
 
 
-def _outcome(ctx: RuleContext) -> dict:
+def _outcome(ctx: RuleContext) -> dict[etree._Element, list[str]]:
     if "leveringen" not in ctx.memo:
         msg = ctx.msg
-        state = ctx.state.leveringen(msg.ontvanger, msg.afzender, msg.bsn)
+        state = ctx.log.leveringen(present(msg.ontvanger), present(msg.afzender), present(msg.bsn))
         ctx.memo["leveringen"] = outcome(state, _classes(ctx))
-    return ctx.memo["leveringen"]
+    found: dict[etree._Element, list[str]] = ctx.memo["leveringen"]
+    return found
 
 
-def _toewijzing(ctx: RuleContext, nummer: int):
-    for stand in ctx.state.toewijzingen(ctx.msg.ontvanger, ctx.msg.afzender, ctx.msg.bsn):
+def _toewijzing(ctx: RuleContext, nummer: int) -> ToewijzingStand | None:
+    msg = ctx.msg
+    for stand in ctx.log.toewijzingen(present(msg.ontvanger), present(msg.afzender), present(msg.bsn)):
         if stand.nummer == nummer:
             return stand
     return None
 
 
 @rule("TR019", level=3, retourcode="9019", messages=REGIE, needs_state=True)
-def tr019(ctx: RuleContext):
+def tr019(ctx: RuleContext) -> Failures:
     """A new start or stop names a toewijzing of this client at this provider; without a
     ToewijzingNummer only a taakgericht product may be delivered (TR019, IV096)."""
     for k in _classes(ctx):
@@ -49,7 +56,7 @@ def tr019(ctx: RuleContext):
 
 
 @rule("IV075", level=3, retourcode="9019", messages=("JW305",), needs_state=True)
-def iv075(ctx: RuleContext):
+def iv075(ctx: RuleContext) -> Failures:
     """The start's Product equals the toewijzing's: Categorie and Code (specific), Categorie
     only (aspecific), no Product (generic). The facts give IV075 no retourcode of its own; a
     start with another product cannot be linked to that toewijzing, so it answers 9019."""
@@ -61,7 +68,7 @@ def iv075(ctx: RuleContext):
             yield k.element
 
 
-def _unlinked(ctx: RuleContext) -> set:
+def _unlinked(ctx: RuleContext) -> set[etree._Element]:
     """Classes naming a ToewijzingNummer the client does not have: those are 9019 (TR019)
     only; design §7: "a known one without a start of the same key is 9069"."""
     return {k.element for k in _classes(ctx)
@@ -69,7 +76,7 @@ def _unlinked(ctx: RuleContext) -> set:
 
 
 def _sequence_rule(code: str, retourcode: str, messages: tuple[str, ...]) -> None:
-    def check(ctx: RuleContext):
+    def check(ctx: RuleContext) -> Failures:
         skip = _unlinked(ctx) if code == "TR382" else set()
         for element, codes in _outcome(ctx).items():
             if retourcode in codes and element not in skip:

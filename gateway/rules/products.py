@@ -13,12 +13,12 @@ Product at all, as the official rule tests an empty Code.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 
 from lxml import etree
 
-from gateway.rules.engine import RuleContext, rule
+from gateway.rules.engine import Failures, RuleContext, rule
 from gateway.rules.xpath_values import date_number, date_string, filled, is_nan, normalize_space
 
 _TOEGEWEZEN = "m:Client/m:ToegewezenProducten/m:ToegewezenProduct"
@@ -44,7 +44,7 @@ _PER_DAG_NOT_ALLOWED = ("14", "16", "83", "84")  # etmaal, dagdeel, euro's, stuk
 _VERWIJZER_MET_CODE = ("02", "03", "04", "05")  # huisarts, jeugdarts, GI, medisch specialist
 
 
-def _classes(ctx: RuleContext, table: dict[str, tuple[str, ...]]) -> Iterator[etree._Element]:
+def _classes(ctx: RuleContext, table: Mapping[str, tuple[str, ...]]) -> Iterator[etree._Element]:
     for path in table[ctx.msg.type.name]:
         yield from ctx.msg.findall(path)
 
@@ -93,7 +93,7 @@ def overlapping(ctx: RuleContext, path: str, start: str, end: str,
 # -- Product, Omvang, Budget (facts E.5) ---------------------------------------------------
 
 @rule("CD079", level=2, messages=tuple(_WITH_PRODUCT))
-def cd079(ctx: RuleContext):
+def cd079(ctx: RuleContext) -> Failures:
     """A product class without Budget has a Product."""
     for element in _classes(ctx, _WITH_PRODUCT):
         if ctx.msg.find("m:Budget", element) is None and ctx.msg.find("m:Product", element) is None:
@@ -101,7 +101,7 @@ def cd079(ctx: RuleContext):
 
 
 @rule("CD041", level=2, messages=tuple(_WITH_PRODUCT))
-def cd041(ctx: RuleContext):
+def cd041(ctx: RuleContext) -> Failures:
     """A product class with a Product/Code has an Omvang."""
     for element in _classes(ctx, _WITH_PRODUCT):
         if ctx.msg.find("m:Product/b:Code", element) is not None \
@@ -114,7 +114,7 @@ def cd041(ctx: RuleContext):
 # Omvang is filled, leave empty"). A class with both therefore fails both; CD077 reports
 # the Omvang, CD078 the Budget.
 @rule("CD077", level=2, messages=tuple(_WITH_OMVANG))
-def cd077(ctx: RuleContext):
+def cd077(ctx: RuleContext) -> Failures:
     """A product class with a Budget has no Omvang."""
     for element in _classes(ctx, _WITH_OMVANG):
         omvang = ctx.msg.find("m:Omvang", element)
@@ -123,7 +123,7 @@ def cd077(ctx: RuleContext):
 
 
 @rule("CD078", level=2, messages=tuple(_WITH_OMVANG))
-def cd078(ctx: RuleContext):
+def cd078(ctx: RuleContext) -> Failures:
     """A product class with an Omvang has no Budget."""
     for element in _classes(ctx, _WITH_OMVANG):
         budget = ctx.msg.find("m:Budget", element)
@@ -140,25 +140,25 @@ def _aspecific_with_omvang(ctx: RuleContext) -> Iterator[etree._Element]:
 
 
 @rule("CD080", level=2, messages=("JW301",))
-def cd080(ctx: RuleContext):
+def cd080(ctx: RuleContext) -> Failures:
     """A ToegewezenProduct without Product/Code ending after 2020 (or open) has no Omvang."""
     yield from _aspecific_with_omvang(ctx)
 
 
 @rule("CD095", level=2, messages=("JW315", "AGJ"))
-def cd095(ctx: RuleContext):
+def cd095(ctx: RuleContext) -> Failures:
     """An AangevraagdProduct without Product/Code ending after 2020 (or open) has no Omvang."""
     yield from _aspecific_with_omvang(ctx)
 
 
 @rule("CD096", level=2, messages=("JW317",))
-def cd096(ctx: RuleContext):
+def cd096(ctx: RuleContext) -> Failures:
     """A NieuwProduct without Product/Code ending after 2020 (or open) has no Omvang."""
     yield from _aspecific_with_omvang(ctx)
 
 
 @rule("CD075", level=2, messages=tuple(_WITH_OMVANG))
-def cd075(ctx: RuleContext):
+def cd075(ctx: RuleContext) -> Failures:
     """A product class with a Budget has an Einddatum (ToewijzingEinddatum)."""
     end = _END[ctx.msg.type.name]
     for element in _classes(ctx, _WITH_OMVANG):
@@ -167,7 +167,7 @@ def cd075(ctx: RuleContext):
 
 
 @rule("CD076", level=2, messages=tuple(_WITH_OMVANG))
-def cd076(ctx: RuleContext):
+def cd076(ctx: RuleContext) -> Failures:
     """A product class with Frequentie 2 (per week) has an Einddatum (ToewijzingEinddatum)."""
     end = _END[ctx.msg.type.name]
     for element in _classes(ctx, _WITH_OMVANG):
@@ -188,13 +188,13 @@ def _per_dag_not_allowed(ctx: RuleContext) -> Iterator[etree._Element]:
 
 
 @rule("CS338", level=2, messages=("JW301", "JW317"))
-def cs338(ctx: RuleContext):
+def cs338(ctx: RuleContext) -> Failures:
     """Eenheid 14, 16, 83 or 84 (ending after 2020 or open) has Frequentie 2, 4 or 6."""
     yield from _per_dag_not_allowed(ctx)
 
 
 @rule("CS343", level=2, messages=("JW315", "AGJ"))
-def cs343(ctx: RuleContext):
+def cs343(ctx: RuleContext) -> Failures:
     """Eenheid 14, 16, 83 or 84 (ending after 2020 or open) has Frequentie 2, 4 or 6."""
     yield from _per_dag_not_allowed(ctx)
 
@@ -202,7 +202,7 @@ def cs343(ctx: RuleContext):
 # -- JW301 ToegewezenProduct --------------------------------------------------------------
 
 @rule("CS335", level=2, messages=("JW301",))
-def cs335(ctx: RuleContext):
+def cs335(ctx: RuleContext) -> Failures:
     """A ToegewezenProduct with RedenWijziging 13 (verwijderd) has Einddatum = Ingangsdatum."""
     for element in ctx.msg.findall(_TOEGEWEZEN):
         if ctx.msg.text("m:RedenWijziging", element) != "13":
@@ -217,7 +217,7 @@ def cs335(ctx: RuleContext):
 
 
 @rule("CS336", level=2, messages=("JW301",))
-def cs336(ctx: RuleContext):
+def cs336(ctx: RuleContext) -> Failures:
     """RedenWijziging 01 (administratieve correctie, vervallen) is not used."""
     for reden in ctx.msg.findall(f"{_TOEGEWEZEN}/m:RedenWijziging"):
         if reden.text == "01":
@@ -234,7 +234,7 @@ def _deleted(ctx: RuleContext, element: etree._Element) -> bool:
 
 
 @rule("TR302", level=2, messages=("JW301",))
-def tr302(ctx: RuleContext):
+def tr302(ctx: RuleContext) -> Failures:
     """The same product is not assigned twice with overlapping periods (deleted ones aside)."""
     yield from overlapping(ctx, _TOEGEWEZEN, "m:Ingangsdatum", "m:Einddatum",
                            ignore=lambda element: _deleted(ctx, element))
@@ -243,7 +243,7 @@ def tr302(ctx: RuleContext):
 # -- JW315 / AGJ AangevraagdProduct ------------------------------------------------------
 
 @rule("TR383", level=2, messages=("JW315", "AGJ"))
-def tr383(ctx: RuleContext):
+def tr383(ctx: RuleContext) -> Failures:
     """Each AangevraagdProduct has its own ReferentieAanbieder within the message."""
     # As the XSLT: each product's reference, trimmed, against the raw text of the earlier
     # products' references, reporting the earlier one. So "REF" then " REF" is a duplicate,
@@ -260,14 +260,14 @@ def tr383(ctx: RuleContext):
 
 
 @rule("TR386", level=2, messages=("JW315", "AGJ"))
-def tr386(ctx: RuleContext):
+def tr386(ctx: RuleContext) -> Failures:
     """The same product is not requested twice with overlapping periods."""
     yield from overlapping(ctx, _AANGEVRAAGD, "m:ToewijzingIngangsdatum",
                            "m:ToewijzingEinddatum")
 
 
 @rule("CD043", level=2, messages=("JW315", "AGJ"))
-def cd043(ctx: RuleContext):
+def cd043(ctx: RuleContext) -> Failures:
     """BeschikkingIngangsdatum is given exactly when BeschikkingNummer is."""
     for element in ctx.msg.findall(_AANGEVRAAGD):
         ingang = ctx.msg.find("m:BeschikkingIngangsdatum", element)
@@ -284,7 +284,7 @@ def cd043(ctx: RuleContext):
 #   CD067: Type 02-05 and ZorgverlenerCode empty  => Naam filled  ("at least one")
 #   CD068: Type not 02-05                         => ZorgverlenerCode empty
 @rule("CD066", level=2, messages=("JW315", "AGJ"))
-def cd066(ctx: RuleContext):
+def cd066(ctx: RuleContext) -> Failures:
     """A Verwijzer of Type 02-05 with a ZorgverlenerCode has no Naam."""
     for verwijzer in ctx.msg.findall(f"{_AANGEVRAAGD}/m:Verwijzer"):
         naam = ctx.msg.find("b:Naam", verwijzer)
@@ -294,7 +294,7 @@ def cd066(ctx: RuleContext):
 
 
 @rule("CD067", level=2, messages=("JW315", "AGJ"))
-def cd067(ctx: RuleContext):
+def cd067(ctx: RuleContext) -> Failures:
     """A Verwijzer of Type 02-05 without ZorgverlenerCode has a Naam."""
     for verwijzer in ctx.msg.findall(f"{_AANGEVRAAGD}/m:Verwijzer"):
         if ctx.msg.text("b:Type", verwijzer) in _VERWIJZER_MET_CODE \
@@ -304,7 +304,7 @@ def cd067(ctx: RuleContext):
 
 
 @rule("CD068", level=2, messages=("JW315", "AGJ"))
-def cd068(ctx: RuleContext):
+def cd068(ctx: RuleContext) -> Failures:
     """A Verwijzer of Type 01, 06 or 08 has no ZorgverlenerCode."""
     for verwijzer in ctx.msg.findall(f"{_AANGEVRAAGD}/m:Verwijzer"):
         code = ctx.msg.find("b:ZorgverlenerCode", verwijzer)

@@ -5,7 +5,7 @@ TR134 (Begindatum/Einddatum not after the Dagtekening) lives with the other TR13
 """
 from __future__ import annotations
 
-from gateway.rules.engine import RuleContext, rule
+from gateway.rules.engine import Failures, RuleContext, rule
 from gateway.rules.xpath_values import on_or_before
 
 _STATUS = {
@@ -17,7 +17,7 @@ _STOP = "m:Client/m:StopProducten/m:StopProduct"
 
 @rule("CS058", level=2, messages=tuple(_STATUS),
       guard={m: f"boolean({path}[. != '1' and . != '3'])" for m, path in _STATUS.items()})
-def cs058(ctx: RuleContext):
+def cs058(ctx: RuleContext) -> Failures:
     """StatusAanlevering is 1 (eerste aanlevering) or 3 (verwijderen)."""
     for status in ctx.msg.findall(_STATUS[ctx.msg.type.name]):
         if status.text not in ("1", "3"):
@@ -29,7 +29,7 @@ def cs058(ctx: RuleContext):
 @rule("TR018", level=2, messages=("JW307",), guard=(
     f"boolean({_STOP}[not(number(translate(m:Begindatum, '-', '')) <= "
     "number(translate(substring(m:Einddatum, 1, 10), '-', '')))])"))
-def tr018(ctx: RuleContext):
+def tr018(ctx: RuleContext) -> Failures:
     """A StopProduct's Einddatum is not before its Begindatum."""
     for stop in ctx.msg.findall(_STOP):
         einddatum = ctx.msg.find("m:Einddatum", stop)

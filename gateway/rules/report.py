@@ -9,13 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from gateway.reference import ReferenceData
 
 if TYPE_CHECKING:
     from gateway.rules.check import CheckResult
     from gateway.rules.engine import Finding
+
+
+class RuleJson(TypedDict):
+    """One entry of the rule report in JSON: the contract's five keys."""
+
+    code: str
+    retourcode: str | None
+    location: str
+    explanation: str
+    remedy: str
+
+
+class VerdictJson(TypedDict):
+    """The verdict with its report, as `POST /api/v1/validatie` answers it in JSON."""
+
+    accepted: bool
+    level: int
+    retourcodes: list[str]
+    rules: list[RuleJson]
 
 
 @dataclass(frozen=True)
@@ -27,7 +46,7 @@ class ReportEntry:
     remedy: str  # what the sender must change
     detail: str | None = None  # what this check said about this message (a schema error's text)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> RuleJson:
         """The JSON object of the contract: code, retourcode, location, explanation, remedy.
         The detail belongs to the explanation: it says which value broke the rule."""
         explanation = self.explanation + (f" ({self.detail})" if self.detail else "")
@@ -68,7 +87,7 @@ def of_result(reference: ReferenceData, result: CheckResult) -> list[ReportEntry
 
 
 def summary(*, accepted: bool, level: int, retourcodes: list[str],
-            entries: Iterable[ReportEntry]) -> dict:
+            entries: Iterable[ReportEntry]) -> VerdictJson:
     """The verdict with its report, as `POST /api/v1/validatie` answers it in JSON."""
     return {"accepted": accepted, "level": level, "retourcodes": list(retourcodes),
             "rules": [e.as_dict() for e in entries]}

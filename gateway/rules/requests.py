@@ -5,7 +5,7 @@ CS003 (end not before start) lives with the other CS003 checks in `gateway.rules
 """
 from __future__ import annotations
 
-from gateway.rules.engine import RuleContext, rule
+from gateway.rules.engine import Failures, RuleContext, rule
 from gateway.rules.products import overlapping
 from gateway.rules.xpath_values import date_number
 from gateway.xml.view import to_date
@@ -19,7 +19,7 @@ _WOONPLAATSBEGINSEL = "8"
 # -- JW317 verzoek om wijziging ------------------------------------------------------------
 
 @rule("TR352", level=2, messages=("JW317",))
-def tr352(ctx: RuleContext):
+def tr352(ctx: RuleContext) -> Failures:
     """A Verzoek lists at least one OngewijzigdProduct or TeWijzigenProduct."""
     verzoek = ctx.msg.find(_VERZOEK)
     if verzoek is not None \
@@ -29,7 +29,7 @@ def tr352(ctx: RuleContext):
 
 
 @rule("TR353", level=2, messages=("JW317",))
-def tr353(ctx: RuleContext):
+def tr353(ctx: RuleContext) -> Failures:
     """A Verzoek has at least one TeWijzigenProduct or NieuwProduct."""
     verzoek = ctx.msg.find(_VERZOEK)
     if verzoek is not None \
@@ -39,7 +39,7 @@ def tr353(ctx: RuleContext):
 
 
 @rule("TR380", level=2, messages=("JW317",))
-def tr380(ctx: RuleContext):
+def tr380(ctx: RuleContext) -> Failures:
     """A NieuwProduct's GewensteIngangsdatum is after the Dagtekening."""
     # As the XSLT, both read as numbers: white space around either is harmless (facts §5).
     dagtekening = date_number(ctx.dagtekening_text)
@@ -49,7 +49,7 @@ def tr380(ctx: RuleContext):
 
 
 @rule("TR410", level=2, messages=("JW317",))
-def tr410(ctx: RuleContext):
+def tr410(ctx: RuleContext) -> Failures:
     """The same product is not asked twice as NieuwProduct with overlapping periods."""
     yield from overlapping(ctx, _NIEUW, "m:GewensteIngangsdatum", "m:Einddatum")
 
@@ -57,7 +57,7 @@ def tr410(ctx: RuleContext):
 # -- JW319 antwoordbericht -----------------------------------------------------------------
 
 @rule("CD085", level=2, messages=("JW319",))
-def cd085(ctx: RuleContext):
+def cd085(ctx: RuleContext) -> Failures:
     """VerzoekAntwoord 1 (verzoek afgewezen) has a RedenAfwijzingVerzoek."""
     antwoord = ctx.msg.find(_ANTWOORD)
     if antwoord is not None and ctx.msg.text("m:VerzoekAntwoord", antwoord) == "1" \
@@ -66,7 +66,7 @@ def cd085(ctx: RuleContext):
 
 
 @rule("CD086", level=2, messages=("JW319",))
-def cd086(ctx: RuleContext):
+def cd086(ctx: RuleContext) -> Failures:
     """VerzoekAntwoord 2 (aanvraag in onderzoek) has no RedenAfwijzingVerzoek."""
     antwoord = ctx.msg.find(_ANTWOORD)
     if antwoord is None:
@@ -77,7 +77,7 @@ def cd086(ctx: RuleContext):
 
 
 @rule("TR377", level=2, messages=("JW319",))
-def tr377(ctx: RuleContext):
+def tr377(ctx: RuleContext) -> Failures:
     """RedenAfwijzingVerzoek 8 (woonplaatsbeginsel) comes with a Woonplaatsbeginsel."""
     antwoord = ctx.msg.find(_ANTWOORD)
     if antwoord is None:
@@ -89,7 +89,7 @@ def tr377(ctx: RuleContext):
 
 
 @rule("TR409", level=2, messages=("JW319",))
-def tr409(ctx: RuleContext):
+def tr409(ctx: RuleContext) -> Failures:
     """A Woonplaatsbeginsel is only given with RedenAfwijzingVerzoek 8."""
     antwoord = ctx.msg.find(_ANTWOORD)
     if antwoord is None:
@@ -104,20 +104,22 @@ def tr409(ctx: RuleContext):
 
 # -- AGJ aanvraagformulier -----------------------------------------------------------------
 
-def _after_dagtekening(ctx: RuleContext, path: str):
+def _after_dagtekening(ctx: RuleContext, path: str) -> Failures:
     element = ctx.msg.find(path)
-    day = to_date(element.text) if element is not None else None
+    if element is None:
+        return
+    day = to_date(element.text)
     if day is not None and ctx.msg.dagtekening is not None and day > ctx.msg.dagtekening:
         yield element
 
 
 @rule("AG001", level=2, messages=("AGJ",))
-def ag001(ctx: RuleContext):
+def ag001(ctx: RuleContext) -> Failures:
     """ToestemmingOuders is not after the Dagtekening."""
     yield from _after_dagtekening(ctx, "m:Client/m:Aanvraagformulier/m:ToestemmingOuders")
 
 
 @rule("AG002", level=2, messages=("AGJ",))
-def ag002(ctx: RuleContext):
+def ag002(ctx: RuleContext) -> Failures:
     """Afstemming/Datum is not after the Dagtekening."""
     yield from _after_dagtekening(ctx, "m:Client/m:Aanvraagformulier/m:Afstemming/m:Datum")

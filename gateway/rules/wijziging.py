@@ -15,8 +15,9 @@ from datetime import date
 from lxml import etree
 
 from gateway.domain.model.stand import TBGT, ToewijzingStand
-from gateway.rules.engine import RuleContext, rule
+from gateway.rules.engine import Failures, RuleContext, rule
 from gateway.rules.products import CUTOFF, same_product
+from gateway.xml.view import present
 
 _VERZOEK = "m:Client/m:Verzoek"
 _ONGEWIJZIGD = f"{_VERZOEK}/m:OngewijzigdeProducten/m:OngewijzigdProduct"
@@ -28,7 +29,7 @@ _Product = tuple[str | None, str | None] | None
 
 def _toewijzingen(ctx: RuleContext) -> list[ToewijzingStand]:
     msg = ctx.msg
-    return ctx.state.toewijzingen(msg.ontvanger, msg.afzender, msg.bsn)
+    return ctx.log.toewijzingen(present(msg.ontvanger), present(msg.afzender), present(msg.bsn))
 
 
 def _current(ctx: RuleContext) -> dict[int, ToewijzingStand] | None:
@@ -52,7 +53,8 @@ def _listed(ctx: RuleContext, path: str, current: dict[int, ToewijzingStand]
             ) -> Iterator[tuple[etree._Element, ToewijzingStand | None]]:
     """Each class at `path` with its current assignment (None when its number is not one)."""
     for element in ctx.msg.findall(path):
-        yield element, current.get(_number(ctx, "m:ToewijzingNummer", element))
+        nummer = _number(ctx, "m:ToewijzingNummer", element)
+        yield element, current.get(nummer) if nummer is not None else None
 
 
 def _te_wijzigen(ctx: RuleContext) -> Iterator[tuple[etree._Element, ToewijzingStand]]:
@@ -83,14 +85,14 @@ def _product(stand: ToewijzingStand) -> _Product:
 # -- the client and the set of current assignments -----------------------------------------
 
 @rule("TR304", level=3, retourcode="8187", messages=("JW317",), needs_state=True)
-def tr304(ctx: RuleContext):
+def tr304(ctx: RuleContext) -> Failures:
     """The Bsn is a client this gemeente has assigned care to at this provider."""
     if not _toewijzingen(ctx):
-        yield ctx.msg.find("m:Client/m:Bsn")
+        yield ctx.msg.required("m:Client/m:Bsn")
 
 
 @rule("TR349", level=3, retourcode="9349", messages=("JW317",), needs_state=True)
-def tr349(ctx: RuleContext):
+def tr349(ctx: RuleContext) -> Failures:
     """Every current assignment is listed as OngewijzigdProduct or TeWijzigenProduct."""
     current = _current(ctx)
     if not current:
@@ -98,22 +100,22 @@ def tr349(ctx: RuleContext):
     listed = {_number(ctx, "m:ToewijzingNummer", element)
               for path in (_ONGEWIJZIGD, _TE_WIJZIGEN) for element in ctx.msg.findall(path)}
     if any(nummer not in listed for nummer in current):
-        yield ctx.msg.find(_VERZOEK)
+        yield ctx.msg.required(_VERZOEK)
 
 
 @rule("TR350", level=3, retourcode="9350", messages=("JW317",), needs_state=True)
-def tr350(ctx: RuleContext):
+def tr350(ctx: RuleContext) -> Failures:
     """Each OngewijzigdProduct's ToewijzingNummer is a current assignment of the client."""
     yield from _not_current(ctx, _ONGEWIJZIGD)
 
 
 @rule("TR351", level=3, retourcode="9351", messages=("JW317",), needs_state=True)
-def tr351(ctx: RuleContext):
+def tr351(ctx: RuleContext) -> Failures:
     """Each TeWijzigenProduct's ToewijzingNummer is a current assignment of the client."""
     yield from _not_current(ctx, _TE_WIJZIGEN)
 
 
-def _not_current(ctx: RuleContext, path: str):
+def _not_current(ctx: RuleContext, path: str) -> Failures:
     current = _current(ctx)
     if current is None:
         return
@@ -125,9 +127,11 @@ def _not_current(ctx: RuleContext, path: str):
 # -- dates of a change ----------------------------------------------------------------------
 
 @rule("TR357", level=3, retourcode="9357", messages=("JW317",), needs_state=True)
-def tr357(ctx: RuleContext):
+def tr357(ctx: RuleContext) -> Failures:
     """A TeWijzigenProduct starting on or before the Dagtekening keeps the original Ingangsdatum."""
     dagtekening = ctx.msg.dagtekening
+    if dagtekening is None:
+        return  # no current assignments without it (`_current`), so nothing to compare
     for element, stand in _te_wijzigen(ctx):
         start = ctx.msg.date("m:GewensteIngangsdatum", element)
         if start is not None and start <= dagtekening and start != stand.ingangsdatum:
@@ -135,7 +139,7 @@ def tr357(ctx: RuleContext):
 
 
 @rule("TR373", level=3, retourcode="9373", messages=("JW317",), needs_state=True)
-def tr373(ctx: RuleContext):
+def tr373(ctx: RuleContext) -> Failures:
     """A change of Budget or of a TBGT volume starts on the assignment's Ingangsdatum."""
     for element, stand in _te_wijzigen(ctx):
         start = ctx.msg.date("m:GewensteIngangsdatum", element)
@@ -154,7 +158,7 @@ def tr373(ctx: RuleContext):
 # -- Omvang against the assignment's product (facts E.5) -------------------------------------
 
 @rule("TR375", level=3, retourcode="9375", messages=("JW317",), needs_state=True)
-def tr375(ctx: RuleContext):
+def tr375(ctx: RuleContext) -> Failures:
     """A TeWijzigenProduct of a generic assignment (no Product) ending after 2020 (or open) has no Omvang."""
     for element, stand in _te_wijzigen(ctx):
         if stand.categorie is None and ctx.msg.find("m:Omvang", element) is not None \
@@ -163,7 +167,7 @@ def tr375(ctx: RuleContext):
 
 
 @rule("TR411", level=3, retourcode="9411", messages=("JW317",), needs_state=True)
-def tr411(ctx: RuleContext):
+def tr411(ctx: RuleContext) -> Failures:
     """A TeWijzigenProduct of an assignment with a product Code has an Omvang."""
     for element, stand in _te_wijzigen(ctx):
         if stand.code is not None and ctx.msg.find("m:Omvang", element) is None:
@@ -171,7 +175,7 @@ def tr411(ctx: RuleContext):
 
 
 @rule("TR412", level=3, retourcode="9412", messages=("JW317",), needs_state=True)
-def tr412(ctx: RuleContext):
+def tr412(ctx: RuleContext) -> Failures:
     """A TeWijzigenProduct of an aspecific assignment ending after 2020 (or open) has no Omvang."""
     for element, stand in _te_wijzigen(ctx):
         if stand.categorie is not None and stand.code is None \
@@ -207,7 +211,7 @@ def _periods(ctx: RuleContext, current: dict[int, ToewijzingStand]
 
 
 @rule("TR361", level=3, retourcode="9361", messages=("JW317",), needs_state=True)
-def tr361(ctx: RuleContext):
+def tr361(ctx: RuleContext) -> Failures:
     """The same product does not occur twice in the request with overlapping periods."""
     current = _current(ctx)
     if current is None:

@@ -36,7 +36,7 @@ def _has_space(text: str) -> bool:
 
 def filled(text: str | None) -> bool:
     """Present and not blank: the XSLT's test for "filled" (`normalize-space(.) != ''`)."""
-    return bool(text) and text.strip(XML_SPACE) != ""
+    return text is not None and text.strip(XML_SPACE) != ""
 
 
 def number(text: str | None) -> float:

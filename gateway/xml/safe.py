@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NoReturn
 
 from lxml import etree
 
@@ -49,7 +50,7 @@ class _RefuseEveryResource(etree.Resolver):
     reading `/dev/ptmx` or a FIFO blocks forever, and an error that differs between an
     existing and a missing path tells the sender which files exist."""
 
-    def resolve(self, url, public_id, context):
+    def resolve(self, url: str | None, public_id: str | None, context: object) -> NoReturn:
         # Raised inside libxml2's callback; lxml re-raises it from the parse call.
         raise ExternalResourceRefused(_DOCTYPE_REFUSED)
 
@@ -104,8 +105,8 @@ def _declaration_line(body: bytes) -> int | None:
             text = body.decode(encoding, errors="replace")
             found = _DECLARATION_TEXT.search(text)
             return text.count("\n", 0, found.start()) + 1 if found else None
-    if b"<!" in body and (found := _DECLARATION.search(body)):  # '<!' also starts comments
-        return body.count(b"\n", 0, found.start()) + 1
+    if b"<!" in body and (found_bytes := _DECLARATION.search(body)):  # '<!' also starts comments
+        return body.count(b"\n", 0, found_bytes.start()) + 1
     return None
 
 

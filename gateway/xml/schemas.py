@@ -58,6 +58,10 @@ class SchemaSet:
     def for_namespace(self, namespace: str | None) -> LoadedSchema | None:
         return self._by_ns.get(namespace or "")
 
+    def for_type(self, message: MessageType) -> LoadedSchema:
+        """The schema of a message type the gateway knows: every one is loaded above."""
+        return self._by_ns[message.namespace]
+
     def for_message(self, name: str) -> LoadedSchema:
         for schema in self._by_ns.values():
             if schema.message.name == name:

@@ -5,9 +5,10 @@ the basisschema (the children of every CDT_* type), e.g. `m:Client/m:Naam/b:Gesl
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
-from datetime import date
 from functools import cached_property, lru_cache
+from typing import cast
 
 from lxml import etree
 
@@ -45,13 +46,27 @@ class ParsedMessage:
         found = self.find(path, base)
         return found.text if found is not None else None
 
-    def date(self, path: str, base: etree._Element | None = None) -> date | None:
+    def date(self, path: str, base: etree._Element | None = None) -> dt.date | None:
         return to_date(self.text(path, base))
+
+    def required(self, path: str, base: etree._Element | None = None) -> etree._Element:
+        """The element at `path` where the schema (or a check just made) guarantees one, in
+        a schema-valid message: there its absence is a bug in the caller, not bad input,
+        so it raises."""
+        found = self.find(path, base)
+        if found is None:
+            raise LookupError(f"{path} missing from a {self.type.name} the schema accepted")
+        return found
+
+    def required_text(self, path: str, base: etree._Element | None = None) -> str:
+        """The text of an element the schema demands and keeps non-empty (a code, a number,
+        a date), in a schema-valid message."""
+        return present(self.text(path, base))
 
     def location(self, element: etree._Element) -> str:
         """XPath of `element` by local names, with [n] where siblings share the name."""
         steps = []
-        node = element
+        node: etree._Element | None = element
         while node is not None:
             name = etree.QName(node).localname
             parent = node.getparent()
@@ -65,10 +80,12 @@ class ParsedMessage:
         """The 1-based position of `node` among its parent's children of its tag, None when
         it is the only one. Indexed once per parent and tag: a declaration of thousands of
         failing prestaties gets each location without scanning every sibling again."""
-        key = (parent, node.tag)
+        # An element's tag reads back as str (the stubs also allow what a setter accepts).
+        tag = cast(str, node.tag)
+        key = (parent, tag)
         positions = self._positions.get(key)
         if positions is None:
-            same = list(parent.iterchildren(node.tag))
+            same = list(parent.iterchildren(tag))
             positions = self._positions[key] = (
                 {child: i for i, child in enumerate(same, 1)} if len(same) > 1 else {})
         return positions.get(node)
@@ -76,7 +93,7 @@ class ParsedMessage:
     # -- header -----------------------------------------------------------------------
     @cached_property
     def header(self) -> etree._Element:
-        return self.find("m:Header")
+        return self.required("m:Header")
 
     @property
     def afzender(self) -> str | None:
@@ -91,7 +108,7 @@ class ParsedMessage:
         return self.text("m:Header/m:BerichtIdentificatie/b:Identificatie")
 
     @property
-    def dagtekening(self) -> date | None:
+    def dagtekening(self) -> dt.date | None:
         return self.date("m:Header/m:BerichtIdentificatie/b:Dagtekening")
 
     @property
@@ -125,10 +142,19 @@ def _steps(path: str, namespace: str) -> tuple[str, ...] | None:
     return tuple(_clark(step, namespace) for step in path.split("/"))
 
 
-def to_date(value: str | None) -> date | None:
+def present(value: str | None) -> str:
+    """A value the schema demands and keeps non-empty (Afzender, Ontvanger, Bsn,
+    Identificatie, ReferentieAanbieder, a code): in a schema-valid message it is there, so its
+    absence is a bug in the caller and raises."""
+    if value is None:
+        raise LookupError("a value the schema demands is missing from a checked message")
+    return value
+
+
+def to_date(value: str | None) -> dt.date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
         return None

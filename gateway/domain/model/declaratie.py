@@ -13,15 +13,17 @@ Amounts are eurocent and signed in the totals: a credit (DebetCredit C) is negat
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import Protocol
 
 from lxml import etree
 
 from gateway.db.models import Toewijzing
 from gateway.reference import ReferenceData
-from gateway.xml.view import ParsedMessage
+from gateway.xml.view import ParsedMessage, present
 
 TOEGEKEND = "toegekend"
 AFGEWEZEN = "afgewezen"
@@ -67,9 +69,12 @@ class Regel:
 
 
 def clients(msg: ParsedMessage) -> list[tuple[etree._Element, list[Regel]]]:
-    out = []
+    """Every client with its prestaties. Read only after the level-2 rules passed: every
+    field the schema demands is there, and every date is one Python can hold (CS100 and
+    TR137 refuse the years before 2021 and after the Dagtekening)."""
+    out: list[tuple[etree._Element, list[Regel]]] = []
     for client in msg.findall(CLIENT):
-        bsn = msg.text("m:Bsn", client)
+        bsn = msg.required_text("m:Bsn", client)
         out.append((client, [_regel(msg, bsn, p) for p in msg.findall("m:Prestaties/m:Prestatie", client)]))
     return out
 
@@ -78,20 +83,27 @@ def _regel(msg: ParsedMessage, bsn: str, p: etree._Element) -> Regel:
     tarief = msg.text("m:ProductTarief", p)
     return Regel(
         element=p, bsn=bsn,
-        referentie=msg.text("m:ProductReferentie/b:ReferentieNummer", p),
+        referentie=msg.required_text("m:ProductReferentie/b:ReferentieNummer", p),
         vorige_referentie=msg.text("m:ProductReferentie/b:VorigReferentieNummer", p),
-        toewijzingnummer=int(msg.text("m:ToewijzingNummer", p)),
-        categorie=msg.text("m:ProductCategorie", p), code=msg.text("m:ProductCode", p),
-        begindatum=msg.date("m:ProductPeriode/b:Begindatum", p),
-        einddatum=msg.date("m:ProductPeriode/b:Einddatum", p),
-        volume=int(msg.text("m:GeleverdVolume", p)), eenheid=msg.text("m:Eenheid", p),
+        toewijzingnummer=int(msg.required_text("m:ToewijzingNummer", p)),
+        categorie=msg.required_text("m:ProductCategorie", p), code=msg.required_text("m:ProductCode", p),
+        begindatum=_datum(msg, "m:ProductPeriode/b:Begindatum", p),
+        einddatum=_datum(msg, "m:ProductPeriode/b:Einddatum", p),
+        volume=int(msg.required_text("m:GeleverdVolume", p)), eenheid=msg.required_text("m:Eenheid", p),
         tarief=int(tarief) if tarief is not None else None,
-        bedrag=int(msg.text("m:IngediendBedrag/b:Bedrag", p)),
-        debet_credit=msg.text("m:IngediendBedrag/b:DebetCredit", p))
+        bedrag=int(msg.required_text("m:IngediendBedrag/b:Bedrag", p)),
+        debet_credit=msg.required_text("m:IngediendBedrag/b:DebetCredit", p))
+
+
+def _datum(msg: ParsedMessage, path: str, p: etree._Element) -> date:
+    day = msg.date(path, p)
+    if day is None:
+        raise LookupError(f"{path} of a prestatie that passed the level-2 rules is no date")
+    return day
 
 
 def totaal_ingediend(msg: ParsedMessage) -> int:
-    amount = int(msg.text("m:Declaratie/m:TotaalIngediendBedrag/b:TotaalBedrag"))
+    amount = int(msg.required_text("m:Declaratie/m:TotaalIngediendBedrag/b:TotaalBedrag"))
     return -amount if msg.text("m:Declaratie/m:TotaalIngediendBedrag/b:DebetCredit") == "C" else amount
 
 
@@ -140,7 +152,8 @@ def _maand(day: date) -> tuple[int, int]:
 
 def _overgeslagen(laatste: tuple[int, int], deze: tuple[int, int]) -> list[tuple[int, int]]:
     """The calendar months strictly between the last declared month and this one."""
-    found, (jaar, maand) = [], laatste
+    found: list[tuple[int, int]] = []
+    jaar, maand = laatste
     while True:
         jaar, maand = (jaar + 1, 1) if maand == 12 else (jaar, maand + 1)
         if (jaar, maand) >= deze:
@@ -181,7 +194,7 @@ def toegestaan(t: Toewijzing, begin: date, eind: date) -> Fraction | None:
 
 
 def beoordeel(msg: ParsedMessage, stand: DeclaratieStand, reference: ReferenceData) -> Beoordeling:
-    aanbieder = msg.afzender
+    aanbieder = present(msg.afzender)
     result = Beoordeling([], {}, {})
     if stand.nummer_gebruikt:  # TR333: the whole declaration, nothing else assessed
         result.declaratie.append("9333")
@@ -226,7 +239,7 @@ def _los(r: Regel, t: Toewijzing | None, aanbieder: str, reference: ReferenceDat
     elif r.tarief is not None and r.tarief != (
             _centen(Fraction(product.tarief_eurocent, 60)) if per_minuut else product.tarief_eurocent):
         codes.append("0611")  # TR418 (in minutes: the hour tariff's rounded rate per minute)
-    if per_minuut:
+    if per_minuut and product is not None:  # (per_minuut implies a product)
         # IV081: an hour tariff declared in minutes is (hour tariff × minutes) / 60 in whole cents.
         if r.bedrag != _centen(Fraction(product.tarief_eurocent * r.volume, 60)):
             codes.append("9346")  # TR346
@@ -345,7 +358,20 @@ class Antwoord:
         return not self.header_only and not self.declaratie
 
 
-def antwoord(msg: ParsedMessage, findings) -> Antwoord:
+class RuleFinding(Protocol):
+    """What `antwoord` reads of a rule finding (gateway.rules.engine.Finding)."""
+
+    @property
+    def level(self) -> int: ...
+    @property
+    def retourcode(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def in_header(self) -> bool: ...
+
+
+def antwoord(msg: ParsedMessage, findings: Sequence[RuleFinding]) -> Antwoord:
     """The JW325's content from the rule findings (level 2 → Header 0001; a failure in the
     Header → Header only with its codes; else per client and prestatie)."""
     if any(f.level == 2 for f in findings):
@@ -358,14 +384,14 @@ def antwoord(msg: ParsedMessage, findings) -> Antwoord:
         codes = by_location.setdefault(f.location, [])
         if f.retourcode not in codes:
             codes.append(f.retourcode)
-    nummer_path = msg.location(msg.find("m:Declaratie/m:DeclaratieNummer"))
+    nummer_path = msg.location(msg.required("m:Declaratie/m:DeclaratieNummer"))
     result = Antwoord(["0200"], nummer=msg.text("m:Declaratie/m:DeclaratieNummer"),
                       ingediend=totaal_ingediend(msg), declaratie=by_location.get(nummer_path, []))
     if result.declaratie:
         return result  # TR333: nothing assessed, nothing approved
     for client, regels in clients(msg):
         client_codes = by_location.get(msg.location(client), [])
-        listed = []
+        listed: list[tuple[etree._Element, list[str]]] = []
         for r in regels:
             codes = by_location.get(msg.location(r.element), [])
             if client_codes and not codes:

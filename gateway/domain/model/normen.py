@@ -206,7 +206,7 @@ def hoeveelheid(volume: int, eenheid: str | None) -> str:
     """A volume with its unit: "4 uur", "1 minuut", "€ 15.000,00"."""
     if eenheid == EENHEID_EURO:
         return bedrag(volume)
-    singular, plural = EENHEID_LABELS.get(eenheid, (f"eenheid {eenheid}", f"eenheid {eenheid}"))
+    singular, plural = EENHEID_LABELS.get(eenheid or "", (f"eenheid {eenheid}", f"eenheid {eenheid}"))
     return f"{volume} {singular if volume == 1 else plural}"
 
 
