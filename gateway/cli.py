@@ -6,10 +6,14 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gateway.settings import get_settings
+
+if TYPE_CHECKING:
+    from gateway.validate_files import FileReport
 
 
 @click.group()
@@ -431,9 +435,9 @@ def validate(as_json: bool, files: tuple[Path, ...]) -> None:
     for path in files:
         report = validate_file(path, settings)
         rejected |= not report["accepted"]
-        if as_json:
-            report.pop("details")
-            click.echo(json.dumps(report, ensure_ascii=False))
+        if as_json:  # the report without the text lines
+            click.echo(json.dumps({key: value for key, value in report.items() if key != "details"},
+                                  ensure_ascii=False))
         else:
             click.echo(_human(report))
     sys.exit(1 if rejected else 0)
@@ -470,7 +474,7 @@ def _stop(process) -> None:
         process.kill()
 
 
-def _human(report: dict) -> str:
+def _human(report: FileReport) -> str:
     if report["accepted"]:
         return f"{report['file']}: {report['message']} geaccepteerd"
     lines = [f"{report['file']}: {report['message'] or 'onbekend bericht'} afgekeurd "

@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 HEADER = "X-Request-ID"
 MAX_LENGTH = 64
@@ -49,12 +49,12 @@ def bound(request_id: str | None) -> Iterator[str | None]:
         _current.reset(token)
 
 
-def bind(request_id: str | None):
+def bind(request_id: str | None) -> Token[str | None]:
     """Bind without a `with` block (Celery's prerun/postrun pair); returns the reset token."""
     return _current.set(request_id)
 
 
-def unbind(token) -> None:
+def unbind(token: Token[str | None]) -> None:
     _current.reset(token)
 
 

@@ -34,7 +34,10 @@ class _TextLines(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        return line.replace(" [None] ", " [-] ", 1) if record.request_id is None else line
+        # RequestIdFilter, on every handler of ours, sets `request_id`; the stubs of LogRecord
+        # know none of the attributes a filter or `extra=` adds.
+        request_id = record.request_id  # type: ignore[attr-defined]
+        return line.replace(" [None] ", " [-] ", 1) if request_id is None else line
 
 
 def formatter(fmt: LogFormat) -> logging.Formatter:

@@ -104,3 +104,17 @@ SENT = tuple(m.name for m in MESSAGE_TYPES if not m.received) + tuple(
 
 def by_namespace(namespace: str | None) -> MessageType | None:
     return BY_NAMESPACE.get(namespace or "")
+
+
+def retour_of(message: MessageType) -> MessageType:
+    """The retour that answers `message`; a KeyError for a message no retour answers."""
+    if message.retour is None:
+        raise KeyError(f"no retour answers a {message.name}")
+    return BY_NAME[message.retour]
+
+
+def answered_by(retour: MessageType) -> MessageType:
+    """The heen message that `retour` answers; a KeyError for a message that is no retour."""
+    if retour.answers is None:
+        raise KeyError(f"a {retour.name} answers no message")
+    return BY_NAME[retour.answers]

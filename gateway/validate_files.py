@@ -7,20 +7,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypedDict
 
 from gateway import clock
 from gateway.rules import report as rule_report
 from gateway.rules.check import check_message
 from gateway.reference import load_reference
-from gateway.rules.report import ReportEntry
+from gateway.rules.report import ReportEntry, RuleJson
 from gateway.settings import Settings
 from gateway.xml.safe import Limits, UnsafeXml
 
 
-def validate_file(path: Path, settings: Settings) -> dict:
-    """The outcome of one file: the keys of `--json` (design.md §7), plus `details`, the
-    lines of the text output."""
-    report = {"file": str(path), "message": None, "accepted": False, "level": 1,
+class FileReport(TypedDict):
+    """The keys of `--json` (design.md §7), plus `details`, the lines of the text output."""
+
+    file: str
+    message: str | None
+    accepted: bool
+    level: int
+    retourcodes: list[str]
+    rules: list[str]
+    report: list[RuleJson]
+    details: list[str]
+
+
+def validate_file(path: Path, settings: Settings) -> FileReport:
+    """The outcome of one file."""
+    report: FileReport = {"file": str(path), "message": None, "accepted": False, "level": 1,
               "retourcodes": [], "rules": [], "report": [], "details": []}
     try:
         body = path.read_bytes()
@@ -39,9 +52,9 @@ def validate_file(path: Path, settings: Settings) -> dict:
         line = f"regel {exc.line}: {exc.reason}" if exc.line else exc.reason
         _add_entries(report, [(rule_report.entry(reference, "XSD", None, "/", exc.reason), line)])
         return report
-    report.update(message=result.message.name if result.message else None,
-                  accepted=result.accepted, level=result.level,
-                  retourcodes=result.retourcodes, rules=result.rule_codes)
+    report["message"] = result.message.name if result.message else None
+    report["accepted"], report["level"] = result.accepted, result.level
+    report["retourcodes"], report["rules"] = result.retourcodes, result.rule_codes
     entries = rule_report.of_result(reference, result)
     if result.schema_errors:
         lines = [f"regel {e.line}: {e.path}: {e.message}" for e in result.schema_errors]
@@ -51,7 +64,7 @@ def validate_file(path: Path, settings: Settings) -> dict:
     return report
 
 
-def _add_entries(report: dict, entries: Iterable[tuple[ReportEntry, str]]) -> None:
+def _add_entries(report: FileReport, entries: Iterable[tuple[ReportEntry, str]]) -> None:
     """The JSON report, and the text lines per failing rule: where it failed (each place),
     then once what the rule checks and how to fix it."""
     per_code: dict[str, list[tuple[ReportEntry, str]]] = {}

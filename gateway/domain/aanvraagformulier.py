@@ -160,7 +160,9 @@ def _client(client: etree._Element, gegevens: ClientInvoer) -> None:
     # The Contact is written by the same code that writes the CJG's contact data into a JW301
     # (the AGJ's Client has exactly JW301's children), then moved into the AGJ's namespace.
     jw301_client = clientgegevens.with_contacts(etree.Element(tag(JW301, "Client")), [gegevens.contact])
-    client.append(renamed(jw301_client.find(tag(JW301, "Contactgegevens")), JW301.namespace, AGJ))
+    contactgegevens = jw301_client.find(tag(JW301, "Contactgegevens"))
+    assert contactgegevens is not None  # `with_contacts` writes it
+    client.append(renamed(contactgegevens, JW301.namespace, AGJ))
 
 
 def _aanvraagformulier(client: etree._Element, formulier: Aanvraagformulier) -> None:

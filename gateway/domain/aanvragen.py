@@ -22,7 +22,7 @@ from gateway.domain.model.werkdagen import add_werkdagen
 from gateway.messages import BY_NAME
 from gateway.rules.products import same_product
 from gateway.xml.safe import parse
-from gateway.xml.view import ParsedMessage
+from gateway.xml.view import ParsedMessage, present
 
 TE_BEOORDELEN, IN_ONDERZOEK, TOEGEKEND, AFGEWEZEN = "te_beoordelen", "in_onderzoek", "toegekend", "afgewezen"
 OPEN = (TE_BEOORDELEN, IN_ONDERZOEK)
@@ -41,6 +41,7 @@ _VERZOEK = "m:Client/m:Verzoek"
 def parsed_request(bericht: Bericht, ctx: DomainContext) -> ParsedMessage:
     """The stored message again (it passed the XSD at intake, so this cannot fail safely
     parsed; the limits still apply)."""
+    assert bericht.berichttype is not None  # an aanvraag's message passed the XSD: its type is known
     return ParsedMessage(parse(bericht.inhoud, ctx.limits), BY_NAME[bericht.berichttype])
 
 
@@ -104,8 +105,11 @@ def inhoud_of(product: AanvraagProduct) -> Inhoud:
         for name in ("ingangsdatum", "einddatum"):
             values[name] = date.fromisoformat(values[name]) if values.get(name) else None
         return Inhoud(**values)
-    return Inhoud(product.categorie, product.code, product.ingangsdatum, product.einddatum,
-                  product.volume, product.eenheid, product.frequentie, product.budget)
+    # A JW317 product whose ToewijzingNummer is no assignment has no start date: `uitvoering._grant`
+    # builds its Inhoud too but never uses it, so `Inhoud.ingangsdatum` is narrower than this.
+    return Inhoud(product.categorie, product.code,
+                  product.ingangsdatum,  # type: ignore[arg-type]  # see above
+                  product.einddatum, product.volume, product.eenheid, product.frequentie, product.budget)
 
 
 def _products(session: Session, msg: ParsedMessage):
@@ -131,7 +135,8 @@ def _jw317_products(session: Session, msg: ParsedMessage):
             nummer = msg.text("m:ToewijzingNummer", element)
             values = {"ingangsdatum": msg.date("m:GewensteIngangsdatum", element),
                       "einddatum": msg.date("m:Einddatum", element), **_product_and_size(msg, element)}
-            stored = toewijzingen.by_number(session, msg.ontvanger, int(nummer)) if nummer is not None else None
+            stored = (toewijzingen.by_number(session, present(msg.ontvanger), int(nummer))
+                      if nummer is not None else None)
             if stored is not None:
                 # Ongewijzigd/TeWijzigen name no product: show the assignment's; an unchanged
                 # one also keeps its period and size.

@@ -13,7 +13,7 @@ Only the columns the list shows are read: never the message bodies.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from gateway.domain.context import start_of_day
 from gateway.dateinput import HINT, parse_date
 from gateway.db.models import Bericht, Client, Kenmerk, Partij
-from gateway.messages import BY_NAME, MESSAGE_TYPES
+from gateway.messages import MESSAGE_TYPES, answered_by
 
 PAGINA = 50
 MAX_ZOEKTEKST = 36  # the longest key searched: ReferentieAanbieder (kenmerk.waarde)
@@ -42,7 +42,7 @@ def _stored_types() -> tuple[str, ...]:
     """The message types that are rows of the log: everything received or sent, not the
     retours the gateway itself answers with (AGR, JW306, ...), which are stored as the
     answer of the message they answer."""
-    names = [m.name for m in MESSAGE_TYPES if not (m.is_retour and BY_NAME[m.answers].received)]
+    names = [m.name for m in MESSAGE_TYPES if not (m.is_retour and answered_by(m).received)]
     return tuple(sorted(names, key=lambda name: (name != "AGJ", name)))  # the CJG's own message first
 
 
@@ -174,7 +174,7 @@ _COLUMNS = (Bericht.id, Bericht.ontvangen_op, Bericht.richting, Bericht.berichtt
 
 
 def page(session: Session, filters: Filters, *, voor: int | None = None,
-         providers: list[Aanbieder] = (), size: int = PAGINA) -> Pagina:
+         providers: Sequence[Aanbieder] = (), size: int = PAGINA) -> Pagina:
     """One page of the log, newest first, after message `voor` (the last one shown) when given.
 
     Newest first is by id, the order of arrival. With a period it is by ontvangen_op (then

@@ -141,12 +141,12 @@ def _product(inhoud: Inhoud, ctx: DomainContext) -> dict:
     known = ctx.reference.producten.get((inhoud.categorie or "", inhoud.code or ""))
     omvang = None
     if inhoud.volume is not None:
-        enkel, meervoud = EENHEID_LABELS.get(inhoud.eenheid, (inhoud.eenheid, inhoud.eenheid))
+        enkel, meervoud = EENHEID_LABELS.get(inhoud.eenheid or "", (inhoud.eenheid, inhoud.eenheid))
         if inhoud.eenheid == "83":
             omvang = f"€ {inhoud.volume / 100:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
         else:
             omvang = f"{inhoud.volume} {enkel if inhoud.volume == 1 else meervoud}"
-        omvang += f" {FREQUENTIE_LABELS.get(inhoud.frequentie, '')}".rstrip()
+        omvang += f" {FREQUENTIE_LABELS.get(inhoud.frequentie or '', '')}".rstrip()
     return {"categorie": inhoud.categorie, "code": inhoud.code,
             "naam": known.naam if known else None,
             "ingangsdatum": inhoud.ingangsdatum.isoformat(),

@@ -25,7 +25,9 @@ def ensure(session: Session, gemeente: str, bsn: str) -> int:
     session.execute(dialect.insert(Client).values(gemeente=gemeente, bsn=bsn, gegevens=None,
                                                   bijgewerkt_op=clock.now())
                     .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
-    return session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
+    client_id = session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
+    assert client_id is not None  # inserted just now, or there already
+    return client_id
 
 
 def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,

@@ -51,7 +51,7 @@ def from_request(parsed: ParsedMessage) -> etree._Element:
     source = parsed.type.namespace
     client = etree.Element(tag(JW301, "Client"))
     keep = _CLIENT_CHILDREN if parsed.type.name == "AGJ" else _FROM_JW315
-    for child in parsed.find("m:Client"):
+    for child in parsed.required("m:Client"):
         if isinstance(child.tag, str) and etree.QName(child).localname in keep:
             client.append(renamed(child, source, JW301))
     naam = client.find(tag(JW301, "Naam"))

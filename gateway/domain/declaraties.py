@@ -54,10 +54,11 @@ class DeclaratieLog:
         for start in s.scalars(select(Zorglevering).where(
                 Zorglevering.gemeente == gemeente, Zorglevering.toewijzingnummer.in_(nummers),
                 Zorglevering.actief_sleutel.is_not(None))):
+            assert start.toewijzingnummer is not None  # selected by it
             stop = next((x for x in start.stops if x.actief_sleutel), None)
             zorg.setdefault(start.toewijzingnummer, []).append(
                 (start.begindatum, stop.einddatum if stop is not None else None))
-        self._stand = DeclaratieStand(gebruikt, toewijzingen, bekend, geboekt, zorg)
+        self._stand = DeclaratieStand(bool(gebruikt), toewijzingen, bekend, geboekt, zorg)
         return self._stand
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Gebruiker, InlogTeller
+from gateway.db.rows import rowcount
 from gateway.domain.context import as_utc
 
 PER_NAAM = 5  # failures of one name from one address within VENSTER before it is locked there
@@ -122,7 +123,7 @@ def forget_expired(session: Session, now: datetime) -> int:
     that another transaction holds are skipped (SKIP LOCKED), so this never waits either: what
     it skips, a later call removes."""
     expired = select(InlogTeller.id).where(_expired(now)).with_for_update(skip_locked=True)
-    return session.execute(delete(InlogTeller).where(InlogTeller.id.in_(expired), _expired(now))).rowcount
+    return rowcount(session, delete(InlogTeller).where(InlogTeller.id.in_(expired), _expired(now)))
 
 
 def lift(session: Session, *, naam: str | None = None, adres: str | None = None,
@@ -139,7 +140,7 @@ def lift(session: Session, *, naam: str | None = None, adres: str | None = None,
         conditions.append(InlogTeller.id == teller_id)
     if not conditions:
         raise ValueError("lift what? a name, an address or a counter")
-    return session.execute(delete(InlogTeller).where(or_(*conditions))).rowcount
+    return rowcount(session, delete(InlogTeller).where(or_(*conditions)))
 
 
 @dataclass(frozen=True)
@@ -156,9 +157,13 @@ def active(session: Session, now: datetime) -> list[Blokkade]:
     names = {naam_sleutel(naam): naam for naam in session.scalars(select(Gebruiker.gebruikersnaam))}
     rows = session.scalars(select(InlogTeller).where(InlogTeller.geblokkeerd_tot > now)
                            .order_by(InlogTeller.geblokkeerd_tot.desc(), InlogTeller.id))
-    return [Blokkade(row.id, None if row.naam_sleutel == _ADRES else names.get(row.naam_sleutel),
-                     row.naam_sleutel != _ADRES and row.naam_sleutel not in names, row.adres,
-                     as_utc(row.geblokkeerd_tot)) for row in rows]
+    found = []
+    for row in rows:
+        assert row.geblokkeerd_tot is not None  # selected by it
+        found.append(Blokkade(row.id, None if row.naam_sleutel == _ADRES else names.get(row.naam_sleutel),
+                              row.naam_sleutel != _ADRES and row.naam_sleutel not in names, row.adres,
+                              as_utc(row.geblokkeerd_tot)))
+    return found
 
 
 def _count(session: Session, key: str, adres: str, now: datetime) -> tuple[int, datetime | None]:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Kenmerk, PostbusItem, Toewijzing
 from gateway.domain import postbus
-from gateway.messages import BY_NAME
+from gateway.messages import BY_NAME, answered_by
 
 AANVRAGEN = ("AGJ", "JW315", "JW317")
 UITGAAND = ("JW301", "JW319")
@@ -109,7 +109,7 @@ def _with_retour_effects(session: Session, schakels: list[Schakel]) -> list[Scha
         return schakels
     effects = dict(session.execute(select(Kenmerk.bericht_id, Kenmerk.waarde).where(
         Kenmerk.bericht_id.in_(retours), Kenmerk.soort == "retour")).all())
-    return [replace(s, koppeling=RETOUR_IN_KETEN.get(effects.get(s.bericht_id))) for s in schakels]
+    return [replace(s, koppeling=RETOUR_IN_KETEN.get(effects.get(s.bericht_id, ""))) for s in schakels]
 
 
 def aanvraag_of(session: Session, bericht: Bericht) -> Aanvraag | None:
@@ -161,9 +161,10 @@ def _answered(session: Session, retour: Bericht):
     retour's Header is a copy of that one's."""
     if not retour.identificatie:
         return None
+    assert retour.berichttype is not None  # the callers pass a JW302 or JW320
     return session.execute(_columns().where(
         Bericht.identificatie == retour.identificatie, Bericht.richting == "uit",
-        Bericht.berichttype == BY_NAME[retour.berichttype].answers,
+        Bericht.berichttype == answered_by(BY_NAME[retour.berichttype]).name,
         Bericht.afzender == retour.afzender, Bericht.ontvanger == retour.ontvanger).limit(1)).first()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Nummerreeks
+from gateway.db.rows import rowcount
 from gateway.errors import GatewayError
 
 TOEWIJZING = "toewijzing"
@@ -37,6 +38,7 @@ def next_number(session: Session, gemeente: str, soort: str) -> int:
         except IntegrityError:
             # Another transaction created the row first: now the update finds it.
             number = _increment(session, gemeente, soort)
+            assert number is not None  # the row is there: inserting it conflicted
     if soort == TOEWIJZING and number > _MAX_TOEWIJZINGNUMMER:
         raise NummerreeksVol(f"ToewijzingNummer van gemeente {gemeente} voorbij {_MAX_TOEWIJZINGNUMMER}")
     return number
@@ -44,9 +46,9 @@ def next_number(session: Session, gemeente: str, soort: str) -> int:
 
 def _increment(session: Session, gemeente: str, soort: str) -> int | None:
     """The counter plus one, or None when our update found no counter row."""
-    updated = session.execute(update(Nummerreeks)
-                              .where(Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort)
-                              .values(laatste=Nummerreeks.laatste + 1)).rowcount
+    updated = rowcount(session, update(Nummerreeks)
+                       .where(Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort)
+                       .values(laatste=Nummerreeks.laatste + 1))
     if not updated:
         # Do not read it then: on PostgreSQL a row that another transaction created and
         # committed after our update is visible to the next statement, and its number is

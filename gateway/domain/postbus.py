@@ -14,9 +14,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Bericht, Kenmerk, PostbusItem, Toewijzing
+from gateway.db.rows import rowcount
 from gateway.domain.context import iso_utc
-from gateway.messages import BY_NAME, MessageType
-from gateway.xml.view import ParsedMessage
+from gateway.messages import BY_NAME, MessageType, answered_by
+from gateway.xml.view import ParsedMessage, present
 
 STATUSES = ("nieuw", "opgehaald", "bevestigd", "afgekeurd")
 # WJ001: "no remark" and "not assessed" are informational; every other code rejects.
@@ -65,14 +66,15 @@ class Beantwoord:
     def matched(self) -> bool:
         return self.bericht_id is not None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {"message": self.message, "identificatie": self.identificatie, "matched": self.matched,
                 "postbus_id": self.bericht_id, "postbus_status": self.postbus_status, "effect": self.effect}
 
 
 def retour_codes(retour: MessageType, view: ParsedMessage) -> list[str]:
     """Every RetourCode the retour carries, Header and echoed classes, once each."""
-    return list(dict.fromkeys(e.text for e in view.root.iter(f"{{{retour.namespace}}}RetourCode")))
+    # Each is one of the schema's codes, never empty.
+    return list(dict.fromkeys(present(e.text) for e in view.root.iter(f"{{{retour.namespace}}}RetourCode")))
 
 
 def verdict(codes: list[str]) -> str:
@@ -92,19 +94,21 @@ def apply_retour(session: Session, retour: MessageType, view: ParsedMessage, ret
     cannot undo. A later retour that says something else than the first is marked `conflict`
     for the CJG; one that names nothing we sent is marked `unmatched`. The mark is the
     retour's kenmerk ("retour", effect); a matched one also gets ("beantwoordt", id)."""
+    answers = answered_by(retour).name
     answered = _answered(session, retour, view)
     if answered is None:
         _mark(session, retour_id, UNMATCHED, None)
-        return Beantwoord(retour.answers, view.identificatie, None, None, UNMATCHED)
+        return Beantwoord(answers, view.identificatie, None, None, UNMATCHED)
     codes = retour_codes(retour, view)
     status = verdict(codes)
     rejected = status == "afgekeurd"
     # One conditional update: of two retours at once only the first counts.
-    counted = session.execute(update(PostbusItem).where(
+    counted = rowcount(session, update(PostbusItem).where(
         PostbusItem.bericht_id == answered.id, PostbusItem.status.in_(OPEN))
         .values(status=status, aandacht_cjg=rejected, retourcodes=codes, retour_bericht_id=retour_id,
-                beantwoord_op=now, opgehaald_op=func.coalesce(PostbusItem.opgehaald_op, now))).rowcount
+                beantwoord_op=now, opgehaald_op=func.coalesce(PostbusItem.opgehaald_op, now)))
     item = session.get(PostbusItem, answered.id)
+    assert item is not None  # `_answered` found the message through its postbus item
     if counted:
         effect = RECORDED
         if rejected and answered.berichttype == "JW301":
@@ -112,19 +116,21 @@ def apply_retour(session: Session, retour: MessageType, view: ParsedMessage, ret
     else:
         effect = _later(item, status, codes)
     _mark(session, retour_id, effect, answered.id)
-    return Beantwoord(retour.answers, view.identificatie, answered.id, item.status, effect)
+    return Beantwoord(answers, view.identificatie, answered.id, item.status, effect)
 
 
 def preview_retour(session: Session, retour: MessageType, view: ParsedMessage) -> Beantwoord:
     """What `apply_retour` would do now, nothing written (`POST /api/v1/validatie`)."""
+    answers = answered_by(retour).name
     answered = _answered(session, retour, view)
     if answered is None:
-        return Beantwoord(retour.answers, view.identificatie, None, None, UNMATCHED)
+        return Beantwoord(answers, view.identificatie, None, None, UNMATCHED)
     codes = retour_codes(retour, view)
     item = session.get(PostbusItem, answered.id)
+    assert item is not None  # `_answered` found the message through its postbus item
     if item.status in OPEN:
-        return Beantwoord(retour.answers, view.identificatie, answered.id, verdict(codes), RECORDED)
-    return Beantwoord(retour.answers, view.identificatie, answered.id, item.status,
+        return Beantwoord(answers, view.identificatie, answered.id, verdict(codes), RECORDED)
+    return Beantwoord(answers, view.identificatie, answered.id, item.status,
                       _later(item, verdict(codes), codes))
 
 
@@ -159,7 +165,8 @@ def recorded(session: Session, retour: Bericht) -> Beantwoord | None:
         return None
     answered_id = int(marks["beantwoordt"]) if "beantwoordt" in marks else None
     item = session.get(PostbusItem, answered_id) if answered_id is not None else None
-    return Beantwoord(BY_NAME[retour.berichttype].answers, retour.identificatie, answered_id,
+    assert retour.berichttype is not None  # it reached the rules (it has the mark): its type is known
+    return Beantwoord(answered_by(BY_NAME[retour.berichttype]).name, retour.identificatie, answered_id,
                       item.status if item else None, marks["retour"])
 
 

@@ -128,6 +128,7 @@ def _open_einde(omvang: Omvang) -> bool:
 def toegewezen(omvang: Omvang, periode: Periode) -> float:
     """The allocated quantity of one current toewijzing inside the period."""
     if _open_einde(omvang):
+        assert omvang.hoeveelheid is not None  # `_open_einde` asks for one
         return float(omvang.hoeveelheid) if periode.van <= omvang.ingangsdatum <= periode.tot else 0.0
     part = overlap(omvang.ingangsdatum, omvang.einddatum, periode)
     return deel(omvang, *part) if part else 0.0
@@ -155,6 +156,7 @@ def geleverd(omvang: Omvang, leveringen: Iterable[Levering], periode: Periode) -
         if not leveringen:
             return 0.0
         first = max(min(lev.begindatum for lev in leveringen), omvang.ingangsdatum)
+        assert omvang.hoeveelheid is not None  # `_open_einde` asks for one
         return float(omvang.hoeveelheid) if periode.van <= first <= periode.tot else 0.0
     total = 0.0
     for lev in leveringen:

@@ -117,6 +117,7 @@ def periodic(session: Session, today: date) -> int:
         ~exists().where(ZorgleveringStop.zorglevering_id == Zorglevering.id,
                         ZorgleveringStop.actief_sleutel.is_not(None)))
     for start, t in session.execute(running).all():
+        assert t.einddatum is not None  # selected by einddatum < today
         if today <= add_werkdagen(t.einddatum, MELDTERMIJN):
             continue  # a stop on the last day may still be on its way (OP272)
         new += _once(session, Signaal(

@@ -273,6 +273,7 @@ def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
                ~_signal_exists("zorg_na_einddatum"))
         .order_by(Toewijzing.einddatum, Toewijzing.id).limit(LIMIT + 1)).all()
     for t, begindatum, bericht_id in running:
+        assert t.einddatum is not None  # selected by einddatum < today
         due = _due(t.einddatum, MELDTERMIJN)
         rows.append(Termijn(wat=f"Stop op toewijzing {t.nummer}", uiterlijk=due, werkdagen=stand(today, due),
                             gemeente=t.gemeente, bsn=t.bsn, aanbieder=t.aanbieder,

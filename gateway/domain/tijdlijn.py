@@ -104,7 +104,7 @@ class Verzonden:
 
     bericht_id: int
     berichttype: str
-    aanbieder: str
+    aanbieder: str | None  # the Ontvanger column; every outbound message has one
     identificatie: str | None
     status: str
     aangemaakt_op: datetime
@@ -226,8 +226,7 @@ def _references(aanvraag: Aanvraag) -> set[str]:
     (unique per provider, TR347), or for a JW317 the Verzoek's."""
     refs = {aanvraag.referentie} if aanvraag.soort == "JW317" else {
         p.referentie_aanbieder for p in aanvraag.producten}
-    refs.discard(None)
-    return refs
+    return {ref for ref in refs if ref is not None}
 
 
 def _sent(session: Session, gemeente: str, aanvragen: list[Aanvraag]) -> list[Verzonden]:
@@ -257,7 +256,8 @@ def _sent(session: Session, gemeente: str, aanvragen: list[Aanvraag]) -> list[Ve
             for item, ontvanger, identificatie in rows]
 
 
-def _latest_jw301(session: Session, gemeente: str, toewijzingen: list[Toewijzing]) -> dict[tuple[int, str], int]:
+def _latest_jw301(session: Session, gemeente: str,
+                  toewijzingen: list[Toewijzing]) -> dict[tuple[int, str | None], int]:
     """Per (toewijzingnummer, aanbieder) the latest JW301 that carried it (one query)."""
     if not toewijzingen:
         return {}
@@ -284,10 +284,10 @@ def _traject(aanvraag: Aanvraag, beschikking: Beschikking | None, verzonden: lis
                _validated(aanvraag, sent),
                _beschikking(aanvraag, beschikking),
                _bezwaar(beschikking, today)]
-    fetched = [v for v in jw301 if v.opgehaald_op is not None]
+    fetched = [(v.opgehaald_op, v) for v in jw301 if v.opgehaald_op is not None]
     if fetched:
-        first = min(fetched, key=lambda v: v.opgehaald_op)
-        stappen.append(Stap("18/20A", local_date(first.opgehaald_op), "", (Link("JW301", first.bericht_id),)))
+        opgehaald, first = min(fetched, key=lambda pair: pair[0])
+        stappen.append(Stap("18/20A", local_date(opgehaald), "", (Link("JW301", first.bericht_id),)))
     elif jw301:
         stappen.append(Stap("18/20A", None, f"De JW301 staat sinds {_dmy(local_date(jw301[0].aangemaakt_op))} "
                                             "klaar in de postbus van de aanbieder.",
@@ -301,9 +301,9 @@ def _traject(aanvraag: Aanvraag, beschikking: Beschikking | None, verzonden: lis
     starts = [s for s in leveringen if s.toewijzingnummer in numbers]
     current = [s for s in starts if s.actief_sleutel]
     if current:
-        first = min(current, key=lambda s: s.begindatum)
-        stappen.append(Stap("21", first.begindatum, f"Begindatum {_dmy(first.begindatum)}",
-                            (Link("JW305", first.bericht_id),)))
+        first_start = min(current, key=lambda s: s.begindatum)
+        stappen.append(Stap("21", first_start.begindatum, f"Begindatum {_dmy(first_start.begindatum)}",
+                            (Link("JW305", first_start.bericht_id),)))
     else:
         stappen.append(Stap("21", None))
     if starts:  # every report counts as feedback, also one that was later corrected
@@ -363,6 +363,7 @@ def _confirmed(jw301: list[Verzonden]) -> Stap:
         item = confirmed[0]
         links = (Link("JW301", item.bericht_id),) + (
             (Link("JW302", item.retour_bericht_id),) if item.retour_bericht_id else ())
+        assert item.beantwoord_op is not None  # the retour that confirmed it set both
         return Stap("20", local_date(item.beantwoord_op), "", links)
     rejected = [v for v in jw301 if v.status == "afgekeurd"]
     if rejected:
@@ -382,9 +383,10 @@ def _care_ended(toewijzingen: list[Toewijzing], current: list[Zorglevering]):
         return None
     definitive = [next((stop for stop in s.stops if stop.actief_sleutel and stop.reden != TIJDELIJK), None)
                   for s in current]
-    if not all(definitive):
+    stops = [stop for stop in definitive if stop is not None]
+    if len(stops) < len(definitive):
         return None
-    return max(definitive, key=lambda stop: stop.einddatum)
+    return max(stops, key=lambda stop: stop.einddatum)
 
 
 def _toewijzing(t: Toewijzing, jw301_id: int | None, reference: ReferenceData, today: date) -> ToewijzingRegel:

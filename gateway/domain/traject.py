@@ -21,7 +21,7 @@ def as_json(session: Session, aanvragen: list[Aanvraag], today: date) -> list[di
     return [{"aanvraag_id": t.aanvraag.id, "bsn": t.aanvraag.bsn, "aanbieder": t.aanvraag.aanbieder,
              "huidige_stap": t.huidige_stap,
              "stappen": [{"stap": s.stap, "omschrijving": s.omschrijving, "datum": s.datum.isoformat(),
-                          "bericht_id": _bericht_id(s)} for s in t.stappen if s.bereikt]}
+                          "bericht_id": _bericht_id(s)} for s in t.stappen if s.datum is not None]}
             for t in tijdlijn.trajecten(session, aanvragen, today)]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Zorglevering, ZorgleveringStop
 from gateway.domain.model.leveringen import NIEUW, Leveringen, Start, StartSleutel, Stop
 from gateway.domain.model.leveringsklassen import Klasse, classes
-from gateway.xml.view import ParsedMessage
+from gateway.xml.view import ParsedMessage, present
 
 def load(session: Session, gemeente: str, aanbieder: str, bsn: str) -> Leveringen:
     state = Leveringen()
@@ -26,7 +26,7 @@ def load(session: Session, gemeente: str, aanbieder: str, bsn: str) -> Leveringe
 def record(session: Session, msg: ParsedMessage, bericht_id: int) -> list[Klasse]:
     """Apply an accepted message to the stored deliveries; returns the classes that added a
     start or a stop (for the signals)."""
-    gemeente, aanbieder, bsn = msg.ontvanger, msg.afzender, msg.bsn
+    gemeente, aanbieder, bsn = present(msg.ontvanger), present(msg.afzender), present(msg.bsn)
     recorded = []
     for k in classes(msg):
         key = _key(gemeente, aanbieder, bsn, k.sleutel)

@@ -34,10 +34,10 @@ def render_jw325(kop: Kop, jw323: ParsedMessage, answer: Antwoord,
            dagtekening=kop.dagtekening, schemas=schemas)
     head = root[0]
     source = jw323.type.namespace
-    identificatie = renamed(jw323.find("m:Header/m:BerichtIdentificatie"), source, JW325)
+    identificatie = renamed(jw323.required("m:Header/m:BerichtIdentificatie"), source, JW325)
     identificatie.tag = f"{{{JW325.namespace}}}DeclaratieIdentificatie"
     head.append(identificatie)
-    versie = renamed(jw323.find("m:Header/m:XsdVersie"), source, JW325)
+    versie = renamed(jw323.required("m:Header/m:XsdVersie"), source, JW325)
     versie.tag = f"{{{JW325.namespace}}}XsdVersieDeclaratie"
     head.append(versie)
     _codes(head, answer.header)

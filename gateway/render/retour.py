@@ -17,7 +17,7 @@ from datetime import date
 
 from lxml import etree
 
-from gateway.messages import BASIS_NS, BY_NAME, MessageType
+from gateway.messages import BASIS_NS, MessageType, retour_of
 from gateway.rules.engine import Outcome
 from gateway.xml.build import finish, new_root, renamed, sub as _sub
 from gateway.xml.schemas import SchemaSet
@@ -30,7 +30,7 @@ REJECTED = "0001"
 def render_retour(parsed: ParsedMessage, outcome: Outcome, *, identificatie: str, today: date,
                   schemas: SchemaSet) -> etree._ElementTree:
     heen = parsed.type
-    retour = BY_NAME[heen.retour]
+    retour = retour_of(heen)
     schema = schemas.for_message(retour.name)
     root = new_root(retour)
     header = _copy_header(parsed, retour, root)
@@ -67,9 +67,10 @@ def _copy_header(parsed: ParsedMessage, retour: MessageType, root: etree._Elemen
     return header
 
 
-def _echo_body(parsed: ParsedMessage, outcome: Outcome, retour: MessageType, root) -> None:
+def _echo_body(parsed: ParsedMessage, outcome: Outcome, retour: MessageType,
+               root: etree._Element) -> None:
     original_classes = _class_elements(parsed.root, parsed.type, retour)
-    body = renamed(parsed.body, parsed.type.namespace, retour)
+    body = renamed(parsed.required(f"m:{parsed.type.body}"), parsed.type.namespace, retour)
     root.append(body)
     copied_classes = _class_elements(root, retour, retour)
     codes = _codes_per_class(original_classes, outcome)
@@ -78,7 +79,8 @@ def _echo_body(parsed: ParsedMessage, outcome: Outcome, retour: MessageType, roo
         _codes(copied, retour, codes.get(original, [NO_REMARK]))
 
 
-def _class_elements(root, message: MessageType, retour: MessageType) -> list[etree._Element]:
+def _class_elements(root: etree._Element, message: MessageType,
+                    retour: MessageType) -> list[etree._Element]:
     found: list[etree._Element] = []
     for path in retour.retour_classes:
         steps = "/".join(f"{{{message.namespace}}}{step}" for step in path.split("/"))
@@ -86,7 +88,7 @@ def _class_elements(root, message: MessageType, retour: MessageType) -> list[etr
     return found
 
 
-def _codes_per_class(classes: list[etree._Element], outcome: Outcome) -> dict:
+def _codes_per_class(classes: list[etree._Element], outcome: Outcome) -> dict[etree._Element, list[str]]:
     class_set = set(classes)
     result: dict[etree._Element, list[str]] = {}
     for finding in outcome.findings:

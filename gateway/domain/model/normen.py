@@ -68,7 +68,9 @@ class AangevraagdProductNorm:
     volume: int | None
     eenheid: str | None
     frequentie: str | None
-    ingangsdatum: date
+    # AGJ and JW315 demand a ToewijzingIngangsdatum; None is a year Python cannot hold (after
+    # 9999), which the schema accepts and no rule refuses.
+    ingangsdatum: date | None
     einddatum: date | None
     budget: int | None = None
 
@@ -112,6 +114,8 @@ def check_norms(product_request: AangevraagdProductNorm,
         afwijkingen.append(NormAfwijking(
             "geen_einddatum", "Geen einddatum aangevraagd; zonder einddatum valt een product buiten de norm."))
     elif product is not None:
+        # The one place that needs the start: one Python cannot hold fails here, as it always has.
+        assert request.ingangsdatum is not None, "an ingangsdatum after the year 9999"
         uiterlijk = maximum_einddatum(request.ingangsdatum, product.max_maanden)
         if request.einddatum > uiterlijk:
             afwijkingen.append(NormAfwijking(
