@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -52,6 +53,17 @@ NEEDS_ATTENTION = (CONFLICT, UNMATCHED)
 OPEN = ("nieuw", "opgehaald")
 
 
+class BeantwoordJson(TypedDict):
+    """`Beantwoord` in the API's JSON (the `answers` of a retour)."""
+
+    message: str
+    identificatie: str | None
+    matched: bool
+    postbus_id: int | None
+    postbus_status: str | None
+    effect: str
+
+
 @dataclass(frozen=True)
 class Beantwoord:
     """The outbound message a retour answers and what the retour did to its postbus item."""
@@ -66,7 +78,7 @@ class Beantwoord:
     def matched(self) -> bool:
         return self.bericht_id is not None
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> BeantwoordJson:
         return {"message": self.message, "identificatie": self.identificatie, "matched": self.matched,
                 "postbus_id": self.bericht_id, "postbus_status": self.postbus_status, "effect": self.effect}
 
