@@ -16,6 +16,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import correlation
 from gateway.logs import LogFormat, dict_config
@@ -30,12 +33,13 @@ def masked_path(path: str) -> str:
 
 
 class RequestContext:
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         offered = next((value.decode("latin-1") for name, value in scope.get("headers", ())
                         if name == b"x-request-id"), None)
         request_id = correlation.accept(offered)
@@ -43,7 +47,7 @@ class RequestContext:
         started = time.perf_counter()
         status = 500  # what the client gets when the app fails before it answers
 
-        async def send_with_id(message):
+        async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -59,7 +63,7 @@ class RequestContext:
                 _access_line(scope, status, time.perf_counter() - started)
 
 
-def _access_line(scope, status: int, seconds: float) -> None:
+def _access_line(scope: Scope, status: int, seconds: float) -> None:
     client = scope.get("client")
     address = f"{client[0]}:{client[1]}" if client else "-"
     path = masked_path(scope.get("path", ""))
@@ -71,6 +75,6 @@ def _access_line(scope, status: int, seconds: float) -> None:
                      "client": address})
 
 
-def log_config(fmt: LogFormat = "json", level: str = "INFO") -> dict:
+def log_config(fmt: LogFormat = "json", level: str = "INFO") -> dict[str, Any]:
     """The logging configuration `gateway serve` hands to uvicorn."""
     return dict_config(fmt, level)

@@ -23,7 +23,13 @@ from collections.abc import Iterable
 from gateway.relay import Publish
 
 _log = logging.getLogger("gateway.relay")
-_STOP = object()
+class _Stop:
+    """What `close` puts on the queue: publish what is kept, then end the thread."""
+
+
+_STOP = _Stop()
+# One call's outbox ids, with the context (correlation id) they were queued in.
+_Batch = tuple[list[int], contextvars.Context]
 
 
 class BackgroundPublisher:
@@ -34,7 +40,7 @@ class BackgroundPublisher:
         self._first_backoff, self._max_backoff = first_backoff, max_backoff
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue[_Batch | _Stop] = queue.Queue()
         self._thread: threading.Thread | None = None
 
     def __call__(self, ids: Iterable[int]) -> None:
@@ -64,19 +70,20 @@ class BackgroundPublisher:
                                                 name="gateway-publisher", daemon=True)
                 self._thread.start()
 
-    def _run(self, work: queue.Queue) -> None:
-        kept: list[tuple[list[int], contextvars.Context]] = []  # not published yet, in order
+    def _run(self, work: queue.Queue[_Batch | _Stop]) -> None:
+        kept: list[_Batch] = []  # not published yet, in order
         count = 0  # ids in `kept`
         failures, retry_at = 0, 0.0
         while True:
             timeout = max(0.0, retry_at - time.monotonic()) if kept else None
+            item: _Batch | _Stop | None
             try:
                 item = work.get(timeout=timeout)
             except queue.Empty:
                 item = None
             stopping = False
             while item is not None:  # take all that waits before publishing
-                if item is _STOP:
+                if isinstance(item, _Stop):
                     stopping = True
                     break
                 count += self._keep(kept, count, item)
@@ -110,7 +117,7 @@ class BackgroundPublisher:
             if stopping:
                 return
 
-    def _keep(self, kept: list, count: int, item: tuple[list[int], contextvars.Context]) -> int:
+    def _keep(self, kept: list[_Batch], count: int, item: _Batch) -> int:
         """Keep what fits of `item`; returns how many ids were kept."""
         ids, context = item
         room = max(0, self._capacity - count)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging.config
 import sys
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -53,7 +53,7 @@ def handler(fmt: LogFormat, stream: IO[str] | None = None) -> logging.Handler:
     return result
 
 
-def dict_config(fmt: LogFormat, level: str = "INFO") -> dict:
+def dict_config(fmt: LogFormat, level: str = "INFO") -> dict[str, Any]:
     """A `logging.config.dictConfig` configuration; uvicorn takes it as its `log_config`."""
     return {
         "version": 1,

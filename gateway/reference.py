@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TextIO
 
 from gateway.errors import ConfigurationError
 
@@ -189,14 +190,14 @@ def load_retourcodes(path: Path) -> dict[str, str]:
         return {row["code"].strip(): row["omschrijving"].strip() for row in csv.DictReader(handle)}
 
 
-def _open(path: Path):
+def _open(path: Path) -> TextIO:
     try:
         return path.open(encoding="utf-8", newline="")
     except OSError as exc:
         raise MappingError(f"{path}: kan niet gelezen worden ({exc.strerror})") from None
 
 
-def _toml(path: Path) -> dict:
+def _toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

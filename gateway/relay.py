@@ -25,7 +25,7 @@ _log = logging.getLogger("gateway.relay")
 
 
 def install(factory: sessionmaker[Session], publish: Publish) -> None:
-    def collect(session: Session, _flush_context) -> None:
+    def collect(session: Session, _flush_context: object) -> None:
         # In after_flush the session still lists the flushed objects as new; their ids are set.
         new = [(obj, obj.id) for obj in session.new if isinstance(obj, Outbox)]
         if new:
@@ -41,7 +41,7 @@ def install(factory: sessionmaker[Session], publish: Publish) -> None:
             except Exception:  # the sweep re-sends; the commit already happened
                 _log.warning("publishing outbox %s failed; the sweep will send it", ids, exc_info=True)
 
-    def forget(session: Session, _transaction) -> None:
+    def forget(session: Session, _transaction: object) -> None:
         # After a rollback the rows that were new in it are expunged (no longer persistent).
         # A savepoint's rollback (nummers.next_number has one) must not forget the rows the
         # enclosing transaction flushed before it: they are committed with it.

@@ -6,6 +6,7 @@ constraint names equal on SQLite and PostgreSQL so migrations match on both.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
@@ -101,7 +102,7 @@ class Bericht(Base):
     # "accepted" | "rejected" (a rule, or the transport: Afzender, Ontvanger) | "invalid"
     status: Mapped[str] = mapped_column(String(12))
     niveau: Mapped[int] = mapped_column(Integer, default=0)
-    retourcodes: Mapped[list] = mapped_column(JSON, default=list)
+    retourcodes: Mapped[list[str]] = mapped_column(JSON, default=list)
     # TR056: "type|afzender|identificatie" of accepted messages only; unique, so two
     # concurrent messages with the same identificatie cannot both be accepted.
     uniek_sleutel: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -238,11 +239,11 @@ class Aanvraag(Base):
     status: Mapped[str] = mapped_column(String(14))
     automatisch: Mapped[bool] = mapped_column(Boolean, default=False)
     # Why the CJG has to look: [{"referentie", "code", "message"}] (NormAfwijking and more)
-    beoordeling: Mapped[list] = mapped_column(JSON, default=list)
+    beoordeling: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Deadline of the next answer: 5 werkdagen (OP274/OP346), 8 weeks once in onderzoek.
     antwoord_uiterlijk: Mapped[date] = mapped_column(Date)
     termijn: Mapped[str] = mapped_column(String(60))
-    besluit: Mapped[dict | None] = mapped_column(JSON)  # the decision as taken
+    besluit: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the decision as taken
     besloten_door: Mapped[str | None] = mapped_column(String(100))
     besloten_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reden_afwijzing: Mapped[str | None] = mapped_column(String(1))
@@ -279,7 +280,7 @@ class AanvraagProduct(Base):
     budget: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(14))
     # What the CJG granted where it differs from the request (seed 003: the CJG decides).
-    toegekend: Mapped[dict | None] = mapped_column(JSON)
+    toegekend: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     aanvraag: Mapped[Aanvraag] = relationship(back_populates="producten", lazy="raise")
 
@@ -300,7 +301,7 @@ class Beschikking(Base):
     leveringsvorm: Mapped[str] = mapped_column(String(3))
     # The content as decided: client name, hulpvraag, contextanalyse, resultaten, products
     # with code, period and Omvang or Budget, reason of a rejection.
-    inhoud: Mapped[dict] = mapped_column(JSON)
+    inhoud: Mapped[dict[str, Any]] = mapped_column(JSON)
     bezwaar_uiterlijk: Mapped[date] = mapped_column(Date)
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
@@ -382,7 +383,7 @@ class PostbusItem(Base):
     opgehaald_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     beantwoord_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retour_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
-    retourcodes: Mapped[list] = mapped_column(JSON, default=list)
+    retourcodes: Mapped[list[str]] = mapped_column(JSON, default=list)
     aandacht_cjg: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -588,7 +589,7 @@ class Prestatie(Base):
     bedrag_eurocent: Mapped[int] = mapped_column(BigInteger)  # IngediendBedrag, signed (credit < 0)
     debet_credit: Mapped[str] = mapped_column(String(1))  # "D" | "C"
     status: Mapped[str] = mapped_column(String(10))  # "toegekend" | "afgewezen"
-    retourcodes: Mapped[list] = mapped_column(JSON, default=list)
+    retourcodes: Mapped[list[str]] = mapped_column(JSON, default=list)
     # "aanbieder|referentie" of an approved line: unique, so a ProductReferentie is approved
     # once per provider (TR314), also when two declarations arrive at the same moment.
     actief_sleutel: Mapped[str | None] = mapped_column(String(40), unique=True)

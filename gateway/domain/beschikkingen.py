@@ -13,6 +13,7 @@ We take the beschikking's date as the day it is made known (the facts are silent
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -115,7 +116,7 @@ def decide_bezwaar(session: Session, beschikking: Beschikking, bezwaar_id: int, 
     return bezwaar
 
 
-def as_json(beschikking: Beschikking) -> dict:
+def as_json(beschikking: Beschikking) -> dict[str, Any]:
     return {"nummer": beschikking.nummer, "datum": beschikking.datum.isoformat(),
             "soort": beschikking.soort, "leveringsvorm": beschikking.leveringsvorm,
             "bezwaar_uiterlijk": beschikking.bezwaar_uiterlijk.isoformat(),
@@ -123,7 +124,7 @@ def as_json(beschikking: Beschikking) -> dict:
             "bezwaren": [bezwaar_json(b) for b in beschikking.bezwaren]}
 
 
-def bezwaar_json(bezwaar: Bezwaar) -> dict:
+def bezwaar_json(bezwaar: Bezwaar) -> dict[str, Any]:
     return {"id": bezwaar.id, "ontvangen_op": bezwaar.ontvangen_op.isoformat(),
             "indiener": bezwaar.indiener, "toelichting": bezwaar.toelichting,
             "binnen_termijn": bezwaar.binnen_termijn, "status": bezwaar.status,
@@ -137,7 +138,7 @@ def _naam(msg: ParsedMessage) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _product(inhoud: Inhoud, ctx: DomainContext) -> dict:
+def _product(inhoud: Inhoud, ctx: DomainContext) -> dict[str, Any]:
     known = ctx.reference.producten.get((inhoud.categorie or "", inhoud.code or ""))
     omvang = None
     if inhoud.volume is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -32,6 +33,7 @@ from gateway import clock
 from gateway.db.models import Bestedingsruimte, Prestatie
 from gateway.domain import rapportage
 from gateway.domain.rapportage import TOEGEKEND, Periode
+from gateway.reference import Product
 
 MAANDEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
            "oktober", "november", "december")
@@ -104,7 +106,8 @@ def besteed(session: Session, jaar: int, gemeenten: set[str]) -> dict[tuple[str,
     return {(g, a): int(total or 0) for g, a, total in rows}
 
 
-def toegewezen_bedrag(session: Session, jaar: int, gemeente: str, producten: dict) -> dict[str, float]:
+def toegewezen_bedrag(session: Session, jaar: int, gemeente: str,
+                      producten: Mapping[tuple[str, str], Product]) -> dict[str, float]:
     """aanbieder -> allocated amount of the year in eurocent (report rows × tariff)."""
     result: dict[str, float] = {}
     for regel in rapportage.volumes(session, Periode(date(jaar, 1, 1), date(jaar, 12, 31)), gemeenten=[gemeente],
@@ -114,7 +117,8 @@ def toegewezen_bedrag(session: Session, jaar: int, gemeente: str, producten: dic
     return result
 
 
-def overzicht(session: Session, jaar: int, *, today: date, producten: dict) -> list[Stand]:
+def overzicht(session: Session, jaar: int, *, today: date,
+              producten: Mapping[tuple[str, str], Product]) -> list[Stand]:
     caps = list(session.scalars(select(Bestedingsruimte).where(Bestedingsruimte.jaar == jaar)
                                 .order_by(Bestedingsruimte.aanbieder, Bestedingsruimte.gemeente)))
     if not caps:

@@ -4,6 +4,7 @@ The judging itself is pure (`gateway.domain.model.declaratie`)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Declaratie, Prestatie, Toewijzing, Zorglevering
 from gateway.domain.model.declaratie import (
     AFGEWEZEN, CLIENT, TOEGEKEND, Antwoord, DeclaratieStand, Geboekt, clients)
+from gateway.rules.engine import StateReader
 from gateway.xml.view import ParsedMessage
 
 
@@ -18,12 +20,12 @@ class DeclaratieLog:
     """The message log (`gateway.intake.log.MessageLog`, for the Header rules) plus what the
     JW323 rules read: earlier declarations and the toewijzingen the declaration names."""
 
-    def __init__(self, session: Session, log):
+    def __init__(self, session: Session, log: StateReader):
         self.session = session
         self._log = log
         self._stand: DeclaratieStand | None = None
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._log, name)
 
     def declaratie_stand(self, msg: ParsedMessage) -> DeclaratieStand:

@@ -27,7 +27,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -193,6 +193,6 @@ def _block(session: Session, key: str, adres: str, now: datetime, limit: int) ->
     return locked is not None
 
 
-def _expired(now: datetime):
+def _expired(now: datetime) -> ColumnElement[bool]:
     return and_(InlogTeller.venster_begin < now - VENSTER,
                 or_(InlogTeller.geblokkeerd_tot.is_(None), InlogTeller.geblokkeerd_tot <= now))

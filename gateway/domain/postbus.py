@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Bericht, Kenmerk, PostbusItem, Toewijzing
+from gateway.db.models import Aanvraag, Bericht, Kenmerk, PostbusItem, Toewijzing
 from gateway.db.rows import rowcount
 from gateway.domain.context import iso_utc
 from gateway.messages import BY_NAME, MessageType, answered_by
@@ -192,7 +192,7 @@ def _send_again(session: Session, rejected: Bericht) -> None:
         Toewijzing.nummer.in_([int(n) for n in session.scalars(numbers)])).values(gewijzigd=True))
 
 
-def for_aanvraag(session: Session, aanvraag) -> list[tuple[PostbusItem, Bericht]]:
+def for_aanvraag(session: Session, aanvraag: Aanvraag) -> list[tuple[PostbusItem, Bericht]]:
     """The messages sent to the provider about this aanvraag: they carry one of its
     references (unique per provider, TR347), or for a JW317 the Verzoek's."""
     refs = [aanvraag.referentie] if aanvraag.soort == "JW317" else [
@@ -206,10 +206,10 @@ def for_aanvraag(session: Session, aanvraag) -> list[tuple[PostbusItem, Bericht]
         .order_by(Bericht.id)).all())
 
 
-def item_json(item: PostbusItem, bericht: Bericht) -> dict:
+def item_json(item: PostbusItem, bericht: Bericht) -> dict[str, Any]:
     return {**as_json(item), "identificatie": bericht.identificatie, "retourcodes": item.retourcodes}
 
 
-def as_json(item: PostbusItem) -> dict:
+def as_json(item: PostbusItem) -> dict[str, Any]:
     return {"id": item.bericht_id, "message": item.berichttype, "status": item.status,
             "created_at": iso_utc(item.aangemaakt_op), "href": f"/api/v1/postbus/{item.bericht_id}"}

@@ -16,7 +16,7 @@ of a start, the Einddatum of a stop (its last day of care), a ProductPeriode.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.db.models import Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
+from gateway.reference import Product
 
 PER_DAG, PER_WEEK, PER_MAAND, TBGT = "1", "2", "4", "6"  # WMO757 Frequentie
 EURO = "83"  # WJ756: Volume (and Budget) in eurocent; the report shows euro
@@ -239,13 +240,14 @@ KOLOMMEN = ("aanbieder", "productcategorie", "productcode", "eenheid", "toegewez
             "gedeclareerd", "toegewezen_bedrag", "gedeclareerd_bedrag", "benutting")
 
 
-def tarief(producten: dict, categorie: str | None, code: str | None, eenheid: str | None) -> int | None:
+def tarief(producten: Mapping[tuple[str, str], Product], categorie: str | None, code: str | None,
+           eenheid: str | None) -> int | None:
     """The catalogue tariff in eurocent per stored unit of the row, or None. Eenheid 83 is money
     already (tariff 1); otherwise the product's tariff, when the row's eenheid is one the
     catalogue prices."""
     if eenheid == EURO:
         return 1
-    product = producten.get((categorie, code))
+    product = producten.get((categorie or "", code or ""))
     if product is None or eenheid not in product.eenheden:
         return None
     return product.tarief_eurocent
@@ -410,7 +412,7 @@ def _gedeclareerd_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
 
 
 def volumes(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
-            producten: dict | None = None) -> list[Regel]:
+            producten: Mapping[tuple[str, str], Product] | None = None) -> list[Regel]:
     """The report rows for the period, ordered by aanbieder and product; `gemeenten` None
     means every gemeente in the database (a finance user of the region)."""
     d = Dates(session.get_bind().dialect.name)

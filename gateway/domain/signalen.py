@@ -13,6 +13,7 @@ Periodically (beat):
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -149,7 +150,7 @@ def for_party(session: Session, gemeente: str | None, aanbieder: str | None, lim
     return list(session.scalars(query.order_by(Signaal.id.desc()).limit(limit)))
 
 
-def as_json(signal: Signaal) -> dict:
+def as_json(signal: Signaal) -> dict[str, Any]:
     return {"id": signal.id, "soort": signal.soort, "melding": signal.melding, "datum": signal.datum.isoformat(),
             "gemeente": signal.gemeente, "aanbieder": signal.aanbieder, "bsn": signal.bsn,
             "toewijzingnummer": signal.toewijzingnummer, "bericht_id": signal.bericht_id}

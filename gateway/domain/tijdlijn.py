@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import (
     Aanvraag, Bericht, Beschikking, Client, Kenmerk, PostbusItem, Signaal, Toewijzing, Zorglevering,
+    ZorgleveringStop,
 )
 from gateway.domain import clientgegevens
 from gateway.domain.model import normen
@@ -375,7 +376,7 @@ def _confirmed(jw301: list[Verzonden]) -> Stap:
     return Stap("20", None)
 
 
-def _care_ended(toewijzingen: list[Toewijzing], current: list[Zorglevering]):
+def _care_ended(toewijzingen: list[Toewijzing], current: list[Zorglevering]) -> ZorgleveringStop | None:
     """The last definitive stop, when every toewijzing of the aanvraag has care that started
     and every current start has a definitive stop; else None."""
     numbers = {t.nummer for t in toewijzingen if t.reden_wijziging != VERWIJDERD}
