@@ -1,4 +1,4 @@
-"""`/api/v1/signalen` and the trajectory of an aanvraag or a client (issue 4)."""
+"""`/api/v1/signalen` and the trajectory of an aanvraag or a client."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request

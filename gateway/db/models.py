@@ -40,7 +40,7 @@ class Partij(Base):
     code: Mapped[str] = mapped_column(String(8))
     naam: Mapped[str] = mapped_column(String(200))
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
-    # Optional: where a provider wants to hear "new message in your postbus" (issue 3).
+    # Optional: where a provider wants to hear "new message in your postbus".
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_geheim: Mapped[str | None] = mapped_column(String(64))  # HMAC key for the signature
 

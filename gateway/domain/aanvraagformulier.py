@@ -1,5 +1,5 @@
 """The aanvraagformulier the CJG enters in the back office, as the AGJ message it becomes
-(design.md §4 "The aanvraagformulier message"; issue 5 item 4). No HTTP here: the page reads
+(design.md §4 "The aanvraagformulier message"). No HTTP here: the page reads
 and checks the form's fields, this module turns the checked values into the message.
 
 Who sends it. The AGJ's Afzender is an LDT_AgbCode (8 digits), so the gemeente (a 4-digit

@@ -1,4 +1,4 @@
-"""An accepted request becomes an aanvraag to decide (design.md §2, issue 3 step 3).
+"""An accepted request becomes an aanvraag to decide (design.md §2).
 
 `register` reads the stored message (AGJ, JW315 or JW317), records the aanvraag with its
 products and its answer deadline, remembers the client's data, and grants it at once when

@@ -1,4 +1,4 @@
-"""Bestedingsruimte (issue 6 item 5): a provider's annual spending cap at a gemeente, and how
+"""Bestedingsruimte: a provider's annual spending cap at a gemeente, and how
 its spending is going. Amounts in eurocent. Definitions (also on the page and in
 docs/decisions.md):
 

@@ -1,4 +1,4 @@
-"""The finance report (issue 6, design §7 "Finance report"): allocated, delivered and declared
+"""The finance report (design §7 "Finance report"): allocated, delivered and declared
 volume per aanbieder × productcategorie × productcode × eenheid over a period [van, tot].
 
 Two halves that must agree:

@@ -1,4 +1,4 @@
-"""Signals on a trajectory (issue 4 step 5): things the CJG should look at, stored once each.
+"""Signals on a trajectory: things the CJG should look at, stored once each.
 
 At intake, per accepted start or stop:
   * start_te_laat   — the JW305 came more than 5 werkdagen after the start (OP271); for a

@@ -1,4 +1,4 @@
-"""Everything due or overdue, for the CJG (issue 5, item 6), counted in Dutch werkdagen.
+"""Everything due or overdue, for the CJG, counted in Dutch werkdagen.
 
 Three kinds of term:
   1. answers to requests: every aanvraag whose final answer has not gone out

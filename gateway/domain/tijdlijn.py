@@ -1,4 +1,4 @@
-"""A client's timeline for the back office (issue 5, item 5): per aanvraag the work-process
+"""A client's timeline for the back office: per aanvraag the work-process
 steps 17A-23 with their dates and messages, and the client's beschikkingen, toewijzingen,
 deliveries, signals and latest messages. Data assembly only, no HTTP.
 

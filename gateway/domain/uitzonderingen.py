@@ -1,4 +1,4 @@
-"""The exceptions list for finance (issue 6 item 4): toewijzingen, deliveries and declarations
+"""The exceptions list for finance: toewijzingen, deliveries and declarations
 that do not fit together. Five kinds, each one bounded query (`LIMIT` per kind, no N+1):
 
 - boven_toewijzing: per toewijzing, the approved declared quantity (net of credits) over the
