@@ -265,7 +265,7 @@ def token_revoke(token_id: int) -> None:
 
 
 def _moment(moment) -> str:
-    from gateway.domain.context import as_utc
+    from gateway.clock import as_utc
 
     return f"{as_utc(moment):%Y-%m-%d %H:%M}Z"
 

@@ -40,9 +40,11 @@ class Clock:
 _current = Clock()
 
 
-def install(clock: Clock) -> None:
+def install(clock: Clock) -> Clock:
+    """Run the process on `clock` from now on; returns the clock it ran on before."""
     global _current
-    _current = clock
+    previous, _current = _current, clock
+    return previous
 
 
 def configure(day: date | None = None, shift_seconds: float | None = None) -> None:
@@ -74,3 +76,25 @@ def local_now() -> datetime:
 def today() -> date:
     """The Dutch calendar date."""
     return local_now().date()
+
+
+# -- stored moments ---------------------------------------------------------------------------
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp with its zone: SQLite hands back naive UTC, PostgreSQL aware."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of a Dutch calendar day, as a UTC moment (stored moments are UTC)."""
+    return datetime.combine(day, time(0), NL).astimezone(timezone.utc)
+
+
+def local_date(moment: datetime) -> date:
+    """The Dutch calendar date of a stored timestamp."""
+    return as_utc(moment).astimezone(NL).date()
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """A stored timestamp as ISO 8601 with its UTC offset, the same on SQLite and PostgreSQL."""
+    return None if moment is None else as_utc(moment).isoformat()

@@ -25,7 +25,7 @@ from gateway import clock, correlation, metrics
 from gateway.background_publisher import BackgroundPublisher
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.domain import bewaartermijn, outbox, signalen, webhooks
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.reference import load_reference
 from gateway.relay import install
 from gateway.settings import Settings
@@ -46,12 +46,12 @@ WEBHOOK_BACKLOG = 200
 @dataclass(frozen=True)
 class Runtime:
     sessions: sessionmaker[Session]
-    ctx: DomainContext
+    ctx: Context
     settings: Settings
     webhook_threads: ThreadPoolExecutor
     webhook_slots: threading.BoundedSemaphore
 
-    def deliver_webhook(self, factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int) -> str:
+    def deliver_webhook(self, factory: sessionmaker[Session], ctx: Context, outbox_id: int) -> str:
         if not self.webhook_slots.acquire(blocking=False):
             return "deferred"
 
@@ -78,7 +78,7 @@ def _build(settings: Settings) -> Runtime:
     sessions = make_sessionmaker(make_engine(settings.database_url))
     # Follow-up work a task commits (a webhook row) is published off the task's thread too.
     install(sessions, BackgroundPublisher(publisher(create_celery(settings))))
-    ctx = DomainContext(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
+    ctx = Context(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
                         Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements))
     return Runtime(sessions, ctx, settings, ThreadPoolExecutor(WEBHOOK_THREADS, thread_name_prefix="webhook"),
                    threading.BoundedSemaphore(WEBHOOK_BACKLOG))

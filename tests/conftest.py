@@ -94,6 +94,32 @@ def move_clock():
     clock.configure(shift_seconds=SHIFT_SECONDS)
 
 
+class _ReadClock(clock.Clock):
+    """The application's clock reading a test's own function."""
+
+    def __init__(self, read):
+        super().__init__()
+        self.read = read
+
+    def now(self):
+        return self.read()
+
+
+@pytest.fixture
+def read_clock():
+    """Runs the application's clock on `read` (a function giving an aware UTC moment) for one
+    test, for tests that compare stored times exactly: every reading (a request's, a task's, a
+    column default's) is `read()`. The clock the run had before, after it."""
+    previous = []
+
+    def install(read) -> None:
+        previous.append(clock.install(_ReadClock(read)))
+
+    yield install
+    if previous:
+        clock.install(previous[0])
+
+
 @pytest.fixture
 def client(app):
     with TestClient(app) as client:

@@ -13,7 +13,7 @@ from gateway.http.deps import DbSession, parse_id
 from gateway.db.models import Aanvraag, Partij
 from gateway.domain import aanvragen, beschikkingen, besluiten, outbox, postbus
 from gateway.domain.clientgegevens import Contact
-from gateway.domain.context import iso_utc
+from gateway.clock import iso_utc
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["aanvragen"])

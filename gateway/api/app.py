@@ -18,7 +18,7 @@ from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, po
 from gateway.api.docs import install_docs
 from gateway.background_publisher import BackgroundPublisher
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.errors import GatewayError
 from gateway.headers import SecurityHeaders
 from gateway.problems import PROBLEM_JSON, Problem
@@ -64,7 +64,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
     app.state.schemas = schemas
     app.state.reference = reference
     app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
-    app.state.ctx = DomainContext(schemas, reference, app.state.limits)
+    app.state.ctx = Context(schemas, reference, app.state.limits)
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
     install_docs(app)

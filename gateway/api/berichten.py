@@ -2,22 +2,24 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from gateway import clock, metrics
+from gateway import metrics
 from gateway.rules import report as rule_report
 from gateway.api.deps import CallingParty, XmlBody
 from gateway.http.deps import DbSession, parse_id
 from gateway.api.payloads import BerichtPayload, ValidatiePayload
 from gateway.db.models import Bericht
-from gateway.domain.context import as_utc
+from gateway.clock import as_utc
+from gateway.context import Context
 from gateway.domain import postbus
 from gateway.domain.keten import RETOUREN
-from gateway.intake.service import Answer, IntakeDeps, receive, screen, validate_only
+from gateway.intake.service import Answer, receive, screen, validate_only
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["berichten"])
@@ -97,9 +99,10 @@ def _wants_report(accept: str | None) -> bool:
     return json_q > xml_q
 
 
-def _deps(request: Request) -> IntakeDeps:
-    state = request.app.state
-    return IntakeDeps(state.schemas, state.reference, state.limits, clock.today())
+def _context(request: Request) -> tuple[Context, date]:
+    """The process's context, and the request's date, read once at its start."""
+    ctx: Context = request.app.state.ctx
+    return ctx, ctx.today()
 
 
 def _response(answer: Answer) -> Response:
@@ -122,7 +125,7 @@ _XML_BODY = {"requestBody": {"required": True, "content": {
              description=_RETOUR_JSON)
 def post_bericht(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
     started = time.perf_counter()
-    deps = _deps(request)
+    ctx, today = _context(request)
     # Two attempts: a concurrent twin (same bytes, or same identificatie) makes the first
     # commit fail on a unique constraint; the second attempt then finds it and answers
     # with the replay or with 9056.
@@ -130,9 +133,9 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
         # Before the first statement of the attempt: the session holds no transaction (the
         # token lookup's ended in get_party, a failed attempt's in its rollback), so no
         # lock or transaction waits on the parse of the untrusted bytes.
-        screened = screen(deps, body)
+        screened = screen(ctx, body)
         try:
-            answer = receive(session, deps, party, screened)
+            answer = receive(session, ctx, party, screened, today=today)
             session.commit()
             metrics.message_received(answer.message, answer.outcome or "unknown",
                                      time.perf_counter() - started)
@@ -155,11 +158,11 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
                          "members erbij. " + _RETOUR_JSON + " Bij validatie is `id` null en zegt `answers` wat "
                          "de retour nu zou doen.")
 def post_validatie(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
-    deps = _deps(request)
+    ctx, today = _context(request)
     as_report = _wants_report(request.headers.get("accept"))
-    screened = screen(deps, body)  # no transaction open: see post_bericht
+    screened = screen(ctx, body)  # no transaction open: see post_bericht
     try:
-        return _response(validate_only(session, deps, party, screened, as_report=as_report))
+        return _response(validate_only(session, ctx, party, screened, today=today, as_report=as_report))
     finally:
         session.rollback()  # reading only; make sure nothing is ever written here
 

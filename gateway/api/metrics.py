@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway import clock, metrics
 from gateway.db.models import Outbox
 from gateway.domain.attempts import MISLUKT, PENDING
-from gateway.domain.context import as_utc
+from gateway.clock import as_utc
 from gateway.domain.termijnen import overdue_counts
 from gateway.problems import Problem
 from gateway.http.deps import through_unknown_proxy

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from gateway.api.deps import CallingParty
 from gateway.http.deps import DbSession, parse_id
 from gateway.domain import postbus
-from gateway.domain.context import local_date
+from gateway.clock import local_date
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["postbus"])

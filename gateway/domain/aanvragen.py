@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht
 from gateway.domain import clientgegevens, clienten, toewijzingen
-from gateway.domain.context import DomainContext, local_date
+from gateway.context import Context
+from gateway.clock import local_date
 from gateway.domain.model.normen import AangevraagdProductNorm, automatically_grantable, check_norms
 from gateway.domain.toewijzingen import Inhoud
 from gateway.domain.model.werkdagen import add_werkdagen
@@ -38,14 +39,14 @@ _AANGEVRAAGD = "m:Client/m:AangevraagdeProducten/m:AangevraagdProduct"
 _VERZOEK = "m:Client/m:Verzoek"
 
 
-def parsed_request(bericht: Bericht, ctx: DomainContext) -> ParsedMessage:
+def parsed_request(bericht: Bericht, ctx: Context) -> ParsedMessage:
     """The stored message again (it passed the XSD at intake, so this cannot fail safely
     parsed; the limits still apply)."""
     assert bericht.berichttype is not None  # an aanvraag's message passed the XSD: its type is known
     return ParsedMessage(parse(bericht.inhoud, ctx.limits), BY_NAME[bericht.berichttype])
 
 
-def register(session: Session, ctx: DomainContext, bericht: Bericht) -> Aanvraag:
+def register(session: Session, ctx: Context, bericht: Bericht) -> Aanvraag:
     msg = parsed_request(bericht, ctx)
     soort = msg.type.name
     ontvangen = local_date(bericht.ontvangen_op)
@@ -161,7 +162,7 @@ def _product_and_size(msg: ParsedMessage, element) -> dict:
             "budget": int(budget) if budget is not None else None}
 
 
-def _reasons_for_cjg(session: Session, ctx: DomainContext, msg: ParsedMessage,
+def _reasons_for_cjg(session: Session, ctx: Context, msg: ParsedMessage,
                      aanvraag: Aanvraag) -> list[dict]:
     """Why a person must decide; empty when the aanvraag may be granted automatically."""
     soort = aanvraag.soort

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway import clock
 from gateway.db.models import AuditRegel
-from gateway.domain.context import as_utc
+from gateway.clock import as_utc
 
 BEKIJKEN = "bekijken"
 ZOEKEN = "zoeken"  # a search of the message log (by BSN, number, reference, identificatie)

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from gateway.domain.context import start_of_day
+from gateway.clock import start_of_day
 from gateway.dateinput import HINT, parse_date
 from gateway.db.models import Bericht, Client, Kenmerk, Partij
 from gateway.messages import MESSAGE_TYPES, answered_by

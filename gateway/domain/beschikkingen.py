@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Beschikking, Bezwaar, Partij
 from gateway.domain import nummers
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.domain.fouten import DomainFout
 from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.toewijzingen import Inhoud
@@ -40,7 +40,7 @@ def bezwaar_uiterlijk(datum: date) -> date:
     return add_werkdagen(datum + BEZWAARTERMIJN, 0)
 
 
-def issue(session: Session, ctx: DomainContext, *, aanvraag: Aanvraag, msg: ParsedMessage,
+def issue(session: Session, ctx: Context, *, aanvraag: Aanvraag, msg: ParsedMessage,
           soort: str, producten: list[Inhoud], reden_afwijzing: str | None = None,
           reden_tekst: str | None = None) -> Beschikking:
     datum = ctx.today()
@@ -138,7 +138,7 @@ def _naam(msg: ParsedMessage) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _product(inhoud: Inhoud, ctx: DomainContext) -> dict[str, Any]:
+def _product(inhoud: Inhoud, ctx: Context) -> dict[str, Any]:
     known = ctx.reference.producten.get((inhoud.categorie or "", inhoud.code or ""))
     omvang = None
     if inhoud.volume is not None:

@@ -19,7 +19,7 @@ from gateway.domain.aanvragen import (
     AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND, overlaps,
 )
 from gateway.domain.clientgegevens import Contact
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.domain.fouten import DomainFout
 from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.model.werkdagen import add_weeks
@@ -67,7 +67,7 @@ class BesluitInvoer:
     contactgegevens: tuple[Contact, ...] = field(default_factory=tuple)
 
 
-def record(session: Session, ctx: DomainContext, *, aanvraag_id: int, gemeente: str,
+def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
            invoer: BesluitInvoer, door: str) -> Aanvraag:
     if invoer.besluit not in (TOEKENNEN, AFWIJZEN, ONDERZOEK):
         raise BesluitFout(422, "besluit", f"besluit '{invoer.besluit}' is onbekend; kies toekennen, "
@@ -98,7 +98,7 @@ def record(session: Session, ctx: DomainContext, *, aanvraag_id: int, gemeente: 
     return aanvraag
 
 
-def _rehearse(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
+def _rehearse(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
     """Carry the decision out inside a savepoint and undo it: the beschikking, toewijzingen and
     the JW301/JW319 the task will make are built and checked against our XSD and rules now,
     so a decision that cannot become valid messages is refused here (422) instead of failing
@@ -113,7 +113,7 @@ def _rehearse(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
     session.refresh(aanvraag)
 
 
-def _claim(session: Session, ctx: DomainContext, aanvraag_id: int, gemeente: str,
+def _claim(session: Session, ctx: Context, aanvraag_id: int, gemeente: str,
            besluit: str) -> Aanvraag:
     """Take the aanvraag for this decision with one conditional update, the transaction's
     first write: of two concurrent decisions exactly one gets it, on SQLite and PostgreSQL."""
@@ -154,7 +154,7 @@ def _reject(aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
         product.status = AFGEWEZEN
 
 
-def _grant(session: Session, ctx: DomainContext, aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
+def _grant(session: Session, ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
     if aanvraag.soort == "JW317" and invoer.producten:
         raise BesluitFout(422, "als-geheel", "een verzoek om wijziging wordt als geheel en precies zoals "
                                              "gevraagd toegekend (OP344); laat 'producten' weg")
@@ -192,7 +192,7 @@ def _grant(session: Session, ctx: DomainContext, aanvraag: Aanvraag, invoer: Bes
     aanvraag.status = TOEGEKEND
 
 
-def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: DomainContext) -> Inhoud:
+def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: Context) -> Inhoud:
     """What is granted for one product: as asked, with the CJG's own values where given."""
     inhoud = Inhoud(product.categorie, product.code, product.ingangsdatum, product.einddatum,
                     product.volume, product.eenheid, product.frequentie, product.budget)
@@ -216,7 +216,7 @@ def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: DomainC
     return inhoud
 
 
-def _check_omvang(ref: str, inhoud: Inhoud, ctx: DomainContext) -> None:
+def _check_omvang(ref: str, inhoud: Inhoud, ctx: Context) -> None:
     if inhoud.volume is None:
         return
     if not 0 <= inhoud.volume <= _MAX_VOLUME:
@@ -237,7 +237,7 @@ def _check_omvang(ref: str, inhoud: Inhoud, ctx: DomainContext) -> None:
                                              f"{', '.join(product.frequenties)}, niet {inhoud.frequentie}")
 
 
-def _check_taakgericht(product: AanvraagProduct, ctx: DomainContext) -> None:
+def _check_taakgericht(product: AanvraagProduct, ctx: Context) -> None:
     known = ctx.reference.producten.get((product.categorie or "", product.code or ""))
     if known is not None and known.uitvoeringsvariant == "taakgericht":
         raise BesluitFout(422, "taakgericht", f"product {known.code} is taakgericht: daarvoor bestaat geen "

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Gebruiker, InlogTeller
 from gateway.db.rows import rowcount
-from gateway.domain.context import as_utc
+from gateway.clock import as_utc
 
 PER_NAAM = 5  # failures of one name from one address within VENSTER before it is locked there
 VENSTER = timedelta(minutes=15)

@@ -21,7 +21,7 @@ from gateway.db.models import Bericht, Outbox
 from gateway.db.session import unit_of_work
 from gateway.domain import aanvragen, uitvoering, webhooks
 from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.domain.uitgaand import WEBHOOK, UitgaandOngeldig
 from gateway.errors import NotFound
 
@@ -29,7 +29,7 @@ _log = logging.getLogger("gateway.outbox")
 
 
 
-def _register(session: Session, ctx: DomainContext, row: Outbox) -> None:
+def _register(session: Session, ctx: Context, row: Outbox) -> None:
     if aanvragen.for_message(session, row.bericht_id) is not None:
         return
     aanvraag = aanvragen.register(session, ctx, session.get(Bericht, row.bericht_id))
@@ -44,11 +44,11 @@ def _register(session: Session, ctx: DomainContext, row: Outbox) -> None:
         aanvragen.back_to_cjg(aanvraag, str(exc))
 
 
-def _execute(session: Session, ctx: DomainContext, row: Outbox) -> None:
+def _execute(session: Session, ctx: Context, row: Outbox) -> None:
     uitvoering.execute(session, ctx, _aanvraag(session, row))
 
 
-def _onderzoek(session: Session, ctx: DomainContext, row: Outbox) -> None:
+def _onderzoek(session: Session, ctx: Context, row: Outbox) -> None:
     uitvoering.report_onderzoek(session, ctx, _aanvraag(session, row))
 
 
@@ -59,7 +59,7 @@ def _aanvraag(session: Session, row: Outbox):
     return aanvraag
 
 
-HANDLERS: dict[str, Callable[[Session, DomainContext, Outbox], None]] = {
+HANDLERS: dict[str, Callable[[Session, Context, Outbox], None]] = {
     "verwerk_agj": _register,
     "verwerk_jw315": _register,
     "verwerk_jw317": _register,
@@ -68,10 +68,10 @@ HANDLERS: dict[str, Callable[[Session, DomainContext, Outbox], None]] = {
 }
 
 
-DeliverWebhook = Callable[[sessionmaker[Session], DomainContext, int], str]
+DeliverWebhook = Callable[[sessionmaker[Session], Context, int], str]
 
 
-def process(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int,
+def process(factory: sessionmaker[Session], ctx: Context, outbox_id: int,
             deliver_webhook: DeliverWebhook = webhooks.deliver) -> str:
     """Run one outbox row; returns "done", "skipped" (nothing to do) or "failed", or for a
     webhook what `deliver_webhook` returns (a worker hands the delivery to a thread)."""
@@ -101,7 +101,7 @@ def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
                            .values(pogingen=Outbox.pogingen + 1)).rowcount == 1
 
 
-def record_failure(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int, fout: str) -> None:
+def record_failure(factory: sessionmaker[Session], ctx: Context, outbox_id: int, fout: str) -> None:
     with unit_of_work(factory) as session:
         row = session.get(Outbox, outbox_id, with_for_update=True)
         if row is None or row.status != PENDING:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Kenmerk, PostbusItem, Toewijzing
 from gateway.db.rows import rowcount
-from gateway.domain.context import iso_utc
+from gateway.clock import iso_utc
 from gateway.messages import BY_NAME, MessageType, answered_by
 from gateway.xml.view import ParsedMessage, present
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Signaal, Toewijzing, Zorglevering, ZorgleveringStop
-from gateway.domain.context import local_date
+from gateway.clock import local_date
 from gateway.domain.model.leveringen import TIJDELIJK
 from gateway.domain.model.werkdagen import add_werkdagen
 from gateway.domain.model.leveringsklassen import Klasse

@@ -34,7 +34,7 @@ from gateway.db.models import (
     Aanvraag, Bericht, Client, Kenmerk, Partij, PostbusItem, Signaal, Toewijzing, Zorglevering, ZorgleveringStop,
 )
 from gateway.domain import postbus
-from gateway.domain.context import local_date, start_of_day
+from gateway.clock import local_date, start_of_day
 from gateway.domain.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.domain.tijdlijn import SIGNAAL_SOORTEN
 from gateway.domain.toewijzingen import VERWIJDERD

@@ -25,7 +25,7 @@ from gateway.db.models import (
 )
 from gateway.domain import clientgegevens
 from gateway.domain.model import normen
-from gateway.domain.context import local_date
+from gateway.clock import local_date
 from gateway.domain.model.leveringen import TIJDELIJK
 from gateway.domain.toewijzingen import VERWIJDERD
 from gateway.messages import BASIS_NS

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Bericht, Toewijzing
 from gateway.domain import nummers, uitgaand
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.domain.model.stand import ToewijzingStand
 from gateway.render.outbound import Kop, ToegewezenProductRegel, render_jw301
 
@@ -50,7 +50,7 @@ def stand(toewijzing: Toewijzing) -> ToewijzingStand:
                            t.eenheid, t.frequentie, t.budget)
 
 
-def create(session: Session, ctx: DomainContext, *, gemeente: str, aanbieder: str, bsn: str,
+def create(session: Session, ctx: Context, *, gemeente: str, aanbieder: str, bsn: str,
            inhoud: Inhoud, aanvraag_id: int | None, beschikking_id: int | None,
            referentie: str | None) -> Toewijzing:
     """A new assignment with a new number: an initial assignment has no RedenWijziging (IV066)."""
@@ -65,7 +65,7 @@ def create(session: Session, ctx: DomainContext, *, gemeente: str, aanbieder: st
     return toewijzing
 
 
-def change(toewijzing: Toewijzing, ctx: DomainContext, *, reden: str, **values) -> None:
+def change(toewijzing: Toewijzing, ctx: Context, *, reden: str, **values) -> None:
     """A new version under the same number (shortened, extended, deleted, budget or TBGT
     volume changed: IV066)."""
     now = ctx.local_now()
@@ -76,11 +76,11 @@ def change(toewijzing: Toewijzing, ctx: DomainContext, *, reden: str, **values) 
     toewijzing.gewijzigd = True
 
 
-def delete(toewijzing: Toewijzing, ctx: DomainContext) -> None:
+def delete(toewijzing: Toewijzing, ctx: Context) -> None:
     change(toewijzing, ctx, reden=VERWIJDERD, einddatum=toewijzing.ingangsdatum)
 
 
-def send_jw301(session: Session, ctx: DomainContext, *, gemeente: str, aanbieder: str, bsn: str,
+def send_jw301(session: Session, ctx: Context, *, gemeente: str, aanbieder: str, bsn: str,
                client: etree._Element, referentie_for: Callable[[Toewijzing], str | None],
                afgehandeld: list[str]) -> Bericht:
     """The JW301 for this client and provider: every assignment valid on or after today plus

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from gateway.rules.check import CheckResult, check_rules, check_tree_schema
 from gateway.db.models import Bericht, Kenmerk, Outbox, Partij, PostbusItem
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.errors import GatewayError, NotFound
 from gateway.reference import ReferenceData
 from gateway.xml.build import serialise
@@ -83,7 +83,7 @@ def _bevindingen(result: CheckResult) -> list[str]:
     return [f"{f.code} {f.location}" for f in result.outcome.findings]
 
 
-def send(session: Session, ctx: DomainContext, *, message: str, gemeente: str, aanbieder: str,
+def send(session: Session, ctx: Context, *, message: str, gemeente: str, aanbieder: str,
          bsn: str | None, render: Callable[[Kop], etree._ElementTree],
          afgehandeld: list[str] = ()) -> Bericht:
     """Store an outbound message for `aanbieder` and put it in its postbus.

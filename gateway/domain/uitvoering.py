@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Aanvraag, Bericht, Toewijzing
 from gateway.domain import beschikkingen, clienten, toewijzingen, uitgaand
 from gateway.domain.aanvragen import AFGEWEZEN, REDENEN_AFWIJZING, TOEGEKEND, inhoud_of, parsed_request
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.domain.model.stand import TBGT
 from gateway.domain.toewijzingen import AANBIEDER_GEINITIEERD, Inhoud
 from gateway.errors import Unprocessable
@@ -29,7 +29,7 @@ class UitvoeringFout(Unprocessable):
     slug = "uitvoering"
 
 
-def execute(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
+def execute(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
     """Carry out the recorded final decision (toegekend or afgewezen)."""
     if aanvraag.afgehandeld_op is not None:
         return
@@ -42,7 +42,7 @@ def execute(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
     aanvraag.afgehandeld_op = ctx.now()
 
 
-def report_onderzoek(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
+def report_onderzoek(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
     """JW319 "2 Aanvraag in onderzoek" per reference; skipped once the final answer went out
     (an 'in onderzoek' after a final answer would break TR360)."""
     if aanvraag.afgehandeld_op is not None or aanvraag.onderzoek_op is None:
@@ -51,7 +51,7 @@ def report_onderzoek(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -
         _jw319(session, ctx, aanvraag, referentie, ONDERZOEK_ANTWOORD, None, None, final=False)
 
 
-def _grant(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
+def _grant(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
     msg = parsed_request(session.get(Bericht, aanvraag.bericht_id), ctx)
     granted = [(p, inhoud_of(p)) for p in aanvraag.producten]
     beschikking = None
@@ -94,7 +94,7 @@ def _all_carry(referentie: str):
     return lambda _t: referentie
 
 
-def _apply_wijziging(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
+def _apply_wijziging(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
     """The VOW exactly as asked (OP344): TeWijzigen changes the assignment, NieuwProduct is a
     new assignment; OngewijzigdProduct stays as it is (it is re-sent with the rest)."""
     for product in aanvraag.producten:
@@ -110,7 +110,7 @@ def _apply_wijziging(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -
                                 beschikking_id=None, referentie=aanvraag.referentie)
 
 
-def _change(session: Session, ctx: DomainContext, aanvraag: Aanvraag, stored: Toewijzing, product) -> None:
+def _change(session: Session, ctx: Context, aanvraag: Aanvraag, stored: Toewijzing, product) -> None:
     """Same number when only the end date, the budget or a TBGT volume changes (IV066, OP380);
     any other change of the Omvang ends the assignment the day before the desired start and
     grants a new one from that day (IV066, OP257). When the desired start is the original start,
@@ -142,7 +142,7 @@ def _change(session: Session, ctx: DomainContext, aanvraag: Aanvraag, stored: To
                                       product.volume, product.eenheid, product.frequentie, product.budget))
 
 
-def _reject(session: Session, ctx: DomainContext, aanvraag: Aanvraag) -> None:
+def _reject(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
     reden = aanvraag.reden_afwijzing
     woonplaats = (aanvraag.besluit or {}).get("woonplaatsbeginsel")
     if aanvraag.soort == "AGJ":
@@ -161,7 +161,7 @@ def _references(aanvraag: Aanvraag) -> list[str]:
     return [p.referentie_aanbieder for p in aanvraag.producten]
 
 
-def _jw319(session: Session, ctx: DomainContext, aanvraag: Aanvraag, referentie: str, antwoord: str,
+def _jw319(session: Session, ctx: Context, aanvraag: Aanvraag, referentie: str, antwoord: str,
            reden: str | None, woonplaats: str | None, *, final: bool) -> None:
     def render(kop: Kop) -> etree._ElementTree:
         return render_jw319(kop, referentie=referentie, verzoek_antwoord=antwoord, reden=reden,

@@ -31,8 +31,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Date, Float, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from gateway.clock import NL
-from gateway.domain.context import local_date
+from gateway.clock import NL, local_date
 from gateway.db.models import Client, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
 from gateway.domain import rapportage
 from gateway.domain.model.leveringen import TIJDELIJK

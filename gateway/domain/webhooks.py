@@ -31,7 +31,7 @@ from gateway import metrics
 from gateway.db.models import Outbox, Partij, PostbusItem, WebhookPoging
 from gateway.db.session import unit_of_work
 from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 
 _log = logging.getLogger("gateway.webhooks")
 
@@ -67,7 +67,7 @@ def _httpx_post(url: str, content: bytes, headers: dict[str, str]) -> int:
                       follow_redirects=False).status_code
 
 
-def deliver(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int,
+def deliver(factory: sessionmaker[Session], ctx: Context, outbox_id: int,
             post: Post | None = None) -> str:
     """Notify the provider of one outbox row; returns "done", "skipped" or "failed".
 
@@ -115,7 +115,7 @@ def _earlier_attempts(session: Session, bericht_id: int) -> int:
                           .where(WebhookPoging.bericht_id == bericht_id)) or 0
 
 
-def _record(factory: sessionmaker[Session], ctx: DomainContext, outbox_id: int, bericht_id: int,
+def _record(factory: sessionmaker[Session], ctx: Context, outbox_id: int, bericht_id: int,
             url: str, http_status: int | None, fout: str | None) -> str:
 
     now = ctx.now()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway import clock
 from gateway.db.models import Partij, Token
-from gateway.domain.context import as_utc
+from gateway.clock import as_utc
 from gateway.errors import Conflict, GatewayError, NotFound
 
 GEMEENTE = "gemeente"

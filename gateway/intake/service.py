@@ -22,12 +22,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import clock, problems
+from gateway import problems
 from gateway.rules import report as rule_report
 from gateway.rules.check import CheckResult, check_rules, check_schema
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Outbox, Partij
 from gateway.domain import clienten, declaraties, postbus, signalen, uitgaand, zorglevering
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.domain.model import leveringsklassen
 from gateway.domain.model.declaratie import Antwoord, antwoord, clients
 from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
@@ -39,8 +39,7 @@ from gateway.rules.engine import Finding, Outcome
 from gateway.render.jw325 import render_jw325
 from gateway.render.outbound import Kop
 from gateway.render.retour import render_retour
-from gateway.xml.safe import Limits, UnsafeXml
-from gateway.xml.schemas import SchemaSet
+from gateway.xml.safe import UnsafeXml
 from gateway.xml.view import ParsedMessage
 
 _log = logging.getLogger("gateway.intake")
@@ -64,14 +63,6 @@ class Answer:
     @property
     def location(self) -> str | None:
         return f"/api/v1/berichten/{self.bericht_id}" if self.bericht_id else None
-
-
-@dataclass
-class IntakeDeps:
-    schemas: SchemaSet
-    reference: ReferenceData
-    limits: Limits
-    today: date
 
 
 @dataclass
@@ -102,11 +93,11 @@ LATER_RULE = "AG004"  # the message it answers had its retour already
 _NAMED = "/Bericht/Header/BerichtIdentificatie/Identificatie"
 
 
-def screen(deps: IntakeDeps, body: bytes) -> Screened:
+def screen(ctx: Context, body: bytes) -> Screened:
     """Level 1 without the database: call it with no transaction open."""
     digest = hashlib.sha256(body).hexdigest()
     try:
-        return Screened(body, digest, check_schema(body, schemas=deps.schemas, limits=deps.limits))
+        return Screened(body, digest, check_schema(body, schemas=ctx.schemas, limits=ctx.limits))
     except UnsafeXml as exc:
         return Screened(body, digest, CheckResult(None, None), Problem(
             400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
@@ -130,9 +121,10 @@ def _first_sent(session: Session, party: Partij, digest: str) -> Bericht | None:
         Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
 
 
-def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screened) -> Answer:
+def receive(session: Session, ctx: Context, party: Partij, screened: Screened, *, today: date) -> Answer:
     """Store the screened message with its answer; every message is stored, whatever its
-    fate (design.md §5)."""
+    fate (design.md §5). `today` is the request's date, read once: the rules, the answer and
+    what is recorded all judge by the same day."""
     if (answer := replayed(session, party, screened.digest)) is not None:
         return answer
     row = Bericht(richting="in", partij_id=party.id, inhoud=screened.body,
@@ -140,7 +132,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     session.add(row)
     session.flush()  # the id goes into Location and the retour's IdentificatieRetour
 
-    result, problem = _gate(session, deps, party, screened, serialise=True)
+    result, problem = _gate(session, ctx, party, screened, today, serialise=True)
     if result.view is not None:
         _store_keys(session, row, result.view)
     if problem is not None:
@@ -153,9 +145,9 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     outcome = result.outcome
     message, view = result.message, result.parsed
     if message.name == DECLARATIE:
-        return _finish(row, _declaratie(session, deps, row, result))
+        return _finish(row, _declaratie(session, ctx, row, result))
     if message.is_retour:
-        return _finish(row, _retour(session, deps, row, result))
+        return _finish(row, _retour(session, ctx, row, result))
     row.status = "accepted" if outcome.accepted else "rejected"
     row.niveau = outcome.level
     row.retourcodes = outcome.retourcodes
@@ -163,7 +155,7 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
     # The answer first: it depends on the verdict alone, and when our own retour fails the
     # self-check the message is stored as received, its effects not applied.
     try:
-        answer = _answer(result, deps, identificatie=f"R{row.id:011d}")
+        answer = _answer(result, ctx, today, identificatie=f"R{row.id:011d}")
     except uitgaand.UitgaandOngeldig as fout:
         return _finish(row, _not_answered(session, row, fout))
     if outcome.accepted:
@@ -174,14 +166,14 @@ def receive(session: Session, deps: IntakeDeps, party: Partij, screened: Screene
             # Recorded at once, in this transaction: the next message's rules must see it.
             recorded = zorglevering.record(session, view, row.id)
             signalen.at_intake(session, gemeente=view.ontvanger, aanbieder=view.afzender, bsn=view.bsn,
-                               bericht_id=row.id, received=deps.today, recorded=recorded,
+                               bericht_id=row.id, received=today, recorded=recorded,
                                correction=leveringsklassen.has_deletes(view))
         else:
             session.add(Outbox(bericht_id=row.id, taak=f"verwerk_{message.name.lower()}"))
     return _finish(row, answer)
 
 
-def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: Screened, *,
+def validate_only(session: Session, ctx: Context, party: Partij, screened: Screened, *, today: date,
                   as_report: bool = False) -> Answer:
     """`POST /api/v1/validatie`: the same checks and answer as `receive`, nothing stored.
     A message this party already sent gets its first answer back, as it would there.
@@ -194,10 +186,10 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
     problem+json with these members added to it (RFC 9457 extension members): a client reads
     them from every answer about the message, and `errors` still gives the schema errors'
     line numbers."""
-    reference = deps.reference
+    reference = ctx.reference
     if (first := _first_sent(session, party, screened.digest)) is not None:
         return _stored_report(session, reference, first) if as_report else _replay(first)
-    result, problem = _gate(session, deps, party, screened)
+    result, problem = _gate(session, ctx, party, screened, today)
     if problem is not None:
         if as_report:
             entries = [rule_report.entry(reference, code, None, path, message)
@@ -217,7 +209,7 @@ def validate_only(session: Session, deps: IntakeDeps, party: Partij, screened: S
                                      entries=[rule_report.of_stored(reference, e) for e in findings])
         return Answer(202, _json(report), JSON)
     try:  # the answer is self-checked in both modes, so a refused one is the same 500
-        answer = _validation_answer(result, deps)
+        answer = _validation_answer(result, ctx, today)
     except uitgaand.UitgaandOngeldig as fout:
         problem = _validation_refused(fout)
         if as_report:
@@ -245,7 +237,7 @@ def _with_report(problem: Problem, entries: list[rule_report.ReportEntry], *, le
                    problem.headers)
 
 
-def _validation_answer(result: CheckResult, deps: IntakeDeps) -> Answer:
+def _validation_answer(result: CheckResult, ctx: Context, today: date) -> Answer:
     """The answer `receive` would give a checked heen-bericht, rendered and self-checked
     (raises UitgaandOngeldig), with nothing stored: for a JW323 the JW325 it would get,
     nothing booked and nothing in the postbus."""
@@ -253,10 +245,10 @@ def _validation_answer(result: CheckResult, deps: IntakeDeps) -> Answer:
     if result.message.name == DECLARATIE:
         answer = antwoord(result.parsed, result.outcome.findings)
         view = result.parsed
-        kop = Kop(view.ontvanger, view.afzender, identificatie, deps.today)
+        kop = Kop(view.ontvanger, view.afzender, identificatie, today)
         return Answer(202 if answer.taken_in else 422,
-                      _checked(render_jw325(kop, view, answer, deps.schemas), deps), XML)
-    return _answer(result, deps, identificatie=identificatie)
+                      _checked(render_jw325(kop, view, answer, ctx.schemas), ctx, today), XML)
+    return _answer(result, ctx, today, identificatie=identificatie)
 
 
 def _validation_refused(fout: uitgaand.UitgaandOngeldig) -> Problem:
@@ -283,7 +275,7 @@ def _finding_codes(outcome: Outcome) -> list[str]:
     return list(dict.fromkeys(f.retourcode for f in outcome.findings))
 
 
-def _declaratie(session: Session, deps: IntakeDeps, row: Bericht,
+def _declaratie(session: Session, ctx: Context, row: Bericht,
                result: CheckResult) -> Answer | Problem:
     """A JW323 that reached the rules: book what was approved, answer with a JW325.
 
@@ -298,19 +290,18 @@ def _declaratie(session: Session, deps: IntakeDeps, row: Bericht,
     row.retourcodes = _finding_codes(outcome)
     _store_findings(session, row, outcome.findings)
     row.status = "accepted" if answer.taken_in else "rejected"
-    ctx = DomainContext(deps.schemas, deps.reference, deps.limits)
     try:
         # A savepoint: the JW325 is numbered by its own stored row, so it is checked after
         # that row and the booking were written; when it fails the self-check, both go and
         # the declaration stays stored as received.
         with session.begin_nested():
-            jw325 = _book_and_answer(session, ctx, deps, row, view, answer)
+            jw325 = _book_and_answer(session, ctx, row, view, answer)
     except uitgaand.UitgaandOngeldig as fout:
         return _not_answered(session, row, fout)
     return Answer(202 if answer.taken_in else 422, jw325.inhoud, XML)
 
 
-def _book_and_answer(session: Session, ctx: DomainContext, deps: IntakeDeps, row: Bericht,
+def _book_and_answer(session: Session, ctx: Context, row: Bericht,
                      view: ParsedMessage, answer: Antwoord) -> Bericht:
     declaratie = None
     if answer.recorded:
@@ -324,13 +315,13 @@ def _book_and_answer(session: Session, ctx: DomainContext, deps: IntakeDeps, row
             clienten.ensure(session, view.ontvanger, bsn)
     jw325 = uitgaand.send(session, ctx, message="JW325", gemeente=view.ontvanger,
                           aanbieder=view.afzender, bsn=None,
-                          render=lambda kop: render_jw325(kop, view, answer, deps.schemas))
+                          render=lambda kop: render_jw325(kop, view, answer, ctx.schemas))
     if declaratie is not None:
         declaratie.antwoord_bericht_id = jw325.id
     return jw325
 
 
-def _retour(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResult) -> Answer:
+def _retour(session: Session, ctx: Context, row: Bericht, result: CheckResult) -> Answer:
     """A JW302/JW320 that reached the rules: recorded on the message it answers whatever its
     own rules say, so the provider's answer on our JW301/JW319 is never lost (design.md §7:
     nothing answers a retour with a retour, so a rule its echo breaks rejects nothing).
@@ -342,11 +333,11 @@ def _retour(session: Session, deps: IntakeDeps, row: Bericht, result: CheckResul
     row.status = "accepted" if outcome.accepted else "rejected"
     row.niveau = outcome.level
     row.retourcodes = outcome.retourcodes
-    beantwoord = postbus.apply_retour(session, result.message, result.parsed, row.id, clock.now())
+    beantwoord = postbus.apply_retour(session, result.message, result.parsed, row.id, ctx.now())
     report = _retour_report(result, beantwoord)
     session.add_all(Bevinding(bericht_id=row.id, code=e.code, retourcode=e.retourcode, niveau=e.niveau,
                               locatie=e.locatie, melding=e.melding) for e in report)
-    return _retour_answer(row.id, result, beantwoord, report, deps.reference)
+    return _retour_answer(row.id, result, beantwoord, report, ctx.reference)
 
 
 def _store_findings(session: Session, row: Bericht, findings: Iterable[Finding]) -> None:
@@ -386,7 +377,7 @@ def _retour_answer(bericht_id: int | None, result: CheckResult, beantwoord: post
     return Answer(202, _json(body), JSON)
 
 
-def _gate(session: Session, deps: IntakeDeps, party: Partij, screened: Screened,
+def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, today: date,
           serialise: bool = False) -> tuple[CheckResult, Problem | None]:
     """Every check before the answer, in the contract's order: safe parse and message type
     (400), Afzender is the caller (403), XSD (400), Ontvanger served here (422), then the
@@ -419,20 +410,19 @@ def _gate(session: Session, deps: IntakeDeps, party: Partij, screened: Screened,
     state = MessageLog(session)
     if message.name == DECLARATIE:
         state = declaraties.DeclaratieLog(session, state)
-    check_rules(result, reference=deps.reference, today=deps.today, state=state)
+    check_rules(result, reference=ctx.reference, today=today, state=state)
     return result, None
 
 
-def _answer(result: CheckResult, deps: IntakeDeps, *, identificatie: str) -> Answer:
+def _answer(result: CheckResult, ctx: Context, today: date, *, identificatie: str) -> Answer:
     outcome = result.outcome
     retour = render_retour(result.parsed, outcome, identificatie=identificatie,
-                           today=deps.today, schemas=deps.schemas)
-    return Answer(202 if outcome.accepted else 422, _checked(retour, deps), XML)
+                           today=today, schemas=ctx.schemas)
+    return Answer(202 if outcome.accepted else 422, _checked(retour, ctx, today), XML)
 
 
-def _checked(tree, deps: IntakeDeps) -> bytes:
-    return uitgaand.self_check(tree, schemas=deps.schemas, reference=deps.reference,
-                               today=deps.today).body
+def _checked(tree, ctx: Context, today: date) -> bytes:
+    return uitgaand.self_check(tree, schemas=ctx.schemas, reference=ctx.reference, today=today).body
 
 
 def _not_answered(session: Session, row: Bericht, fout: uitgaand.UitgaandOngeldig) -> Problem:

@@ -29,7 +29,7 @@ from gateway.domain.aanvragen import (
 )
 from gateway.domain.attempts import DONE, MISLUKT, PENDING
 from gateway.domain.clientgegevens import Contact
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS, check_norms
 from gateway.domain.model.werkdagen import werkdagen_between
 from gateway.web.documents import euro
@@ -100,7 +100,7 @@ class Formulier:
 @router.get("/aanvragen")
 def queue(request: Request, session: DbSession, user: CjgUser, status: str = OPEN_VIEW, soort: str = "",
           na: str = "") -> Response:
-    ctx: DomainContext = request.app.state.ctx
+    ctx: Context = request.app.state.ctx
     fouten: dict[str, str] = {}
     if status not in STATUS_FILTER:
         fouten["status"] = "Kies een status uit de lijst."
@@ -143,7 +143,7 @@ def detail(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser
 @router.post("/aanvragen/{aanvraag_id}/besluit")
 def decide(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser, form: CheckedForm) -> Response:
     aanvraag = _aanvraag(session, aanvraag_id)
-    ctx: DomainContext = request.app.state.ctx
+    ctx: Context = request.app.state.ctx
     invoer, formulier = parse_form(form, aanvraag)
     if aanvraag.status not in OPEN:  # decided meanwhile: the form is gone, so say so first
         session.rollback()
@@ -182,7 +182,7 @@ class Rij:
     aanbieder_naam: str | None = None
 
 
-def _page(session: Session, ctx: DomainContext, status: str, soort: str | None,
+def _page(session: Session, ctx: Context, status: str, soort: str | None,
           key: tuple | None) -> tuple[list[Rij], bool]:
     """One section of the queue: open aanvragen by deadline (most overdue first), then by
     receipt and id; decided ones newest first. Bounded, keyset-paged (ix_aanvraag_status)."""
@@ -240,7 +240,7 @@ def _provider_names(session: Session, codes: set[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- norms and deadlines
 
-def product_rows(aanvraag: Aanvraag, ctx: DomainContext) -> list[ProductRegel]:
+def product_rows(aanvraag: Aanvraag, ctx: Context) -> list[ProductRegel]:
     """Each product of `aanvraag` against its catalogue norm (gateway.domain.model.normen)."""
     catalogue = ctx.reference.producten
     result = []
@@ -331,7 +331,7 @@ def _shown_again(request: Request, session: Session, user, aanvraag: Aanvraag, f
 
 def _detail_page(request: Request, session: Session, aanvraag: Aanvraag, client_id: int | None,
                  formulier: Formulier, *, status: int = 200, melding: str | None = None) -> Response:
-    ctx: DomainContext = request.app.state.ctx
+    ctx: Context = request.app.state.ctx
     bericht = session.get(Bericht, aanvraag.bericht_id)
     inhoud = _message_content(bericht, ctx)
     beschikking = beschikkingen.for_aanvraag(session, aanvraag.id)
@@ -352,7 +352,7 @@ def _detail_page(request: Request, session: Session, aanvraag: Aanvraag, client_
                 contact_nodig=any(r.get("code") == "contactgegevens" for r in aanvraag.beoordeling or []))
 
 
-def _message_content(bericht: Bericht | None, ctx: DomainContext) -> dict:
+def _message_content(bericht: Bericht | None, ctx: Context) -> dict:
     """What the case worker reads from the message itself: the client's name and, for an
     aanvraagformulier, the hulpvraag, context analysis, results and the agreement."""
     if bericht is None:

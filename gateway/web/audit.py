@@ -16,7 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 from gateway.http.deps import DbSession, parse_id
 from gateway.db.models import AuditRegel
 from gateway.domain import audit
-from gateway.domain.context import start_of_day
+from gateway.clock import start_of_day
 from gateway import dateinput as dates
 from gateway.web.deps import AdminUser, source_address
 from gateway.web.render import page

@@ -10,8 +10,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from gateway.clock import NL
-from gateway.domain.context import as_utc
+from gateway.clock import NL, as_utc
 from gateway.domain.model.normen import bedrag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 

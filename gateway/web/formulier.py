@@ -36,7 +36,7 @@ from gateway.domain.aanvraagformulier import (
     referentie_for, render_agj,
 )
 from gateway.domain.clientgegevens import Contact
-from gateway.intake.service import IntakeDeps, receive, screen
+from gateway.intake.service import receive, screen
 from gateway.reference import Product, ReferenceData
 from gateway import clock
 from gateway.rules import report as rule_report
@@ -125,9 +125,9 @@ def submit(request: Request, session: DbSession, user: CjgUser, form: CheckedFor
 
     body = render_agj(ingevuld, identificatie=identificatie_for(waarden["sleutel"]), dagtekening=today,
                       schemas=state.schemas)
-    deps = IntakeDeps(state.schemas, state.reference, state.limits, today)
     # Our own rendering of the form, not a provider's bytes: screened inside the transaction.
-    answer = receive(session, deps, keuzes.aanbieders[ingevuld.aanbieder], screen(deps, body))
+    answer = receive(session, state.ctx, keuzes.aanbieders[ingevuld.aanbieder], screen(state.ctx, body),
+                     today=today)
     client_id = session.scalar(select(Client.id).where(Client.gemeente == ingevuld.gemeente,
                                                        Client.bsn == ingevuld.client.bsn))
     log_access(session, request, user, actie=audit.AANVRAAG_INGEVOERD, object_type="bericht",

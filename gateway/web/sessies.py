@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Gebruiker, Sessie
-from gateway.domain.context import as_utc
+from gateway.clock import as_utc
 
 COOKIE = "gateway_sessie"
 IDLE = timedelta(minutes=30)

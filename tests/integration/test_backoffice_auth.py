@@ -11,7 +11,7 @@ from gateway import clock
 from gateway.db.models import AuditRegel, Sessie
 from gateway.db.session import unit_of_work
 from gateway.domain import audit, inlogtellers
-from gateway.domain.context import as_utc
+from gateway.clock import as_utc
 from tests.backoffice import PASSWORD, csrf_of, login
 
 

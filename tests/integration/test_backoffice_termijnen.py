@@ -14,7 +14,7 @@ from gateway.db.models import Aanvraag, Base, Bericht, Client, PostbusItem, Toew
 from gateway.db.session import unit_of_work
 from gateway.domain import signalen
 from gateway.domain.termijnen import stand
-from gateway.domain.context import local_date
+from gateway.clock import local_date
 from gateway.domain.model.werkdagen import add_werkdagen, is_werkdag, werkdagen_between
 from tests.backoffice import login
 from tests.integration.test_leveringen import ACCEPTED, send

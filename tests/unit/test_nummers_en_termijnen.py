@@ -17,7 +17,7 @@ from gateway.main import create_app
 from gateway.db.models import Beschikking, Bericht, Nummerreeks, Partij
 from gateway.db.session import unit_of_work
 from gateway.domain import aanvragen, beschikkingen, besluiten, nummers
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from gateway.settings import Settings
 from tests.route import post, request, run_work
 from tests.support import example, reference, schemas
@@ -192,8 +192,9 @@ def loaded():
 
 
 @pytest.fixture
-def ctx(loaded) -> DomainContext:
-    return DomainContext(loaded[0], loaded[1], clock=lambda: NOW)
+def ctx(loaded, read_clock) -> Context:
+    read_clock(lambda: NOW)
+    return Context(loaded[0], loaded[1])
 
 
 def received(sessions, ctx, ontvangen_op: datetime):

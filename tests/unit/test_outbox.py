@@ -6,7 +6,6 @@ Runs on SQLite and on PostgreSQL (GATEWAY_TEST_DATABASE_URL)."""
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,7 +24,7 @@ MIN_AGE = timedelta(seconds=60)
 
 
 class Clock:
-    """A clock for DomainContext that only moves when told to."""
+    """A clock for the application that only moves when told to."""
 
     def __init__(self, now: datetime = START):
         self.now = now
@@ -43,8 +42,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def ctx(app, clock):
-    return replace(app.state.ctx, clock=clock)
+def ctx(app, clock, read_clock):
+    read_clock(clock)
+    return app.state.ctx
 
 
 def utc(moment: datetime | None) -> datetime | None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gateway.db.models import Bericht, Outbox, Partij, PostbusItem, WebhookPoging
 from gateway.db.session import unit_of_work
 from gateway.domain import outbox, webhooks
-from gateway.domain.context import DomainContext
+from gateway.context import Context
 from tests.support import reference, schemas
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
@@ -33,8 +33,9 @@ def clock():
 
 
 @pytest.fixture
-def ctx(loaded, clock):
-    return DomainContext(schemas=loaded[0], reference=loaded[1], clock=lambda: clock[0])
+def ctx(loaded, clock, read_clock):
+    read_clock(lambda: clock[0])
+    return Context(schemas=loaded[0], reference=loaded[1])
 
 
 @pytest.fixture(autouse=True)
