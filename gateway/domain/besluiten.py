@@ -23,13 +23,12 @@ from gateway.context import Context
 from gateway.domain.fouten import DomainFout
 from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.model.werkdagen import add_weeks
+from gateway.domain.outbox import ONDERZOEK_MELDEN, UITVOEREN
 from gateway.domain.toewijzingen import Inhoud
 from gateway.domain.uitgaand import UitgaandOngeldig
 from gateway.errors import NotFound
 
 TOEKENNEN, AFWIJZEN, ONDERZOEK = "toekennen", "afwijzen", "in_onderzoek"
-UITVOEREN = "uitvoeren_besluit"
-ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
 WOONPLAATSBEGINSEL = "8"
 ONDERZOEK_WEKEN = 8  # OP274/OP346: the final answer within 8 weeks of the request's Dagtekening
 _MAX_VOLUME = 99_999_999  # LDT_Volume

@@ -27,6 +27,14 @@ from gateway.errors import NotFound
 
 _log = logging.getLogger("gateway.outbox")
 
+# The work an outbox row asks for (its `taak`, stored as these strings): each has its handler
+# in HANDLERS below. The intake leaves the first three (gateway.intake.handlers), a decision
+# the last two (gateway.domain.besluiten).
+VERWERK_AGJ = "verwerk_agj"
+VERWERK_JW315 = "verwerk_jw315"
+VERWERK_JW317 = "verwerk_jw317"
+UITVOEREN = "uitvoeren_besluit"
+ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
 
 
 def _register(session: Session, ctx: Context, row: Outbox) -> None:
@@ -60,11 +68,11 @@ def _aanvraag(session: Session, row: Outbox):
 
 
 HANDLERS: dict[str, Callable[[Session, Context, Outbox], None]] = {
-    "verwerk_agj": _register,
-    "verwerk_jw315": _register,
-    "verwerk_jw317": _register,
-    "uitvoeren_besluit": _execute,
-    "uitvoeren_onderzoek": _onderzoek,
+    VERWERK_AGJ: _register,
+    VERWERK_JW315: _register,
+    VERWERK_JW317: _register,
+    UITVOEREN: _execute,
+    ONDERZOEK_MELDEN: _onderzoek,
 }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from gateway.db.models import Aanvraag, AuditRegel, Bericht, Bevinding, Client, Outbox, Partij
 from gateway.domain import audit
-from gateway.intake import service
+from gateway.intake import answers
 from gateway.web import formulier
 from gateway.web.formulier import veld_van_locatie
 from tests.backoffice import csrf_of, login
@@ -258,14 +258,14 @@ def test_a_schema_error_is_stored_as_invalid_and_shown_with_the_schema_message(c
 
 def test_an_agr_the_self_check_refuses_keeps_the_message_and_says_it_was_not_taken_in(
         cjg, sessions, monkeypatch):
-    real = service.render_retour
+    real = answers.render_retour
 
     def broken(*args, **kwargs):  # an AGR our own XSD refuses (IdentificatieRetour too long)
         tree = real(*args, **kwargs)
         tree.getroot().find("{*}Header/{*}IdentificatieRetour").text = "R" * 13
         return tree
 
-    monkeypatch.setattr(service, "render_retour", broken)
+    monkeypatch.setattr(answers, "render_retour", broken)
     answer = indienen(cjg, geldig())
     assert answer.status_code == 500
     [bericht] = berichten(sessions)

@@ -28,7 +28,7 @@ from gateway.db.models import (
 )
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.domain import toewijzingen
-from gateway.intake import service
+from gateway.intake import answers, handlers
 from gateway.intake.parties import add_party
 from gateway.messages import BY_NAMESPACE, SENT
 from gateway.settings import Settings
@@ -285,14 +285,14 @@ LONG_IDENTIFICATIE = "R" * 13  # LDT_IdentificatieBericht allows 12: our XSD ref
 
 def _broken_retours(monkeypatch) -> None:
     """Every retour the intake renders carries an IdentificatieRetour our XSD refuses."""
-    real = service.render_retour
+    real = answers.render_retour
 
     def render(*args, **kwargs):
         tree = real(*args, **kwargs)
         tree.getroot().find("{*}Header/{*}IdentificatieRetour").text = LONG_IDENTIFICATIE
         return tree
 
-    monkeypatch.setattr(service, "render_retour", render)
+    monkeypatch.setattr(answers, "render_retour", render)
 
 
 def _count(sessions, model, *where) -> int:
@@ -354,14 +354,14 @@ def test_a_retour_the_self_check_refuses_is_a_500_and_the_message_stays_stored_u
 def test_a_jw325_the_self_check_refuses_books_nothing_and_keeps_the_declaration(
         client, parties, toewijzing_100001, sessions, monkeypatch, caplog):
     caplog.set_level(logging.INFO)
-    real = service.render_jw325
+    real = handlers.render_jw325
 
     def render(*args, **kwargs):
         tree = real(*args, **kwargs)
         tree.getroot().find("{*}Header/{*}DeclaratieIdentificatie/{*}Identificatie").text = LONG_IDENTIFICATIE
         return tree
 
-    monkeypatch.setattr(service, "render_jw325", render)
+    monkeypatch.setattr(handlers, "render_jw325", render)
     xml = jw323([prestatie()], nummer="D1", identificatie="F-D1")
     answer = post(client, parties["provider"], xml)
     _refused_by_the_self_check(answer, "JW325")
