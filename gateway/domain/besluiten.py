@@ -92,24 +92,22 @@ def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
     aanvraag.besluit = _as_json(invoer)
     aanvraag.besloten_door = door
     aanvraag.besloten_op = ctx.now()
-    _rehearse(session, ctx, aanvraag)
+    _check_messages(session, ctx, aanvraag)
     session.add(Outbox(bericht_id=aanvraag.bericht_id, taak=UITVOEREN))
     return aanvraag
 
 
-def _rehearse(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
-    """Carry the decision out inside a savepoint and undo it: the beschikking, toewijzingen and
-    the JW301/JW319 the task will make are built and checked against our XSD and rules now,
-    so a decision that cannot become valid messages is refused here (422) instead of failing
-    in a task after a 202, with the aanvraag stuck as decided."""
+def _check_messages(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
+    """The decision's dry run (gateway.domain.uitvoering.check): the beschikking, toewijzingen
+    and the JW301/JW319 the task will make are planned, and the messages rendered and checked
+    against our XSD and rules now, with nothing written and no number drawn, so a decision
+    that cannot become valid messages is refused here (422) instead of failing in a task after
+    a 202, with the aanvraag stuck as decided."""
     try:
-        with session.begin_nested() as savepoint:
-            uitvoering.execute(session, ctx, aanvraag)
-            savepoint.rollback()
+        uitvoering.check(session, ctx, aanvraag)
     except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound) as exc:
         raise BesluitFout(422, "geen-geldig-bericht", f"dit besluit levert geen geldig bericht op: {exc}") \
             from None
-    session.refresh(aanvraag)
 
 
 def _claim(session: Session, ctx: Context, aanvraag_id: int, gemeente: str,

@@ -44,6 +44,17 @@ def next_number(session: Session, gemeente: str, soort: str) -> int:
     return number
 
 
+def following(session: Session, gemeente: str, soort: str, after: int = 0) -> int:
+    """The number `next_number` would draw after `after` more draws, without drawing it: for
+    a dry run, which must leave the counter as it is."""
+    laatste = session.scalar(select(Nummerreeks.laatste).where(
+        Nummerreeks.gemeente == gemeente, Nummerreeks.soort == soort))
+    number = (laatste or 0) + after + 1
+    if soort == TOEWIJZING and number > _MAX_TOEWIJZINGNUMMER:
+        raise NummerreeksVol(f"ToewijzingNummer van gemeente {gemeente} voorbij {_MAX_TOEWIJZINGNUMMER}")
+    return number
+
+
 def _increment(session: Session, gemeente: str, soort: str) -> int | None:
     """The counter plus one, or None when our update found no counter row."""
     updated = rowcount(session, update(Nummerreeks)

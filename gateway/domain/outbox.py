@@ -44,6 +44,7 @@ def _register(session: Session, ctx: Context, row: Outbox) -> None:
     if aanvraag.status != aanvragen.TOEGEKEND:
         return
     try:  # granted automatically: carry it out now, or hand it to the CJG if that cannot be done
+        # The real execution, not a check: its savepoint undoes what it wrote when it fails.
         with session.begin_nested():
             uitvoering.execute(session, ctx, aanvraag)
     except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound) as exc:

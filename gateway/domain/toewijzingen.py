@@ -1,9 +1,8 @@
 """Assignments (toewijzingen) and the JW301 that carries them (OP087, IV093/IV094, IV099)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from lxml import etree
 from sqlalchemy import select
@@ -50,63 +49,116 @@ def stand(toewijzing: Toewijzing) -> ToewijzingStand:
                            t.eenheid, t.frequentie, t.budget)
 
 
-def create(session: Session, ctx: Context, *, gemeente: str, aanbieder: str, bsn: str,
-           inhoud: Inhoud, aanvraag_id: int | None, beschikking_id: int | None,
-           referentie: str | None) -> Toewijzing:
-    """A new assignment with a new number: an initial assignment has no RedenWijziging (IV066)."""
-    now = ctx.local_now()
+@dataclass(frozen=True)
+class Versie:
+    """A toewijzing as the next JW301 carries it: a stored one as it stands or as a decision
+    changes it, or a new one, whose number is drawn when it is stored (None until then)."""
+
+    nummer: int | None
+    inhoud: Inhoud
+    toewijzingsdatum: date
+    toewijzingstijd: str
+    reden_wijziging: str | None
+    gewijzigd: bool  # not sent yet: the next JW301 carries it (OP087)
+    referentie: str | None  # the ReferentieAanbieder it carries in that JW301 (IV093, IV094, IV097)
+    beschikking_id: int | None = None
+    changed: bool = False  # a version the decision makes: written onto `row`, or a new row
+    row: Toewijzing | None = field(default=None, compare=False)  # the stored one; None: new
+
+    @property
+    def verwijderd(self) -> bool:
+        return self.reden_wijziging == VERWIJDERD
+
+
+def as_stored(toewijzing: Toewijzing, referentie: str | None) -> Versie:
+    t = toewijzing
+    return Versie(t.nummer, Inhoud(t.categorie, t.code, t.ingangsdatum, t.einddatum, t.volume, t.eenheid,
+                                   t.frequentie, t.budget),
+                  t.toewijzingsdatum, t.toewijzingstijd, t.reden_wijziging, t.gewijzigd, referentie,
+                  t.beschikking_id, row=t)
+
+
+def new(inhoud: Inhoud, now: datetime, *, referentie: str | None, beschikking_id: int | None = None) -> Versie:
+    """A new assignment: a new number, and no RedenWijziging as an initial assignment (IV066)."""
+    return Versie(None, inhoud, now.date(), now.strftime("%H:%M:%S"), None, True, referentie, beschikking_id,
+                  changed=True)
+
+
+def changed(versie: Versie, now: datetime, *, reden: str, **values) -> Versie:
+    """A new version under the same number (shortened, extended, deleted, budget or TBGT
+    volume changed: IV066)."""
+    return replace(versie, inhoud=replace(versie.inhoud, **values), reden_wijziging=reden,
+                   toewijzingsdatum=now.date(), toewijzingstijd=now.strftime("%H:%M:%S"), gewijzigd=True,
+                   changed=True)
+
+
+def deleted(versie: Versie, now: datetime) -> Versie:
+    return changed(versie, now, reden=VERWIJDERD, einddatum=versie.inhoud.ingangsdatum)
+
+
+def create(session: Session, *, gemeente: str, aanbieder: str, bsn: str, versie: Versie,
+           aanvraag_id: int | None, beschikking_id: int | None) -> Toewijzing:
+    """Store a new assignment under the next number of its gemeente."""
     toewijzing = Toewijzing(
         gemeente=gemeente, nummer=nummers.next_number(session, gemeente, nummers.TOEWIJZING),
         aanbieder=aanbieder, bsn=bsn, aanvraag_id=aanvraag_id, beschikking_id=beschikking_id,
-        referentie_aanbieder=referentie, reden_wijziging=None, gewijzigd=True,
-        toewijzingsdatum=now.date(), toewijzingstijd=now.strftime("%H:%M:%S"), **vars(inhoud))
+        referentie_aanbieder=versie.referentie, reden_wijziging=None, gewijzigd=True,
+        toewijzingsdatum=versie.toewijzingsdatum, toewijzingstijd=versie.toewijzingstijd, **vars(versie.inhoud))
     session.add(toewijzing)
     session.flush()
     return toewijzing
 
 
-def change(toewijzing: Toewijzing, ctx: Context, *, reden: str, **values) -> None:
-    """A new version under the same number (shortened, extended, deleted, budget or TBGT
-    volume changed: IV066)."""
-    now = ctx.local_now()
-    for name, value in values.items():
-        setattr(toewijzing, name, value)
-    toewijzing.reden_wijziging = reden
-    toewijzing.toewijzingsdatum, toewijzing.toewijzingstijd = now.date(), now.strftime("%H:%M:%S")
-    toewijzing.gewijzigd = True
-
-
-def delete(toewijzing: Toewijzing, ctx: Context) -> None:
-    change(toewijzing, ctx, reden=VERWIJDERD, einddatum=toewijzing.ingangsdatum)
+def store(versie: Versie) -> None:
+    """Write a changed version onto its stored assignment."""
+    t = versie.row
+    for name, value in vars(versie.inhoud).items():
+        setattr(t, name, value)
+    t.reden_wijziging = versie.reden_wijziging
+    t.toewijzingsdatum, t.toewijzingstijd = versie.toewijzingsdatum, versie.toewijzingstijd
+    t.gewijzigd = True
 
 
 def send_jw301(session: Session, ctx: Context, *, gemeente: str, aanbieder: str, bsn: str,
-               client: etree._Element, referentie_for: Callable[[Toewijzing], str | None],
-               afgehandeld: list[str]) -> Bericht:
-    """The JW301 for this client and provider: every assignment valid on or after today plus
-    every one changed since the previous JW301 (OP087). `referentie_for` says which
-    ReferentieAanbieder each carries: the request's own where it honours one (IV094 for a
-    VOT, the VOW's for all of them, IV093), else none (IV097)."""
+               client: etree._Element, toewijzingen: list[Versie], afgehandeld: list[str]) -> Bericht:
+    """The JW301 for this client and provider, from every stored assignment of the client
+    (see `_jw301`); what it carries counts as sent."""
+    chosen, render = _jw301(ctx, client, toewijzingen)
+    bericht = uitgaand.send(session, ctx, message="JW301", gemeente=gemeente, aanbieder=aanbieder,
+                            bsn=bsn, render=render, afgehandeld=afgehandeld)
+    for versie in chosen:
+        versie.row.gewijzigd = False
+    return bericht
+
+
+def check_jw301(session: Session, ctx: Context, *, gemeente: str, aanbieder: str,
+                client: etree._Element, toewijzingen: list[Versie]) -> None:
+    """The JW301 `send_jw301` would send, rendered and self-checked with nothing stored: new
+    assignments carry the numbers given them here."""
+    _chosen, render = _jw301(ctx, client, toewijzingen)
+    uitgaand.dry_run(session, ctx, message="JW301", gemeente=gemeente, aanbieder=aanbieder, render=render)
+
+
+def _jw301(ctx: Context, client: etree._Element, toewijzingen: list[Versie]):
+    """What a JW301 carries: every assignment valid on or after today plus every one changed
+    since the previous JW301 (OP087), each with the ReferentieAanbieder its version says."""
     today = ctx.today()
-    chosen = [t for t in for_client(session, gemeente, aanbieder, bsn)
-              if t.gewijzigd or (not t.verwijderd and (t.einddatum is None or t.einddatum >= today))]
-    regels = [_regel(t, referentie_for(t)) for t in chosen]
+    chosen = [v for v in toewijzingen if v.gewijzigd or (
+        not v.verwijderd and (v.inhoud.einddatum is None or v.inhoud.einddatum >= today))]
+    regels = [_regel(v) for v in chosen]
 
     def render(kop: Kop) -> etree._ElementTree:
         return render_jw301(kop, client, regels, ctx.schemas)
 
-    bericht = uitgaand.send(session, ctx, message="JW301", gemeente=gemeente, aanbieder=aanbieder,
-                            bsn=bsn, render=render, afgehandeld=afgehandeld)
-    for t in chosen:
-        t.gewijzigd = False
-    return bericht
+    return chosen, render
 
 
-def _regel(t: Toewijzing, referentie: str | None) -> ToegewezenProductRegel:
+def _regel(v: Versie) -> ToegewezenProductRegel:
     # RedenWijziging only on the version that changed; an unchanged re-send carries none (IV099).
+    i = v.inhoud
     return ToegewezenProductRegel(
-        nummer=t.nummer, referentie=referentie, categorie=t.categorie, code=t.code,
-        toewijzingsdatum=t.toewijzingsdatum, toewijzingstijd=t.toewijzingstijd,
-        ingangsdatum=t.ingangsdatum, einddatum=t.einddatum,
-        reden_wijziging=t.reden_wijziging if t.gewijzigd else None,
-        volume=t.volume, eenheid=t.eenheid, frequentie=t.frequentie, budget=t.budget)
+        nummer=v.nummer, referentie=v.referentie, categorie=i.categorie, code=i.code,
+        toewijzingsdatum=v.toewijzingsdatum, toewijzingstijd=v.toewijzingstijd,
+        ingangsdatum=i.ingangsdatum, einddatum=i.einddatum,
+        reden_wijziging=v.reden_wijziging if v.gewijzigd else None,
+        volume=i.volume, eenheid=i.eenheid, frequentie=i.frequentie, budget=i.budget)

@@ -111,6 +111,16 @@ def send(session: Session, ctx: Context, *, message: str, gemeente: str, aanbied
     return row
 
 
+def dry_run(session: Session, ctx: Context, *, message: str, gemeente: str, aanbieder: str,
+            render: Callable[[Kop], etree._ElementTree]) -> Checked:
+    """What `send` checks, with nothing written: the provider is looked up (NotFound) and
+    the message rendered with an Identificatie of its format and self-checked (raises
+    UitgaandOngeldig). The real Identificatie is the stored row's id, which a dry run has not."""
+    _provider(session, aanbieder)
+    kop = Kop(gemeente, aanbieder, f"{_PREFIX[message]}{0:011d}", ctx.today())
+    return self_check(render(kop), schemas=ctx.schemas, reference=ctx.reference, today=ctx.today())
+
+
 def _provider(session: Session, aanbieder: str) -> Partij:
     party = session.scalar(select(Partij).where(Partij.soort == AANBIEDER, Partij.code == aanbieder))
     if party is None:

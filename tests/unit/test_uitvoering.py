@@ -10,9 +10,10 @@ import re
 from datetime import date
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from gateway.db.models import Aanvraag, Toewijzing
+from gateway.domain import uitgaand
 from tests.route import aanvragen, besluit, fetch, post, postbus, request, run_work
 from tests.support import edit
 
@@ -304,3 +305,48 @@ def test_a_rejected_request_opens_nothing(client, parties, published, app):
     good = post(client, parties["provider"], request(GEEN_OVEREENSTEMMING, "AGJ2", "VB-REF-0010"))
     assert good.status_code == 202, good.text
 
+
+
+# -- the decision's dry run (uitvoering.check) ------------------------------------------------
+
+_WRITES = re.compile(r"\s*(INSERT INTO (toewijzing|beschikking|bericht|postbus_item|kenmerk|nummerreeks)\b"
+                     r"|UPDATE (toewijzing|nummerreeks)\b|SAVEPOINT)", re.IGNORECASE)
+
+
+def test_a_decision_is_checked_by_a_dry_run_that_writes_nothing_and_checks_what_the_task_sends(
+        client, parties, published, app, monkeypatch):
+    nummer = first_assignment(client, parties, published, app)
+    assert post(client, parties["provider"], wijziging("JW3172", nummer, "2026-12-01", 6)).status_code == 202
+    assert run_work(app, published) == ["done"]
+    [aanvraag] = aanvragen(client, parties["gemeente"], "te_beoordelen")
+    checked, real_dry_run = [], uitgaand.dry_run
+
+    def dry_run(*args, **kwargs):
+        result = real_dry_run(*args, **kwargs)
+        checked.append(result.parsed.root)
+        return result
+
+    monkeypatch.setattr(uitgaand, "dry_run", dry_run)
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", seen)
+    try:
+        assert besluit(client, parties["gemeente"], aanvraag["id"], {"besluit": "toekennen"}).status_code == 202
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", seen)
+    # Nothing of the execution is written, no number drawn, nothing rolled back.
+    assert any(s.lstrip().upper().startswith("INSERT INTO OUTBOX") for s in statements)  # the task
+    assert [s for s in statements if _WRITES.match(s)] == []
+    [jw301] = checked
+    assert run_work(app, published) == ["done"]
+    sent = only_new_jw301(client, parties)
+
+    def products(root):  # what the dry run cannot know: the moment the task stamps on them
+        return [{k: v for k, v in p.items() if k not in ("Toewijzingsdatum", "Toewijzingstijd")}
+                for p in toegewezen(root)]
+
+    # The same products, with the numbers the task drew in the placeholders' place.
+    assert products(jw301) == products(sent) and len(products(sent)) == 2
