@@ -1,6 +1,7 @@
 """Assignments (toewijzingen) and the JW301 that carries them (OP087, IV093/IV094, IV099)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -112,6 +113,7 @@ def create(session: Session, *, gemeente: str, aanbieder: str, bsn: str, versie:
 def store(versie: Versie) -> None:
     """Write a changed version onto its stored assignment."""
     t = versie.row
+    assert t is not None  # a version of a stored assignment: new ones are created
     for name, value in vars(versie.inhoud).items():
         setattr(t, name, value)
     t.reden_wijziging = versie.reden_wijziging
@@ -127,6 +129,7 @@ def send_jw301(session: Session, ctx: Context, *, gemeente: str, aanbieder: str,
     bericht = uitgaand.send(session, ctx, message="JW301", gemeente=gemeente, aanbieder=aanbieder,
                             bsn=bsn, render=render, afgehandeld=afgehandeld)
     for versie in chosen:
+        assert versie.row is not None  # stored before it is sent
         versie.row.gewijzigd = False
     return bericht
 
@@ -139,7 +142,8 @@ def check_jw301(session: Session, ctx: Context, *, gemeente: str, aanbieder: str
     uitgaand.dry_run(session, ctx, message="JW301", gemeente=gemeente, aanbieder=aanbieder, render=render)
 
 
-def _jw301(ctx: Context, client: etree._Element, toewijzingen: list[Versie]):
+def _jw301(ctx: Context, client: etree._Element,
+           toewijzingen: list[Versie]) -> tuple[list[Versie], Callable[[Kop], etree._ElementTree]]:
     """What a JW301 carries: every assignment valid on or after today plus every one changed
     since the previous JW301 (OP087), each with the ReferentieAanbieder its version says."""
     today = ctx.today()
@@ -156,6 +160,7 @@ def _jw301(ctx: Context, client: etree._Element, toewijzingen: list[Versie]):
 def _regel(v: Versie) -> ToegewezenProductRegel:
     # RedenWijziging only on the version that changed; an unchanged re-send carries none (IV099).
     i = v.inhoud
+    assert v.nummer is not None  # numbered: stored, or given its placeholder by a dry run
     return ToegewezenProductRegel(
         nummer=v.nummer, referentie=v.referentie, categorie=i.categorie, code=i.code,
         toewijzingsdatum=v.toewijzingsdatum, toewijzingstijd=v.toewijzingstijd,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,10 +21,12 @@ from gateway.rules import report as rule_report
 from gateway.rules.check import CheckResult
 from gateway.context import Context
 from gateway.db.models import Bericht, Bevinding
+from gateway.messages import MessageType
 from gateway.domain import uitgaand
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.rules.engine import Finding, Outcome
 from gateway.render.retour import render_retour
+from gateway.xml.view import ParsedMessage
 
 _log = logging.getLogger("gateway.intake")
 
@@ -48,10 +51,26 @@ class Answer:
         return f"/api/v1/berichten/{self.bericht_id}" if self.bericht_id else None
 
 
-def retour(result: CheckResult, ctx: Context, today: date, *, identificatie: str) -> Answer:
+@dataclass(frozen=True)
+class Judged:
+    """A message that reached the rules: read, valid against its XSD, and judged."""
+
+    result: CheckResult
+    message: MessageType
+    view: ParsedMessage
+    outcome: Outcome
+
+    @classmethod
+    def of(cls, result: CheckResult) -> Judged:
+        # Only a message the gate let through to the rules becomes one: all three are there.
+        assert result.message is not None and result.parsed is not None and result.outcome is not None
+        return cls(result, result.message, result.parsed, result.outcome)
+
+
+def retour(judged: Judged, ctx: Context, today: date, *, identificatie: str) -> Answer:
     """The retour on a checked heen-bericht, rendered and self-checked (raises UitgaandOngeldig)."""
-    outcome = result.outcome
-    tree = render_retour(result.parsed, outcome, identificatie=identificatie, today=today,
+    outcome = judged.outcome
+    tree = render_retour(judged.view, outcome, identificatie=identificatie, today=today,
                          schemas=ctx.schemas)
     return Answer(202 if outcome.accepted else 422, checked(tree, ctx, today), XML)
 
@@ -112,5 +131,5 @@ def problem_answer(problem: Problem) -> Answer:
     return Answer(problem.status, problems.body(problem), PROBLEM_JSON)
 
 
-def as_json(data: dict) -> bytes:
+def as_json(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -28,14 +28,13 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from gateway.rules import report as rule_report
-from gateway.rules.check import CheckResult
 from gateway.context import Context
 from gateway.db.models import Bericht, Bevinding, Outbox
 from gateway.domain import clienten, declaraties, outbox, postbus, signalen, uitgaand, zorglevering
 from gateway.domain.model import leveringsklassen
 from gateway.domain.model.declaratie import Antwoord, antwoord, clients
 from gateway.intake.answers import (
-    JSON, SELF_CHECK_CODE, XML, Answer, as_json, checked, finding_codes, not_answered, problem_answer, retour,
+    JSON, Judged, SELF_CHECK_CODE, XML, Answer, as_json, checked, finding_codes, not_answered, problem_answer, retour,
     store_findings, validation_refused, with_report,
 )
 from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
@@ -43,7 +42,8 @@ from gateway.problems import Problem
 from gateway.reference import ReferenceData
 from gateway.render.jw325 import render_jw325
 from gateway.render.outbound import Kop
-from gateway.xml.view import ParsedMessage
+from gateway.rules.engine import StateReader
+from gateway.xml.view import ParsedMessage, present
 
 # What an accepted message records at once: (session, its row, the message, the day received).
 Record = Callable[[Session, Bericht, ParsedMessage, date], None]
@@ -53,14 +53,14 @@ class Flow(Protocol):
     def lock(self, session: Session, view: ParsedMessage) -> None:
         """Serialise with the messages its rules compare it with (receive only)."""
 
-    def state(self, session: Session) -> MessageLog:
+    def state(self, session: Session) -> StateReader:
         """What its level-3 rules read."""
 
-    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, result: CheckResult,
+    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,
                 today: date) -> Answer | Problem:
         """Record the checked message on its row and give the answer."""
 
-    def validate(self, session: Session, ctx: Context, result: CheckResult, today: date, *,
+    def validate(self, session: Session, ctx: Context, judged: Judged, today: date, *,
                  as_report: bool) -> Answer:
         """The answer `take_in` would give, self-checked, with nothing written."""
 
@@ -71,13 +71,13 @@ class Handler:
     record: Record | None = None
     follow_up: str | None = None  # the outbox task an accepted message leaves
 
-    def take_in(self, session: Session, ctx: Context, row: Bericht, result: CheckResult,
+    def take_in(self, session: Session, ctx: Context, row: Bericht, judged: Judged,
                 today: date) -> Answer | Problem:
-        return self.flow.take_in(session, ctx, self, row, result, today)
+        return self.flow.take_in(session, ctx, self, row, judged, today)
 
-    def validate(self, session: Session, ctx: Context, result: CheckResult, today: date, *,
+    def validate(self, session: Session, ctx: Context, judged: Judged, today: date, *,
                  as_report: bool) -> Answer:
-        return self.flow.validate(session, ctx, result, today, as_report=as_report)
+        return self.flow.validate(session, ctx, judged, today, as_report=as_report)
 
 
 class _Answered:
@@ -86,12 +86,12 @@ class _Answered:
     def lock(self, session: Session, view: ParsedMessage) -> None:
         lock_client(session, view.ontvanger, view.afzender, view.bsn)
 
-    def state(self, session: Session) -> MessageLog:
+    def state(self, session: Session) -> StateReader:
         return MessageLog(session)
 
-    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, result: CheckResult,
+    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,
                 today: date) -> Answer | Problem:
-        outcome, view = result.outcome, result.parsed
+        outcome, view = judged.outcome, judged.view
         row.status = "accepted" if outcome.accepted else "rejected"
         row.niveau = outcome.level
         row.retourcodes = outcome.retourcodes
@@ -99,23 +99,23 @@ class _Answered:
         # The answer first: it depends on the verdict alone, and when our own retour fails the
         # self-check the message is stored as received, its effects not applied.
         try:
-            answer = retour(result, ctx, today, identificatie=f"R{row.id:011d}")
+            answer = retour(judged, ctx, today, identificatie=f"R{row.id:011d}")
         except uitgaand.UitgaandOngeldig as fout:
             return not_answered(session, row, fout)
         if outcome.accepted:
-            row.uniek_sleutel = uniek_sleutel(result.message.name, view.afzender, view.identificatie)
+            row.uniek_sleutel = uniek_sleutel(judged.message.name, view.afzender, view.identificatie)
             if view.bsn:  # every accepted message about a client gives the client an id (back office)
-                clienten.ensure(session, view.ontvanger, view.bsn)
+                clienten.ensure(session, present(view.ontvanger), view.bsn)
             if handler.record is not None:
                 handler.record(session, row, view, today)
             if handler.follow_up is not None:
                 session.add(Outbox(bericht_id=row.id, taak=handler.follow_up))
         return answer
 
-    def validate(self, session: Session, ctx: Context, result: CheckResult, today: date, *,
+    def validate(self, session: Session, ctx: Context, judged: Judged, today: date, *,
                  as_report: bool) -> Answer:
-        outcome = result.outcome
-        return _validated(result, ctx, as_report, lambda: retour(result, ctx, today, identificatie=_scratch_id()),
+        outcome = judged.outcome
+        return _validated(judged, ctx, as_report, lambda: retour(judged, ctx, today, identificatie=_scratch_id()),
                           accepted=outcome.accepted, retourcodes=outcome.retourcodes)
 
 
@@ -133,12 +133,12 @@ class _Declaratie:
         # and TR333 read what the previous declaration booked.
         lock_client(session, view.ontvanger, view.afzender, "declaraties")
 
-    def state(self, session: Session) -> MessageLog:
+    def state(self, session: Session) -> StateReader:
         return declaraties.DeclaratieLog(session, MessageLog(session))
 
-    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, result: CheckResult,
+    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,
                 today: date) -> Answer | Problem:
-        view, outcome = result.parsed, result.outcome
+        view, outcome = judged.view, judged.outcome
         answer = antwoord(view, outcome.findings)
         row.niveau = outcome.level
         row.retourcodes = finding_codes(outcome)
@@ -166,27 +166,27 @@ class _Declaratie:
             approved = {r.bsn for _, regels in clients(view) for r in regels
                         if not answer.verdicts.get(r.element)}
             for bsn in sorted(approved):  # a client id for the back office, as for every message
-                clienten.ensure(session, view.ontvanger, bsn)
-        jw325 = uitgaand.send(session, ctx, message="JW325", gemeente=view.ontvanger,
-                              aanbieder=view.afzender, bsn=None,
+                clienten.ensure(session, present(view.ontvanger), bsn)
+        jw325 = uitgaand.send(session, ctx, message="JW325", gemeente=present(view.ontvanger),
+                              aanbieder=present(view.afzender), bsn=None,
                               render=lambda kop: render_jw325(kop, view, answer, ctx.schemas))
         if declaratie is not None:
             declaratie.antwoord_bericht_id = jw325.id
         return jw325
 
-    def validate(self, session: Session, ctx: Context, result: CheckResult, today: date, *,
+    def validate(self, session: Session, ctx: Context, judged: Judged, today: date, *,
                  as_report: bool) -> Answer:
-        view, outcome = result.parsed, result.outcome
+        view, outcome = judged.view, judged.outcome
         answer = antwoord(view, outcome.findings)
 
         def jw325() -> Answer:  # nothing booked and nothing in the postbus
-            kop = Kop(view.ontvanger, view.afzender, _scratch_id(), today)
+            kop = Kop(present(view.ontvanger), present(view.afzender), _scratch_id(), today)
             return Answer(202 if answer.taken_in else 422,
                           checked(render_jw325(kop, view, answer, ctx.schemas), ctx, today), XML)
 
         # A JW323 is taken in when any prestatie is approved (OP304): then it is "accepted"
         # (202) with the rejected prestaties in the report, as GET would show it.
-        return _validated(result, ctx, as_report, jw325, accepted=answer.taken_in,
+        return _validated(judged, ctx, as_report, jw325, accepted=answer.taken_in,
                           retourcodes=finding_codes(outcome))
 
 
@@ -196,7 +196,7 @@ LATER_RULE = "AG004"  # the message it answers had its retour already
 _NAMED = "/Bericht/Header/BerichtIdentificatie/Identificatie"
 
 
-@dataclass(frozen=True)
+@dataclass
 class RetourFinding:
     """One finding on a retour, as stored (Bevinding) and as answered (gateway.rules.report)."""
 
@@ -219,28 +219,28 @@ class _Retour:
     def lock(self, session: Session, view: ParsedMessage) -> None:
         """Nothing to serialise: a retour's rules read only the retour itself."""
 
-    def state(self, session: Session) -> MessageLog:
+    def state(self, session: Session) -> StateReader:
         return MessageLog(session)
 
-    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, result: CheckResult,
+    def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,
                 today: date) -> Answer | Problem:
-        outcome = result.outcome
+        outcome = judged.outcome
         row.status = "accepted" if outcome.accepted else "rejected"
         row.niveau = outcome.level
         row.retourcodes = outcome.retourcodes
-        beantwoord = postbus.apply_retour(session, result.message, result.parsed, row.id, ctx.now())
-        report = _retour_report(result, beantwoord)
+        beantwoord = postbus.apply_retour(session, judged.message, judged.view, row.id, ctx.now())
+        report = _retour_report(judged, beantwoord)
         session.add_all(Bevinding(bericht_id=row.id, code=e.code, retourcode=e.retourcode, niveau=e.niveau,
                                   locatie=e.locatie, melding=e.melding) for e in report)
-        return _retour_answer(row.id, result, beantwoord, report, ctx.reference)
+        return _retour_answer(row.id, judged, beantwoord, report, ctx.reference)
 
-    def validate(self, session: Session, ctx: Context, result: CheckResult, today: date, *,
+    def validate(self, session: Session, ctx: Context, judged: Judged, today: date, *,
                  as_report: bool) -> Answer:
-        outcome = result.outcome
-        beantwoord = postbus.preview_retour(session, result.message, result.parsed)
-        findings = _retour_report(result, beantwoord)
+        outcome = judged.outcome
+        beantwoord = postbus.preview_retour(session, judged.message, judged.view)
+        findings = _retour_report(judged, beantwoord)
         if not as_report:
-            return _retour_answer(None, result, beantwoord, findings, ctx.reference)
+            return _retour_answer(None, judged, beantwoord, findings, ctx.reference)
         # A retour is always taken in (202), with the gateway's own marks (AG003/AG004) in
         # its report, as `receive` answers it; the report keeps the contract's four keys.
         report = rule_report.summary(accepted=outcome.accepted, level=outcome.level,
@@ -249,12 +249,12 @@ class _Retour:
         return Answer(202, as_json(report), JSON)
 
 
-def _retour_report(result: CheckResult, beantwoord: postbus.Beantwoord) -> list[RetourFinding]:
+def _retour_report(judged: Judged, beantwoord: postbus.Beantwoord) -> list[RetourFinding]:
     """The retour's own findings, then the gateway's mark on what it answers. The marks are
     the gateway's own, level 3 (they compare with stored messages), without a retourcode:
     the standard has no such rule, and no retour exists on a retour."""
-    view = result.parsed
-    entries = [RetourFinding(f.code, f.retourcode, f.level, f.location) for f in result.outcome.findings]
+    view = judged.view
+    entries = [RetourFinding(f.code, f.retourcode, f.level, f.location) for f in judged.outcome.findings]
     named = f"{beantwoord.message} met Identificatie {beantwoord.identificatie}"
     if beantwoord.effect == postbus.UNMATCHED:
         entries.append(RetourFinding(UNMATCHED_RULE, None, 3, _NAMED,
@@ -268,24 +268,24 @@ def _retour_report(result: CheckResult, beantwoord: postbus.Beantwoord) -> list[
     return entries
 
 
-def _retour_answer(bericht_id: int | None, result: CheckResult, beantwoord: postbus.Beantwoord,
+def _retour_answer(bericht_id: int | None, judged: Judged, beantwoord: postbus.Beantwoord,
                    report: list[RetourFinding], reference: ReferenceData) -> Answer:
     """Always 202 with JSON: the retour is recorded (validatie: would be). `status` is the
     verdict of its own rules; `answers` says what it answers and what it did there."""
-    outcome = result.outcome
+    outcome = judged.outcome
     body = {"id": bericht_id, "status": "accepted" if outcome.accepted else "rejected",
-            "message": result.message.name, "level": outcome.level,
+            "message": judged.message.name, "level": outcome.level,
             "rules": [rule_report.of_stored(reference, e).as_dict() for e in report],
             "answers": beantwoord.as_json()}
     return Answer(202, as_json(body), JSON)
 
 
-def _validated(result: CheckResult, ctx: Context, as_report: bool, answer: Callable[[], Answer], *,
+def _validated(judged: Judged, ctx: Context, as_report: bool, answer: Callable[[], Answer], *,
                accepted: bool, retourcodes: list[str]) -> Answer:
     """The answer a checked heen-bericht or JW323 would get, self-checked in both modes so a
     refused one is the same 500; with `as_report` the rule report at the status `receive`
     would answer instead."""
-    outcome, reference = result.outcome, ctx.reference
+    outcome, reference = judged.outcome, ctx.reference
     try:
         answered = answer()
     except uitgaand.UitgaandOngeldig as fout:
@@ -298,7 +298,7 @@ def _validated(result: CheckResult, ctx: Context, as_report: bool, answer: Calla
     if not as_report:
         return answered
     report = rule_report.summary(accepted=accepted, level=outcome.level, retourcodes=retourcodes,
-                                 entries=rule_report.of_result(reference, result))
+                                 entries=rule_report.of_result(reference, judged.result))
     return Answer(202 if accepted else 422, as_json(report), JSON)
 
 
@@ -310,7 +310,8 @@ def _scratch_id() -> str:
 def _record_regie(session: Session, row: Bericht, view: ParsedMessage, today: date) -> None:
     """A JW305/JW307: the care it starts or stops, and the signals that follow from it."""
     recorded = zorglevering.record(session, view, row.id)
-    signalen.at_intake(session, gemeente=view.ontvanger, aanbieder=view.afzender, bsn=view.bsn,
+    signalen.at_intake(session, gemeente=present(view.ontvanger), aanbieder=present(view.afzender),
+                       bsn=present(view.bsn),
                        bericht_id=row.id, received=today, recorded=recorded,
                        correction=leveringsklassen.has_deletes(view))
 

@@ -23,7 +23,7 @@ from gateway.rules import report as rule_report
 from gateway.rules.check import CheckResult, check_rules, check_schema
 from gateway.context import Context
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Partij
-from gateway.intake.answers import JSON, SELF_CHECK_CODE, Answer, as_json, problem_answer, with_report
+from gateway.intake.answers import JSON, SELF_CHECK_CODE, Answer, Judged, as_json, problem_answer, with_report
 from gateway.intake.handlers import HANDLERS
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
@@ -93,7 +93,8 @@ def receive(session: Session, ctx: Context, party: Partij, screened: Screened, *
                         for code, path, message in _problem_findings(problem, result))
         return _finish(row, problem)
 
-    return _finish(row, HANDLERS[result.message.name].take_in(session, ctx, row, result, today))
+    judged = Judged.of(result)
+    return _finish(row, HANDLERS[judged.message.name].take_in(session, ctx, row, judged, today))
 
 
 def validate_only(session: Session, ctx: Context, party: Partij, screened: Screened, *, today: date,
@@ -119,7 +120,8 @@ def validate_only(session: Session, ctx: Context, party: Partij, screened: Scree
                        for code, path, message in _problem_findings(problem, result)]
             problem = with_report(problem, entries, level=1, retourcodes=[])
         return problem_answer(problem)
-    return HANDLERS[result.message.name].validate(session, ctx, result, today, as_report=as_report)
+    judged = Judged.of(result)
+    return HANDLERS[judged.message.name].validate(session, ctx, judged, today, as_report=as_report)
 
 
 def _stored_report(session: Session, reference: ReferenceData, first: Bericht) -> Answer:
