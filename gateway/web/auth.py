@@ -7,9 +7,10 @@ import secrets
 from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock
+from gateway.db.session import unit_of_work
 from gateway.http.deps import DbSession, through_unknown_proxy
 from gateway.domain import audit, gebruikers, inlogtellers
 from gateway.web import sessies
@@ -42,7 +43,7 @@ def login_form(request: Request, volgende: str = "") -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, session: DbSession) -> Response:
+async def login(request: Request) -> Response:
     form = await request.form()
     naam, wachtwoord = str(form.get("username", "")), str(form.get("password", ""))
     volgende = _safe_next(str(form.get("volgende", "")))
@@ -53,21 +54,24 @@ async def login(request: Request, session: DbSession) -> Response:
     adres = (source_address(request) or "")[:45]
     if through_unknown_proxy(request):
         _warn_about_proxy()
+    sessions = request.app.state.sessions
     per_adres = request.app.state.settings.login_failures_per_address
-    # The database work runs in worker threads and is committed before the password check,
-    # so a log-in waiting for its turn holds no transaction (on SQLite: no lock) and no
-    # connection. The check itself queues on the app's limiter, off the event loop.
-    kandidaat = await to_thread.run_sync(_admit, session, naam, adres, clock.now(), per_adres)
+    # A log-in is several short units of work, not the request's one: each runs in a worker
+    # thread and is committed before the password check, so a log-in waiting for its turn
+    # holds no transaction (on SQLite: no lock) and no connection, and a failure stays
+    # counted although the answer is a refusal. The check itself queues on the app's
+    # limiter, off the event loop.
+    kandidaat = await to_thread.run_sync(_admit, sessions, naam, adres, clock.now(), per_adres)
     if kandidaat is None:
         return _blocked(request, naam, volgende)
     right = await to_thread.run_sync(gebruikers.password_matches, kandidaat, wachtwoord,
                                      limiter=request.app.state.login_limiter)
     # A right password opens no session when the account was removed or given a new password
     # while it was checked: that counts, and is answered, as a wrong one.
-    started = await to_thread.run_sync(_succeeded, session, kandidaat, naam, wachtwoord, adres) if right else None
+    started = await to_thread.run_sync(_succeeded, sessions, kandidaat, naam, wachtwoord, adres) if right else None
     if started is None:
-        blocked = await to_thread.run_sync(_failed, session, kandidaat, naam, adres, per_adres)
-        await to_thread.run_sync(_forget_expired, session)
+        blocked = await to_thread.run_sync(_failed, sessions, kandidaat, naam, adres, per_adres)
+        await to_thread.run_sync(_forget_expired, sessions)
         if blocked:
             return _blocked(request, naam, volgende)
         return _again(request, naam, volgende, 401, "Gebruikersnaam of wachtwoord klopt niet.")
@@ -90,50 +94,58 @@ def _warn_about_proxy() -> None:
                      "run `gateway serve --proxy-headers --forwarded-allow-ips <proxy>`")
 
 
-def _admit(session: Session, naam: str, adres: str, now, per_adres: int) -> gebruikers.Kandidaat | None:
+class _PasswordChanged(Exception):
+    """Raised inside `_succeeded`'s unit of work to roll it back: the account changed while
+    its password was checked, so the attempt is not given back and no session starts."""
+
+
+def _admit(sessions: sessionmaker[Session], naam: str, adres: str, now,
+           per_adres: int) -> gebruikers.Kandidaat | None:
     """The hash to check the password against, or None while the name or the address is
     locked (the same for a name without account)."""
-    if inlogtellers.locked(session, naam, adres, now):
-        session.rollback()
-        return None
-    session.commit()  # the read ends here: the counting below starts its transaction with a write
-    kandidaat = gebruikers.candidate(session, naam) if inlogtellers.admit(
-        session, naam, adres, now, per_adres=per_adres) else None
-    session.commit()
-    return kandidaat
+    with unit_of_work(sessions) as session:  # reads only
+        if inlogtellers.locked(session, naam, adres, now):
+            return None
+    # The counting starts a transaction of its own with a write (see inlogtellers.admit).
+    with unit_of_work(sessions) as session:
+        if not inlogtellers.admit(session, naam, adres, now, per_adres=per_adres):
+            return None
+        return gebruikers.candidate(session, naam)
 
 
-def _failed(session: Session, kandidaat: gebruikers.Kandidaat, naam: str, adres: str,
+def _failed(sessions: sessionmaker[Session], kandidaat: gebruikers.Kandidaat, naam: str, adres: str,
             per_adres: int) -> bool:
     now = clock.now()
-    blocked = inlogtellers.failed(session, naam, adres, now, per_adres=per_adres)
-    # Only a name that exists is recorded: what someone typed may be a password typed in
-    # the wrong field, and the append-only log must not keep it (or any text of choice).
-    audit.record(session, gebruiker=kandidaat.gebruikersnaam or "(onbekend)", actie=audit.INLOGGEN_MISLUKT,
-                 adres=adres, now=now)
-    session.commit()
+    with unit_of_work(sessions) as session:
+        blocked = inlogtellers.failed(session, naam, adres, now, per_adres=per_adres)
+        # Only a name that exists is recorded: what someone typed may be a password typed in
+        # the wrong field, and the append-only log must not keep it (or any text of choice).
+        audit.record(session, gebruiker=kandidaat.gebruikersnaam or "(onbekend)", actie=audit.INLOGGEN_MISLUKT,
+                     adres=adres, now=now)
     return blocked
 
 
-def _succeeded(session: Session, kandidaat: gebruikers.Kandidaat, naam: str, wachtwoord: str,
+def _succeeded(sessions: sessionmaker[Session], kandidaat: gebruikers.Kandidaat, naam: str, wachtwoord: str,
                adres: str) -> tuple[str, str] | None:
     now = clock.now()
-    inlogtellers.succeeded(session, naam, adres)  # first a write (see inlogtellers.admit)
-    user = gebruikers.logged_in(session, kandidaat, wachtwoord)
-    if user is None:  # the attempt stays counted: the caller records it as failed
-        session.rollback()
+    try:
+        with unit_of_work(sessions) as session:
+            inlogtellers.succeeded(session, naam, adres)  # first a write (see inlogtellers.admit)
+            user = gebruikers.logged_in(session, kandidaat, wachtwoord)
+            if user is None:  # the attempt stays counted: the caller records it as failed
+                raise _PasswordChanged
+            key = sessies.start(session, user, now)
+            audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=adres, now=now)
+            return key, user.rol
+    except _PasswordChanged:
         return None
-    key = sessies.start(session, user, now)
-    audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=adres, now=now)
-    session.commit()
-    return key, user.rol
 
 
-def _forget_expired(session: Session) -> None:
-    # Its own short transaction, after the attempt's counting is committed (see
+def _forget_expired(sessions: sessionmaker[Session]) -> None:
+    # Its own short unit of work, after the attempt's counting is committed (see
     # inlogtellers.forget_expired: inside it, it could deadlock with other addresses' attempts).
-    inlogtellers.forget_expired(session, clock.now())
-    session.commit()
+    with unit_of_work(sessions) as session:
+        inlogtellers.forget_expired(session, clock.now())
 
 
 def _blocked(request: Request, naam: str, volgende: str) -> Response:
@@ -148,7 +160,6 @@ def _blocked(request: Request, naam: str, volgende: str) -> Response:
 def logout(request: Request, session: DbSession, user: AnyUser, _form: CheckedForm) -> Response:
     sessies.end(session, request.cookies.get(sessies.COOKIE))
     audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.UITLOGGEN, adres=source_address(request))
-    session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(sessies.COOKIE, path="/")
     return response

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from gateway import clock
+from gateway.db.session import unit_of_work
 from gateway.errors import Forbidden, Unauthorized
 from gateway.http.deps import DbSession, parse_id
 from gateway.domain import audit
@@ -32,16 +33,22 @@ class Verboden(Forbidden):
 
 
 def current_user(request: Request, session: DbSession) -> Ingelogd:
-    user = sessies.find(session, request.cookies.get(sessies.COOKIE), clock.now())
-    # Committed here, before the page's own work: an expired session is removed even though
-    # no page is shown, and "last used" counts for pages that write nothing else.
-    session.commit()
-    if user is None:
+    now = clock.now()
+    found = sessies.find(session, request.cookies.get(sessies.COOKIE), now)
+    if found.writes_due:
+        # The session's own bookkeeping is a unit of work of its own, not part of the page's:
+        # an expired session is removed although the answer is then a redirect to /login (an
+        # error, which rolls the page's work back), and "last used" counts for every page,
+        # also one that writes nothing or fails. It is written before the page's first write,
+        # at most once a minute per session.
+        with unit_of_work(request.app.state.sessions) as own:
+            sessies.record_use(own, found, now)
+    if found.user is None:
         # Back to the page after logging in; a form's POST cannot be repeated that way.
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginNodig(path if request.method == "GET" else "/")
-    request.state.user = user
-    return user
+    request.state.user = found.user
+    return found.user
 
 
 def role(*allowed: str):
@@ -84,8 +91,9 @@ def source_address(request: Request) -> str | None:
 
 def log_access(session, request: Request, user: Ingelogd, *, actie: str = audit.BEKIJKEN,
                object_type: str | None = None, object_id: object = None, client_id: int | None = None) -> None:
-    """Record a view or a decision in the access log, in the page's own transaction (the
-    caller commits; a view is logged even though nothing else changes)."""
+    """Record a view or a decision in the access log, in the page's own unit of work: it is
+    committed with the page's answer (a view is logged even though nothing else changes) and
+    rolled back with a page that fails."""
     audit.record(session, gebruiker=user.gebruikersnaam, actie=actie, object_type=object_type,
                  object_id=object_id, client_id=client_id, adres=source_address(request))
 

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Gebruiker, Sessie
@@ -46,21 +46,42 @@ def start(session: Session, user: Gebruiker, now: datetime) -> str:
     return key
 
 
-def find(session: Session, key: str | None, now: datetime) -> Ingelogd | None:
+@dataclass(frozen=True)
+class Lookup:
+    """What a cookie's lookup found: the user (None without a valid session), and the
+    session's bookkeeping that is due: an expired session to remove, or "last used" to move."""
+
+    user: Ingelogd | None
+    expired_id: int | None = None
+    touch_id: int | None = None
+
+    @property
+    def writes_due(self) -> bool:
+        return self.expired_id is not None or self.touch_id is not None
+
+
+def find(session: Session, key: str | None, now: datetime) -> Lookup:
+    """The user behind `key`; reads only (`record_use` writes what the lookup found due)."""
     if not key:
-        return None
+        return Lookup(None)
     row = session.scalar(select(Sessie).where(Sessie.sleutel_hash == _digest(key)))
     if row is None:
-        return None
+        return Lookup(None)
     if as_utc(row.laatst_gebruikt) + IDLE < now or as_utc(row.aangemaakt_op) + ABSOLUTE < now:
-        # A statement, not session.delete(row): two requests of one browser may both find
-        # the session expired, and the second delete must not fail.
-        session.execute(delete(Sessie).where(Sessie.id == row.id))
-        return None
-    if as_utc(row.laatst_gebruikt) + _TOUCH_AFTER < now:
-        row.laatst_gebruikt = now
+        return Lookup(None, expired_id=row.id)
     user = row.gebruiker
-    return Ingelogd(row.id, user.id, user.gebruikersnaam, user.rol, row.csrf)
+    found = Ingelogd(row.id, user.id, user.gebruikersnaam, user.rol, row.csrf)
+    return Lookup(found, touch_id=row.id if as_utc(row.laatst_gebruikt) + _TOUCH_AFTER < now else None)
+
+
+def record_use(session: Session, found: Lookup, now: datetime) -> None:
+    """Remove the expired session or move its "last used", as `find` found due. Statements,
+    not ORM changes: two requests of one browser may both find the session expired, and the
+    second delete must not fail."""
+    if found.expired_id is not None:
+        session.execute(delete(Sessie).where(Sessie.id == found.expired_id))
+    if found.touch_id is not None:
+        session.execute(update(Sessie).where(Sessie.id == found.touch_id).values(laatst_gebruikt=now))
 
 
 def end(session: Session, key: str | None) -> None:
