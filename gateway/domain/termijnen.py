@@ -91,14 +91,25 @@ def overview(session: Session, today: date) -> Overzicht:
     return Overzicht(today, aanvragen, retours, afgekeurd, retours_aandacht, starts_stops, te_laat)
 
 
-def stand(today: date, uiterlijk: date) -> int:
-    """Werkdagen left until `uiterlijk` (0 on the day itself), negative when it has passed:
-    -1 on the first werkdag after it."""
+CALENDAR_DAYS, UNKNOWN = "calendar_days", "unknown"  # what `stand` does outside the holiday calendar
+
+
+def stand(today: date, uiterlijk: date, *, outside_calendar: str = CALENDAR_DAYS) -> int | None:
+    """Werkdagen left until `uiterlijk` (0 on the day itself, and 0 when no werkdag lies
+    between), negative when it has passed: -1 on the first werkdag after it. The one count of
+    a deadline's werkdagen for every page.
+
+    For a date outside the Dutch holiday calendar (1966-2100; data the API let in) there is no
+    count in werkdagen: with `outside_calendar=CALENDAR_DAYS` the calendar days instead (the
+    overview still sorts and lists such a term), with `UNKNOWN` None (the aanvraag pages then
+    say "onbekend" rather than show a number that is not in werkdagen)."""
     try:
         if uiterlijk >= today:
             return werkdagen_between(today, uiterlijk)
         return -werkdagen_between(uiterlijk, today)
-    except ValueError:  # outside the Dutch holiday calendar (1966-2100): count calendar days
+    except ValueError:
+        if outside_calendar == UNKNOWN:
+            return None
         return (uiterlijk - today).days
 
 

@@ -27,6 +27,15 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session)]
 
 
+def discard(session: Session) -> None:
+    """Undo all the request did so far, whatever the handler does next: a refused decision's
+    writes before the page is shown again (and that view logged). A whole rollback, not a
+    savepoint: on SQLite a savepoint opens the transaction at once, so its first read fixes a
+    snapshot, and a write after a concurrent commit then fails as "database is locked"
+    instead of waiting for the write lock."""
+    session.rollback()
+
+
 _MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 

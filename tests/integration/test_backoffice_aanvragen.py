@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from gateway.db.models import Aanvraag, AanvraagProduct, AuditRegel, Beschikking, Client, Outbox, Toewijzing
 from gateway.web import aanvragen as aanvragen_pagina
+from gateway.web.views.termijn import termijn
 from tests.backoffice import csrf_of, login
 from tests.route import besluit, fetch, post, postbus, request, run_work, texts
 
@@ -374,14 +375,14 @@ def test_in_onderzoek_twice_is_the_services_409(client, parties, users, publishe
 def test_the_deadline_label_counts_dutch_working_days():
     def label(uiterlijk: date, today: date) -> str:
         a = Aanvraag(status="te_beoordelen", antwoord_uiterlijk=uiterlijk, afgehandeld_op=None)
-        return aanvragen_pagina.termijn(a, today).label
+        return termijn(a, today).label
 
     assert label(date(2026, 11, 23), date(2026, 11, 23)) == "vandaag"
     assert label(date(2026, 11, 24), date(2026, 11, 23)) == "nog 1 werkdag"
     assert label(date(2026, 12, 28), date(2026, 12, 24)) == "nog 1 werkdag"  # Christmas, Boxing Day, weekend
     assert label(date(2026, 12, 24), date(2026, 12, 28)) == "verlopen"
     decided = Aanvraag(status="toegekend", antwoord_uiterlijk=date(2026, 1, 1), afgehandeld_op=None)
-    assert aanvragen_pagina.termijn(decided, date(2026, 11, 23)) is None
+    assert termijn(decided, date(2026, 11, 23)) is None
 
 
 def test_a_decision_without_the_csrf_token_is_refused(client, parties, users, published, app, sessions):

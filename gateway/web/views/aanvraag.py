@@ -1,0 +1,165 @@
+"""The decision queue and one aanvraag's page: labels, the queue's rows and paging links,
+and the Dutch texts of the detail page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gateway.db.models import Aanvraag, Bericht
+from gateway.domain import aanvragen, besluiten, keten
+from gateway.domain.aanvragen import AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND
+from gateway.domain.attempts import DONE, MISLUKT, PENDING
+from gateway.context import Context
+from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway.readmodels.aanvragen import Detail, Section
+from gateway.web.forms.besluit import KEUZE_LABELS, ONDERZOEK, TOEKENNEN, WIJZIGEN, Formulier
+from gateway.web.views.normen import ProductRegel, product_rows
+from gateway.web.views.termijn import Termijn, termijn
+
+OPEN_VIEW = "open"
+STATUS_LABELS = {TE_BEOORDELEN: "te beoordelen", IN_ONDERZOEK: "in onderzoek", TOEGEKEND: "toegekend",
+                 AFGEWEZEN: "afgewezen"}
+STATUS_FILTER = {OPEN_VIEW: "wacht op het CJG (te beoordelen en in onderzoek)", **STATUS_LABELS}
+SOORT_LABELS = {"AGJ": "aanvraagformulier (AGJ)", "JW315": "verzoek om toewijzing (JW315)",
+                "JW317": "verzoek om wijziging (JW317)"}
+PRODUCT_SOORTEN = {"aangevraagd": "aangevraagd", "ongewijzigd": "ongewijzigd", "te_wijzigen": "te wijzigen",
+                   "nieuw": "nieuw"}
+VERWERKING_LABELS = {PENDING: "wacht op verwerking", DONE: "verwerkt", MISLUKT: "mislukt"}
+POSTBUS_LABELS = keten.POSTBUS
+TAAK_LABELS = {"verwerk_agj": "aanvraag registreren", "verwerk_jw315": "verzoek registreren",
+               "verwerk_jw317": "verzoek registreren", besluiten.UITVOEREN: "besluit uitvoeren",
+               besluiten.ONDERZOEK_MELDEN: "'in onderzoek' melden"}
+_SECTION_TITLES = {TE_BEOORDELEN: "Te beoordelen", IN_ONDERZOEK: "In onderzoek", TOEGEKEND: "Toegekend",
+                   AFGEWEZEN: "Afgewezen"}
+
+
+# ---------------------------------------------------------------- the queue
+
+@dataclass
+class Rij:
+    aanvraag: Aanvraag
+    termijn: Termijn | None
+    producten: list[ProductRegel]
+    aanbieder_naam: str | None = None
+
+
+def sections(found: list[Section], names: dict[str, str], ctx: Context, *, soort: str,
+             vervolg: bool) -> list[dict]:
+    """The queue's sections as the template shows them, each with its rows and the link to
+    its next page."""
+    today = ctx.today()
+    result = []
+    for part in found:
+        rows = [Rij(a, termijn(a, today), product_rows(a, ctx), names.get(a.aanbieder)) for a in part.aanvragen]
+        result.append({"status": part.status, "titel": _SECTION_TITLES[part.status], "rijen": rows,
+                       "volgende": next_link(part.status, soort, rows[-1].aanvraag) if part.more else None,
+                       "vervolg": vervolg})
+    return result
+
+
+def next_link(status: str, soort: str, last: Aanvraag) -> str:
+    na = (f"{last.antwoord_uiterlijk.isoformat()}.{last.ontvangen_op.isoformat()}.{last.id}" if status in OPEN
+          else str(last.id))
+    return f"/aanvragen?status={status}" + (f"&soort={soort}" if soort else "") + f"&na={na}"
+
+
+# ---------------------------------------------------------------- one aanvraag
+
+def detail_context(aanvraag: Aanvraag, client_id: int | None, found: Detail, formulier: Formulier,
+                   ctx: Context, *, melding: str | None = None) -> dict:
+    """What aanvraag.html shows; the decision form only while the aanvraag is open."""
+    open_ = aanvraag.status in OPEN
+    return dict(a=aanvraag, client_id=client_id, inhoud=message_content(found.bericht, ctx),
+                aanbieder_naam=found.aanbieder_naam, producten=product_rows(aanvraag, ctx),
+                termijn=termijn(aanvraag, ctx.today()), beschikking=found.beschikking,
+                verwerking=found.verwerking, verzonden=found.verzonden, status_labels=STATUS_LABELS,
+                soort_labels=SOORT_LABELS, product_soorten=PRODUCT_SOORTEN, verwerking_labels=VERWERKING_LABELS,
+                taak_labels=TAAK_LABELS, postbus_labels=POSTBUS_LABELS, besluit_tekst=decision_text(aanvraag),
+                melding=melding, fout=formulier.fout, formulier=formulier if open_ else None,
+                keuzes=choices(aanvraag) if open_ else [],
+                redenen=REDENEN_AFWIJZING, frequenties=FREQUENTIE_LABELS,
+                eenheden=[(code, meervoud) for code, (_enkel, meervoud) in EENHEID_LABELS.items()],
+                contact_nodig=any(r.get("code") == "contactgegevens" for r in aanvraag.beoordeling or []))
+
+
+def message_content(bericht: Bericht | None, ctx: Context) -> dict:
+    """What the case worker reads from the message itself: the client's name and, for an
+    aanvraagformulier, the hulpvraag, context analysis, results and the agreement."""
+    if bericht is None:
+        return {}
+    if bericht.gewist_op is not None:  # the retention purge emptied the body
+        return {"gewist_op": bericht.gewist_op}
+    msg = aanvragen.parsed_request(bericht, ctx)
+    naam = msg.find("m:Client/m:Naam")
+    result: dict = {"naam": None}
+    if naam is not None:
+        parts = [msg.text("b:Voornamen", naam) or msg.text("b:Voorletters", naam),
+                 msg.text("b:Geslachtsnaam/b:Voorvoegsel", naam), msg.text("b:Geslachtsnaam/b:Achternaam", naam)]
+        result["naam"] = " ".join(p for p in parts if p) or None
+    result["geboortedatum"] = msg.text("m:Client/m:Geboortedatum/b:Datum")
+    if msg.type.name == "AGJ":
+        form = "m:Client/m:Aanvraagformulier"
+        result["formulier"] = {
+            "hulpvraag": msg.text(f"{form}/m:Hulpvraag"),
+            "contextanalyse": msg.text(f"{form}/m:Contextanalyse"),
+            "resultaten": [r.text for r in msg.findall(f"{form}/m:Resultaten/m:Resultaat")],
+            "toestemming_ouders": msg.text(f"{form}/m:ToestemmingOuders"),
+            "afstemming_datum": msg.text(f"{form}/m:Afstemming/m:Datum"),
+            "overeenstemming": msg.text(f"{form}/m:Afstemming/m:Overeenstemming") == "1",
+            "toelichting": msg.text(f"{form}/m:Afstemming/m:Toelichting"),
+        }
+    return result
+
+
+def choices(aanvraag: Aanvraag) -> dict[str, str]:
+    """The decisions the service allows here: a JW317 is granted or rejected as a whole
+    (OP344) and cannot go 'in onderzoek'; 'in onderzoek' only once, from te_beoordelen."""
+    keuzes = dict(KEUZE_LABELS)
+    if aanvraag.soort == "JW317":
+        del keuzes[WIJZIGEN]
+        keuzes[TOEKENNEN] = "Toekennen (als geheel)"
+    if aanvraag.soort == "JW317" or aanvraag.status != TE_BEOORDELEN:
+        del keuzes[ONDERZOEK]
+    return keuzes
+
+
+def decision_text(aanvraag: Aanvraag) -> str | None:
+    besluit = aanvraag.besluit
+    if not besluit:
+        return None
+    if besluit.get("besluit") == besluiten.AFWIJZEN:
+        reden = besluit.get("reden_afwijzing")
+        text = f"afgewezen, reden {reden}: {REDENEN_AFWIJZING.get(reden, 'onbekend')}"
+        if besluit.get("woonplaatsbeginsel"):
+            text += f" (verantwoordelijke gemeente {besluit['woonplaatsbeginsel']})"
+        return text
+    return "toegekend met wijzigingen" if besluit.get("producten") else "toegekend zoals gevraagd"
+
+
+def confirmation(aanvraag: Aanvraag) -> str | None:
+    if aanvraag.status == IN_ONDERZOEK:
+        return ("De aanvraag staat nu in onderzoek. De aanbieder krijgt daarover een antwoordbericht "
+                "(JW319); het definitieve besluit volgt uiterlijk op de nieuwe termijn.")
+    if aanvraag.status in (TOEGEKEND, AFGEWEZEN):
+        return ("Het besluit is vastgelegd. De gateway maakt nu de beschikking en de berichten voor de "
+                "aanbieder; hieronder zie je hoe ver de verwerking is.")
+    return None  # nothing decided (a link with ?besloten=1 by hand)
+
+
+def already_decided(aanvraag: Aanvraag) -> str:
+    return (f"Dit besluit is niet vastgelegd: over aanvraag {aanvraag.id} is al besloten "
+            f"({STATUS_LABELS.get(aanvraag.status, aanvraag.status)}). Hieronder staat de "
+            "aanvraag zoals hij nu is.")
+
+
+def refusal_text(exc: besluiten.BesluitFout) -> str:
+    detail = exc.detail
+    if exc.status == 409:
+        return f"Dit besluit is niet vastgelegd: {detail}. Hieronder staat de aanvraag zoals hij nu is."
+    return f"Dit besluit kan niet worden vastgelegd: {detail}. Er is niets opgeslagen."
+
+
+def queue_context(filters, secties: list[dict], today: date) -> dict:
+    return dict(secties=secties, filter_status=filters.status if filters.status in STATUS_FILTER else OPEN_VIEW,
+                filter_soort=filters.soort if filters.soort in SOORT_LABELS else "", fouten=filters.fouten,
+                statussen=STATUS_FILTER, soorten=SOORT_LABELS, status_labels=STATUS_LABELS, vandaag=today)
