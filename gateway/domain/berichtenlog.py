@@ -29,7 +29,8 @@ PAGINA = 50
 MAX_ZOEKTEKST = 36  # the longest key searched: ReferentieAanbieder (kenmerk.waarde)
 
 STATUSSEN = {"accepted": "geaccepteerd", "rejected": "afgekeurd", "invalid": "ongeldig"}
-RICHTINGEN = {"in": "ontvangen", "uit": "verzonden"}
+INKOMEND, UITGAAND = "in", "uit"  # Bericht.richting: received from a party, sent by the gateway
+RICHTINGEN = {INKOMEND: "ontvangen", UITGAAND: "verzonden"}
 OMSCHRIJVING = {
     "AGJ": "aanvraagformulier", "JW301": "toewijzing", "JW302": "retour toewijzing",
     "JW305": "start zorg", "JW307": "stop zorg", "JW315": "verzoek om toewijzing",

@@ -19,7 +19,8 @@ from gateway.db.models import Gebruiker, Sessie
 from gateway.domain import inlogtellers
 from gateway.errors import Unprocessable
 
-ROLLEN = ("cjg", "finance", "admin")
+CJG, FINANCE, ADMIN = "cjg", "finance", "admin"  # the roles of the back office
+ROLLEN = (CJG, FINANCE, ADMIN)
 MIN_WACHTWOORD = 12  # characters; length is what makes a password strong (NIST SP 800-63B)
 _NAAM = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 

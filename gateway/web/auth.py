@@ -13,6 +13,7 @@ from gateway import clock
 from gateway.db.session import unit_of_work
 from gateway.http.deps import DbSession, through_unknown_proxy
 from gateway.domain import audit, gebruikers, inlogtellers
+from gateway.domain.gebruikers import ADMIN, CJG, FINANCE
 from gateway.web import sessies
 from gateway.web.deps import AnyUser, CheckedForm, source_address
 from gateway.web.render import page
@@ -24,7 +25,7 @@ _warned_about_proxy = False  # the warning below is given once per process, not 
 # Before log-in there is no session to bind a CSRF token to: the log-in form uses a
 # double-submit cookie (a cookie and a hidden field that must match).
 LOGIN_CSRF_COOKIE = "gateway_login_csrf"
-START = {"cjg": "/aanvragen", "finance": "/financien", "admin": "/berichten"}
+START = {CJG: "/aanvragen", FINANCE: "/financien", ADMIN: "/berichten"}
 
 
 @router.get("/")

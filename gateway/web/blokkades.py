@@ -29,5 +29,4 @@ def lift(request: Request, session: DbSession, user: AdminUser, _form: CheckedFo
     number = object_id(teller_id, "blokkade")
     if inlogtellers.lift(session, teller_id=number):  # lifting twice changes nothing and logs nothing
         log_access(session, request, user, actie=audit.BLOKKADE_OPGEHEVEN, object_type="blokkade", object_id=number)
-        session.commit()
     return RedirectResponse("/blokkades?opgeheven=1", status_code=303)

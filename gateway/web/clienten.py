@@ -2,29 +2,27 @@
 page (/beschikkingen/{id}) with the bezwaar form. Every view is logged in the access log."""
 from __future__ import annotations
 
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from gateway.http.deps import DbSession
-from gateway.db.models import Beschikking, Client
+from gateway.db.models import Beschikking
 from gateway.domain import audit, beschikkingen, tijdlijn
-from gateway import dateinput as dates
+from gateway.http.deps import DbSession
+from gateway.readmodels import beschikkingen as read_beschikkingen
+from gateway.readmodels import clienten as read_clienten
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
 from gateway.web.documents import render_beschikking
+from gateway.web.forms import bezwaar as bezwaar_form
 from gateway.web.render import page
 
 router = APIRouter()
 
-_VELDEN = {"datum": "ontvangen_op", "indiener": "indiener", "toelichting": "toelichting"}
-
 
 @router.get("/clienten/{client_id}")
 def client_page(client_id: str, request: Request, session: DbSession, user: CjgUser) -> Response:
-    client = session.get(Client, object_id(client_id, "cliënt"))
+    client = read_clienten.client(session, object_id(client_id, "cliënt"))
     if client is None:
         # The retention purge deletes a client's data: an old link then ends here.
         raise HTTPException(404, f"Er is geen cliënt met nummer {client_id[:40]}. De gegevens van een cliënt "
@@ -36,7 +34,6 @@ def client_page(client_id: str, request: Request, session: DbSession, user: CjgU
                     reden_beeindiging=tijdlijn.REDEN_BEEINDIGING,
                     signaal_soorten=tijdlijn.SIGNAAL_SOORTEN)
     log_access(session, request, user, object_type="client", object_id=client.id, client_id=client.id)
-    session.commit()
     return response
 
 
@@ -52,35 +49,24 @@ def beschikking_page(beschikking_id: str, request: Request, session: DbSession, 
 def post_bezwaar(beschikking_id: str, request: Request, session: DbSession, user: CjgUser,
                  form: CheckedForm) -> Response:
     beschikking = _beschikking(session, beschikking_id)
-    invoer = {k: form.get(k, "").strip() for k in ("ontvangen_op", "indiener", "toelichting")}
-    fouten: dict[str, str] = {}
-    ontvangen_op = dates.parse_date(invoer["ontvangen_op"])
-    if ontvangen_op is None:
-        fouten["ontvangen_op"] = "Vul een geldige datum van ontvangst in, bijvoorbeeld 23-11-2026."
-    else:
-        invoer["ontvangen_op"] = ontvangen_op.isoformat()  # what the date field can show again
-    if not invoer["indiener"]:
-        fouten["indiener"] = "Vul in wie het bezwaar indient."
-    elif len(invoer["indiener"]) > 200:
-        fouten["indiener"] = "Ten hoogste 200 tekens."
-    if not fouten:
+    gelezen = bezwaar_form.read(form)
+    if not gelezen.fouten:
         try:
-            beschikkingen.register_bezwaar(session, beschikking, ontvangen_op=ontvangen_op,
-                                           indiener=invoer["indiener"], toelichting=invoer["toelichting"],
+            beschikkingen.register_bezwaar(session, beschikking, ontvangen_op=gelezen.ontvangen_op,
+                                           indiener=gelezen.invoer["indiener"],
+                                           toelichting=gelezen.invoer["toelichting"],
                                            today=request.app.state.ctx.today())
-        except beschikkingen.BezwaarFout as fout:
-            session.rollback()
-            fouten[_VELDEN.get(fout.slug, "ontvangen_op")] = _sentence(fout.detail)
-    if fouten:
-        return _show(request, session, user, beschikking, fouten=fouten, invoer=invoer, status=422)
+        except beschikkingen.BezwaarFout as fout:  # refused before it writes anything
+            bezwaar_form.refused(gelezen, fout.slug, fout.detail)
+    if gelezen.fouten:
+        return _show(request, session, user, beschikking, fouten=gelezen.fouten, invoer=gelezen.invoer, status=422)
     log_access(session, request, user, actie=audit.BEZWAAR_GEREGISTREERD, object_type="beschikking",
-               object_id=beschikking.id, client_id=_client_id(session, beschikking))
-    session.commit()
+               object_id=beschikking.id, client_id=read_beschikkingen.client_id(session, beschikking))
     return RedirectResponse(f"/beschikkingen/{beschikking.id}?bezwaar=geregistreerd", status_code=303)
 
 
 def _beschikking(session, text: str) -> Beschikking:
-    beschikking = session.get(Beschikking, object_id(text, "beschikking"))
+    beschikking = read_beschikkingen.beschikking(session, object_id(text, "beschikking"))
     if beschikking is None:
         raise HTTPException(404, f"Er is geen beschikking met nummer {text[:40]}.")
     return beschikking
@@ -90,19 +76,13 @@ def _show(request: Request, session, user, beschikking: Beschikking, *, melding:
           fouten: dict | None = None, invoer: dict | None = None, status: int = 200) -> Response:
     """The beschikking page; showing the document to the user is a logged view."""
     ctx = request.app.state.ctx
-    client_id = _client_id(session, beschikking)
+    client_id = read_beschikkingen.client_id(session, beschikking)
     response = page(request, "beschikking_pagina.html", status=status, b=beschikking, client_id=client_id,
                     document=_document(render_beschikking(beschikkingen.as_json(beschikking))),
                     vandaag=ctx.today(), melding=melding, fouten=fouten or {},
                     invoer=invoer or {"ontvangen_op": ctx.today().isoformat(), "indiener": "", "toelichting": ""})
     log_access(session, request, user, object_type="beschikking", object_id=beschikking.id, client_id=client_id)
-    session.commit()
     return response
-
-
-def _client_id(session, beschikking: Beschikking) -> int | None:
-    return session.scalar(select(Client.id).where(Client.gemeente == beschikking.gemeente,
-                                                  Client.bsn == beschikking.bsn))
 
 
 def _document(html: str) -> Markup:
@@ -117,7 +97,3 @@ def _document(html: str) -> Markup:
 def _gemeente_naam(ctx, code: str) -> str:
     known = ctx.reference.gemeenten.get(code)
     return known[-1].naam if known else code
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -14,10 +14,11 @@ from gateway.db.session import unit_of_work
 from gateway.errors import Forbidden, Unauthorized
 from gateway.http.deps import DbSession, parse_id
 from gateway.domain import audit
+from gateway.domain.gebruikers import ADMIN, CJG, FINANCE
 from gateway.web import sessies
 from gateway.web.sessies import Ingelogd
 
-ROLE_NAMES = {"cjg": "CJG-medewerker", "finance": "financiën", "admin": "beheerder"}
+ROLE_NAMES = {CJG: "CJG-medewerker", FINANCE: "financiën", ADMIN: "beheerder"}
 
 
 class LoginNodig(Unauthorized):
@@ -55,7 +56,7 @@ def role(*allowed: str):
     """A dependency that lets in the given roles; an admin may open every page."""
 
     def check(user: Annotated[Ingelogd, Depends(current_user)]) -> Ingelogd:
-        if user.rol != "admin" and user.rol not in allowed:
+        if user.rol != ADMIN and user.rol not in allowed:
             names = " of ".join(ROLE_NAMES[r] for r in allowed)
             raise Verboden(f"Deze pagina is voor {names}. Je bent ingelogd als {ROLE_NAMES[user.rol]}.")
         return user
@@ -64,9 +65,9 @@ def role(*allowed: str):
 
 
 AnyUser = Annotated[Ingelogd, Depends(current_user)]
-CjgUser = Annotated[Ingelogd, Depends(role("cjg"))]
-FinanceUser = Annotated[Ingelogd, Depends(role("finance"))]
-AdminUser = Annotated[Ingelogd, Depends(role("admin"))]
+CjgUser = Annotated[Ingelogd, Depends(role(CJG))]
+FinanceUser = Annotated[Ingelogd, Depends(role(FINANCE))]
+AdminUser = Annotated[Ingelogd, Depends(role(ADMIN))]
 
 
 async def form_with_csrf(request: Request, user: AnyUser) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Finance pages next to /financien (issue 6 items 4 and 5):
+"""Finance pages next to /financien:
 
 - `/financien/uitzonderingen`: the exceptions list (gateway.domain.uitzonderingen), filtered
   by aanbieder and period; a client is shown by masked BSN and internal id; only an admin
@@ -9,38 +9,22 @@
 """
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from gateway import dateinput as dates
-from gateway.http.deps import DbSession
-from gateway.db.models import Partij
 from gateway.domain import audit
 from gateway.domain import bestedingsruimte as ruimte
 from gateway.domain import uitzonderingen
-from gateway.domain.rapportage import Periode, check_periode
+from gateway.domain.gebruikers import ADMIN
+from gateway.domain.rapportage import Periode
+from gateway.http.deps import DbSession
+from gateway.readmodels import financien as read
 from gateway.web.deps import AdminUser, CheckedForm, FinanceUser, log_access
+from gateway.web.forms import bestedingsruimte as ruimte_form
+from gateway.web.forms.financien import exception_filters
 from gateway.web.render import page
 
 router = APIRouter()
-
-_AGB = re.compile(r"\d{8}")
-_JAAR = re.compile(r"\d{4}")
-JAAR_MIN, JAAR_MAX = 2015, 2100
-
-
-def _aanbieders(session) -> list[tuple[str, str]]:
-    return list(session.execute(select(Partij.code, Partij.naam).where(Partij.soort == "aanbieder")
-                                .order_by(Partij.naam, Partij.code)).all())
-
-
-def _gemeenten(session) -> list[tuple[str, str]]:
-    return list(session.execute(select(Partij.code, Partij.naam).where(Partij.soort == "gemeente")
-                                .order_by(Partij.code)).all())
 
 
 # --------------------------------------------------------------------------- exceptions
@@ -48,42 +32,49 @@ def _gemeenten(session) -> list[tuple[str, str]]:
 
 @router.get("/financien/uitzonderingen")
 def uitzonderingen_page(request: Request, session: DbSession, user: FinanceUser) -> Response:
-    q = request.query_params
-    today = request.app.state.ctx.today()
-    invoer = {"aanbieder": q.get("aanbieder", "").strip(), "van": q.get("van", "").strip(),
-              "tot": q.get("tot", "").strip()}
-    fouten: dict[str, str] = {}
-    aanbieders = _aanbieders(session)
-    if invoer["aanbieder"] and invoer["aanbieder"] not in {code for code, _ in aanbieders}:
-        fouten["aanbieder"] = "Kies een aanbieder uit de lijst."
-    # Default period: the current calendar year.
-    van, tot = date(today.year, 1, 1), date(today.year, 12, 31)
-    for name in ("van", "tot"):
-        if invoer[name]:
-            parsed = dates.parse_date(invoer[name])
-            if parsed is None:
-                fouten[name] = dates.HINT
-            elif name == "van":
-                van = parsed
-            else:
-                tot = parsed
-    if "van" not in fouten and "tot" not in fouten and (reden := check_periode(van, tot)):
-        fouten["tot"] = f"Deze periode kan niet: {reden}."
+    ctx = request.app.state.ctx
+    today = ctx.today()
+    aanbieders = read.providers(session)
+    f = exception_filters(request.query_params, today, aanbieders=aanbieders)
     resultaat = None
-    if not fouten:
-        resultaat = uitzonderingen.zoek(session, Periode(van, tot), today=today,
-                                        aanbieder=invoer["aanbieder"] or None)
+    if not f.fouten:
+        resultaat = uitzonderingen.zoek(session, Periode(f.van, f.tot), today=today,
+                                        aanbieder=f.invoer["aanbieder"] or None)
         log_access(session, request, user, object_type="uitzonderingen",
-                   object_id=f"{van.isoformat()}/{tot.isoformat()}")
-        session.commit()
-    return page(request, "uitzonderingen.html", status=400 if fouten else 200, invoer=invoer, fouten=fouten,
-                aanbieders=aanbieders, namen=dict(aanbieders), van=van, tot=tot, resultaat=resultaat,
-                soorten=uitzonderingen.SOORTEN, limiet=uitzonderingen.LIMIET,
-                met_link=user.rol == "admin",
-                productnamen={k: p.naam for k, p in request.app.state.ctx.reference.producten.items()})
+                   object_id=f"{f.van.isoformat()}/{f.tot.isoformat()}")
+    return page(request, "uitzonderingen.html", status=400 if f.fouten else 200, invoer=f.invoer, fouten=f.fouten,
+                aanbieders=aanbieders, namen=dict(aanbieders), van=f.van, tot=f.tot, resultaat=resultaat,
+                soorten=uitzonderingen.SOORTEN, limiet=uitzonderingen.LIMIET, met_link=user.rol == ADMIN,
+                productnamen={k: p.naam for k, p in ctx.reference.producten.items()})
 
 
 # --------------------------------------------------------------------------- bestedingsruimte
+
+
+@router.get("/financien/bestedingsruimte")
+def bestedingsruimte_page(request: Request, session: DbSession, user: FinanceUser) -> Response:
+    text = request.query_params.get("jaar", "").strip()
+    jaar, fouten = ruimte_form.shown_year(text, request.app.state.ctx.today().year)
+    melding = "De bestedingsruimte is opgeslagen." if request.query_params.get("opgeslagen") else None
+    return _ruimte_page(request, session, user, jaar=jaar, invoer={"jaar": text or str(jaar)}, fouten=fouten,
+                        formulier={"gemeente": "", "aanbieder": "", "jaar": str(jaar), "bedrag": ""},
+                        formfouten={}, status=400 if fouten else 200, melding=melding)
+
+
+@router.post("/financien/bestedingsruimte")
+def bestedingsruimte_instellen(request: Request, session: DbSession, user: AdminUser,
+                               form: CheckedForm) -> Response:
+    cap = ruimte_form.read_cap(form, gemeenten=[code for code, _ in read.municipalities_by_code(session)],
+                               aanbieders={code for code, _ in read.providers(session)})
+    if cap.fouten:
+        shown = cap.jaar or request.app.state.ctx.today().year
+        return _ruimte_page(request, session, user, jaar=shown, invoer={"jaar": str(shown)}, fouten={},
+                            formulier=cap.formulier, formfouten=cap.fouten, status=400)
+    row = ruimte.instellen(session, gemeente=cap.formulier["gemeente"], aanbieder=cap.formulier["aanbieder"],
+                           jaar=cap.jaar, bedrag_eurocent=cap.bedrag_eurocent, door=user.gebruikersnaam)
+    log_access(session, request, user, actie=audit.BESTEDINGSRUIMTE_INGESTELD, object_type="bestedingsruimte",
+               object_id=f"{row.gemeente}/{row.aanbieder}/{row.jaar}")
+    return RedirectResponse(f"/financien/bestedingsruimte?jaar={cap.jaar}&opgeslagen=1", status_code=303)
 
 
 def _ruimte_page(request: Request, session, user, *, jaar: int, invoer: dict, fouten: dict,
@@ -91,68 +82,9 @@ def _ruimte_page(request: Request, session, user, *, jaar: int, invoer: dict, fo
     today = request.app.state.ctx.today()
     standen = [] if fouten else ruimte.overzicht(session, jaar, today=today,
                                                  producten=request.app.state.ctx.reference.producten)
-    aanbieders = _aanbieders(session)
+    aanbieders = read.providers(session)
     return page(request, "bestedingsruimte.html", status=status, jaar=jaar, invoer=invoer, fouten=fouten,
-                standen=standen, aanbieders=aanbieders, namen=dict(aanbieders), gemeenten=_gemeenten(session),
-                formulier=formulier, formfouten=formfouten, melding=melding, is_admin=user.rol == "admin",
-                maanden=ruimte.verstreken_maanden(jaar, today), maandnamen=ruimte.MAANDEN)
-
-
-def _jaar(text: str) -> int | None:
-    if _JAAR.fullmatch(text) and JAAR_MIN <= int(text) <= JAAR_MAX:
-        return int(text)
-    return None
-
-
-@router.get("/financien/bestedingsruimte")
-def bestedingsruimte_page(request: Request, session: DbSession, user: FinanceUser) -> Response:
-    today = request.app.state.ctx.today()
-    text = request.query_params.get("jaar", "").strip()
-    fouten: dict[str, str] = {}
-    jaar = today.year
-    if text:
-        parsed = _jaar(text)
-        if parsed is None:
-            fouten["jaar"] = f"Vul een jaar in tussen {JAAR_MIN} en {JAAR_MAX}."
-        else:
-            jaar = parsed
-    melding = "De bestedingsruimte is opgeslagen." if request.query_params.get("opgeslagen") else None
-    return _ruimte_page(request, session, user, jaar=jaar, invoer={"jaar": text or str(jaar)}, fouten=fouten,
-                        formulier={"gemeente": "", "aanbieder": "", "jaar": str(jaar), "bedrag": ""}, formfouten={}, status=400 if fouten else 200,
-                        melding=melding)
-
-
-@router.post("/financien/bestedingsruimte")
-def bestedingsruimte_instellen(request: Request, session: DbSession, user: AdminUser,
-                               form: CheckedForm) -> Response:
-    today = request.app.state.ctx.today()
-    formulier = {k: form.get(k, "").strip() for k in ("gemeente", "aanbieder", "jaar", "bedrag")}
-    formfouten: dict[str, str] = {}
-    gemeenten = [code for code, _ in _gemeenten(session)]
-    if not formulier["gemeente"] and len(gemeenten) == 1:
-        formulier["gemeente"] = gemeenten[0]  # one gemeente served: the form need not ask
-    if formulier["gemeente"] not in gemeenten:
-        formfouten["gemeente"] = "Kies een gemeente uit de lijst."
-    if not _AGB.fullmatch(formulier["aanbieder"]) or formulier["aanbieder"] not in {
-            code for code, _ in _aanbieders(session)}:
-        formfouten["aanbieder"] = "Kies een aanbieder uit de lijst."
-    jaar = _jaar(formulier["jaar"])
-    if jaar is None:
-        formfouten["jaar"] = f"Vul een jaar in tussen {JAAR_MIN} en {JAAR_MAX}."
-    bedrag = ruimte.parse_euro(formulier["bedrag"])
-    if bedrag is None:
-        formfouten["bedrag"] = "Vul een bedrag in euro in, bijvoorbeeld 12.500,00 of 12500.00."
-    elif bedrag <= 0:
-        formfouten["bedrag"] = "Het bedrag moet groter zijn dan 0."
-    elif bedrag > ruimte.MAX_EUROCENT:
-        formfouten["bedrag"] = "Dit bedrag is onwaarschijnlijk groot; controleer het."
-    if formfouten:
-        shown = jaar or today.year
-        return _ruimte_page(request, session, user, jaar=shown, invoer={"jaar": str(shown)}, fouten={},
-                            formulier=formulier, formfouten=formfouten, status=400)
-    row = ruimte.instellen(session, gemeente=formulier["gemeente"], aanbieder=formulier["aanbieder"],
-                           jaar=jaar, bedrag_eurocent=bedrag, door=user.gebruikersnaam)
-    log_access(session, request, user, actie=audit.BESTEDINGSRUIMTE_INGESTELD, object_type="bestedingsruimte",
-               object_id=f"{row.gemeente}/{row.aanbieder}/{row.jaar}")
-    session.commit()
-    return RedirectResponse(f"/financien/bestedingsruimte?jaar={jaar}&opgeslagen=1", status_code=303)
+                standen=standen, aanbieders=aanbieders, namen=dict(aanbieders),
+                gemeenten=read.municipalities_by_code(session), formulier=formulier, formfouten=formfouten,
+                melding=melding, is_admin=user.rol == ADMIN, maanden=ruimte.verstreken_maanden(jaar, today),
+                maandnamen=ruimte.MAANDEN)

@@ -4,16 +4,17 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from gateway.domain.gebruikers import ADMIN, CJG, FINANCE
 from gateway.web.deps import ROLE_NAMES
 from gateway.web.documents import environment
 
 # The navigation per role: (path, label, roles that see it); admin sees everything.
 NAVIGATIE = (
-    ("/aanvragen", "Aanvragen", ("cjg",)),
-    ("/berichten", "Berichten", ("cjg",)),
-    ("/termijnen", "Termijnen", ("cjg",)),
-    ("/aanvraagformulier", "Nieuwe aanvraag", ("cjg",)),
-    ("/financien", "Financiën", ("finance",)),
+    ("/aanvragen", "Aanvragen", (CJG,)),
+    ("/berichten", "Berichten", (CJG,)),
+    ("/termijnen", "Termijnen", (CJG,)),
+    ("/aanvraagformulier", "Nieuwe aanvraag", (CJG,)),
+    ("/financien", "Financiën", (FINANCE,)),
     ("/audit", "Toegangslog", ()),
     ("/partijen", "Partijen", ()),
     ("/blokkades", "Blokkades", ()),
@@ -24,7 +25,7 @@ def page(request: Request, template: str, *, status: int = 200, headers: dict | 
          **context) -> HTMLResponse:
     user = getattr(request.state, "user", None)
     navigatie = [] if user is None else [
-        (path, label) for path, label, roles in NAVIGATIE if user.rol == "admin" or user.rol in roles]
+        (path, label) for path, label, roles in NAVIGATIE if user.rol == ADMIN or user.rol in roles]
     html = environment().get_template(template).render(
         user=user, rolnaam=ROLE_NAMES.get(user.rol, "") if user else "", navigatie=navigatie,
         huidig=request.url.path, csrf=user.csrf if user else "", **context)

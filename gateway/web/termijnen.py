@@ -1,6 +1,5 @@
-"""Deadlines (/termijnen): everything due or overdue, in Dutch werkdagen (issue 5, item 6).
-A read-only page: it shows masked BSNs only and is not an access-log entry; the only write
-is the session's last-used time, which the dependency may have touched."""
+"""Deadlines (/termijnen): everything due or overdue, in Dutch werkdagen.
+A read-only page: it shows masked BSNs only and is not an access-log entry."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -17,7 +16,5 @@ router = APIRouter()
 @router.get("/termijnen")
 def termijnen_page(request: Request, session: DbSession, _user: CjgUser) -> Response:
     overzicht = termijnen.overview(session, request.app.state.ctx.today())
-    response = page(request, "termijnen.html", o=overzicht, limit=termijnen.LIMIT,
-                    retourtermijn=termijnen.RETOURTERMIJN, te_laat_dagen=termijnen.TE_LAAT_DAGEN)
-    session.commit()
-    return response
+    return page(request, "termijnen.html", o=overzicht, limit=termijnen.LIMIT,
+                retourtermijn=termijnen.RETOURTERMIJN, te_laat_dagen=termijnen.TE_LAAT_DAGEN)

@@ -14,7 +14,8 @@ from gateway.db.models import Aanvraag, AuditRegel, Bericht, Bevinding, Client, 
 from gateway.domain import audit
 from gateway.intake import answers
 from gateway.web import formulier
-from gateway.web.formulier import veld_van_locatie
+from gateway.web.forms.aanvraagformulier import PRODUCTVELDEN
+from gateway.web.views.regelrapport import veld_van_locatie
 from tests.backoffice import csrf_of, login
 from tests.route import run_work
 from tests.support import TODAY, reference, schemas
@@ -42,7 +43,7 @@ def geldig(**wijzigingen: str) -> dict[str, str]:
         "volume_1": "4", "eenheid_1": "", "frequentie_1": "", "referentie_1": "",
     }
     for n in (2, 3):  # empty rows are ignored
-        data.update({f"{veld}_{n}": "" for veld in formulier.PRODUCTVELDEN})
+        data.update({f"{veld}_{n}": "" for veld in PRODUCTVELDEN})
     data.update(wijzigingen)
     return data
 

@@ -1,0 +1,43 @@
+"""One message as its page shows it: the message with its findings, the client's internal id,
+its chain, its postbus item (outbound) or what a retour answers (inbound)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from gateway.db.models import Bericht, Bevinding, PostbusItem
+from gateway.domain import berichtenlog, keten, postbus
+from gateway.domain.berichtenlog import INKOMEND, UITGAAND
+from gateway.readmodels import clienten
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    bericht: Bericht
+    client_id: int | None
+    keten: keten.Keten
+    namen: dict[str, str]  # code -> naam of sender and receiver
+    postbus_item: PostbusItem | None  # an outbound message's place in the provider's postbus
+    beantwoord: postbus.Beantwoord | None  # a provider's JW302/JW320: what it answers and did
+
+
+def message_page(session: Session, bericht_id: int) -> MessagePage | None:
+    row = session.scalar(select(Bericht).options(selectinload(Bericht.bevindingen)).where(Bericht.id == bericht_id))
+    if row is None:
+        return None
+    chain = keten.of(session, row)
+    item = session.get(PostbusItem, row.id) if row.richting == UITGAAND else None
+    # Also when the retour answers nothing: then it says so.
+    beantwoord = postbus.recorded(session, row) \
+        if row.richting == INKOMEND and row.berichttype in keten.RETOUREN else None
+    return MessagePage(bericht=row, client_id=clienten.client_id(session, keten.gemeente_of(row), row.bsn),
+                       keten=chain, namen=berichtenlog.partijnamen(session, {row.afzender, row.ontvanger}),
+                       postbus_item=item, beantwoord=beantwoord)
+
+
+def findings(session: Session, bericht_id: int) -> list[Bevinding]:
+    """The stored findings of a message, in the order they were found."""
+    return list(session.scalars(select(Bevinding).where(Bevinding.bericht_id == bericht_id)
+                                .order_by(Bevinding.id)))

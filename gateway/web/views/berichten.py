@@ -1,0 +1,100 @@
+"""The message log and one message: labels, the message indented for reading, the answer
+the gateway gave, and the rule report's lines."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from lxml import etree
+
+from gateway.rules import report as rule_report
+from gateway.db.models import Bericht
+from gateway.domain import berichtenlog, keten
+from gateway.messages import BY_NAME
+from gateway.readmodels.berichten import MessagePage
+from gateway.xml.safe import Limits, UnsafeXml, parse
+
+NIVEAUS = {0: "geen afkeuring", 1: "niveau 1: XML-schema of transport", 2: "niveau 2: regels binnen het bericht",
+           3: "niveau 3: vergelijking met eerdere berichten", 4: "niveau 4: externe bron"}
+STATUS_LABELS = {"accepted": "goed", "rejected": "fout", "invalid": "fout"}
+# Stored messages passed the intake's size limit; these limits only stop the page from
+# indenting something absurd (it is then shown as plain text).
+_SHOW_LIMITS = Limits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=100_000)
+
+
+def list_context(gelezen: berichtenlog.Gelezen, providers: list[berichtenlog.Aanbieder]) -> dict:
+    """What the list page shows whatever the result: the filter form and its errors."""
+    return dict(waarden=gelezen.waarden, fouten=gelezen.fouten, aanbieders=providers,
+                berichttypen=[(t, berichtenlog.OMSCHRIJVING.get(t, "")) for t in berichtenlog.BERICHTTYPEN],
+                statussen=berichtenlog.STATUSSEN, richtingen=berichtenlog.RICHTINGEN,
+                status_labels=STATUS_LABELS, gefilterd=any(gelezen.waarden.values()))
+
+
+def paging_links(gelezen: berichtenlog.Gelezen, result: berichtenlog.Pagina) -> dict:
+    """The links to the older page and back to the newest, with the same filters."""
+    params = gelezen.filters.as_params()
+    ouder_url = f"/berichten?{urlencode({**params, 'voor': result.ouder})}" if result.ouder else None
+    nieuwste_url = ("/berichten" + (f"?{urlencode(params)}" if params else "")) if gelezen.voor else None
+    return dict(ouder_url=ouder_url, nieuwste_url=nieuwste_url)
+
+
+def message_context(found: MessagePage, reference, *, ingevoerd: bool) -> dict:
+    row, beantwoord, item = found.bericht, found.beantwoord, found.postbus_item
+    message = BY_NAME.get(row.berichttype or "")
+    inhoud, inhoud_xml = pretty(row.inhoud)
+    return dict(
+        b=row, client_id=found.client_id, keten=found.keten, namen=found.namen,
+        status_tekst=berichtenlog.STATUSSEN.get(row.status, row.status), status_labels=STATUS_LABELS,
+        richting_tekst=berichtenlog.RICHTINGEN.get(row.richting, row.richting),
+        omschrijving=berichtenlog.OMSCHRIJVING.get(row.berichttype or "", ""),
+        niveau_tekst=NIVEAUS.get(row.niveau, str(row.niveau)),
+        inhoud=inhoud, inhoud_xml=inhoud_xml, antwoord=answer(row, message),
+        retourcodes=[(code, reference.retourcodes.get(code, "")) for code in row.retourcodes or []],
+        bevindingen=[finding(b, reference) for b in row.bevindingen],
+        postbus=keten.POSTBUS.get(item.status) if item else None, postbus_item=item,
+        beantwoord=beantwoord, retour_effect=keten.RETOUR_EFFECT.get(beantwoord.effect) if beantwoord else None,
+        beantwoord_postbus=keten.POSTBUS.get(beantwoord.postbus_status) if beantwoord else None,
+        statussen=berichtenlog.STATUSSEN, stappen=keten.STAPPEN,
+        ingevoerd=ingevoerd,  # just entered with /aanvraagformulier
+    )
+
+
+def pretty(body: bytes | None) -> tuple[str, bool]:
+    """The message indented for reading, parsed as safely as the intake parses it (no
+    entities, no DTD, no network); a body that is not (safe) XML is shown as its text.
+    Returns the text and whether it is XML. The template escapes it."""
+    if not body:
+        return "", False
+    try:
+        tree = parse(body, _SHOW_LIMITS)
+    except UnsafeXml:
+        return body.decode("utf-8", errors="replace"), False
+    return etree.tostring(tree, pretty_print=True, encoding="unicode"), True
+
+
+def answer(row: Bericht, message) -> dict | None:
+    """The answer the gateway gave: the retour message (XML) or the problem/JSON, with the
+    HTTP status. Outbound messages have none (their retour is a message of its own)."""
+    if row.antwoord is None:
+        return None
+    media = row.antwoord_type or ""
+    if media.startswith("application/xml"):
+        text, _ = pretty(row.antwoord)
+        soort = f"Retourbericht {message.retour}" if message is not None and message.retour else "Retourbericht"
+    else:
+        try:
+            text = json.dumps(json.loads(row.antwoord), indent=2, ensure_ascii=False)
+        except ValueError:
+            text = row.antwoord.decode("utf-8", errors="replace")
+        soort = "Foutmelding (problem+json), geen retourbericht" if "problem" in media else "Bevestiging (JSON)"
+    return {"status": row.antwoord_status, "type": media, "soort": soort, "tekst": text}
+
+
+def finding(b, reference) -> dict:
+    """One line of the rule report: the entry the API gives (rule_report), with the level and
+    the retourcode's meaning for the CJG; the check's own message is shown apart."""
+    report = rule_report.of_stored(reference, b)
+    return {"code": report.code, "retourcode": report.retourcode,
+            "retourcode_tekst": reference.retourcodes.get(report.retourcode or "", ""),
+            "niveau": b.niveau, "locatie": report.location, "melding": report.detail,
+            "uitleg": report.explanation, "oplossing": report.remedy}
