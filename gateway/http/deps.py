@@ -28,11 +28,11 @@ DbSession = Annotated[Session, Depends(get_session)]
 
 
 def discard(session: Session) -> None:
-    """Undo all the request did so far, whatever the handler does next: a refused decision's
-    writes before the page is shown again (and that view logged). A whole rollback, not a
-    savepoint: on SQLite a savepoint opens the transaction at once, so its first read fixes a
-    snapshot, and a write after a concurrent commit then fails as "database is locked"
-    instead of waiting for the write lock."""
+    """Undo all the session did so far, whatever the caller does next: a refused change before
+    its page is shown again (and that view logged), a log-in whose account changed while its
+    password was checked. A whole rollback, not a savepoint: on SQLite a savepoint opens the
+    transaction at once, so its first read fixes a snapshot, and a write after a concurrent
+    commit then fails as "database is locked" instead of waiting for the write lock."""
     session.rollback()
 
 

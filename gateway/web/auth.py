@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock
 from gateway.db.session import unit_of_work
-from gateway.http.deps import DbSession, through_unknown_proxy
+from gateway.http.deps import DbSession, discard, through_unknown_proxy
 from gateway.domain import audit, gebruikers, inlogtellers
 from gateway.domain.gebruikers import ADMIN, CJG, FINANCE
 from gateway.web import sessies
@@ -95,11 +95,6 @@ def _warn_about_proxy() -> None:
                      "run `gateway serve --proxy-headers --forwarded-allow-ips <proxy>`")
 
 
-class _PasswordChanged(Exception):
-    """Raised inside `_succeeded`'s unit of work to roll it back: the account changed while
-    its password was checked, so the attempt is not given back and no session starts."""
-
-
 def _admit(sessions: sessionmaker[Session], naam: str, adres: str, now,
            per_adres: int) -> gebruikers.Kandidaat | None:
     """The hash to check the password against, or None while the name or the address is
@@ -129,17 +124,17 @@ def _failed(sessions: sessionmaker[Session], kandidaat: gebruikers.Kandidaat, na
 def _succeeded(sessions: sessionmaker[Session], kandidaat: gebruikers.Kandidaat, naam: str, wachtwoord: str,
                adres: str) -> tuple[str, str] | None:
     now = clock.now()
-    try:
-        with unit_of_work(sessions) as session:
-            inlogtellers.succeeded(session, naam, adres)  # first a write (see inlogtellers.admit)
-            user = gebruikers.logged_in(session, kandidaat, wachtwoord)
-            if user is None:  # the attempt stays counted: the caller records it as failed
-                raise _PasswordChanged
-            key = sessies.start(session, user, now)
-            audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=adres, now=now)
-            return key, user.rol
-    except _PasswordChanged:
-        return None
+    with unit_of_work(sessions) as session:
+        inlogtellers.succeeded(session, naam, adres)  # first a write (see inlogtellers.admit)
+        user = gebruikers.logged_in(session, kandidaat, wachtwoord)
+        if user is None:
+            # The account changed while its password was checked: the attempt stays counted
+            # (the caller records it as failed), and no session starts.
+            discard(session)
+            return None
+        key = sessies.start(session, user, now)
+        audit.record(session, gebruiker=user.gebruikersnaam, actie=audit.INLOGGEN, adres=adres, now=now)
+        return key, user.rol
 
 
 def _forget_expired(sessions: sessionmaker[Session]) -> None:

@@ -1,5 +1,5 @@
-"""`/aanvraagformulier`: the CJG records an aanvraag with the parents and submits it (issue 5
-item 4). The form becomes the same AGJ message a provider would send, with the provider
+"""`/aanvraagformulier`: the CJG records an aanvraag with the parents and submits it. The form
+becomes the same AGJ message a provider would send, with the provider
 agreed with the parents as Afzender (see `gateway.domain.aanvraagformulier` for why), and goes
 through the API's intake (`gateway.intake.service.receive`): stored, checked and answered like
 any other message, then decided by the worker.
