@@ -33,7 +33,7 @@ def message_page(session: Session, bericht_id: int) -> MessagePage | None:
     beantwoord = postbus.recorded(session, row) \
         if row.richting == INKOMEND and row.berichttype in keten.RETOUREN else None
     return MessagePage(bericht=row, client_id=clienten.client_id(session, keten.gemeente_of(row), row.bsn),
-                       keten=chain, namen=berichtenlog.partijnamen(session, {row.afzender, row.ontvanger}),
+                       keten=chain, namen=berichtenlog.partijnamen(session, {c for c in (row.afzender, row.ontvanger) if c}),
                        postbus_item=item, beantwoord=beantwoord)
 
 

@@ -45,4 +45,4 @@ def financien_page(request: Request, session: DbSession, _user: FinanceUser) -> 
     producten = ctx.reference.producten
     report = read.volume_report(session, periode, gemeenten=f.gemeenten, aanbieder=f.aanbieder, producten=producten)
     return page(request, "financien.html", **context,
-                **report_context(report.rows, report.maandreeks, dict(aanbieders), periode, f.as_params(), producten))
+                **report_context(report.rows, report.maandreeks, dict(aanbieders), periode, f.as_params(periode), producten))

@@ -75,22 +75,26 @@ def read(waarden: Mapping[str, str], keuzes: Keuzes, today: date) -> Gelezen:
         verwijzer = f"CJG {keuzes.gemeenten[gemeente].naam}"[:64].strip()
     client = read_client(f)
     resultaten = _resultaten(f)
-    velden = dict(
-        hulpvraag=f.text("hulpvraag", verplicht=True, max_lengte=4000),
-        contextanalyse=f.text("contextanalyse", verplicht=True, max_lengte=4000),
-        toestemming_ouders=f.date_value("toestemming_ouders", verplicht=True),
-        afstemming_datum=f.date_value("afstemming_datum", verplicht=True),
-        overeenstemming=f.choice("overeenstemming", OVEREENSTEMMING, "Geef aan of CJG en aanbieder het eens zijn."),
-        toelichting=f.text("toelichting", max_lengte=1000),
-        leveringsvorm=f.choice("leveringsvorm", LEVERINGSVORMEN, "Kies ZIN of PGB."),
-    )
+    hulpvraag = f.text("hulpvraag", verplicht=True, max_lengte=4000)
+    contextanalyse = f.text("contextanalyse", verplicht=True, max_lengte=4000)
+    toestemming_ouders = f.date_value("toestemming_ouders", verplicht=True)
+    afstemming_datum = f.date_value("afstemming_datum", verplicht=True)
+    overeenstemming = f.choice("overeenstemming", OVEREENSTEMMING, "Geef aan of CJG en aanbieder het eens zijn.")
+    toelichting = f.text("toelichting", max_lengte=1000)
+    leveringsvorm = f.choice("leveringsvorm", LEVERINGSVORMEN, "Kies ZIN of PGB.")
     productregels: list[int] = []
     producten = _producten(f, keuzes, today, productregels)
-    if f.fouten:
+    # A required field without a value always has its error, so without errors all are there.
+    if (f.fouten or gemeente is None or aanbieder is None or client is None or hulpvraag is None
+            or contextanalyse is None or toestemming_ouders is None or afstemming_datum is None
+            or leveringsvorm is None):
         return Gelezen(None, f.fouten, productregels)
-    velden["overeenstemming"] = velden["overeenstemming"] == "ja"
     return Gelezen(Aanvraagformulier(aanbieder=aanbieder, gemeente=gemeente, verwijzer=verwijzer or "",
-                                     client=client, resultaten=resultaten, producten=producten, **velden),
+                                     client=client, resultaten=resultaten, producten=producten,
+                                     hulpvraag=hulpvraag, contextanalyse=contextanalyse,
+                                     toestemming_ouders=toestemming_ouders, afstemming_datum=afstemming_datum,
+                                     overeenstemming=overeenstemming == "ja", toelichting=toelichting,
+                                     leveringsvorm=leveringsvorm),
                    f.fouten, productregels)
 
 
@@ -129,7 +133,8 @@ def _product(f: FieldReader, n: int, keuzes: Keuzes, today: date) -> ProductInvo
     eenheid = f.choice(f"eenheid_{n}", EENHEDEN, "", leeg_mag=True)
     frequentie = f.choice(f"frequentie_{n}", FREQUENTIES, "", leeg_mag=True)
     referentie = f.text(f"referentie_{n}", max_lengte=36)
-    if None in (sleutel, ingangsdatum, volume) or f"eenheid_{n}" in f.fouten or f"frequentie_{n}" in f.fouten:
+    if (sleutel is None or ingangsdatum is None or volume is None or f"eenheid_{n}" in f.fouten
+            or f"frequentie_{n}" in f.fouten):
         return None
     catalogus = keuzes.producten[sleutel]
     return ProductInvoer(referentie=referentie or referentie_for(today, f.waarden["sleutel"], n),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 from datetime import date
 
 from gateway import dateinput as dates
@@ -112,11 +113,12 @@ def _product_changes(aanvraag: Aanvraag, waarden: dict[str, str], fouten: dict[s
                      missing="Vul een einddatum in; de einddatum weghalen kan niet.")
         if ingang is not None and eind is not None and eind < ingang:
             fouten[field_name(p, "einddatum")] = "De einddatum ligt vóór de ingangsdatum."
-        for name, value, asked in (("ingangsdatum", ingang, p.ingangsdatum), ("einddatum", eind, p.einddatum)):
-            if value is not None and value != asked:
-                changes[name] = value
+        for name, day, asked_day in (("ingangsdatum", ingang, p.ingangsdatum), ("einddatum", eind, p.einddatum)):
+            if day is not None and day != asked_day:
+                changes[name] = day
         if changes:
-            yield besluiten.ProductBesluit(referentie_aanbieder=p.referentie_aanbieder, **changes)
+            # A requested product always carries its ReferentieAanbieder (the intake requires it).
+            yield besluiten.ProductBesluit(referentie_aanbieder=cast(str, p.referentie_aanbieder), **changes)
 
 
 def _volume(waarden: dict[str, str], fouten: dict[str, str], name: str) -> int | None:

@@ -23,7 +23,7 @@ def read_client(f: FieldReader) -> ClientInvoer | None:
     voornamen = f.text("voornamen", max_lengte=200)
     voorletters = _voorletters(f, voornamen)
     contact = read_contact(f)
-    if None in (bsn, geboortedatum, geslacht, achternaam, contact):
+    if bsn is None or geboortedatum is None or geslacht is None or achternaam is None or contact is None:
         return None
     return ClientInvoer(bsn, geboortedatum, geslacht, achternaam, voorvoegsel, voornamen, voorletters, contact)
 
@@ -40,7 +40,7 @@ def read_contact(f: FieldReader) -> Contact | None:
     email = f.text("email", max_lengte=80)
     if email is not None and ("@" not in email or any(c.isspace() for c in email)):
         f.fouten["email"] = "Dit is geen e-mailadres."
-    if None in (soort, straatnaam, huisnummer, postcode, plaatsnaam):
+    if soort is None or straatnaam is None or huisnummer is None or postcode is None or plaatsnaam is None:
         return None
     return Contact(soort=soort, straatnaam=straatnaam, huisnummer=huisnummer, huisletter=huisletter,
                    huisnummertoevoeging=toevoeging, postcode=postcode, plaatsnaam=plaatsnaam,

@@ -27,9 +27,9 @@ class VolumeFilters:
         """A finance user reports on every gemeente the gateway serves, or on the chosen one."""
         return [self.invoer["gemeente"]] if self.invoer["gemeente"] else None
 
-    def as_params(self) -> dict[str, str]:
+    def as_params(self, periode: rapportage.Periode) -> dict[str, str]:
         """The filters for the API's CSV and XLSX links."""
-        params = {"van": self.van.isoformat(), "tot": self.tot.isoformat()}
+        params = {"van": periode.van.isoformat(), "tot": periode.tot.isoformat()}
         if self.aanbieder:
             params["aanbieder"] = self.aanbieder
         if self.invoer["gemeente"]:

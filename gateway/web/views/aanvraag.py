@@ -129,7 +129,7 @@ def decision_text(aanvraag: Aanvraag) -> str | None:
         return None
     if besluit.get("besluit") == besluiten.AFWIJZEN:
         reden = besluit.get("reden_afwijzing")
-        text = f"afgewezen, reden {reden}: {REDENEN_AFWIJZING.get(reden, 'onbekend')}"
+        text = f"afgewezen, reden {reden}: {REDENEN_AFWIJZING.get(reden or '', 'onbekend')}"
         if besluit.get("woonplaatsbeginsel"):
             text += f" (verantwoordelijke gemeente {besluit['woonplaatsbeginsel']})"
         return text

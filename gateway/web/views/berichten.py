@@ -53,7 +53,7 @@ def message_context(found: MessagePage, reference, *, ingevoerd: bool) -> dict:
         bevindingen=[finding(b, reference) for b in row.bevindingen],
         postbus=keten.POSTBUS.get(item.status) if item else None, postbus_item=item,
         beantwoord=beantwoord, retour_effect=keten.RETOUR_EFFECT.get(beantwoord.effect) if beantwoord else None,
-        beantwoord_postbus=keten.POSTBUS.get(beantwoord.postbus_status) if beantwoord else None,
+        beantwoord_postbus=keten.POSTBUS.get(beantwoord.postbus_status or "") if beantwoord else None,
         statussen=berichtenlog.STATUSSEN, stappen=keten.STAPPEN,
         ingevoerd=ingevoerd,  # just entered with /aanvraagformulier
     )
