@@ -72,13 +72,8 @@ def post_besluit(request: Request, aanvraag_id: str, body: BesluitIn, session: D
         besluit=body.besluit,
         producten=tuple(body.producten or ()), reden_afwijzing=body.reden_afwijzing,
         woonplaatsbeginsel=body.woonplaatsbeginsel, contactgegevens=tuple(body.contactgegevens or ()))
-    try:
-        aanvraag = besluiten.record(session, ctx, aanvraag_id=number, gemeente=gemeente, invoer=invoer,
-                                    door=f"gemeente {gemeente} (API)")
-        session.commit()
-    except besluiten.BesluitFout:
-        session.rollback()
-        raise
+    aanvraag = besluiten.record(session, ctx, aanvraag_id=number, gemeente=gemeente, invoer=invoer,
+                                door=f"gemeente {gemeente} (API)")
     return JSONResponse(aanvraag_json(session, aanvraag, ctx.today()), status_code=202)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from gateway import metrics
 from gateway.rules import report as rule_report
 from gateway.api.deps import CallingParty, XmlBody
-from gateway.http.deps import DbSession, parse_id
+from gateway.http.deps import DbSession, after_commit, discard, parse_id
 from gateway.api.payloads import BerichtPayload, ValidatiePayload
 from gateway.db.models import Bericht
 from gateway.clock import as_utc
@@ -127,23 +127,24 @@ def post_bericht(request: Request, session: DbSession, party: CallingParty, body
     started = time.perf_counter()
     ctx, today = _context(request)
     # Two attempts: a concurrent twin (same bytes, or same identificatie) makes the first
-    # commit fail on a unique constraint; the second attempt then finds it and answers
+    # flush fail on a unique constraint; the second attempt then finds it and answers
     # with the replay or with 9056.
     for attempt in range(2):
         # Before the first statement of the attempt: the session holds no transaction (the
-        # token lookup's ended in get_party, a failed attempt's in its rollback), so no
-        # lock or transaction waits on the parse of the untrusted bytes.
+        # token lookup's ended in get_party, a failed attempt's in `discard`), so no lock or
+        # transaction waits on the parse of the untrusted bytes.
         screened = screen(ctx, body)
         try:
             answer = receive(session, ctx, party, screened, today=today)
-            session.commit()
-            metrics.message_received(answer.message, answer.outcome or "unknown",
-                                     time.perf_counter() - started)
-            return _response(answer)
+            session.flush()  # a twin's unique key fails here, where the attempt can be retried
         except IntegrityError:
-            session.rollback()
+            discard(session)
             if attempt:
                 raise
+            continue
+        after_commit(session, lambda answer=answer: metrics.message_received(
+            answer.message, answer.outcome or "unknown", time.perf_counter() - started))
+        return _response(answer)
     raise AssertionError("unreachable")
 
 
@@ -164,7 +165,7 @@ def post_validatie(request: Request, session: DbSession, party: CallingParty, bo
     try:
         return _response(validate_only(session, ctx, party, screened, today=today, as_report=as_report))
     finally:
-        session.rollback()  # reading only; make sure nothing is ever written here
+        discard(session)  # reading only; make sure nothing is ever written here
 
 
 @router.get("/berichten/{bericht_id}", summary="Status en regelrapport van een bericht",

@@ -59,7 +59,6 @@ def post_bezwaar(request: Request, nummer: str, body: BezwaarIn, session: DbSess
     bezwaar = beschikkingen.register_bezwaar(session, beschikking, ontvangen_op=body.ontvangen_op,
                                              indiener=body.indiener, toelichting=body.toelichting,
                                              today=request.app.state.ctx.today())
-    session.commit()
     return JSONResponse(beschikkingen.bezwaar_json(bezwaar), status_code=201,
                         headers={"Location": f"/api/v1/beschikkingen/{beschikking.nummer}"})
 
@@ -71,5 +70,4 @@ def post_afhandeling(request: Request, nummer: str, bezwaar_id: str, body: Afhan
     beschikking = _beschikking(session, party, nummer)
     bezwaar = beschikkingen.decide_bezwaar(session, beschikking, parse_id(bezwaar_id) or 0, uitkomst=body.uitkomst,
                                            today=request.app.state.ctx.today())
-    session.commit()
     return beschikkingen.bezwaar_json(bezwaar)

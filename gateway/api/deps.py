@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.db.models import Partij
-from gateway.http.deps import DbSession
+from gateway.http.deps import DbSession, commit_and_release
 from gateway.intake.parties import authenticate
 from gateway.problems import Problem
 
@@ -21,13 +21,8 @@ _bearer = HTTPBearer(auto_error=False, description="Token van `gateway provider 
 def get_party(session: DbSession,
               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Partij:
     party = authenticate(session, credentials.credentials.strip()) if credentials else None
-    # End the lookup's read transaction at once. On PostgreSQL the SELECT opened one, and it
-    # would stay open, holding a pooled connection, while a slow client sends its body and
-    # while the route parses the untrusted bytes: one hanging request per connection
-    # exhausts the pool. (SQLite takes no lock for a read outside a transaction and its
-    # write lock only at the first write, which the intake makes after parsing.) The party
-    # stays loaded: the sessionmaker does not expire on commit.
-    session.commit()
+    # The token's use is recorded, and no transaction waits with a slow body or its parse.
+    commit_and_release(session)
     if party is None:
         raise Problem(401, "unauthorized", "Niet geauthenticeerd",
                       "geef een geldig token mee: Authorization: Bearer <token>",

@@ -31,9 +31,8 @@ def fetch_postbus(request: Request, bericht_id: str, session: DbSession, party: 
     if bericht is None:
         raise Problem(404, "not-found", "Niet gevonden", f"geen bericht {bericht_id[:40]} in uw postbus")
     if bericht.gewist_op is not None:
-        # Past the retention period the body is removed and the row stays: it existed, and is gone.
-        session.rollback()
+        # Past the retention period the body is removed and the row stays: it existed, and is
+        # gone. Raising rolls back the fetch's mark (it was not fetched).
         raise Problem(410, "gone", "Gewist", f"bericht {bericht.id} is gewist na afloop van de bewaartermijn "
                                              f"({local_date(bericht.gewist_op).isoformat()})")
-    session.commit()
     return Response(bericht.inhoud, media_type="application/xml")

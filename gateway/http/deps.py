@@ -1,18 +1,19 @@
 """The request's unit of work and the small readings of a request both HTTP edges need."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+_AFTER_COMMIT = "gateway.http.after_commit"
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: what the handler adds is committed when it returns and
-    rolled back when it raises. FastAPI runs the code after `yield` before the response is
-    sent, so a commit that fails turns into an error answer, never into a success for work
-    that was not stored."""
+    rolled back when it raises. Handlers and services never commit; the few deliberate
+    exceptions go through the helpers below, which say why."""
     session = request.app.state.sessions()
     try:
         yield session
@@ -20,20 +21,46 @@ def get_session(request: Request) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    else:
+        for callback in session.info.pop(_AFTER_COMMIT, ()):
+            callback()
     finally:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": the code after `yield` runs when the handler returns, before the response
+# is sent, so a commit that fails becomes an error answer. FastAPI's default for a dependency
+# with yield ("request") runs it only after the response went out: a failed commit would then
+# follow a 2xx for work that was never stored.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def commit_and_release(session: Session) -> None:
+    """Commit what the request did so far and give its pooled connection back before the
+    request waits on its client. On PostgreSQL a SELECT opens a transaction that stays open,
+    holding a pooled connection, while a slow client sends its body and while the route parses
+    the untrusted bytes: one hanging request per connection exhausts the pool. (SQLite takes no
+    lock for a read outside a transaction and its write lock only at the first write.) Loaded
+    objects stay loaded: the sessionmaker does not expire on commit."""
+    session.commit()
 
 
 def discard(session: Session) -> None:
-    """Undo all the session did so far, whatever the caller does next: a refused change before
-    its page is shown again (and that view logged), a log-in whose account changed while its
-    password was checked. A whole rollback, not a savepoint: on SQLite a savepoint opens the
-    transaction at once, so its first read fixes a snapshot, and a write after a concurrent
-    commit then fails as "database is locked" instead of waiting for the write lock."""
+    """Undo all the session did so far, whatever the caller does next: an intake attempt that a
+    concurrent twin's unique key failed, before it is tried again from nothing; a route that
+    must never write; a refused change before its page is shown again (and that view logged);
+    a log-in whose account changed while its password was checked. A whole rollback, not a
+    savepoint: on SQLite a savepoint opens the transaction at once, so its first read fixes a
+    snapshot, and a write after a concurrent commit then fails as "database is locked"
+    instead of waiting for the write lock."""
     session.rollback()
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call `callback` once the request's transaction has committed, never after a rollback:
+    for what must count only work that was stored (a metric of received messages)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 _MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
