@@ -403,7 +403,7 @@ def purge(dry_run: bool) -> None:
     from gateway import clock
     from gateway.db.migrate import upgrade
     from gateway.db.session import make_engine, make_sessionmaker
-    from gateway.domain import bewaartermijn
+    from gateway.work import bewaartermijn
 
     settings = get_settings()
     upgrade(settings.database_url)

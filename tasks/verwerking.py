@@ -1,6 +1,7 @@
-"""The tasks. Thin: they take ids, open the process's database handle and call the domain.
+"""The tasks. Thin: they take ids, open the process's database handle and call gateway.work
+(which runs its own transactions) or the domain in one unit of work.
 
-`gateway.outbox` runs one outbox row (idempotent: the domain claims the row, so a
+`gateway.outbox` runs one outbox row (idempotent: gateway.work.outbox claims the row, so a
 redelivered or duplicated task does nothing; a webhook row is handed to a thread of the
 worker process, so the task returns at once); `gateway.sweep` (beat) re-sends rows that a
 crash, a lost broker message or a failed publish left pending, and retries that are due.
@@ -24,11 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway import clock, correlation, metrics
 from gateway.background_publisher import BackgroundPublisher
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
-from gateway.domain import bewaartermijn, outbox, signalen, webhooks
 from gateway.context import Context
+from gateway.domain import outbox, signalen
 from gateway.reference import load_reference
 from gateway.relay import install
 from gateway.settings import Settings
+from gateway.work import bewaartermijn
+from gateway.work import outbox as outbox_work
+from gateway.work import webhooks
 from gateway.xml.safe import Limits
 from gateway.xml.schemas import load_schemas
 
@@ -118,8 +122,8 @@ def register(app: Celery) -> None:
     @app.task(name=OUTBOX_TASK, acks_late=True, ignore_result=True)
     def run_outbox(outbox_id: int) -> str:
         rt = runtime(app)
-        return _measured(OUTBOX_TASK, lambda: outbox.process(rt.sessions, rt.ctx, outbox_id,
-                                                            deliver_webhook=rt.deliver_webhook), str)
+        return _measured(OUTBOX_TASK, lambda: outbox_work.process(rt.sessions, rt.ctx, outbox_id,
+                                                                 deliver_webhook=rt.deliver_webhook), str)
 
     @app.task(name=SWEEP_TASK, ignore_result=True)
     def sweep() -> int:

@@ -5,11 +5,11 @@ import re
 
 from lxml import etree
 
-from gateway.domain import outbox
 from gateway.messages import BY_NAME
 from gateway.rules.engine import Finding, Outcome
 from gateway.xml.build import serialise
 from gateway.render.retour import render_retour
+from gateway.work import outbox as outbox_work
 from gateway.xml.view import ParsedMessage
 from tests.conftest import auth
 from tests.support import TODAY, edit, example, schemas
@@ -27,7 +27,7 @@ def run_work(app, published: list[int]) -> list[str]:
     """Process every published outbox row as a worker would, including the work it causes."""
     results = []
     while published:
-        results.append(outbox.process(app.state.sessions, app.state.ctx, published.pop(0)))
+        results.append(outbox_work.process(app.state.sessions, app.state.ctx, published.pop(0)))
     return results
 
 

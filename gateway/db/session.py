@@ -86,15 +86,20 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+def unit_of_work(factory: sessionmaker[Session], *, dry_run: bool = False) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error. Only the edge (a
-    request, a task, a CLI command) opens one; services add and flush, never commit."""
+    request, a task, a CLI command) opens one; services add and flush, never commit.
+    A dry run rolls back what succeeded too (a command that shows what it would change)."""
     session = factory()
     try:
         yield session
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+

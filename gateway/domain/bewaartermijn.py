@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import String, and_, case, cast, delete, exists, func, literal, or_, select, text, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from gateway import clock
 from gateway.clock import NL
@@ -61,6 +61,13 @@ class Opschoning:
     # Clients already handled in this run: a dry run leaves them in place, and both walks
     # (messages, declaration lines) can meet the same client.
     behandeld: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    # Where the walk stands: which walk (messages, then declaration lines) and the last id done.
+    walk: int = field(default=0, repr=False)
+    after: int = field(default=0, repr=False)
+
+    @property
+    def klaar(self) -> bool:
+        return self.walk >= len(_WALKS)
 
     def add(self, soort: str, count: int) -> int:
         if count:
@@ -87,30 +94,20 @@ def gemeente_van(b=Bericht):
     return case((func.length(b.afzender) == 4, b.afzender), else_=b.ontvanger)
 
 
-def purge(sessions: sessionmaker[Session], today: date, jaren: int, *, dry_run: bool = False,
-          batch: int = BATCH) -> Opschoning:
-    """Remove what is past the retention period; a dry run rolls every batch back."""
-    result = Opschoning(grens(today, jaren))
-    cutoff = result.grens
-    for walk in (_message_batch, _prestatie_batch):
-        after = 0
-        while True:
-            session = sessions()
-            try:
-                _serialise(session)
-                after = walk(session, cutoff, after, batch, result)
-                if dry_run:
-                    session.rollback()
-                else:
-                    session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
-            if after is None:
-                break
-    return result
+def purge_batch(session: Session, result: Opschoning, batch: int = BATCH) -> bool:
+    """Purge the next batch of the walk in the caller's session, counting it in `result`;
+    False once the walk is complete. The caller gives each batch its own short transaction
+    (gateway.work.bewaartermijn)."""
+    if result.klaar:
+        return False
+    _serialise(session)
+    walk = _WALKS[result.walk]
+    after = walk(session, result.grens, result.after, batch, result)
+    if after is None:
+        result.walk, result.after = result.walk + 1, 0
+    else:
+        result.after = after
+    return not result.klaar
 
 
 def _serialise(session: Session) -> None:
@@ -244,3 +241,6 @@ def _purge_messages(session: Session, which, cutoff: date) -> int:
 
 def _count(session: Session, statement) -> int:
     return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+_WALKS = (_message_batch, _prestatie_batch)

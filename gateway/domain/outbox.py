@@ -1,12 +1,10 @@
-"""Processing the outbox: each row is work that a committed fact asked for.
+"""The outbox: each row is work that a committed fact asked for.
 
-`process` runs one row exactly once in effect: the first statement of its transaction is a
-conditional update that claims the row (a row lock on PostgreSQL, the write lock on SQLite),
-the work and the row's `done` are committed together, and a second run (a redelivered task,
-the sweep, a twin on another worker) finds nothing to claim. Work that fails is rolled back
-whole and retried later with backoff; after `MAX_POGINGEN` the row is `mislukt` and waits for
-an operator. `due` lists what the periodic sweep must (re)send: rows a crash or a lost broker
-message left behind, and retries whose time has come.
+`HANDLERS` names the work for each `taak`; gateway.work.outbox runs a row (claim, work,
+record) in transactions of its own, and the handlers add and flush in its session. `due` lists
+what the periodic sweep must (re)send: rows a crash or a lost broker message left behind,
+retries whose time has come, and rows whose claim's lease ran out (a killed worker).
+The retry policy and the attempt bookkeeping are in gateway.domain.attempts.
 """
 from __future__ import annotations
 
@@ -15,13 +13,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from gateway.db.models import Bericht, Outbox
-from gateway.db.session import unit_of_work
-from gateway.domain import aanvragen, uitvoering, webhooks
-from gateway.domain.attempts import DONE, MAX_POGINGEN, MISLUKT, PENDING, backoff
 from gateway.context import Context
+from gateway.db.models import Bericht, Outbox
+from gateway.domain import aanvragen, uitvoering
+from gateway.domain.attempts import MISLUKT, PENDING
 from gateway.domain.uitgaand import WEBHOOK, UitgaandOngeldig
 from gateway.errors import NotFound
 
@@ -35,6 +32,11 @@ VERWERK_JW315 = "verwerk_jw315"
 VERWERK_JW317 = "verwerk_jw317"
 UITVOEREN = "uitvoeren_besluit"
 ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
+
+# A claimed row is not due for this long: a twin skips it meanwhile, and after a worker died
+# with it the sweep sends it again. Work that runs longer is still done once: its
+# transaction holds the row, so a later claim waits for it and then finds the row done.
+LEASE = timedelta(seconds=60)
 
 
 def _register(session: Session, ctx: Context, row: Outbox) -> None:
@@ -75,53 +77,6 @@ HANDLERS: dict[str, Callable[[Session, Context, Outbox], None]] = {
     UITVOEREN: _execute,
     ONDERZOEK_MELDEN: _onderzoek,
 }
-
-
-DeliverWebhook = Callable[[sessionmaker[Session], Context, int], str]
-
-
-def process(factory: sessionmaker[Session], ctx: Context, outbox_id: int,
-            deliver_webhook: DeliverWebhook = webhooks.deliver) -> str:
-    """Run one outbox row; returns "done", "skipped" (nothing to do) or "failed", or for a
-    webhook what `deliver_webhook` returns (a worker hands the delivery to a thread)."""
-    with factory() as session:
-        taak = session.scalar(select(Outbox.taak).where(Outbox.id == outbox_id))
-    if taak == WEBHOOK:
-        return deliver_webhook(factory, ctx, outbox_id)
-    if taak not in HANDLERS:
-        return "skipped"  # unknown or not (yet) handled here: e.g. JW305 before issue 4
-    try:
-        with unit_of_work(factory) as session:
-            if not _claim(session, outbox_id, ctx.now()):
-                return "skipped"
-            row = session.get(Outbox, outbox_id)
-            HANDLERS[row.taak](session, ctx, row)
-            row.status, row.afgehandeld_op, row.fout = DONE, ctx.now(), None
-        return DONE
-    except Exception as exc:
-        _log.exception("outbox %s (%s) failed", outbox_id, taak)
-        record_failure(factory, ctx, outbox_id, f"{type(exc).__name__}: {exc}")
-        return "failed"
-
-
-def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
-    due = or_(Outbox.volgende_poging.is_(None), Outbox.volgende_poging <= now)
-    return session.execute(update(Outbox).where(Outbox.id == outbox_id, Outbox.status == PENDING, due)
-                           .values(pogingen=Outbox.pogingen + 1)).rowcount == 1
-
-
-def record_failure(factory: sessionmaker[Session], ctx: Context, outbox_id: int, fout: str) -> None:
-    with unit_of_work(factory) as session:
-        row = session.get(Outbox, outbox_id, with_for_update=True)
-        if row is None or row.status != PENDING:
-            return
-        row.pogingen += 1
-        row.fout = fout[:4000]
-        if row.pogingen >= MAX_POGINGEN:
-            row.status = MISLUKT
-            row.volgende_poging = None
-        else:
-            row.volgende_poging = ctx.now() + backoff(row.pogingen)
 
 
 def due(session: Session, now: datetime, min_age: timedelta, limit: int = 500) -> list[int]:

@@ -18,7 +18,8 @@ from gateway.db.models import (
     Toewijzing, Zorglevering, ZorgleveringStop,
 )
 from gateway.db.session import unit_of_work
-from gateway.domain import bewaartermijn, rapportage
+from gateway.domain import rapportage
+from gateway.work import bewaartermijn
 from tests.conftest import AGB, GEMEENTE
 
 OLD = "999994323"  # care in 2026-2027: past the period from 2048 on

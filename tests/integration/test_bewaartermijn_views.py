@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway import clock
 from gateway.db.models import Aanvraag, Beschikking, Bericht, Client, PostbusItem, Zorglevering
-from gateway.domain import bewaartermijn
+from gateway.work import bewaartermijn
 from tests.backoffice import login
 from tests.integration.test_declaraties import jw323, prestatie
 from tests.integration.test_leveringen import ACCEPTED, send

@@ -16,8 +16,8 @@ from gateway import clock, logs, metrics
 from gateway.main import create_app
 from gateway.db.models import Aanvraag, Bericht, Outbox
 from gateway.db.session import unit_of_work
-from gateway.domain import webhooks
 from gateway.settings import Settings
+from gateway.work import webhooks as delivery
 from tests.conftest import auth
 from tests.route import run_work
 from tests.support import TODAY, edit, example
@@ -179,7 +179,7 @@ def test_webhook_failures_are_counted(local, app, sessions):
     def refused(*_args):
         raise ConnectionRefusedError("refused")
 
-    assert webhooks.deliver(app.state.sessions, app.state.ctx, outbox_id, post=refused) == "failed"
+    assert delivery.deliver(app.state.sessions, app.state.ctx, outbox_id, post=refused) == "failed"
     after = samples(local)
     name = "gateway_webhook_failures_total"
     assert value(after, name, kind="network") == value(before, name, kind="network") + 1

@@ -17,6 +17,8 @@ from gateway.db.models import (
 )
 from gateway.db.session import unit_of_work
 from gateway.domain import outbox
+from gateway.domain.attempts import MAX_POGINGEN, backoff
+from gateway.work import outbox as outbox_work
 from tests.route import post, postbus, request
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # the fixed TODAY of the API tests
@@ -93,8 +95,8 @@ def boom(*_args, **_kwargs):
 
 def test_a_row_is_processed_once_and_then_skipped(client, parties, published, app, sessions, ctx):
     outbox_id = posted_agj(client, parties, published)
-    assert outbox.process(app.state.sessions, ctx, outbox_id) == "done"
-    assert outbox.process(app.state.sessions, ctx, outbox_id) == "skipped"  # a redelivery
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "done"
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "skipped"  # a redelivery
     row = outbox_row(sessions, outbox_id)
     assert (row.status, row.pogingen, row.fout) == ("done", 1, None)
     assert utc(row.afgehandeld_op) == START
@@ -110,7 +112,7 @@ def test_twins_processing_one_row_at_once_do_the_work_once(client, parties, publ
 
     def work() -> None:
         barrier.wait()
-        results.append(outbox.process(app.state.sessions, ctx, outbox_id))
+        results.append(outbox_work.process(app.state.sessions, ctx, outbox_id))
 
     threads = [threading.Thread(target=work) for _ in range(twins)]
     for thread in threads:
@@ -129,7 +131,7 @@ def test_a_failing_handler_is_rolled_back_whole_and_recorded(
     outbox_id = posted_agj(client, parties, published)
     # Fails at the very end: the aanvraag, client, beschikking and toewijzing are made by then.
     monkeypatch.setattr("gateway.domain.toewijzingen.send_jw301", boom)
-    assert outbox.process(app.state.sessions, ctx, outbox_id) == "failed"
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "failed"
 
     for model in (Aanvraag, AanvraagProduct, Beschikking, Toewijzing, Nummerreeks, PostbusItem):
         assert count(sessions, model) == 0, model.__name__
@@ -140,7 +142,7 @@ def test_a_failing_handler_is_rolled_back_whole_and_recorded(
     row = outbox_row(sessions, outbox_id)
     assert (row.status, row.pogingen) == ("pending", 1)
     assert row.fout == "RuntimeError: boom"
-    assert utc(row.volgende_poging) == START + outbox.backoff(1)
+    assert utc(row.volgende_poging) == START + backoff(1)
     assert published == []  # nothing of the rolled-back work is published
 
 
@@ -148,23 +150,23 @@ def test_retries_wait_for_their_backoff_and_give_up_after_max_pogingen(
         client, parties, published, app, sessions, ctx, clock, monkeypatch):
     outbox_id = posted_agj(client, parties, published)
     monkeypatch.setattr("gateway.domain.toewijzingen.send_jw301", boom)
-    for poging in range(1, outbox.MAX_POGINGEN + 1):
-        assert outbox.process(app.state.sessions, ctx, outbox_id) == "failed"
+    for poging in range(1, MAX_POGINGEN + 1):
+        assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "failed"
         row = outbox_row(sessions, outbox_id)
         assert row.pogingen == poging
-        if poging < outbox.MAX_POGINGEN:
+        if poging < MAX_POGINGEN:
             assert row.status == "pending"
-            assert utc(row.volgende_poging) == clock.now + outbox.backoff(poging)
+            assert utc(row.volgende_poging) == clock.now + backoff(poging)
             # Too early: not claimed, not counted.
-            clock.advance(outbox.backoff(poging) - timedelta(seconds=1))
-            assert outbox.process(app.state.sessions, ctx, outbox_id) == "skipped"
+            clock.advance(backoff(poging) - timedelta(seconds=1))
+            assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "skipped"
             assert outbox_row(sessions, outbox_id).pogingen == poging
             clock.advance(timedelta(seconds=1))
     row = outbox_row(sessions, outbox_id)
     assert (row.status, row.volgende_poging, row.fout) == ("mislukt", None, "RuntimeError: boom")
     # Given up: waits for an operator, whatever the time.
     clock.advance(timedelta(days=1))
-    assert outbox.process(app.state.sessions, ctx, outbox_id) == "skipped"
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "skipped"
     with unit_of_work(sessions) as session:
         assert outbox.due(session, clock.now, MIN_AGE) == []
     assert count(sessions, Aanvraag) == 0
@@ -174,9 +176,9 @@ def test_a_retry_after_a_failure_does_the_work(client, parties, published, app, 
     outbox_id = posted_agj(client, parties, published)
     with monkeypatch.context() as patch:
         patch.setattr("gateway.domain.toewijzingen.send_jw301", boom)
-        assert outbox.process(app.state.sessions, ctx, outbox_id) == "failed"
-    clock.advance(outbox.backoff(1))
-    assert outbox.process(app.state.sessions, ctx, outbox_id) == "done"
+        assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "failed"
+    clock.advance(backoff(1))
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "done"
     row = outbox_row(sessions, outbox_id)
     assert (row.status, row.pogingen, row.fout) == ("done", 2, None)
     assert count(sessions, Aanvraag) == 1
@@ -184,7 +186,7 @@ def test_a_retry_after_a_failure_does_the_work(client, parties, published, app, 
 
 
 def test_backoff_grows_and_then_repeats_its_last_step():
-    waits = [outbox.backoff(n).total_seconds() for n in range(1, outbox.MAX_POGINGEN + 1)]
+    waits = [backoff(n).total_seconds() for n in range(1, MAX_POGINGEN + 1)]
     assert waits == sorted(waits) and waits[0] == 10
     assert waits[-1] == waits[-2] == 3600
 
@@ -196,7 +198,7 @@ def test_a_taak_without_handler_is_left_alone(sessions, ctx):
         session.add(row)
         session.flush()
         outbox_id = row.id
-    assert outbox.process(sessions, ctx, outbox_id) == "skipped"
+    assert outbox_work.process(sessions, ctx, outbox_id) == "skipped"
     row = outbox_row(sessions, outbox_id)
     assert (row.status, row.pogingen) == ("pending", 0)
 
@@ -362,9 +364,77 @@ def test_work_published_by_a_handler_goes_out_only_when_the_handler_commits(
             raise RuntimeError("boom")
 
     monkeypatch.setitem(outbox.HANDLERS, "probe", handler)
-    assert outbox.process(sessions, ctx, failing) == "failed"
+    assert outbox_work.process(sessions, ctx, failing) == "failed"
     assert relayed == []
-    assert outbox.process(sessions, ctx, ok) == "done"
+    assert outbox_work.process(sessions, ctx, ok) == "done"
     assert relayed == [follow_ups[-1]]
     assert set(_all_ids(sessions)) == {ok, failing, follow_ups[-1]}
 
+
+
+# -- the attempt is counted before the work starts ----------------------------------------------
+
+def killed(*_args, **_kwargs):
+    """The work stops its worker (a kill, an out-of-memory): nothing after the claim runs."""
+    raise SystemExit("worker killed")
+
+
+def test_work_that_kills_its_worker_is_counted_and_leased(
+        client, parties, published, app, sessions, ctx, clock, monkeypatch):
+    outbox_id = posted_agj(client, parties, published)
+    with unit_of_work(sessions) as session:  # long enough ago for the sweep to send it
+        session.get(Outbox, outbox_id).aangemaakt_op = START - timedelta(hours=1)
+    with monkeypatch.context() as patch:
+        patch.setattr("gateway.domain.toewijzingen.send_jw301", killed)
+        with pytest.raises(SystemExit):
+            outbox_work.process(app.state.sessions, ctx, outbox_id)
+    row = outbox_row(sessions, outbox_id)
+    assert (row.status, row.pogingen) == ("pending", 1)
+    assert utc(row.volgende_poging) == START + outbox.LEASE
+    assert count(sessions, Aanvraag) == 0  # the work itself was rolled back
+    # Leased: neither a redelivered task nor the sweep takes it up while the lease runs.
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "skipped"
+    with unit_of_work(sessions) as session:
+        assert outbox.due(session, START + outbox.LEASE - timedelta(seconds=1), MIN_AGE) == []
+    clock.advance(outbox.LEASE)
+    with unit_of_work(sessions) as session:  # a worker died with it: sent again
+        assert outbox.due(session, clock.now, MIN_AGE) == [outbox_id]
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "done"
+    row = outbox_row(sessions, outbox_id)
+    assert (row.status, row.pogingen, row.volgende_poging) == ("done", 2, None)
+    assert count(sessions, Aanvraag) == 1
+
+
+def test_a_row_that_kills_every_worker_is_given_up_after_max_pogingen(
+        client, parties, published, app, sessions, ctx, clock, monkeypatch):
+    outbox_id = posted_agj(client, parties, published)
+    monkeypatch.setattr("gateway.domain.toewijzingen.send_jw301", killed)
+    for poging in range(1, MAX_POGINGEN + 1):
+        with pytest.raises(SystemExit):
+            outbox_work.process(app.state.sessions, ctx, outbox_id)
+        assert outbox_row(sessions, outbox_id).pogingen == poging
+        clock.advance(outbox.LEASE)
+    # No attempt left: the next run gives it up instead of starting the work again.
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "failed"
+    row = outbox_row(sessions, outbox_id)
+    assert (row.status, row.pogingen, row.volgende_poging) == ("mislukt", MAX_POGINGEN, None)
+    assert "never ended" in row.fout
+    clock.advance(timedelta(days=1))
+    with unit_of_work(sessions) as session:
+        assert outbox.due(session, clock.now, MIN_AGE) == []
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "skipped"
+
+
+def test_a_failure_after_a_killed_attempt_counts_once(
+        client, parties, published, app, sessions, ctx, clock, monkeypatch):
+    outbox_id = posted_agj(client, parties, published)
+    with monkeypatch.context() as patch:
+        patch.setattr("gateway.domain.toewijzingen.send_jw301", killed)
+        with pytest.raises(SystemExit):
+            outbox_work.process(app.state.sessions, ctx, outbox_id)
+    clock.advance(outbox.LEASE)
+    monkeypatch.setattr("gateway.domain.toewijzingen.send_jw301", boom)
+    assert outbox_work.process(app.state.sessions, ctx, outbox_id) == "failed"
+    row = outbox_row(sessions, outbox_id)
+    assert (row.status, row.pogingen, row.fout) == ("pending", 2, "RuntimeError: boom")
+    assert utc(row.volgende_poging) == clock.now + backoff(2)

@@ -14,8 +14,11 @@ from sqlalchemy import select
 
 from gateway.db.models import Bericht, Outbox, Partij, PostbusItem, WebhookPoging
 from gateway.db.session import unit_of_work
-from gateway.domain import outbox, webhooks
 from gateway.context import Context
+from gateway.domain import webhooks
+from gateway.domain.attempts import MAX_POGINGEN, backoff
+from gateway.work import outbox as outbox_work
+from gateway.work import webhooks as delivery
 from tests.support import reference, schemas
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
@@ -126,7 +129,7 @@ class Recorder:
 def test_success_posts_a_signed_notice(sessions, ctx, server):
     outbox_id = make_row(sessions, server.url)
 
-    assert webhooks.deliver(sessions, ctx, outbox_id) == "done"
+    assert delivery.deliver(sessions, ctx, outbox_id) == "done"
 
     [(path, headers, content)] = server.requests
     row, [attempt] = state(sessions, outbox_id)
@@ -154,10 +157,10 @@ def test_server_error_is_recorded_and_retried_after_backoff(sessions, ctx, clock
     outbox_id = make_row(sessions, server.url)
     server.status = 500
 
-    assert webhooks.deliver(sessions, ctx, outbox_id) == "failed"
+    assert delivery.deliver(sessions, ctx, outbox_id) == "failed"
 
     row, [attempt] = state(sessions, outbox_id)
-    retry_at = NOW + outbox.backoff(1)
+    retry_at = NOW + backoff(1)
     assert (row.status, row.pogingen, row.fout) == ("pending", 1, "HTTP 500")
     assert utc(row.volgende_poging) == retry_at
     assert (attempt.poging, attempt.http_status, attempt.fout, attempt.geslaagd) == (1, 500, "HTTP 500", False)
@@ -165,13 +168,13 @@ def test_server_error_is_recorded_and_retried_after_backoff(sessions, ctx, clock
 
     # Not due yet: a second delivery (the sweep, a redelivered task) does nothing.
     clock[0] = retry_at - timedelta(seconds=1)
-    assert webhooks.deliver(sessions, ctx, outbox_id) == "skipped"
+    assert delivery.deliver(sessions, ctx, outbox_id) == "skipped"
     assert len(server.requests) == 1
 
     # Due: the retry goes out as attempt 2 and succeeds.
     clock[0] = retry_at
     server.status = 200
-    assert webhooks.deliver(sessions, ctx, outbox_id) == "done"
+    assert delivery.deliver(sessions, ctx, outbox_id) == "done"
     assert server.requests[-1][1]["X-Gateway-Delivery"] == f"{outbox_id}-2"
     row, attempts = state(sessions, outbox_id)
     assert [(a.poging, a.geslaagd) for a in attempts] == [(1, False), (2, True)]
@@ -182,7 +185,7 @@ def test_server_error_is_recorded_and_retried_after_backoff(sessions, ctx, clock
 def test_a_redirect_is_not_followed_and_counts_as_failure(sessions, ctx, server):
     outbox_id = make_row(sessions, server.url)
     server.status = 302
-    assert webhooks.deliver(sessions, ctx, outbox_id) == "failed"
+    assert delivery.deliver(sessions, ctx, outbox_id) == "failed"
     _, [attempt] = state(sessions, outbox_id)
     assert (attempt.http_status, attempt.geslaagd) == (302, False)
 
@@ -191,20 +194,20 @@ def test_connection_error_is_a_failed_attempt(sessions, ctx):
     url = closed_port_url()
     outbox_id = make_row(sessions, url)
 
-    assert webhooks.deliver(sessions, ctx, outbox_id) == "failed"
+    assert delivery.deliver(sessions, ctx, outbox_id) == "failed"
 
     row, [attempt] = state(sessions, outbox_id)
     assert row.status == "pending" and row.pogingen == 1
     assert "ConnectError" in row.fout
     assert (attempt.url, attempt.http_status, attempt.geslaagd) == (url, None, False)
     assert "ConnectError" in attempt.fout
-    assert utc(row.volgende_poging) == NOW + outbox.backoff(1)
+    assert utc(row.volgende_poging) == NOW + backoff(1)
 
 
 def test_any_exception_of_post_is_caught(sessions, ctx):
     outbox_id = make_row(sessions, "https://zorg.example/hook")
     post = Recorder(error=ValueError("kapot"))
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "failed"
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "failed"
     row, _ = state(sessions, outbox_id)
     assert row.fout == "ValueError: kapot"
 
@@ -213,30 +216,30 @@ def test_gives_up_after_max_attempts(sessions, ctx, clock):
     outbox_id = make_row(sessions, "https://zorg.example/hook")
     post = Recorder(status=503)
 
-    for n in range(1, outbox.MAX_POGINGEN + 1):
-        assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "failed"
+    for n in range(1, MAX_POGINGEN + 1):
+        assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "failed"
         row, _ = state(sessions, outbox_id)
-        if n < outbox.MAX_POGINGEN:
-            assert utc(row.volgende_poging) == clock[0] + outbox.backoff(n)
+        if n < MAX_POGINGEN:
+            assert utc(row.volgende_poging) == clock[0] + backoff(n)
             clock[0] = utc(row.volgende_poging)
 
     row, attempts = state(sessions, outbox_id)
-    assert (row.status, row.pogingen, row.volgende_poging) == ("mislukt", outbox.MAX_POGINGEN, None)
-    assert [a.poging for a in attempts] == list(range(1, outbox.MAX_POGINGEN + 1))
+    assert (row.status, row.pogingen, row.volgende_poging) == ("mislukt", MAX_POGINGEN, None)
+    assert [a.poging for a in attempts] == list(range(1, MAX_POGINGEN + 1))
     assert attempts[-1].volgende_poging is None and not any(a.geslaagd for a in attempts)
     assert [h["X-Gateway-Delivery"] for _, _, h in post.calls] == [
-        f"{outbox_id}-{n}" for n in range(1, outbox.MAX_POGINGEN + 1)]
+        f"{outbox_id}-{n}" for n in range(1, MAX_POGINGEN + 1)]
 
     clock[0] += timedelta(days=1)
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "skipped"
-    assert len(post.calls) == outbox.MAX_POGINGEN
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "skipped"
+    assert len(post.calls) == MAX_POGINGEN
 
 
 def test_a_done_row_is_skipped(sessions, ctx):
     outbox_id = make_row(sessions, "https://zorg.example/hook")
     post = Recorder()
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "done"
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "skipped"
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "done"
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "skipped"
     assert len(post.calls) == 1
     _, attempts = state(sessions, outbox_id)
     assert len(attempts) == 1
@@ -249,10 +252,10 @@ def test_a_twin_delivery_during_the_post_is_skipped(sessions, ctx):
     twins = []
 
     def post(url, content, headers):
-        twins.append(webhooks.deliver(sessions, ctx, outbox_id, post=Recorder()))
+        twins.append(delivery.deliver(sessions, ctx, outbox_id, post=Recorder()))
         return 200
 
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "done"
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "done"
     assert twins == ["skipped"]
     _, attempts = state(sessions, outbox_id)
     assert len(attempts) == 1
@@ -268,14 +271,14 @@ def test_no_database_connection_is_held_while_posting(sessions, engine, ctx):
         held.append(engine.pool.checkedout())
         return 204
 
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "done"
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "done"
     assert held == [0]
 
 
 def test_webhook_switched_off_meanwhile_finishes_the_row(sessions, ctx):
     outbox_id = make_row(sessions, None, geheim=None)
     post = Recorder()
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "skipped"
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "skipped"
     row, attempts = state(sessions, outbox_id)
     assert (row.status, attempts, post.calls) == ("done", [], [])
 
@@ -283,7 +286,7 @@ def test_webhook_switched_off_meanwhile_finishes_the_row(sessions, ctx):
 def test_without_a_secret_there_is_no_signature(sessions, ctx):
     outbox_id = make_row(sessions, "https://zorg.example/hook", geheim=None)
     post = Recorder(status=202)
-    assert webhooks.deliver(sessions, ctx, outbox_id, post=post) == "done"
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "done"
     [(url, _, headers)] = post.calls
     assert url == "https://zorg.example/hook"
     assert "X-Gateway-Signature" not in headers
@@ -291,12 +294,44 @@ def test_without_a_secret_there_is_no_signature(sessions, ctx):
 
 def test_outbox_process_runs_the_webhook(sessions, ctx, server):
     outbox_id = make_row(sessions, server.url)
-    assert outbox.process(sessions, ctx, outbox_id) == "done"
+    assert outbox_work.process(sessions, ctx, outbox_id) == "done"
     assert len(server.requests) == 1
-    assert outbox.process(sessions, ctx, outbox_id) == "skipped"
+    assert outbox_work.process(sessions, ctx, outbox_id) == "skipped"
 
 
 def test_new_secret_is_random_hex_that_fits_the_column():
     first, second = webhooks.new_secret(), webhooks.new_secret()
     assert first != second
     assert len(first) == 64 and int(first, 16) >= 0
+
+
+def test_a_delivery_that_kills_its_worker_is_counted_and_given_up_after_max_attempts(sessions, ctx, clock):
+    """The attempt is counted at the claim, before the POST: a delivery whose thread dies
+    (the worker is killed while it waits for the provider) still counts, so a row cannot
+    be tried for ever."""
+    outbox_id = make_row(sessions, "https://zorg.example/hook")
+
+    def killed(url, content, headers):
+        raise SystemExit("worker killed")
+
+    for n in range(1, MAX_POGINGEN + 1):
+        with pytest.raises(SystemExit):
+            delivery.deliver(sessions, ctx, outbox_id, post=killed)
+        row, recorded = state(sessions, outbox_id)
+        assert (row.status, row.pogingen, recorded) == ("pending", n, [])
+        assert utc(row.volgende_poging) == clock[0] + webhooks.LEASE
+        assert delivery.deliver(sessions, ctx, outbox_id, post=Recorder()) == "skipped"  # leased
+        clock[0] = utc(row.volgende_poging)
+
+    post = Recorder()
+    assert delivery.deliver(sessions, ctx, outbox_id, post=post) == "failed"
+    row, _ = state(sessions, outbox_id)
+    assert (row.status, row.pogingen, row.volgende_poging, post.calls) == ("mislukt", MAX_POGINGEN, None, [])
+    assert "never ended" in row.fout
+
+
+def test_webhook_switched_off_counts_no_attempt(sessions, ctx):
+    outbox_id = make_row(sessions, None, geheim=None)
+    assert delivery.deliver(sessions, ctx, outbox_id, post=Recorder()) == "skipped"
+    row, _ = state(sessions, outbox_id)
+    assert (row.status, row.pogingen, row.volgende_poging) == ("done", 0, None)
