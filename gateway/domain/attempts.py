@@ -58,6 +58,13 @@ def give_up_unfinished(session: Session, outbox_id: int, now: datetime) -> bool:
                            .values(status=MISLUKT, volgende_poging=None, fout=UNFINISHED)).rowcount == 1
 
 
+def finish_unattempted(session: Session, outbox_id: int, now: datetime) -> None:
+    """A pending row whose time has come but that has nothing left to do (a webhook switched
+    off since the row was written): done, without counting an attempt."""
+    session.execute(_update(*_claimable(outbox_id, now))
+                    .values(status=DONE, afgehandeld_op=now, volgende_poging=None))
+
+
 def still_claimed(session: Session, outbox_id: int, poging: int) -> bool:
     """The first statement of the work's transaction: the row is still pending and no twin
     claimed it since attempt `poging` (after its lease ran out). The UPDATE holds the row's

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Outbox, Partij, PostbusItem, WebhookPoging
@@ -85,10 +85,7 @@ def claim(session: Session, outbox_id: int, now: datetime) -> Notice | None:
     item = session.get(PostbusItem, row.bericht_id)
     party = session.get(Partij, item.partij_id) if item is not None else None
     if party is None or not party.webhook_url:
-        due = or_(Outbox.volgende_poging.is_(None), Outbox.volgende_poging <= now)
-        session.execute(update(Outbox).where(Outbox.id == outbox_id, Outbox.status == PENDING, due)
-                        .values(status=DONE, afgehandeld_op=now, volgende_poging=None)
-                        .execution_options(synchronize_session=False))
+        attempts.finish_unattempted(session, outbox_id, now)
         return None
     if attempts.claim(session, outbox_id, now, LEASE) is None:
         return None
