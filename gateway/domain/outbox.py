@@ -33,10 +33,12 @@ VERWERK_JW317 = "verwerk_jw317"
 UITVOEREN = "uitvoeren_besluit"
 ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
 
-# A claimed row is not due for this long: a twin skips it meanwhile, and after a worker died
-# with it the sweep sends it again. Work that runs longer is still done once: its
-# transaction holds the row, so a later claim waits for it and then finds the row done.
-LEASE = timedelta(seconds=60)
+# A claimed row is not due for this long: a twin (a redelivered task, the sweep) skips it
+# while the claim is committed and the work begins, or while a failure is being recorded.
+# Short, so the sweep takes up the work of a worker that died with it as soon as before.
+# Work that runs longer is still done once: its transaction holds the row, so a later claim
+# waits for it and then finds the row done.
+LEASE = timedelta(seconds=10)
 
 
 def _register(session: Session, ctx: Context, row: Outbox) -> None:
