@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Update, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Outbox
+from gateway.db.rows import rowcount
 
 PENDING, DONE, MISLUKT = "pending", "done", "mislukt"
 MAX_POGINGEN = 10
@@ -29,13 +30,13 @@ def backoff(poging: int) -> timedelta:
     return timedelta(seconds=_BACKOFF[min(poging, len(_BACKOFF)) - 1])
 
 
-def _update(*where):
+def _update(*where: ColumnElement[bool]) -> Update:
     # Not synchronised with loaded rows: the caller reads what it needs afresh, and SQLite
     # hands back naive moments that cannot be compared with `now` in Python.
     return update(Outbox).where(*where).execution_options(synchronize_session=False)
 
 
-def _claimable(outbox_id: int, now: datetime):
+def _claimable(outbox_id: int, now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (Outbox.id == outbox_id, Outbox.status == PENDING,
             or_(Outbox.volgende_poging.is_(None), Outbox.volgende_poging <= now))
 
@@ -44,8 +45,8 @@ def claim(session: Session, outbox_id: int, now: datetime, lease: timedelta) -> 
     """Count an attempt at a pending row whose time has come and lease it until `now + lease`;
     the attempt's number, or None when there is nothing to claim (not pending, not due yet,
     or no attempts left). One conditional UPDATE: of two twins exactly one claims."""
-    claimed = session.execute(_update(*_claimable(outbox_id, now), Outbox.pogingen < MAX_POGINGEN)
-                              .values(pogingen=Outbox.pogingen + 1, volgende_poging=now + lease)).rowcount
+    claimed = rowcount(session, _update(*_claimable(outbox_id, now), Outbox.pogingen < MAX_POGINGEN)
+                       .values(pogingen=Outbox.pogingen + 1, volgende_poging=now + lease))
     if not claimed:
         return None
     return session.scalar(select(Outbox.pogingen).where(Outbox.id == outbox_id))
@@ -54,8 +55,8 @@ def claim(session: Session, outbox_id: int, now: datetime, lease: timedelta) -> 
 def give_up_unfinished(session: Session, outbox_id: int, now: datetime) -> bool:
     """A pending row whose attempts are used up and whose last one never recorded its end
     (it stopped its worker): `mislukt`, for an operator. True when this call gave it up."""
-    return session.execute(_update(*_claimable(outbox_id, now), Outbox.pogingen >= MAX_POGINGEN)
-                           .values(status=MISLUKT, volgende_poging=None, fout=UNFINISHED)).rowcount == 1
+    return rowcount(session, _update(*_claimable(outbox_id, now), Outbox.pogingen >= MAX_POGINGEN)
+                    .values(status=MISLUKT, volgende_poging=None, fout=UNFINISHED)) == 1
 
 
 def finish_unattempted(session: Session, outbox_id: int, now: datetime) -> None:
@@ -70,8 +71,8 @@ def still_claimed(session: Session, outbox_id: int, poging: int) -> bool:
     claimed it since attempt `poging` (after its lease ran out). The UPDATE holds the row's
     lock (the write lock on SQLite) until the work commits, so a twin's claim waits for it
     and then finds the row done."""
-    return session.execute(_update(Outbox.id == outbox_id, Outbox.status == PENDING, Outbox.pogingen == poging)
-                           .values(pogingen=Outbox.pogingen)).rowcount == 1
+    return rowcount(session, _update(Outbox.id == outbox_id, Outbox.status == PENDING, Outbox.pogingen == poging)
+                    .values(pogingen=Outbox.pogingen)) == 1
 
 
 def succeeded(row: Outbox, now: datetime) -> None:

@@ -35,6 +35,7 @@ from datetime import date, datetime, time, timezone
 
 from sqlalchemy import String, and_, case, cast, delete, exists, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from gateway import clock
 from gateway.clock import NL
@@ -42,6 +43,7 @@ from gateway.db.models import (
     Aanvraag, Bericht, Beschikking, Bevinding, Bezwaar, Client, Outbox, Prestatie, Signaal, Toewijzing,
     Zorglevering, ZorgleveringStop,
 )
+from gateway.db.rows import rowcount
 
 BATCH = 200  # rows walked per transaction: each transaction stays short
 VERWIJDERD = "13"  # RedenWijziging of a deleted toewijzing (never care)
@@ -239,8 +241,8 @@ def _purge_messages(session: Session, which, cutoff: date) -> int:
         gewist_op=clock.now()))
 
 
-def _count(session: Session, statement) -> int:
-    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+def _count(session: Session, statement: UpdateBase) -> int:
+    return rowcount(session, statement.execution_options(synchronize_session=False))
 
 
 _WALKS = (_message_batch, _prestatie_batch)

@@ -84,7 +84,7 @@ def claim(session: Session, outbox_id: int, now: datetime) -> Notice | None:
         return None
     item = session.get(PostbusItem, row.bericht_id)
     party = session.get(Partij, item.partij_id) if item is not None else None
-    if party is None or not party.webhook_url:
+    if item is None or party is None or not party.webhook_url:
         attempts.finish_unattempted(session, outbox_id, now)
         return None
     if attempts.claim(session, outbox_id, now, LEASE) is None:
@@ -110,7 +110,7 @@ def record(session: Session, now: datetime, notice: Notice, http_status: int | N
     if row is None or row.status != PENDING:
         # Finished elsewhere meanwhile (an operator): keep the attempt, leave the row be.
         return DONE if geslaagd else "failed"
-    if geslaagd:
+    if fout is None:
         attempts.succeeded(row, now)
         return DONE
     attempts.failed(row, now, fout)

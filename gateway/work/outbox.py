@@ -53,7 +53,7 @@ def process(factory: sessionmaker[Session], ctx: Context, outbox_id: int,
         with unit_of_work(factory) as session:
             if not attempts.still_claimed(session, outbox_id, poging):
                 return "skipped"
-            row = session.get(Outbox, outbox_id)
+            row = session.get_one(Outbox, outbox_id)
             outbox.HANDLERS[row.taak](session, ctx, row)
             attempts.succeeded(row, ctx.now())
         return DONE
