@@ -23,7 +23,7 @@ from gateway.context import Context
 from gateway.domain.fouten import DomainFout
 from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.domain.model.werkdagen import add_weeks
-from gateway.domain.outbox import ONDERZOEK_MELDEN, UITVOEREN
+from gateway.db.taken import ONDERZOEK_MELDEN, UITVOEREN
 from gateway.domain.toewijzingen import Inhoud
 from gateway.domain.uitgaand import UitgaandOngeldig
 from gateway.errors import NotFound

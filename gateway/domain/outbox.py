@@ -19,19 +19,12 @@ from gateway.context import Context
 from gateway.db.models import Bericht, Outbox
 from gateway.domain import aanvragen, uitvoering
 from gateway.domain.attempts import MISLUKT, PENDING
-from gateway.domain.uitgaand import WEBHOOK, UitgaandOngeldig
+from gateway.db.taken import ONDERZOEK_MELDEN, UITVOEREN, VERWERK_AGJ, VERWERK_JW315, VERWERK_JW317, WEBHOOK
+from gateway.domain.uitgaand import UitgaandOngeldig
 from gateway.errors import NotFound
 
 _log = logging.getLogger("gateway.outbox")
 
-# The work an outbox row asks for (its `taak`, stored as these strings): each has its handler
-# in HANDLERS below. The intake leaves the first three (gateway.intake.handlers), a decision
-# the last two (gateway.domain.besluiten).
-VERWERK_AGJ = "verwerk_agj"
-VERWERK_JW315 = "verwerk_jw315"
-VERWERK_JW317 = "verwerk_jw317"
-UITVOEREN = "uitvoeren_besluit"
-ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
 
 # A claimed row is not due for this long: a twin (a redelivered task, the sweep) skips it
 # while the claim is committed and the work begins, or while a failure is being recorded.

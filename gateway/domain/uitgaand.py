@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.rules.check import CheckResult, check_rules, check_tree_schema
+from gateway.db.taken import WEBHOOK
 from gateway.db.models import Bericht, Kenmerk, Outbox, Partij, PostbusItem
 from gateway.context import Context
 from gateway.errors import GatewayError, NotFound
@@ -40,7 +41,6 @@ AANBIEDER = "aanbieder"
 # The Identificatie of an outbound message: a letter per type plus the message id, so it is
 # unique per type per sender (TR056) without a second counter, and fits LDT_IdentificatieBericht.
 _PREFIX = {"JW301": "T", "JW319": "A", "JW325": "D"}
-WEBHOOK = "webhook"
 
 
 class UitgaandOngeldig(GatewayError):

@@ -8,7 +8,7 @@ receiver), through its flow:
   (`validate`, for POST /api/v1/validatie);
 and, for a heen-bericht answered with a retour, what an accepted one records at once
 (`record`) and the follow-up task it leaves in the outbox (`follow_up`, handled there by
-`gateway.domain.outbox.HANDLERS`).
+`gateway.work.queue.HANDLERS`).
 
 The flows:
 - ANSWERED, a heen-bericht (AGJ, JW315, JW317, JW305, JW307): its findings stored, answered by
@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from gateway.rules import report as rule_report
 from gateway.context import Context
 from gateway.db.models import Bericht, Bevinding, Outbox
-from gateway.domain import clienten, declaraties, outbox, postbus, signalen, uitgaand, zorglevering
+from gateway.db import taken
+from gateway.domain import clienten, declaraties, postbus, signalen, uitgaand, zorglevering
 from gateway.domain.model import leveringsklassen
 from gateway.domain.model.declaratie import Antwoord, antwoord, clients
 from gateway.intake.answers import (
@@ -319,9 +320,9 @@ def _record_regie(session: Session, row: Bericht, view: ParsedMessage, today: da
 ANSWERED, DECLARATIE, RETOUR = _Answered(), _Declaratie(), _Retour()
 
 HANDLERS: dict[str, Handler] = {
-    "AGJ": Handler(ANSWERED, follow_up=outbox.VERWERK_AGJ),
-    "JW315": Handler(ANSWERED, follow_up=outbox.VERWERK_JW315),
-    "JW317": Handler(ANSWERED, follow_up=outbox.VERWERK_JW317),
+    "AGJ": Handler(ANSWERED, follow_up=taken.VERWERK_AGJ),
+    "JW315": Handler(ANSWERED, follow_up=taken.VERWERK_JW315),
+    "JW317": Handler(ANSWERED, follow_up=taken.VERWERK_JW317),
     "JW305": Handler(ANSWERED, record=_record_regie),
     "JW307": Handler(ANSWERED, record=_record_regie),
     "JW323": Handler(DECLARATIE),

@@ -23,7 +23,7 @@ from gateway.db.models import Outbox
 from gateway.db.session import unit_of_work
 from gateway.domain import attempts, outbox
 from gateway.domain.attempts import DONE, PENDING
-from gateway.domain.uitgaand import WEBHOOK
+from gateway.db.taken import WEBHOOK
 from gateway.work import webhooks
 
 _log = logging.getLogger("gateway.outbox")

@@ -2,6 +2,7 @@
 in has a handler, and every follow-up task a handler leaves is one the outbox can run."""
 from __future__ import annotations
 
+from gateway.db import taken
 from gateway.domain import outbox
 from gateway.intake.handlers import ANSWERED, HANDLERS
 from gateway.messages import BY_NAME, RECEIVABLE
@@ -30,4 +31,4 @@ def test_the_stored_task_names_stay_as_they_were():
     # Rows in existing databases carry these strings.
     assert [HANDLERS[name].follow_up for name in ("AGJ", "JW315", "JW317")] == [
         "verwerk_agj", "verwerk_jw315", "verwerk_jw317"]
-    assert (outbox.UITVOEREN, outbox.ONDERZOEK_MELDEN) == ("uitvoeren_besluit", "uitvoeren_onderzoek")
+    assert (taken.UITVOEREN, taken.ONDERZOEK_MELDEN) == ("uitvoeren_besluit", "uitvoeren_onderzoek")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from gateway.db import taken
 from gateway.db.models import Aanvraag, Bericht
 from gateway.domain import aanvragen, besluiten, keten
 from gateway.domain.aanvragen import AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND
@@ -26,9 +27,9 @@ PRODUCT_SOORTEN = {"aangevraagd": "aangevraagd", "ongewijzigd": "ongewijzigd", "
                    "nieuw": "nieuw"}
 VERWERKING_LABELS = {PENDING: "wacht op verwerking", DONE: "verwerkt", MISLUKT: "mislukt"}
 POSTBUS_LABELS = keten.POSTBUS
-TAAK_LABELS = {"verwerk_agj": "aanvraag registreren", "verwerk_jw315": "verzoek registreren",
-               "verwerk_jw317": "verzoek registreren", besluiten.UITVOEREN: "besluit uitvoeren",
-               besluiten.ONDERZOEK_MELDEN: "'in onderzoek' melden"}
+TAAK_LABELS = {taken.VERWERK_AGJ: "aanvraag registreren", taken.VERWERK_JW315: "verzoek registreren",
+               taken.VERWERK_JW317: "verzoek registreren", taken.UITVOEREN: "besluit uitvoeren",
+               taken.ONDERZOEK_MELDEN: "'in onderzoek' melden"}
 _SECTION_TITLES = {TE_BEOORDELEN: "Te beoordelen", IN_ONDERZOEK: "In onderzoek", TOEGEKEND: "Toegekend",
                    AFGEWEZEN: "Afgewezen"}
 

@@ -1,0 +1,15 @@
+"""The work an outbox row asks for: its `taak`, stored as these strings, so they never change.
+
+Every layer that writes or runs outbox rows names the work through these: the intake leaves
+the three registrations (gateway.intake.handlers), a decision the execution and the "in
+onderzoek" report (gateway.domain.aanvraag.besluiten), a message put in a postbus the webhook
+notice (gateway.domain.berichten.uitgaand); gateway.work.queue holds the handler of each.
+"""
+from __future__ import annotations
+
+VERWERK_AGJ = "verwerk_agj"
+VERWERK_JW315 = "verwerk_jw315"
+VERWERK_JW317 = "verwerk_jw317"
+UITVOEREN = "uitvoeren_besluit"
+ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
+WEBHOOK = "webhook"
