@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test install bench browser
+.PHONY: serve test lint install bench browser
 
 # The browser tests drive Debian's chromium (never a downloaded browser); installed here
 # when missing, with sudo when not root.
@@ -24,9 +24,15 @@ serve: install
 
 # Runs the tests on SQLite; set GATEWAY_TEST_DATABASE_URL for PostgreSQL, e.g.
 # GATEWAY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make test
-test: install browser
-	$(BIN)/ruff check gateway tasks tests bench
+test: install browser lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# What keeps the house in order (docs/architecture.md): ruff, the type checker, and the layers
+# and acyclic packages as import-linter contracts.
+lint: install
+	$(BIN)/ruff check gateway tasks tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 browser:
 	@test -x $(CHROMIUM) || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \

@@ -22,7 +22,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import BenchDatabase  # noqa: E402
+from benchdb import BenchDatabase
 
 DATABASE = "gateway_bench_backoffice"
 GEMEENTE = "0363"

@@ -24,13 +24,13 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backoffice_data import CLIENTS, GEMEENTE, PROVIDERS, ensure, sqlalchemy_url  # noqa: E402
+from backoffice_data import CLIENTS, GEMEENTE, PROVIDERS, ensure, sqlalchemy_url
 
-from gateway.main import create_app  # noqa: E402
-from gateway.db.session import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
-from gateway.domain import gebruikers  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
-from tests.backoffice import login  # noqa: E402
+from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+from gateway.domain.beheer import gebruikers
+from gateway.main import create_app
+from gateway.settings import Settings
+from tests.backoffice import login
 
 USER, PASSWORD = "bench-cjg", "bench-wachtwoord-lang"
 

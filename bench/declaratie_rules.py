@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.rules.check import check_message, check_rules, check_schema  # noqa: E402
-from gateway.reference import load_reference  # noqa: E402
-from gateway.settings import PROJECT_ROOT  # noqa: E402
-from gateway.xml.safe import Limits  # noqa: E402
-from gateway.xml.schemas import load_schemas  # noqa: E402
-from tests.support import TODAY, valid_bsns  # noqa: E402
+from gateway.reference import load_reference
+from gateway.rules.check import check_message, check_rules, check_schema
+from gateway.settings import PROJECT_ROOT
+from gateway.xml.safe import Limits
+from gateway.xml.schemas import load_schemas
+from tests.support import TODAY, valid_bsns
 
 M, B = "jw323", "ijw"
 LINES_PER_CLIENT = 5
@@ -70,7 +70,7 @@ def declaratie(lines: int) -> bytes:
         f"<{M}:DeclaratieDagtekening>2026-11-05</{M}:DeclaratieDagtekening>"
         f"<{M}:TotaalIngediendBedrag><{B}:TotaalBedrag>{lines * BEDRAG}</{B}:TotaalBedrag>"
         f"<{B}:DebetCredit>D</{B}:DebetCredit></{M}:TotaalIngediendBedrag>"
-        f"<{M}:Clienten>{clients}</{M}:Clienten></{M}:Declaratie></{M}:Bericht>").encode("utf-8")
+        f"<{M}:Clienten>{clients}</{M}:Clienten></{M}:Declaratie></{M}:Bericht>").encode()
 
 
 def median_seconds(func, runs: int) -> float:

@@ -21,15 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lxml import etree  # noqa: E402
+from lxml import etree
 
-from gateway.rules.check import check_message  # noqa: E402
-from gateway.domain.uitgaand import self_check  # noqa: E402
-from gateway.reference import load_reference  # noqa: E402
-from gateway.settings import PROJECT_ROOT  # noqa: E402
-from gateway.render.retour import render_retour  # noqa: E402
-from gateway.xml.schemas import load_schemas  # noqa: E402
-from tests.support import TODAY, example, jw305_with_products  # noqa: E402
+from gateway.domain.berichten.uitgaand import self_check
+from gateway.reference import load_reference
+from gateway.render.retour import render_retour
+from gateway.rules.check import check_message
+from gateway.settings import PROJECT_ROOT
+from gateway.xml.schemas import load_schemas
+from tests.support import TODAY, example, jw305_with_products
 
 
 def rate(func, seconds: float) -> float:

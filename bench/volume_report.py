@@ -21,12 +21,12 @@ from fastapi.testclient import TestClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from volume_report_data import GEMEENTE, PROVIDERS, TOEWIJZINGEN, ensure, sqlalchemy_url  # noqa: E402
+from volume_report_data import GEMEENTE, PROVIDERS, TOEWIJZINGEN, ensure, sqlalchemy_url
 
-from gateway.main import create_app  # noqa: E402
-from gateway.db.session import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
-from gateway.intake.parties import add_party  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
+from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+from gateway.intake.parties import add_party
+from gateway.main import create_app
+from gateway.settings import Settings
 
 PATH = "/api/v1/rapportages/volumes?van=2025-01-01&tot=2025-12-31"
 

@@ -47,8 +47,8 @@ def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwar
     import uvicorn
 
     from gateway.accesslog import log_config
-    from gateway.main import create_app
     from gateway.db.migrate import upgrade
+    from gateway.main import create_app
 
     proxy = _proxy_options(settings, proxy_headers, forwarded_allow_ips)
     # The app must know what uvicorn was told: it refuses /metrics through a proxy it does not believe.
@@ -171,7 +171,7 @@ def provider_webhook(agb: str, url: str | None, off: bool) -> None:
     from sqlalchemy import select
 
     from gateway.db.models import Partij
-    from gateway.domain.webhooks import new_secret
+    from gateway.work.webhook_notices import new_secret
 
     if (url is None) == (not off):
         raise click.UsageError("give either --url URL or --off")
@@ -280,7 +280,7 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(["cjg", "finance", "admin"]), help="What the user may do.")
 def user_add(username: str, role: str) -> None:
     """Add a back-office user; the password is read from stdin (without its trailing newline)."""
-    from gateway.domain import gebruikers
+    from gateway.domain.beheer import gebruikers
 
     _change_user(lambda session, password: gebruikers.add(
         session, gebruikersnaam=username, rol=role, wachtwoord=password))
@@ -292,7 +292,7 @@ def user_add(username: str, role: str) -> None:
 def user_passwd(username: str) -> None:
     """Set a new password (read from stdin) for a user; this ends every open session of the
     user and lifts the user's lock-outs."""
-    from gateway.domain import gebruikers
+    from gateway.domain.beheer import gebruikers
 
     _change_user(lambda session, password: gebruikers.set_password(
         session, gebruikersnaam=username, wachtwoord=password))
@@ -304,7 +304,7 @@ def user_passwd(username: str) -> None:
 @click.option("--address", default=None, help="Lift the throttle of this source address and every name locked from it.")
 def user_unlock(username: str | None, address: str | None) -> None:
     """Lift log-in lock-outs after failed attempts, without changing a password."""
-    from gateway.domain.gebruikers import GebruikerFout, unlock
+    from gateway.domain.beheer.gebruikers import GebruikerFout, unlock
 
     if username is None and address is None:
         raise click.UsageError("give --username, --address or both")
@@ -318,7 +318,7 @@ def user_unlock(username: str | None, address: str | None) -> None:
 
 
 def _change_user(change) -> None:
-    from gateway.domain.gebruikers import GebruikerFout
+    from gateway.domain.beheer.gebruikers import GebruikerFout
 
     password = _password_from_stdin()
     try:
@@ -373,7 +373,7 @@ def outbox() -> None:
 @click.option("--limit", default=50, show_default=True, help="At most this many, newest first.")
 def outbox_list(status: str, limit: int) -> None:
     """One line per item: id, task, message id, attempts, created, last error."""
-    from gateway.domain import outbox as work
+    from gateway.work import queue as work
 
     with _database() as session:
         for row in work.listing(session, status, limit):
@@ -386,7 +386,7 @@ def outbox_list(status: str, limit: int) -> None:
 @click.argument("ids", nargs=-1, required=True, type=int)
 def outbox_retry(ids: tuple[int, ...]) -> None:
     """Put failed work (mislukt) back in the queue; the sweep sends it within its interval."""
-    from gateway.domain import outbox as work
+    from gateway.work import queue as work
 
     with _database() as session:
         count = work.retry(session, list(ids))

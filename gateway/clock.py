@@ -13,7 +13,7 @@ set once per process at start; it is configuration, not state another process ne
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 NL = ZoneInfo("Europe/Amsterdam")
@@ -31,10 +31,10 @@ class Clock:
     @classmethod
     def starting_at(cls, moment: datetime) -> Clock:
         """A clock that reads `moment` (aware) now, and runs on from there."""
-        return cls(moment - datetime.now(timezone.utc))
+        return cls(moment - datetime.now(UTC))
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self.shift
+        return datetime.now(UTC) + self.shift
 
 
 _current = Clock()
@@ -82,12 +82,12 @@ def today() -> date:
 
 def as_utc(moment: datetime) -> datetime:
     """A stored timestamp with its zone: SQLite hands back naive UTC, PostgreSQL aware."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def start_of_day(day: date) -> datetime:
     """Midnight at the start of a Dutch calendar day, as a UTC moment (stored moments are UTC)."""
-    return datetime.combine(day, time(0), NL).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), NL).astimezone(UTC)
 
 
 def local_date(moment: datetime) -> date:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.api.app import create_api
-from gateway.relay import Publish
 from gateway.settings import Settings
 from gateway.web.app import mount_backoffice
-from tasks.celery_app import create_celery, publisher
+from gateway.work.relay import Publish
+from tasks.celery_app import create_celery
+from tasks.publishing import publisher
 
 
 def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI:

@@ -97,7 +97,7 @@ RECEIVABLE = ("AGJ", "JW315", "JW317", "JW305", "JW307", "JW302", "JW320", "JW32
 
 # Messages the gateway writes: the gemeente's own heen-berichten (JW301, JW319, JW325) and the
 # retour on every receivable message that is answered by one. Each passes the self-check
-# (`gateway.domain.uitgaand.self_check`) before it is stored or sent.
+# (`gateway.domain.berichten.uitgaand.self_check`) before it is stored or sent.
 SENT = tuple(m.name for m in MESSAGE_TYPES if not m.received) + tuple(
     BY_NAME[name].retour for name in RECEIVABLE if BY_NAME[name].retour)
 

@@ -22,7 +22,6 @@ import os
 
 from prometheus_client import Counter, Histogram
 
-
 _log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

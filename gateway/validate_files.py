@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TypedDict
 
 from gateway import clock
+from gateway.reference import load_reference
 from gateway.rules import report as rule_report
 from gateway.rules.check import check_message
-from gateway.reference import load_reference
 from gateway.rules.report import ReportEntry, RuleJson
 from gateway.settings import Settings
 from gateway.xml.safe import Limits, UnsafeXml

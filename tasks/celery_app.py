@@ -8,20 +8,14 @@ a worker up, and a periodic sweep re-sends what a crash left behind.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from celery import Celery, signals
 from kombu.transport import TRANSPORT_ALIASES
 
 from gateway import correlation, logs
 from gateway.settings import Settings
+from tasks.publishing import BEWAARTERMIJN_TASK, HEADER, QUEUE, SIGNALEN_TASK, SWEEP_TASK, publisher
 
-QUEUE = "gateway"
-OUTBOX_TASK = "gateway.outbox"
-SWEEP_TASK = "gateway.sweep"
-SIGNALEN_TASK = "gateway.signalen"
-BEWAARTERMIJN_TASK = "gateway.bewaartermijn"
-HEADER = "request_id"  # the task header that carries the correlation id
 _log = logging.getLogger("gateway.tasks")
 
 
@@ -67,7 +61,8 @@ def create_celery(settings: Settings) -> Celery:
     signals.setup_logging.connect(_logging(settings), weak=False, dispatch_uid="gateway-logging")
     from tasks import verwerking
 
-    verwerking.register(app)
+    # The worker publishes the follow-up work its tasks commit through an app of its own.
+    verwerking.register(app, lambda: publisher(create_celery(settings)))
     return app
 
 
@@ -80,16 +75,6 @@ def _transport_options(settings: Settings) -> dict:
     # kombu's SQLAlchemy transport hands its options to create_engine: on SQLite, wait for
     # the gateway's own writers instead of failing on a locked database.
     return {"connect_args": {"timeout": 30}} if settings.database_url.startswith("sqlite") else {}
-
-
-def publisher(app: Celery):
-    """A `gateway.relay` publish function: one task per outbox id, carrying the correlation id
-    bound now (the request's, or the running task's) as a task header."""
-    def publish(ids: Iterable[int]) -> None:
-        headers = {HEADER: request_id} if (request_id := correlation.current()) else None
-        for outbox_id in ids:
-            app.send_task(OUTBOX_TASK, args=[outbox_id], queue=QUEUE, headers=headers)
-    return publish
 
 
 _BOUND: dict[str, object] = {}  # task id -> the context token to reset after it ran

@@ -16,25 +16,26 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock, correlation, metrics
-from gateway.background_publisher import BackgroundPublisher
-from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.context import Context
-from gateway.domain import outbox, signalen
+from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+from gateway.domain.levering import signalen
 from gateway.reference import load_reference
-from gateway.relay import install
 from gateway.settings import Settings
-from gateway.work import bewaartermijn
+from gateway.work import bewaartermijn, webhooks
 from gateway.work import outbox as outbox_work
-from gateway.work import webhooks
+from gateway.work import queue as outbox
+from gateway.work.background_publisher import BackgroundPublisher
+from gateway.work.relay import Publish, install
 from gateway.xml.safe import Limits
 from gateway.xml.schemas import load_schemas
+from tasks.publishing import BEWAARTERMIJN_TASK, OUTBOX_TASK, SIGNALEN_TASK, SWEEP_TASK, publisher
 
 _log = logging.getLogger("gateway.tasks")
 
@@ -75,24 +76,22 @@ class Runtime:
 _RUNTIMES: dict[int, Runtime] = {}
 
 
-def _build(settings: Settings) -> Runtime:
-    from tasks.celery_app import create_celery, publisher
-
+def _build(settings: Settings, make_publisher: Callable[[], Publish]) -> Runtime:
     clock.configure(settings.today, settings.clock_shift_seconds)
     sessions = make_sessionmaker(make_engine(settings.database_url))
     # Follow-up work a task commits (a webhook row) is published off the task's thread too.
-    install(sessions, BackgroundPublisher(publisher(create_celery(settings))))
+    install(sessions, BackgroundPublisher(make_publisher()))
     ctx = Context(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
                         Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements))
     return Runtime(sessions, ctx, settings, ThreadPoolExecutor(WEBHOOK_THREADS, thread_name_prefix="webhook"),
                    threading.BoundedSemaphore(WEBHOOK_BACKLOG))
 
 
-def runtime(app: Celery) -> Runtime:
+def runtime(app: Celery, make_publisher: Callable[[], Publish]) -> Runtime:
     # One per process: a pool child must not use a connection pool it inherited by fork.
     pid = os.getpid()
     if pid not in _RUNTIMES:
-        _RUNTIMES[pid] = _build(app.conf.gateway_settings)
+        _RUNTIMES[pid] = _build(app.conf.gateway_settings, make_publisher)
     return _RUNTIMES[pid]
 
 
@@ -116,18 +115,19 @@ def _measured(task: str, work: Callable[[], Any], outcome_of: Callable[[Any], st
 WEBHOOK_WORK = "gateway.webhook"
 
 
-def register(app: Celery) -> None:
-    from tasks.celery_app import BEWAARTERMIJN_TASK, OUTBOX_TASK, SIGNALEN_TASK, SWEEP_TASK, publisher
+def register(app: Celery, make_publisher: Callable[[], Publish]) -> None:
+    """The tasks on `app`; `make_publisher` builds, once per worker process, what publishes the
+    outbox ids a task commits."""
 
     @app.task(name=OUTBOX_TASK, acks_late=True, ignore_result=True)
     def run_outbox(outbox_id: int) -> str:
-        rt = runtime(app)
+        rt = runtime(app, make_publisher)
         return _measured(OUTBOX_TASK, lambda: outbox_work.process(rt.sessions, rt.ctx, outbox_id,
                                                                  deliver_webhook=rt.deliver_webhook), str)
 
     @app.task(name=SWEEP_TASK, ignore_result=True)
     def sweep() -> int:
-        rt = runtime(app)
+        rt = runtime(app, make_publisher)
 
         def resend() -> int:
             with unit_of_work(rt.sessions) as session:
@@ -145,7 +145,7 @@ def register(app: Celery) -> None:
 
     @app.task(name=SIGNALEN_TASK, ignore_result=True)
     def make_signals() -> int:
-        rt = runtime(app)
+        rt = runtime(app, make_publisher)
 
         def periodic() -> int:
             with unit_of_work(rt.sessions) as session:
@@ -155,7 +155,7 @@ def register(app: Celery) -> None:
 
     @app.task(name=BEWAARTERMIJN_TASK, ignore_result=True)
     def purge() -> int:
-        rt = runtime(app)
+        rt = runtime(app, make_publisher)
 
         def run() -> int:
             result = bewaartermijn.purge(rt.sessions, rt.ctx.today(), rt.settings.retention_years)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from gateway.db.session import unit_of_work
-from gateway.domain import gebruikers
+from gateway.domain.beheer import gebruikers
 
 PASSWORD = "correct-paard-batterij-niet"
 USERS = {"cjg": "marieke", "finance": "fenna", "admin": "beheer"}

@@ -13,7 +13,7 @@ import tempfile
 if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-test-metrics-")
     atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -21,19 +21,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from gateway import clock
-from gateway.main import create_app
 from gateway.db import append_only
 from gateway.db.migrate import upgrade
 from gateway.db.models import Base, Toewijzing
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.intake.parties import add_party
+from gateway.main import create_app
 from gateway.settings import Settings, get_settings
 from tests.support import TODAY
 
 # Every test runs on the examples' day, whatever the machine's clock says, from noon (Dutch
 # time) on, so the run crosses no midnight, Dutch or UTC. One shift for the whole run, handed to
 # subprocesses (worker, `gateway serve`) through the environment: every process reads one clock.
-SHIFT_SECONDS = (clock.noon(TODAY) - datetime.now(timezone.utc)).total_seconds()
+SHIFT_SECONDS = (clock.noon(TODAY) - datetime.now(UTC)).total_seconds()
 os.environ["GATEWAY_CLOCK_SHIFT_SECONDS"] = repr(SHIFT_SECONDS)
 os.environ.pop("GATEWAY_TODAY", None)
 clock.configure(shift_seconds=SHIFT_SECONDS)
@@ -145,7 +145,7 @@ def toewijzing_100001(sessions, parties):
                                categorie="45", code="45A01", ingangsdatum=date(2026, 9, 15),
                                einddatum=date(2027, 3, 14), volume=4, eenheid="04", frequentie="2",
                                toewijzingsdatum=date(2026, 9, 8), toewijzingstijd="10:15:00", gewijzigd=False,
-                               aangemaakt_op=datetime(2026, 9, 8, 8, 15, tzinfo=timezone.utc)))
+                               aangemaakt_op=datetime(2026, 9, 8, 8, 15, tzinfo=UTC)))
     return 100001
 
 

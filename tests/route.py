@@ -6,10 +6,10 @@ import re
 from lxml import etree
 
 from gateway.messages import BY_NAME
-from gateway.rules.engine import Finding, Outcome
-from gateway.xml.build import serialise
 from gateway.render.retour import render_retour
+from gateway.rules.engine import Finding, Outcome
 from gateway.work import outbox as outbox_work
+from gateway.xml.build import serialise
 from gateway.xml.view import ParsedMessage
 from tests.conftest import auth
 from tests.support import TODAY, edit, example, schemas

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from gateway.rules.check import CheckResult, check_message
 from gateway.reference import load_reference
+from gateway.rules.check import CheckResult, check_message
 from gateway.settings import PROJECT_ROOT
 from gateway.xml.schemas import load_schemas
 

@@ -9,12 +9,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from gateway.api.deps import CallingParty
-from gateway.http.deps import DbSession, parse_id
-from gateway.db.models import Aanvraag, Partij
-from gateway.domain import aanvragen, beschikkingen, besluiten, outbox, postbus
-from gateway.domain.clientgegevens import Contact
 from gateway.clock import iso_utc
+from gateway.db.models import Aanvraag, Partij
+from gateway.domain.aanvraag import aanvragen, beschikkingen, besluiten
+from gateway.domain.aanvraag.clientgegevens import Contact
+from gateway.domain.berichten import postbus
+from gateway.http.deps import DbSession, parse_id
 from gateway.problems import Problem
+from gateway.work import queue as outbox
 
 router = APIRouter(prefix="/api/v1", tags=["aanvragen"])
 STATUSES = (aanvragen.TE_BEOORDELEN, aanvragen.IN_ONDERZOEK, aanvragen.TOEGEKEND, aanvragen.AFGEWEZEN)

@@ -16,15 +16,15 @@ from gateway import correlation, problems
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
 from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
 from gateway.api.docs import install_docs
-from gateway.background_publisher import BackgroundPublisher
-from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.context import Context
+from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.errors import GatewayError
 from gateway.headers import SecurityHeaders
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import load_reference
-from gateway.relay import Publish, install
 from gateway.settings import Settings
+from gateway.work.background_publisher import BackgroundPublisher
+from gateway.work.relay import Publish, install
 from gateway.xml.safe import Limits
 from gateway.xml.schemas import load_schemas
 

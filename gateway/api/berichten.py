@@ -10,17 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from gateway import metrics
-from gateway.rules import report as rule_report
 from gateway.api.deps import CallingParty, XmlBody
-from gateway.http.deps import DbSession, after_commit, discard, parse_id
 from gateway.api.payloads import BerichtPayload, ValidatiePayload
-from gateway.db.models import Bericht
 from gateway.clock import as_utc
 from gateway.context import Context
-from gateway.domain import postbus
-from gateway.domain.keten import RETOUREN
+from gateway.db.models import Bericht
+from gateway.domain.berichten import postbus
+from gateway.http.deps import DbSession, after_commit, discard, parse_id
 from gateway.intake.service import Answer, receive, screen, validate_only
 from gateway.problems import Problem
+from gateway.readmodels.keten import RETOUREN
+from gateway.rules import report as rule_report
 
 router = APIRouter(prefix="/api/v1", tags=["berichten"])
 

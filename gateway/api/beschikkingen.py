@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from gateway.api.aanvragen import require_gemeente
 from gateway.api.deps import CallingParty
-from gateway.http.deps import DbSession, parse_id
 from gateway.db.models import Beschikking
-from gateway.domain import beschikkingen
+from gateway.domain.aanvraag import beschikkingen
 from gateway.headers import document_headers
+from gateway.http.deps import DbSession, parse_id
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["beschikkingen"])

@@ -13,22 +13,21 @@ from __future__ import annotations
 
 import ipaddress
 
+from fastapi import APIRouter, Request, Response
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-
-from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from gateway import clock, metrics
-from gateway.db.models import Outbox
-from gateway.domain.attempts import MISLUKT, PENDING
 from gateway.clock import as_utc
-from gateway.domain.termijnen import overdue_counts
-from gateway.problems import Problem
+from gateway.db.models import Outbox
 from gateway.http.deps import through_unknown_proxy
+from gateway.problems import Problem
+from gateway.readmodels.termijnen import overdue_counts
+from gateway.work.attempts import MISLUKT, PENDING
 
 router = APIRouter(tags=["beheer"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 
 from gateway.api.deps import CallingParty
-from gateway.http.deps import DbSession, parse_id
-from gateway.domain import postbus
 from gateway.clock import local_date
+from gateway.domain.berichten import postbus
+from gateway.http.deps import DbSession, parse_id
 from gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["postbus"])

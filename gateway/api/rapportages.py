@@ -3,7 +3,7 @@ product over a period (design §7 "Finance report"), as JSON, CSV or XLSX.
 
 Who may ask: a municipality token (its own gemeente only) or a back-office session of a
 finance user or an administrator (every gemeente the gateway serves, or one with `gemeente=`).
-The definitions are in gateway.domain.rapportage and in the README ("Finance report").
+The definitions are in gateway.domain.financien.rapportage and in the README ("Finance report").
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from gateway.api.deps import get_party
-from gateway.http.deps import DbSession
 from gateway.db.models import Partij
-from gateway.domain import rapportage
+from gateway.domain.financien import rapportage
+from gateway.http.deps import DbSession
 from gateway.problems import Problem
 from gateway.web.deps import LoginNodig, Verboden, current_user, role
 

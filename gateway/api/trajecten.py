@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from gateway.api.aanvragen import require_gemeente, visible
 from gateway.api.deps import CallingParty
-from gateway.http.deps import DbSession
 from gateway.db.models import Aanvraag
-from gateway.domain import signalen, traject
+from gateway.domain.levering import signalen
+from gateway.http.deps import DbSession
 from gateway.problems import Problem
+from gateway.readmodels import traject
 
 router = APIRouter(prefix="/api/v1", tags=["trajecten"])
 

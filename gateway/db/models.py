@@ -9,8 +9,19 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-    Text, UniqueConstraint,
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -112,7 +123,7 @@ class Bericht(Base):
     antwoord_status: Mapped[int | None] = mapped_column(Integer)
     antwoord_type: Mapped[str | None] = mapped_column(String(64))
     antwoord: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # When the retention purge removed body, answer and BSN (gateway.domain.bewaartermijn).
+    # When the retention purge removed body, answer and BSN (gateway.domain.beheer.bewaartermijn).
     gewist_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     kenmerken: Mapped[list[Kenmerk]] = relationship(back_populates="bericht", lazy="raise",
@@ -204,7 +215,7 @@ class Client(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     gemeente: Mapped[str] = mapped_column(String(4))
     bsn: Mapped[str] = mapped_column(String(9))
-    # XML, see gateway.domain.clientgegevens; None for a client known only from messages
+    # XML, see gateway.domain.aanvraag.clientgegevens; None for a client known only from messages
     # without an address (JW315, JW305, JW307): the row then only gives the client an id.
     gegevens: Mapped[bytes | None] = mapped_column(LargeBinary)
     bron_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
@@ -486,7 +497,7 @@ class InlogTeller(Base):
     """Failed log-ins counted in a window: per (typed name, source address) for the lock-out of a
     name, and per source address (`naam_sleutel` empty) for the throttle of an address. In the
     database, so that every API process counts the same attempts. A name is kept only as a
-    SHA-256 (`gateway.domain.inlogtellers.naam_sleutel`), known or not: what was typed may be a
+    SHA-256 (`gateway.domain.beheer.inlogtellers.naam_sleutel`), known or not: what was typed may be a
     password typed in the wrong field."""
 
     __tablename__ = "inlog_teller"

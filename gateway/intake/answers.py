@@ -2,7 +2,7 @@
 
 A checked heen-bericht is answered with its retour (AGJ → AGR, JW315 → JW316, ...), a JW323
 with a JW325, a retour with JSON, a message stopped before the rules with problem+json. Our
-own answer that fails the self-check (`gateway.domain.uitgaand.self_check`) is never sent:
+own answer that fails the self-check (`gateway.domain.berichten.uitgaand.self_check`) is never sent:
 the sender gets a 500 problem instead, and a stored message keeps the reason in its report.
 """
 from __future__ import annotations
@@ -17,22 +17,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway import problems
-from gateway.rules import report as rule_report
-from gateway.rules.check import CheckResult
 from gateway.context import Context
 from gateway.db.models import Bericht, Bevinding
+from gateway.domain.berichten import uitgaand
 from gateway.messages import MessageType
-from gateway.domain import uitgaand
 from gateway.problems import PROBLEM_JSON, Problem
-from gateway.rules.engine import Finding, Outcome
 from gateway.render.retour import render_retour
+from gateway.rules import report as rule_report
+from gateway.rules.check import CheckResult
+from gateway.rules.engine import Finding, Outcome
 from gateway.xml.view import ParsedMessage
 
 _log = logging.getLogger("gateway.intake")
 
 XML = "application/xml"
 JSON = "application/json"
-# Our answer on the message failed the gateway's own check (gateway.domain.uitgaand.self_check).
+# Our answer on the message failed the gateway's own check (gateway.domain.berichten.uitgaand.self_check).
 SELF_CHECK_CODE = "EIGENCONTROLE"
 
 

@@ -27,22 +27,37 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from gateway.rules import report as rule_report
 from gateway.context import Context
-from gateway.db.models import Bericht, Bevinding, Outbox
 from gateway.db import taken
-from gateway.domain import clienten, declaraties, postbus, signalen, uitgaand, zorglevering
-from gateway.domain.model import leveringsklassen
-from gateway.domain.model.declaratie import Antwoord, antwoord, clients
+from gateway.db.models import Bericht, Bevinding, Outbox
+from gateway.domain.aanvraag import clienten
+from gateway.domain.berichten import postbus, uitgaand
+from gateway.domain.financien import declaraties
+from gateway.domain.levering import signalen, zorglevering
 from gateway.intake.answers import (
-    JSON, Judged, SELF_CHECK_CODE, XML, Answer, as_json, checked, finding_codes, not_answered, problem_answer, retour,
-    store_findings, validation_refused, with_report,
+    JSON,
+    SELF_CHECK_CODE,
+    XML,
+    Answer,
+    Judged,
+    as_json,
+    checked,
+    finding_codes,
+    not_answered,
+    problem_answer,
+    retour,
+    store_findings,
+    validation_refused,
+    with_report,
 )
 from gateway.intake.log import MessageLog, lock_client, uniek_sleutel
+from gateway.model import leveringsklassen
+from gateway.model.declaratie import Antwoord, antwoord, clients
 from gateway.problems import Problem
 from gateway.reference import ReferenceData
 from gateway.render.jw325 import render_jw325
 from gateway.render.outbound import Kop
+from gateway.rules import report as rule_report
 from gateway.rules.engine import StateReader
 from gateway.xml.view import ParsedMessage, present
 

@@ -5,10 +5,10 @@ from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Kenmerk
-from gateway.domain import zorglevering
-from gateway.domain.model.leveringen import Leveringen
-from gateway.domain.model.stand import ToewijzingStand
-from gateway.domain.toewijzingen import for_client, stand
+from gateway.domain.aanvraag.toewijzingen import for_client, stand
+from gateway.domain.levering import zorglevering
+from gateway.model.leveringen import Leveringen
+from gateway.model.stand import ToewijzingStand
 
 REQUESTS = ("AGJ", "JW315", "JW317")
 

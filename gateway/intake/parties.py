@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gateway import clock
-from gateway.db.models import Partij, Token
 from gateway.clock import as_utc
+from gateway.db.models import Partij, Token
 from gateway.errors import Conflict, GatewayError, NotFound
 
 GEMEENTE = "gemeente"

@@ -19,8 +19,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.rules import report as rule_report
-from gateway.rules.check import CheckResult, check_rules, check_schema
 from gateway.context import Context
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Partij
 from gateway.intake.answers import JSON, SELF_CHECK_CODE, Answer, Judged, as_json, problem_answer, with_report
@@ -29,6 +27,8 @@ from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import ReferenceData
+from gateway.rules import report as rule_report
+from gateway.rules.check import CheckResult, check_rules, check_schema
 from gateway.xml.safe import UnsafeXml
 from gateway.xml.view import ParsedMessage
 

@@ -8,10 +8,12 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Beschikking, PostbusItem
-from gateway.domain import beschikkingen, outbox, postbus
-from gateway.domain.aanvragen import OPEN
-from gateway.domain.uitgaand import AANBIEDER
+from gateway.domain.aanvraag import beschikkingen
+from gateway.domain.aanvraag.aanvragen import OPEN
+from gateway.domain.berichten import postbus
+from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.readmodels import clienten, partijen
+from gateway.work import queue as outbox
 
 # The keyset position after which a next page starts: (antwoord_uiterlijk, ontvangen_op, id)
 # for open aanvragen, (id,) for decided ones.

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.db.models import Bericht, Bevinding, PostbusItem
-from gateway.domain import berichtenlog, keten, postbus
-from gateway.domain.berichtenlog import INKOMEND, UITGAAND
-from gateway.readmodels import clienten
+from gateway.domain.berichten import postbus
+from gateway.readmodels import berichtenlog, clienten, keten
+from gateway.readmodels.berichtenlog import INKOMEND, UITGAAND
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from gateway.domain import rapportage
-from gateway.domain.uitgaand import AANBIEDER
+from gateway.domain.berichten.uitgaand import AANBIEDER
+from gateway.domain.financien import rapportage
 from gateway.intake.parties import GEMEENTE
 from gateway.readmodels import partijen
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Partij, Token
-from gateway.domain.uitgaand import AANBIEDER
+from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.intake.parties import GEMEENTE
 
 

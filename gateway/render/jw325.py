@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from gateway.domain.model.declaratie import Antwoord
 from gateway.messages import BY_NAME
-from gateway.xml.build import basis, finish, new_root, renamed, sub
+from gateway.model.declaratie import Antwoord
 from gateway.render.outbound import Kop, header
+from gateway.xml.build import basis, finish, new_root, renamed, sub
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 

@@ -1,7 +1,7 @@
 """Rendering the messages the gemeente sends: JW301 (toewijzing) and JW319 (antwoord).
 
 Pure rendering from plain values into a tree; choosing what goes in (OP087, IV093/IV094) is
-`gateway.domain.uitgaand`'s job, and so is checking the tree against our XSD and rules
+`gateway.domain.berichten.uitgaand`'s job, and so is checking the tree against our XSD and rules
 (`uitgaand.self_check`) before it is serialised and stored.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@
 - accepted: the Header only, without RetourCodes.
 
 Pure rendering: the tree that comes out passes the one self-check of everything the gateway
-sends (`gateway.domain.uitgaand.self_check`) before it is serialised, stored or answered: our
+sends (`gateway.domain.berichten.uitgaand.self_check`) before it is serialised, stored or answered: our
 XSD, and the level-2 rules the provider's XSLT applies to a retour (the few that reach an
 echo, gateway.rules.client).
 """
@@ -19,7 +19,8 @@ from lxml import etree
 
 from gateway.messages import BASIS_NS, MessageType, retour_of
 from gateway.rules.engine import Outcome
-from gateway.xml.build import finish, new_root, renamed, sub as _sub
+from gateway.xml.build import finish, new_root, renamed
+from gateway.xml.build import sub as _sub
 from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 

@@ -1,7 +1,7 @@
 """Checking one message, levels 1 to 4, without storing anything.
 
 Shared by the HTTP intake, `POST /api/v1/validatie`, `gateway validate` and the self-check of
-every message the gateway sends (`gateway.domain.uitgaand.self_check`, which judges the tree
+every message the gateway sends (`gateway.domain.berichten.uitgaand.self_check`, which judges the tree
 it built with `check_tree_schema` and `check_rules`, no parse), so the schema and the rules
 give the same verdict everywhere. (The intake adds what only it can know: the caller, the
 municipalities served, the message log; `gateway validate` also checks the messages a
@@ -15,14 +15,13 @@ from typing import cast
 
 from lxml import etree
 
+import gateway.rules  # noqa: F401  (registers the rules)
 from gateway.messages import MessageType, by_namespace
 from gateway.reference import ReferenceData
 from gateway.rules.engine import Outcome, RuleContext, StateReader, evaluate
 from gateway.xml.safe import Limits, check_depth_of, parse
 from gateway.xml.schemas import SchemaError, SchemaSet
 from gateway.xml.view import ParsedMessage
-
-import gateway.rules  # noqa: F401  (registers the rules)
 
 
 @dataclass

@@ -179,9 +179,9 @@ def cs139(ctx: RuleContext) -> Failures:
     # trail failing, and also decides years of other lengths.
     for datum, gebruik in _geboortedata(ctx.msg):
         text = datum.text
-        if (gebruik == "1" and last_characters(text, 2) != "01"
-                or gebruik == "2" and last_characters(text, 5) != "01-01"
-                or gebruik == "3" and text != ONBEKENDE_DATUM):
+        if ((gebruik == "1" and last_characters(text, 2) != "01")
+                or (gebruik == "2" and last_characters(text, 5) != "01-01")
+                or (gebruik == "3" and text != ONBEKENDE_DATUM)):
             yield datum
 
 

@@ -12,7 +12,7 @@ through gateway.rules.declaratie_regels, which reads each prestatie's raw fields
 check; gateway.rules.declaratie_antwoord applies them to the JW325.
 
 Levels 3 and 4 judge each prestatie (partial processing, OP304/TR342): they all read one pass
-of the declaration through `gateway.domain.gateway.domain.model.declaratie.beoordeel`, so the rules and the booking
+of the declaration through `gateway.model.declaratie.beoordeel`, so the rules and the booking
 cannot disagree. The general Header rules (TR056, TR135, TR378) and TR304/TR381 are widened to
 JW323 here.
 """
@@ -24,14 +24,24 @@ from typing import Protocol, cast
 
 from lxml import etree
 
+from gateway.model.declaratie import CLIENT, Beoordeling, DeclaratieStand, beoordeel
 from gateway.rules import external, state, wijziging  # noqa: F401  (registered before widened)
-from gateway.domain.model.declaratie import CLIENT, Beoordeling, DeclaratieStand, beoordeel
-from gateway.rules.engine import Failures, RuleContext, extend, rule
 from gateway.rules.client import _valid_bsn
 from gateway.rules.declaratie_regels import Periode, read_periode, regels
+from gateway.rules.engine import Failures, RuleContext, extend, rule
 from gateway.rules.xpath_values import (
-    TRUNCATE, add_days, add_months, date_chars, date_number, day_text, filled, format_number,
-    normalize_space, number, number_string, upper_bound,
+    TRUNCATE,
+    add_days,
+    add_months,
+    date_chars,
+    date_number,
+    day_text,
+    filled,
+    format_number,
+    normalize_space,
+    number,
+    number_string,
+    upper_bound,
 )
 from gateway.xml.view import ParsedMessage
 
@@ -53,7 +63,7 @@ _TOTALEN = {
 
 class DeclaratieReader(Protocol):
     """What the level-3 JW323 rules read besides `StateReader`
-    (gateway.domain.declaraties.DeclaratieLog)."""
+    (gateway.domain.financien.declaraties.DeclaratieLog)."""
 
     def declaratie_stand(self, msg: ParsedMessage) -> DeclaratieStand: ...
 

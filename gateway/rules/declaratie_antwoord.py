@@ -1,6 +1,6 @@
 """Rules the provider's XSLT runs on the declaration answer (JW325) we send (facts:
 ijw-facts-declaratie-en-retours.md §2.2). Level 2 only: a JW325 we write must pass them, and
-`gateway.domain.uitgaand` checks every outbound message before it is stored.
+`gateway.domain.berichten.uitgaand` checks every outbound message before it is stored.
 
 CS002, CD060, CS325 (TotaalIngediendBedrag, TotaalToegekendBedrag and every IngediendBedrag),
 TR101, TR134 and TR137 are the JW323 rules of `gateway.rules.declaratie` on the answer's
@@ -55,5 +55,5 @@ def tr342(ctx: RuleContext) -> Failures:
         verschil = _signed(ctx, f"{ANTWOORD}/m:TotaalIngediendBedrag") - toegekend
         if number_string(_listed(ctx)) != number_string(verschil):
             yield ctx.msg.required("m:TotaalToegekendBedrag", antwoord)
-    elif not toegekend == 0:  # NaN is not 0 either
+    elif toegekend != 0:  # NaN is not 0 either
         yield ctx.msg.required("m:TotaalToegekendBedrag", antwoord)

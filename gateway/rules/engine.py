@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 from lxml import etree
 
-from gateway.domain.model.leveringen import Leveringen
-from gateway.domain.model.stand import ToewijzingStand
 from gateway.messages import BASIS_NS
+from gateway.model.leveringen import Leveringen
+from gateway.model.stand import ToewijzingStand
 from gateway.reference import ReferenceData
 from gateway.rules import xpath_values
 from gateway.xml.view import ParsedMessage
@@ -45,7 +45,7 @@ class StateReader(Protocol):
         """The client's current starts and stops at this provider."""
         ...
 
-    # JW323 only (gateway.domain.declaraties.DeclaratieLog); the JW323 rules judge nothing
+    # JW323 only (gateway.domain.financien.declaraties.DeclaratieLog); the JW323 rules judge nothing
     # when the reader lacks it:
     # def declaratie_stand(self, msg: ParsedMessage) -> DeclaratieStand: the toewijzingen the
     #     declaration names, its clients known at this provider, the provider's approved
@@ -220,10 +220,10 @@ def extend(code: str, messages: Iterable[str], func: RuleFunc | None = None) -> 
     extra = frozenset(messages)
     variants = dict(spec.variants or {})
     if func is not None:
-        variants.update({name: func for name in extra})
+        variants.update(dict.fromkeys(extra, func))
     guard = spec.guard
     if isinstance(guard, str) and func is not None:
-        guard = {name: guard for name in spec.messages}  # the new forms run unguarded
+        guard = dict.fromkeys(spec.messages, guard)  # the new forms run unguarded
     # `needs_state` stays the rule's own: a widened form that reads the log yields nothing
     # when the context has none.
     REGISTRY[code] = RuleSpec(code, spec.level, spec.retourcode, spec.messages | extra, spec.func,

@@ -34,7 +34,7 @@ def tr378(ctx: RuleContext) -> Failures:
     the message (during a merger the older list may be used for older assignments)."""
     msg = ctx.msg
     side = "m:Header/m:Afzender" if msg.type.sender == "gemeente" else "m:Header/m:Ontvanger"
-    candidates = [msg.find(side)] + msg.findall("m:Antwoord/m:Woonplaatsbeginsel/m:Gemeente")
+    candidates = [msg.find(side), *msg.findall("m:Antwoord/m:Woonplaatsbeginsel/m:Gemeente")]
     days: list[date] = [msg.dagtekening] if msg.dagtekening else []
     for element in candidates:
         if element is None or ctx.reference.gemeente_valid(present(element.text), days[:1]):

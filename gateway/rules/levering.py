@@ -1,14 +1,14 @@
 """Level-3 rules of the start and stop of care (JW305, JW307): the link to a toewijzing
 (TR019, IV075) and the sequences of starts, stops and deletes (TR063, TR071, TR074, TR326,
 TR382, TR413-TR415), all from one run of the message through the delivery model
-(`gateway.domain.model.leveringen`), so the rules and what the intake records cannot disagree."""
+(`gateway.model.leveringen`), so the rules and what the intake records cannot disagree."""
 from __future__ import annotations
 
 from lxml import etree
 
-from gateway.domain.model.leveringen import NIEUW
-from gateway.domain.model.leveringsklassen import Klasse, classes, outcome
-from gateway.domain.model.stand import ToewijzingStand
+from gateway.model.leveringen import NIEUW
+from gateway.model.leveringsklassen import Klasse, classes, outcome
+from gateway.model.stand import ToewijzingStand
 from gateway.rules.engine import Failures, RuleContext, rule
 from gateway.xml.view import present
 

@@ -64,7 +64,7 @@ def _same_product(a: tuple[str | None, str | None] | None,
     return a[0] == b[0] and (a[1] is None or b[1] is None or a[1] == b[1])
 
 
-same_product = _same_product  # for the domain's overlap checks (gateway.domain.aanvragen)
+same_product = _same_product  # for the domain's overlap checks (gateway.domain.aanvraag.aanvragen)
 
 
 def overlapping(ctx: RuleContext, path: str, start: str, end: str,

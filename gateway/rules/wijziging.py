@@ -14,7 +14,7 @@ from datetime import date
 
 from lxml import etree
 
-from gateway.domain.model.stand import TBGT, ToewijzingStand
+from gateway.model.stand import TBGT, ToewijzingStand
 from gateway.rules.engine import Failures, RuleContext, rule
 from gateway.rules.products import CUTOFF, same_product
 from gateway.xml.view import present

@@ -99,7 +99,7 @@ def date_chars(text: str | None, start: int, length: int) -> str:
 
 def substring_after(text: str | None, separator: str) -> str:
     """XPath `substring-after()`: "" when the separator is absent."""
-    head, found, tail = (text or "").partition(separator)
+    _head, found, tail = (text or "").partition(separator)
     return tail if found else ""
 
 

@@ -2,7 +2,7 @@
 (`/aanvragen/{id}`, `POST /aanvragen/{id}/besluit`).
 
 The queue lists the aanvragen waiting for a person, the most overdue first, each with its
-requested products against the catalogue's norms (`gateway.domain.model.normen`, the same check
+requested products against the catalogue's norms (`gateway.model.normen`, the same check
 the intake used) and the reasons the intake gave for sending it to the CJG. The decision
 form builds the same `BesluitInvoer` as the API and calls the same service
 (`besluiten.record`); the beschikking and the messages for the provider are made afterwards
@@ -18,10 +18,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from gateway.db.models import Aanvraag
-from gateway.domain import audit, besluiten
-from gateway.domain.aanvragen import OPEN
 from gateway.context import Context
+from gateway.db.models import Aanvraag
+from gateway.domain.aanvraag import besluiten
+from gateway.domain.aanvraag.aanvragen import OPEN
+from gateway.domain.beheer import audit
 from gateway.http.deps import DbSession, discard
 from gateway.readmodels import aanvragen as read
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
@@ -36,7 +37,7 @@ PAGINA = 50  # rows per section; more are reached by keyset ("na"), never by OFF
 
 
 @router.get("/aanvragen")
-def queue(request: Request, session: DbSession, user: CjgUser, status: str = view.OPEN_VIEW, soort: str = "",
+def queue(request: Request, session: DbSession, user: CjgUser, status: str = wachtrij.OPEN_VIEW, soort: str = "",
           na: str = "") -> Response:
     ctx: Context = request.app.state.ctx
     filters = wachtrij.read(status, soort, na)

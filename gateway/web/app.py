@@ -24,7 +24,16 @@ from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe
 from gateway.errors import GatewayError
 from gateway.headers import PAGE_HEADERS, adding_headers
 from gateway.web import (
-    aanvragen, audit, auth, berichten, blokkades, clienten, financien, financien_extra, formulier, partijen,
+    aanvragen,
+    audit,
+    auth,
+    berichten,
+    blokkades,
+    clienten,
+    financien,
+    financien_extra,
+    formulier,
+    partijen,
     termijnen,
 )
 from gateway.web.deps import LoginNodig

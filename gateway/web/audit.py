@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from gateway.db.models import AuditRegel
 from gateway.db.session import unit_of_work
-from gateway.domain import audit
+from gateway.domain.beheer import audit
 from gateway.http.deps import DbSession
 from gateway.web.deps import AdminUser, source_address
 from gateway.web.forms.audit import ACTIES, Filters, page_after, parse_filters

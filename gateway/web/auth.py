@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock
 from gateway.db.session import unit_of_work
+from gateway.domain.beheer import audit, gebruikers, inlogtellers
+from gateway.domain.beheer.gebruikers import ADMIN, CJG, FINANCE
 from gateway.http.deps import DbSession, discard, through_unknown_proxy
-from gateway.domain import audit, gebruikers, inlogtellers
-from gateway.domain.gebruikers import ADMIN, CJG, FINANCE
 from gateway.web import sessies
 from gateway.web.deps import AnyUser, CheckedForm, source_address
 from gateway.web.render import page

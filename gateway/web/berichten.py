@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
-from gateway.domain import audit, berichtenlog
+from gateway.domain.beheer import audit
 from gateway.http.deps import DbSession
 from gateway.readmodels import berichten as read
+from gateway.readmodels import berichtenlog
 from gateway.web.deps import CjgUser, log_access, object_id
 from gateway.web.render import page
 from gateway.web.views import berichten as view

@@ -1,7 +1,7 @@
 """Log-in lock-outs in force (`/blokkades`, administrators), and lifting one.
 
 The page shows a locked name only when an account has it; what else was typed is not stored
-(`gateway.domain.inlogtellers`), so it shows as "onbekende naam". Lifting is logged.
+(`gateway.domain.beheer.inlogtellers`), so it shows as "onbekende naam". Lifting is logged.
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway import clock
+from gateway.domain.beheer import audit, inlogtellers
 from gateway.http.deps import DbSession
-from gateway.domain import audit, inlogtellers
 from gateway.web.deps import AdminUser, CheckedForm, log_access, object_id
 from gateway.web.render import page
 

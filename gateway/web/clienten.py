@@ -8,10 +8,12 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
 from gateway.db.models import Beschikking
-from gateway.domain import audit, beschikkingen, tijdlijn
+from gateway.domain.aanvraag import beschikkingen
+from gateway.domain.beheer import audit
 from gateway.http.deps import DbSession
 from gateway.readmodels import beschikkingen as read_beschikkingen
 from gateway.readmodels import clienten as read_clienten
+from gateway.readmodels import tijdlijn
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
 from gateway.web.documents import render_beschikking
 from gateway.web.forms import bezwaar as bezwaar_form

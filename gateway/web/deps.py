@@ -11,10 +11,10 @@ from starlette.exceptions import HTTPException
 
 from gateway import clock
 from gateway.db.session import unit_of_work
+from gateway.domain.beheer import audit
+from gateway.domain.beheer.gebruikers import ADMIN, CJG, FINANCE
 from gateway.errors import Forbidden, Unauthorized
 from gateway.http.deps import DbSession, parse_id
-from gateway.domain import audit
-from gateway.domain.gebruikers import ADMIN, CJG, FINANCE
 from gateway.web import sessies
 from gateway.web.sessies import Ingelogd
 

@@ -1,6 +1,6 @@
 """The beschikking as a readable, printable HTML document for the parents (in Dutch).
 
-`render_beschikking` takes the dict from `gateway.domain.beschikkingen.as_json`. The Jinja2
+`render_beschikking` takes the dict from `gateway.domain.aanvraag.beschikkingen.as_json`. The Jinja2
 environment autoescapes everything (the hulpvraag and the bezwaar texts come from outside) and
 uses StrictUndefined, so a missing key fails loudly instead of printing an empty line.
 """
@@ -10,9 +10,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from gateway.clock import NL, as_utc
-from gateway.domain.model.normen import bedrag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from gateway.clock import NL, as_utc
+from gateway.model.normen import bedrag
 
 TEMPLATES = Path(__file__).parent / "templates"
 

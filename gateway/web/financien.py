@@ -1,6 +1,6 @@
 """Finance (`/financien`, finance and administrators): the volume report as a page.
 
-The same rows as `GET /api/v1/rapportages/volumes` (gateway.domain.rapportage.volumes, the
+The same rows as `GET /api/v1/rapportages/volumes` (gateway.domain.financien.rapportage.volumes, the
 definitions in the README "Finance report"): per aanbieder × productcategorie × productcode ×
 eenheid what was allocated, delivered and declared in [van, tot], the amounts in euro and the
 utilisation. Filters van/tot (default: this calendar year up to today), aanbieder and, when the
@@ -17,9 +17,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gateway.domain import rapportage
-from gateway.domain.model.normen import EENHEID_LABELS
+from gateway.domain.financien import rapportage
 from gateway.http.deps import DbSession
+from gateway.model.normen import EENHEID_LABELS
 from gateway.readmodels import financien as read
 from gateway.web import grafieken
 from gateway.web.deps import FinanceUser

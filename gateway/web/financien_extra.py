@@ -1,10 +1,10 @@
 """Finance pages next to /financien:
 
-- `/financien/uitzonderingen`: the exceptions list (gateway.domain.uitzonderingen), filtered
+- `/financien/uitzonderingen`: the exceptions list (gateway.readmodels.uitzonderingen), filtered
   by aanbieder and period; a client is shown by masked BSN and internal id; only an admin
   gets the link to the client page (finance may not open client pages).
 - `/financien/bestedingsruimte`: per provider with a cap for the year its spending, committed
-  amount, run-rate forecast and the month the cap is reached (gateway.domain.bestedingsruimte);
+  amount, run-rate forecast and the month the cap is reached (gateway.domain.financien.bestedingsruimte);
   an admin sets a cap with the form on the same page (POST, logged in the access log).
 """
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gateway.domain import audit
-from gateway.domain import bestedingsruimte as ruimte
-from gateway.domain import uitzonderingen
-from gateway.domain.gebruikers import ADMIN
-from gateway.domain.rapportage import Periode
+from gateway.domain.beheer import audit
+from gateway.domain.beheer.gebruikers import ADMIN
+from gateway.domain.financien import bestedingsruimte as ruimte
+from gateway.domain.financien.rapportage import Periode
 from gateway.http.deps import DbSession
 from gateway.readmodels import financien as read
+from gateway.readmodels import uitzonderingen
 from gateway.web.deps import AdminUser, CheckedForm, FinanceUser, log_access
 from gateway.web.forms import bestedingsruimte as ruimte_form
 from gateway.web.forms.financien import exception_filters

@@ -1,6 +1,6 @@
 """`/aanvraagformulier`: the CJG records an aanvraag with the parents and submits it. The form
 becomes the same AGJ message a provider would send, with the provider
-agreed with the parents as Afzender (see `gateway.domain.aanvraagformulier` for why), and goes
+agreed with the parents as Afzender (see `gateway.domain.aanvraag.aanvraagformulier` for why), and goes
 through the API's intake (`gateway.intake.service.receive`): stored, checked and answered like
 any other message, then decided by the worker.
 
@@ -23,8 +23,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway import clock
-from gateway.domain import audit
-from gateway.domain.aanvraagformulier import identificatie_for, new_form_key, render_agj, valid_form_key
+from gateway.domain.aanvraag.aanvraagformulier import (
+    identificatie_for,
+    new_form_key,
+    render_agj,
+    valid_form_key,
+)
+from gateway.domain.beheer import audit
 from gateway.http.deps import DbSession
 from gateway.intake.service import receive, screen
 from gateway.readmodels import berichten as read_berichten

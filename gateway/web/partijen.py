@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from gateway.db.models import Partij
-from gateway.domain import audit
+from gateway.domain.beheer import audit
 from gateway.http.deps import DbSession, discard, parse_id
 from gateway.intake import parties
 from gateway.intake.parties import add_party

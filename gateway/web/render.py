@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from gateway.domain.gebruikers import ADMIN, CJG, FINANCE
+from gateway.domain.beheer.gebruikers import ADMIN, CJG, FINANCE
 from gateway.web.deps import ROLE_NAMES
 from gateway.web.documents import environment
 

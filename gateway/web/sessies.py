@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Gebruiker, Sessie
 from gateway.clock import as_utc
+from gateway.db.models import Gebruiker, Sessie
 
 COOKIE = "gateway_sessie"
 IDLE = timedelta(minutes=30)

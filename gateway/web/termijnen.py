@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.http.deps import DbSession
-from gateway.domain import termijnen
+from gateway.readmodels import termijnen
 from gateway.web.deps import CjgUser
 from gateway.web.render import page
 

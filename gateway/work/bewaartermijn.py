@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.session import unit_of_work
-from gateway.domain import bewaartermijn
-from gateway.domain.bewaartermijn import BATCH, Opschoning
+from gateway.domain.beheer import bewaartermijn
+from gateway.domain.beheer.bewaartermijn import BATCH, Opschoning
 
 
 def purge(factory: sessionmaker[Session], today: date, jaren: int, *, dry_run: bool = False,

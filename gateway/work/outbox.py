@@ -1,6 +1,6 @@
 """Running one outbox row, in three transactions.
 
-1. claim: a conditional UPDATE counts the attempt and leases the row (gateway.domain.attempts),
+1. claim: a conditional UPDATE counts the attempt and leases the row (gateway.work.attempts),
    committed before the work starts, so work that kills its worker is counted as well;
 2. work: its first statement checks that the claim still holds and locks the row (a row lock
    on PostgreSQL, the write lock on SQLite); the handler's work and the row's `done` are
@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.context import Context
 from gateway.db.models import Outbox
 from gateway.db.session import unit_of_work
-from gateway.domain import attempts, outbox
-from gateway.domain.attempts import DONE, PENDING
 from gateway.db.taken import WEBHOOK
-from gateway.work import webhooks
+from gateway.work import attempts, webhooks
+from gateway.work import queue as outbox
+from gateway.work.attempts import DONE, PENDING
 
 _log = logging.getLogger("gateway.outbox")
 

@@ -1,5 +1,5 @@
 """Delivering one webhook row: claim, POST, record, with no transaction open during the POST
-(gateway.domain.webhooks says what each step does)."""
+(gateway.work.webhook_notices says what each step does)."""
 from __future__ import annotations
 
 import logging
@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway import metrics
 from gateway.context import Context
 from gateway.db.session import unit_of_work
-from gateway.domain import attempts, webhooks
-from gateway.domain.webhooks import TIMEOUT, Post
+from gateway.work import attempts
+from gateway.work import webhook_notices as webhooks
+from gateway.work.webhook_notices import TIMEOUT, Post
 
 _log = logging.getLogger("gateway.webhooks")
 

@@ -49,7 +49,7 @@ def renamed(element: etree._Element, source_namespace: str, target: MessageType)
 def finish(root: etree._Element) -> etree._ElementTree:
     """Tidy namespaces and layout: the message as it will be serialised. Copied elements
     bring their source's namespace declarations along; they are dropped here. Not yet bytes:
-    the self-check (`gateway.domain.uitgaand.self_check`) reads this tree and serialises it
+    the self-check (`gateway.domain.berichten.uitgaand.self_check`) reads this tree and serialises it
     once it passes."""
     etree.cleanup_namespaces(root)
     etree.indent(root, space="  ")

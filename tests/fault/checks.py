@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 
 from gateway import clock
-from gateway.db.models import Aanvraag, Beschikking, Bericht, Outbox, PostbusItem, Toewijzing
+from gateway.db.models import Aanvraag, Bericht, Beschikking, Outbox, PostbusItem, Toewijzing
 from tests.fault.load import Answer, Sent
 
 STORED = (202, 400, 403, 422)
@@ -37,11 +37,11 @@ def answer_problems(sent: list[Sent]) -> list[str]:
     problems = []
     for record in sent:
         for answer in [record.answer, *record.retries]:
-            if isinstance(answer, Answer) and answer.status >= 500:
-                if answer.status != 503 or "retry-after" not in answer.headers or not answer.headers.get(
-                        "content-type", "").startswith("application/problem+json"):
-                    problems.append(f"{record.identificatie}: {answer.status} "
-                                    f"{answer.headers.get('content-type')} {answer.content[:200]!r}")
+            if isinstance(answer, Answer) and answer.status >= 500 and (
+                    answer.status != 503 or "retry-after" not in answer.headers
+                    or not answer.headers.get("content-type", "").startswith("application/problem+json")):
+                problems.append(f"{record.identificatie}: {answer.status} "
+                                f"{answer.headers.get('content-type')} {answer.content[:200]!r}")
         final = record.final
         if final is None:
             problems.append(f"{record.identificatie}: no answer, also not when sent again "

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from gateway.domain import webhooks
+from gateway.work import webhook_notices as webhooks
 from tests.fault.harness import free_port
 
 HANG, ERROR, OK = "hang", "500", "200"
@@ -43,7 +43,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 mode = receiver.mode
                 signed = bool(receiver.secret) and self.headers.get("X-Gateway-Signature") == webhooks.sign(

@@ -1,14 +1,13 @@
 """POST /api/v1/berichten: every status of the contract (design.md §5, §7), on a real database."""
 from __future__ import annotations
 
-import pytest
-
 import json
 
+import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from gateway.db.models import Zorglevering, Bericht, Outbox
+from gateway.db.models import Bericht, Outbox, Zorglevering
 from gateway.messages import BY_NAME
 from tests.conftest import auth
 from tests.support import edit, example, reference, schemas

@@ -5,18 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from gateway.db.models import AuditRegel
 from gateway.db.session import unit_of_work
-from gateway.domain import audit
+from gateway.domain.beheer import audit
 from gateway.web import audit as audit_page
 from tests.backoffice import login
 
-MOMENT = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 _TEST_OBJECT = re.compile(r"<td>test (\w+)</td>")
 
 
@@ -112,7 +112,7 @@ def test_the_action_filter_offers_every_action_of_the_log(client, users):
     (datetime(2026, 6, 30, 21, 59), "2026-07-01", "", False),
 ])
 def test_period_is_inclusive_in_dutch_time(client, users, sessions, utc, van, tot, inside):
-    add_entries(sessions, {"object_type": "test", "object_id": "x", "now": utc.replace(tzinfo=timezone.utc)})
+    add_entries(sessions, {"object_type": "test", "object_id": "x", "now": utc.replace(tzinfo=UTC)})
     login(client, "beheer")
     page = client.get("/audit", params={"van": van, "tot": tot})
     assert page.status_code == 200

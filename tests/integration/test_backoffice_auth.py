@@ -8,10 +8,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from gateway import clock
+from gateway.clock import as_utc
 from gateway.db.models import AuditRegel, Sessie
 from gateway.db.session import unit_of_work
-from gateway.domain import audit, inlogtellers
-from gateway.clock import as_utc
+from gateway.domain.beheer import audit, inlogtellers
 from tests.backoffice import PASSWORD, csrf_of, login
 
 

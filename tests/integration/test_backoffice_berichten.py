@@ -7,14 +7,14 @@ import hashlib
 import html
 import itertools
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from gateway.db.models import AuditRegel, Bericht, Client, Partij
 from gateway.db.session import unit_of_work
-from gateway.domain import keten
+from gateway.readmodels import keten
 from gateway.reference import load_reference
 from gateway.settings import PROJECT_ROOT
 from tests.backoffice import login
@@ -63,7 +63,7 @@ def store(sessions, *, partij: str = "12345678", richting: str = "in", berichtty
                       identificatie=identificatie, bsn=bsn, status=status,
                       niveau=0 if status == "accepted" else 2, retourcodes=[] if status == "accepted" else ["0001"],
                       inhoud=b"<x/>", inhoud_sha256=hashlib.sha256(str(next(_SHA)).encode()).hexdigest(),
-                      ontvangen_op=ontvangen_op or datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc))
+                      ontvangen_op=ontvangen_op or datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
         session.add(row)
         session.flush()
         return row.id
@@ -87,7 +87,7 @@ def test_each_filter_alone_and_combined(client, parties, users, sessions):
     invalid = store(sessions, berichttype=None, status="invalid", bsn=None)
     other = store(sessions, partij="87654321", berichttype="AGJ")
     outbound = store(sessions, richting="uit", berichttype="JW301")
-    early = store(sessions, berichttype="JW305", ontvangen_op=datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc))
+    early = store(sessions, berichttype="JW305", ontvangen_op=datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
     login(client, "marieke")
 
     def ids(query: str) -> list[int]:
@@ -116,7 +116,7 @@ def test_each_filter_alone_and_combined(client, parties, users, sessions):
 
 def test_the_period_is_inclusive_in_dutch_time(client, parties, users, sessions):
     # 23:30 UTC on the 22nd is 00:30 on the 23rd in Amsterdam (winter time, UTC+1).
-    late = store(sessions, ontvangen_op=datetime(2026, 11, 22, 23, 30, tzinfo=timezone.utc))
+    late = store(sessions, ontvangen_op=datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
     login(client, "marieke")
     assert listed(client.get("/berichten?van=2026-11-23&tot=2026-11-23")) == [late]
     assert listed(client.get("/berichten?tot=2026-11-22")) == []
@@ -215,7 +215,7 @@ def test_pages_of_fifty_with_older_and_newest_links(client, parties, users, sess
 def test_with_a_period_the_pages_follow_the_time_of_receipt(client, parties, users, sessions):
     # Rows whose receipt times run against their ids (as an import could make them): with a
     # period the log is newest first by ontvangen_op, and its pages still join up exactly.
-    made = [store(sessions, ontvangen_op=datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    made = [store(sessions, ontvangen_op=datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
                   - n * (datetime(2026, 1, 2) - datetime(2026, 1, 1)) / 100) for n in range(70)]
     login(client, "marieke")
     first = client.get("/berichten?van=2026-11-01&tot=2026-11-30")

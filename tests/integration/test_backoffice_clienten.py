@@ -10,9 +10,18 @@ import pytest
 from sqlalchemy import event, func, select
 
 from gateway.db.models import (
-    Aanvraag, AuditRegel, Base, Bericht, Beschikking, Bezwaar, Client, PostbusItem, Signaal, Zorglevering,
+    Aanvraag,
+    AuditRegel,
+    Base,
+    Bericht,
+    Beschikking,
+    Bezwaar,
+    Client,
+    PostbusItem,
+    Signaal,
+    Zorglevering,
 )
-from gateway.domain.tijdlijn import for_client
+from gateway.readmodels.tijdlijn import for_client
 from tests.backoffice import csrf_of, login
 from tests.integration.test_leveringen import ACCEPTED, send
 from tests.regie import Start, Stop
@@ -87,7 +96,7 @@ def test_client_page_shows_the_whole_route_with_dates_and_links(client, sessions
     assert "<h1>Sem de Wit</h1>" in html and f"<dd>{BSN}</dd>" in html and "22 februari 2018" in html
 
     # The steps, in order, with their dates and the messages that moved them.
-    assert [m for m in re.findall(r"<strong>(\d\d[A-D]?(?:/20A)?)</strong>", html)] == [
+    assert list(re.findall(r"<strong>(\d\d[A-D]?(?:/20A)?)</strong>", html)) == [
         "17A", "17B", "17C", "17D", "18/20A", "20", "21", "22", "23"]
     assert _step(html, "17A").startswith("bereikt") and "23 november 2026" in _step(html, "17A")
     assert f'href="/berichten/{route["aanvraag_bericht"]}"' in _step(html, "17A")

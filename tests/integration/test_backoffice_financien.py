@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from gateway.db.models import AuditRegel
 from gateway.db.session import unit_of_work
-from gateway.domain import rapportage
+from gateway.domain.financien import rapportage
 from gateway.intake.parties import add_party
 from gateway.web.grafieken import KLEUREN
 from tests.backoffice import login
@@ -238,7 +238,7 @@ def test_the_page_refers_to_nothing_external(client, users):
     login(client, "fenna")
     page = client.get(f"/financien?{Q1}")
     adressen = re.findall(r'\b(?:src|href|xlink:href|action)="([^"]*)"', page.text)
-    assert adressen and all(a.startswith("/") or a.startswith("#") for a in adressen), adressen
+    assert adressen and all(a.startswith(("/", "#")) for a in adressen), adressen
     assert "http" not in page.text.lower()
     assert "<script" not in page.text and "style=" not in page.text
     assert AGB in page.text

@@ -11,7 +11,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from gateway.db.models import Aanvraag, AuditRegel, Bericht, Bevinding, Client, Outbox, Partij
-from gateway.domain import audit
+from gateway.domain.beheer import audit
 from gateway.intake import answers
 from gateway.web import formulier
 from gateway.web.forms.aanvraagformulier import PRODUCTVELDEN

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.db.models import AuditRegel, Partij, Token
 from gateway.db.session import unit_of_work
-from gateway.domain import audit
+from gateway.domain.beheer import audit
 from gateway.intake.parties import hash_token
 from tests.backoffice import csrf_of, login, post_form
 

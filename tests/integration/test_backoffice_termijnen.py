@@ -10,16 +10,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from gateway.clock import local_date
 from gateway.db.models import Aanvraag, Base, Bericht, Client, PostbusItem, Toewijzing
 from gateway.db.session import unit_of_work
-from gateway.domain import signalen
-from gateway.domain.termijnen import stand
-from gateway.clock import local_date
-from gateway.domain.model.werkdagen import add_werkdagen, is_werkdag, werkdagen_between
+from gateway.domain.levering import signalen
+from gateway.model.werkdagen import add_werkdagen, is_werkdag, werkdagen_between
+from gateway.readmodels.termijnen import stand
+from gateway.web.documents import datum_nl
 from tests.backoffice import login
 from tests.integration.test_leveringen import ACCEPTED, send
 from tests.regie import Start
-from gateway.web.documents import datum_nl
 from tests.route import besluit, fetch, post, postbus, request, retour_for, run_work
 from tests.support import TODAY
 

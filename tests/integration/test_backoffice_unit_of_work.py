@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from gateway import clock
+from gateway.clock import as_utc
 from gateway.db.models import AuditRegel, Sessie
 from gateway.db.session import unit_of_work
-from gateway.domain import audit
-from gateway.clock import as_utc
+from gateway.domain.beheer import audit
 from gateway.web.views import berichten as berichten_view
 from tests.backoffice import login
 from tests.integration.test_backoffice_aanvragen import _agj, _audit, _decide, _state

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from gateway.db.models import AuditRegel, Bericht, Bestedingsruimte, Declaratie, Partij, Prestatie, Toewijzing
 from gateway.db.session import unit_of_work
-from gateway.domain import audit
-from gateway.domain import bestedingsruimte as ruimte
+from gateway.domain.beheer import audit
+from gateway.domain.financien import bestedingsruimte as ruimte
 from tests.backoffice import csrf_of, login, post_form
 from tests.conftest import AGB, GEMEENTE
 from tests.support import TODAY

@@ -1,4 +1,4 @@
-"""The retention purge (gateway/domain/bewaartermijn.py): with the clock 20+ years on, a
+"""The retention purge (gateway/domain/beheer/bewaartermijn.py): with the clock 20+ years on, a
 client's message bodies and personal data are gone and the finance report's totals are the
 same; inside the period nothing changes; it is idempotent, batched, safe from two workers at
 once, and `gateway purge --dry-run` changes nothing. SQLite and PostgreSQL."""
@@ -7,18 +7,30 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from gateway.cli import main
 from gateway.db.models import (
-    Aanvraag, AuditRegel, Bericht, Beschikking, Bevinding, Bezwaar, Client, Declaratie, Partij, Prestatie, Signaal,
-    Toewijzing, Zorglevering, ZorgleveringStop,
+    Aanvraag,
+    AuditRegel,
+    Bericht,
+    Beschikking,
+    Bevinding,
+    Bezwaar,
+    Client,
+    Declaratie,
+    Partij,
+    Prestatie,
+    Signaal,
+    Toewijzing,
+    Zorglevering,
+    ZorgleveringStop,
 )
 from gateway.db.session import unit_of_work
-from gateway.domain import rapportage
+from gateway.domain.financien import rapportage
 from gateway.work import bewaartermijn
 from tests.conftest import AGB, GEMEENTE
 
@@ -31,7 +43,7 @@ _n = itertools.count(1)
 
 
 def _moment(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
 
 
 def _bericht(session, bsn: str | None, day: date, soort: str = "JW305") -> int:
@@ -200,7 +212,7 @@ def test_two_workers_at_once_purge_each_client_once(sessions, files):
     def run():
         try:
             results.append(bewaartermijn.purge(sessions, date(2048, 1, 15), 20, batch=1))
-        except Exception as exc:  # noqa: BLE001 - the test reports it
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]

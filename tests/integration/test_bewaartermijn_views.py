@@ -1,4 +1,4 @@
-"""Every view of purged data (gateway/domain/bewaartermijn.py): after a full route and a purge
+"""Every view of purged data (gateway/domain/beheer/bewaartermijn.py): after a full route and a purge
 with the clock 20+ years on, the API and the back office answer readably, say the data were
 removed after the retention period, and never answer 500. SQLite and PostgreSQL."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from gateway import clock
-from gateway.db.models import Aanvraag, Beschikking, Bericht, Client, PostbusItem, Zorglevering
+from gateway.db.models import Aanvraag, Bericht, Beschikking, Client, PostbusItem, Zorglevering
 from gateway.work import bewaartermijn
 from tests.backoffice import login
 from tests.integration.test_declaraties import jw323, prestatie
@@ -175,7 +175,7 @@ def test_the_same_bytes_again_after_the_purge_get_a_fresh_clear_answer(client, p
 
 def test_gateway_validate_is_unaffected(cli_env, purged):
     from gateway.cli import main
-    from tests.support import FIXTURES, EXAMPLE_FILES
+    from tests.support import EXAMPLE_FILES, FIXTURES
 
     result = cli_env.invoke(main, ["validate", str(FIXTURES / "berichten" / EXAMPLE_FILES["JW305"])])
     assert result.exit_code == 0, result.output

@@ -7,7 +7,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from sqlalchemy import func, select
 
 from gateway.db.models import Bericht

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from gateway.main import create_app
 from gateway.db.models import Outbox, Partij
 from gateway.db.session import unit_of_work
+from gateway.main import create_app
 from gateway.settings import Settings
 from tests.conftest import AGB, auth
 from tests.integration.test_observability import LOOPBACK, value
@@ -68,7 +68,7 @@ def test_the_request_id_follows_the_message_into_the_workers_tasks(database_url,
         finally:
             worker.stop()
     with unit_of_work(sessions) as session:
-        rows = {taak: request_id for taak, request_id in session.execute(select(Outbox.taak, Outbox.request_id))}
+        rows = dict(session.execute(select(Outbox.taak, Outbox.request_id)))
     # the intake's row and the webhook row the grant wrote both carry the request's id
     assert rows == {"verwerk_agj": REQUEST_ID, "webhook": REQUEST_ID}
     # the caused task's log line

@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from gateway.main import create_app
 from gateway.db.migrate import upgrade
 from gateway.db.session import CONNECT_TIMEOUT_SECONDS, unit_of_work
 from gateway.intake.parties import add_party
+from gateway.main import create_app
 from gateway.settings import Settings
 from tests.backoffice import add_users, login
 from tests.conftest import AGB, GEMEENTE

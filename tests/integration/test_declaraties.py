@@ -2,14 +2,20 @@
 reject single prestaties (partial processing), approved ones are booked."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
 from gateway.db.models import (
-    Bericht, Declaratie, PostbusItem, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop,
+    Bericht,
+    Declaratie,
+    PostbusItem,
+    Prestatie,
+    Toewijzing,
+    Zorglevering,
+    ZorgleveringStop,
 )
 from gateway.db.session import unit_of_work
 from tests.conftest import AGB, GEMEENTE, auth
@@ -84,7 +90,7 @@ def add_toewijzing(sessions, nummer: int, *, bsn=BSN, code="45A01", volume=4, ee
                                eenheid=eenheid, frequentie=frequentie, budget=budget,
                                reden_wijziging=reden, toewijzingsdatum=date(2026, 9, 8),
                                toewijzingstijd="10:15:00", gewijzigd=False,
-                               aangemaakt_op=datetime(2026, 9, 8, 8, 15, tzinfo=timezone.utc)))
+                               aangemaakt_op=datetime(2026, 9, 8, 8, 15, tzinfo=UTC)))
 
 
 def parse(answer) -> etree._Element:

@@ -7,8 +7,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.domain.besluiten import BesluitFout
-from gateway.domain.uitgaand import UitgaandOngeldig
+from gateway.domain.aanvraag.besluiten import BesluitFout
+from gateway.domain.berichten.uitgaand import UitgaandOngeldig
 from gateway.errors import GatewayError
 from gateway.intake.parties import OnbekendToken
 from gateway.problems import PROBLEM_JSON, Problem

@@ -10,7 +10,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from gateway.db.models import Signaal, Zorglevering
-from gateway.domain import signalen
+from gateway.domain.levering import signalen
 from gateway.messages import BY_NAME
 from gateway.xml.view import ParsedMessage
 from tests.regie import Start, Stop, message

@@ -1,6 +1,6 @@
 """Property: random sequences of starts, stops and deletes for one toewijzing, sent through the
 API, always leave the stored deliveries equal to a small reference model of the standard's
-sequences (written apart from gateway.domain.model.leveringen on purpose), and every message is
+sequences (written apart from gateway.model.leveringen on purpose), and every message is
 accepted exactly when the model accepts it."""
 from __future__ import annotations
 

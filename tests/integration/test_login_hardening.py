@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from gateway import clock
-from gateway.main import create_app
 from gateway.cli import main
 from gateway.db.models import AuditRegel, InlogTeller, Sessie
 from gateway.db.session import unit_of_work
-from gateway.domain import audit, gebruikers, inlogtellers
+from gateway.domain.beheer import audit, gebruikers, inlogtellers
+from gateway.main import create_app
 from gateway.settings import Settings
 from gateway.web import auth
 from tests.backoffice import PASSWORD, login

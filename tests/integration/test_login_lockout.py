@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from gateway.main import create_app
+from gateway import clock
 from gateway.db.models import AuditRegel, InlogTeller
 from gateway.db.session import unit_of_work
-from gateway.domain import audit, gebruikers, inlogtellers
+from gateway.domain.beheer import audit, gebruikers, inlogtellers
+from gateway.main import create_app
 from gateway.settings import Settings
-from gateway import clock
 from tests.backoffice import PASSWORD, csrf_of, login
 
 ATTACKER, OFFICE = "203.0.113.9", "198.51.100.7"

@@ -1,9 +1,9 @@
 """Bad input of every kind gets an answer from the contract, never a 500."""
 from __future__ import annotations
 
-import pytest
-
 import random
+
+import pytest
 
 from tests.conftest import auth
 from tests.support import EXAMPLE_FILES, example

@@ -58,10 +58,9 @@ def test_a_full_route_logs_no_bsn_name_or_message_text(level, app, parties, publ
 
 
 def test_a_database_error_does_not_carry_the_statements_values(app, caplog):
-    with TestClient(app):
-        with app.state.engine.connect() as connection:
+    with TestClient(app), app.state.engine.connect() as connection:
+        connection.execute(insert(Client).values(gemeente="0363", bsn=BSN))
+        with pytest.raises(IntegrityError) as error:
             connection.execute(insert(Client).values(gemeente="0363", bsn=BSN))
-            with pytest.raises(IntegrityError) as error:
-                connection.execute(insert(Client).values(gemeente="0363", bsn=BSN))
     assert "parameters hidden" in str(error.value)
     _assert_nothing_personal(str(error.value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,9 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from gateway import clock, logs, metrics
-from gateway.main import create_app
 from gateway.db.models import Aanvraag, Bericht, Outbox
 from gateway.db.session import unit_of_work
+from gateway.main import create_app
 from gateway.settings import Settings
 from gateway.work import webhooks as delivery
 from tests.conftest import auth
@@ -144,7 +144,7 @@ def test_deadlines_overdue(local, app, parties, sessions, published, move_clock)
     assert local.post("/api/v1/berichten", content=example("AGJ"),
                       headers=auth(parties["provider"])).status_code == 202
     with unit_of_work(sessions) as session:  # an AGJ that cannot be granted goes to the CJG
-        session.scalar(select(Bericht)).ontvangen_op = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+        session.scalar(select(Bericht)).ontvangen_op = datetime(2026, 11, 23, 9, tzinfo=UTC)
     run_work(app, published)
     with unit_of_work(sessions) as session:
         aanvraag = session.scalar(select(Aanvraag))
@@ -203,7 +203,7 @@ def test_metrics_only_for_allowed_addresses(database_url, engine):
 
 def test_retours_overdue(local, sessions, move_clock):
     from gateway.db.models import Partij, PostbusItem
-    from gateway.domain.model.werkdagen import add_werkdagen
+    from gateway.model.werkdagen import add_werkdagen
 
     with unit_of_work(sessions) as session:
         party = Partij(soort="aanbieder", code="33334444", naam="Retour BV")
@@ -214,7 +214,7 @@ def test_retours_overdue(local, sessions, move_clock):
         session.add(bericht)
         session.flush()
         session.add(PostbusItem(bericht_id=bericht.id, partij_id=party.id, berichttype="JW301", status="nieuw",
-                                aangemaakt_op=datetime(2026, 11, 23, 10, tzinfo=timezone.utc)))
+                                aangemaakt_op=datetime(2026, 11, 23, 10, tzinfo=UTC)))
     uiterlijk = add_werkdagen(TODAY, 3)
     move_clock(uiterlijk)
     assert value(samples(local), "gateway_deadlines_overdue", kind="retour") == 0

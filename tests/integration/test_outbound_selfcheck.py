@@ -20,17 +20,24 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import func, select
 
-from gateway.main import create_app
-from gateway.rules.check import check_message
 from gateway.db import append_only
 from gateway.db.models import (
-    Aanvraag, Base, Bericht, Declaratie, Outbox, PostbusItem, Prestatie, Zorglevering,
+    Aanvraag,
+    Base,
+    Bericht,
+    Declaratie,
+    Outbox,
+    PostbusItem,
+    Prestatie,
+    Zorglevering,
 )
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
-from gateway.domain import toewijzingen
+from gateway.domain.aanvraag import toewijzingen
 from gateway.intake import answers, handlers
 from gateway.intake.parties import add_party
+from gateway.main import create_app
 from gateway.messages import BY_NAMESPACE, SENT
+from gateway.rules.check import check_message
 from gateway.settings import Settings
 from tests.conftest import AGB, GEMEENTE, auth
 from tests.integration.test_declaraties import jw323, prestatie
@@ -79,7 +86,7 @@ def shape(root: etree._Element) -> str:
     """A short name for the form of an outbound message, e.g. "echo" or "antwoord 8001"."""
     message = BY_NAMESPACE[etree.QName(root).namespace]
     ns = {"m": message.namespace, "ijw": "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"}
-    values = lambda path: [e.text for e in root.xpath(path, namespaces=ns)]  # noqa: E731
+    values = lambda path: [e.text for e in root.xpath(path, namespaces=ns)]
     header = values("m:Header/m:RetourCodes/m:RetourCode")
     if message.is_retour:
         if not header:

@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from gateway.db.models import AuditRegel
-from gateway.domain import audit
+from gateway.domain.beheer import audit
 from tests.backoffice import csrf_of
 from tests.integration.test_backoffice_browser import Server
 

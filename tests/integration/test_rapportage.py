@@ -14,9 +14,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from gateway.db.models import Bericht, Declaratie, Partij, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
+from gateway.db.models import (
+    Bericht,
+    Declaratie,
+    Partij,
+    Prestatie,
+    Toewijzing,
+    Zorglevering,
+    ZorgleveringStop,
+)
 from gateway.db.session import unit_of_work
-from gateway.domain import rapportage
+from gateway.domain.financien import rapportage
 from tests.backoffice import login
 from tests.conftest import AGB, GEMEENTE
 

@@ -14,7 +14,16 @@ from gateway.db.models import Bericht, Bevinding, PostbusItem, Toewijzing
 from tests.backoffice import login
 from tests.conftest import auth
 from tests.route import (
-    aanvragen, besluit, echo_retour_for, fetch, json_auth, post, postbus, request, retour_for, run_work,
+    aanvragen,
+    besluit,
+    echo_retour_for,
+    fetch,
+    json_auth,
+    post,
+    postbus,
+    request,
+    retour_for,
+    run_work,
 )
 from tests.support import edit, example
 

@@ -7,10 +7,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from gateway import clock
-from gateway.domain.model.werkdagen import add_werkdagen
-
+from gateway.model.werkdagen import add_werkdagen
 from tests.route import (
-    aanvragen, besluit, fetch, json_auth, post, postbus, request, retour_for, run_work, texts,
+    aanvragen,
+    besluit,
+    fetch,
+    json_auth,
+    post,
+    postbus,
+    request,
+    retour_for,
+    run_work,
+    texts,
 )
 
 GEEN_OVEREENSTEMMING = "AGJ-GEEN-OVEREENSTEMMING"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.db.models import Client, Toewijzing
-from gateway.domain import uitvoering
+from gateway.domain.aanvraag import uitvoering
 from tests.route import aanvragen, besluit, fetch, json_auth, post, postbus, request, retour_for, run_work
 
 GEEN_OVEREENSTEMMING = "AGJ-GEEN-OVEREENSTEMMING"

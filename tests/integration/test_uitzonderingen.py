@@ -6,15 +6,24 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from gateway.db.models import Bericht, Client, Declaratie, Partij, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
+from gateway.db.models import (
+    Bericht,
+    Client,
+    Declaratie,
+    Partij,
+    Prestatie,
+    Toewijzing,
+    Zorglevering,
+    ZorgleveringStop,
+)
 from gateway.db.session import unit_of_work
-from gateway.domain import uitzonderingen
-from gateway.domain.rapportage import Periode
+from gateway.domain.financien.rapportage import Periode
+from gateway.readmodels import uitzonderingen
 from tests.backoffice import login
 from tests.conftest import AGB, GEMEENTE
 from tests.support import TODAY
@@ -39,7 +48,7 @@ def toewijzing(s, nummer, ingang, eind, *, volume=4, frequentie="2", eenheid="04
     s.add(Toewijzing(gemeente=GEMEENTE, nummer=nummer, aanbieder=AGB, bsn=_bsn(nummer), categorie="45", code=code,
                      ingangsdatum=ingang, einddatum=eind, volume=volume, eenheid=eenheid, frequentie=frequentie,
                      toewijzingsdatum=ingang, toewijzingstijd="10:00:00", gewijzigd=False,
-                     aangemaakt_op=datetime(ingang.year, ingang.month, ingang.day, 9, tzinfo=timezone.utc)))
+                     aangemaakt_op=datetime(ingang.year, ingang.month, ingang.day, 9, tzinfo=UTC)))
     s.flush()
 
 

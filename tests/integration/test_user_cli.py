@@ -5,15 +5,14 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import select
-
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from gateway import clock
 from gateway.cli import main
 from gateway.db.models import Gebruiker, Sessie
 from gateway.db.session import unit_of_work
-from gateway.domain import inlogtellers
+from gateway.domain.beheer import inlogtellers
 from tests.backoffice import login
 
 

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from gateway.main import create_app
 from gateway.db.models import Aanvraag, Bericht, Beschikking, Nummerreeks, Outbox, Toewijzing
 from gateway.db.session import unit_of_work
+from gateway.main import create_app
 from gateway.settings import Settings
 from tests.integration.worker import Worker, broker_for, flush_broker, wait_for
 from tests.route import aanvragen, besluit, fetch, json_auth, post, postbus, request, retour_for, texts
@@ -123,7 +123,7 @@ def test_killed_worker_mid_decision_records_the_outcome_once(live_client, partie
     finally:
         restarted.stop()
     with sessions() as session:
-        count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
+        count = lambda model: session.scalar(select(func.count()).select_from(model))
         assert count(Aanvraag) == 1
         assert count(Beschikking) == 1
         assert count(Toewijzing) == 1

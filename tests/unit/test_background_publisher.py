@@ -6,7 +6,7 @@ import contextvars
 import threading
 import time
 
-from gateway.background_publisher import BackgroundPublisher
+from gateway.work.background_publisher import BackgroundPublisher
 from tests.integration.worker import wait_for
 
 

@@ -1,5 +1,5 @@
 """The beschikking as an HTML document for the parents (gateway.web.documents). The input is the
-dict that gateway.domain.beschikkingen.as_json produces; expected Dutch texts are written out."""
+dict that gateway.domain.aanvraag.beschikkingen.as_json produces; expected Dutch texts are written out."""
 from __future__ import annotations
 
 import copy

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from gateway import clock
 from gateway.settings import PROJECT_ROOT, Settings
@@ -22,18 +22,18 @@ def test_a_pinned_clock_reads_its_day_and_runs_on():
 
 def test_the_suite_runs_on_the_examples_day():
     assert clock.today() == TODAY
-    assert clock.now().tzinfo is timezone.utc
+    assert clock.now().tzinfo is UTC
     assert clock.local_now().utcoffset() in (timedelta(hours=1), timedelta(hours=2))
 
 
 def test_an_unpinned_clock_is_the_machines(move_clock):
     move_clock(None)
-    assert abs(clock.now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
 
 
 def test_one_shift_gives_every_process_the_same_clock():
     shifted = clock.Clock(timedelta(seconds=12345.5))
-    assert abs(shifted.now() - datetime.now(timezone.utc) - timedelta(seconds=12345.5)) < timedelta(seconds=1)
+    assert abs(shifted.now() - datetime.now(UTC) - timedelta(seconds=12345.5)) < timedelta(seconds=1)
     clock.configure(None, 12345.5)
     try:
         assert abs(clock.now() - shifted.now()) < timedelta(seconds=1)

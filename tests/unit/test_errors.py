@@ -9,8 +9,8 @@ import pkgutil
 import gateway
 import tasks
 from gateway import problems
-from gateway.domain.besluiten import BesluitFout
-from gateway.domain.uitgaand import UitgaandOngeldig
+from gateway.domain.aanvraag.besluiten import BesluitFout
+from gateway.domain.berichten.uitgaand import UitgaandOngeldig
 from gateway.errors import GatewayError, NotFound
 from gateway.intake.parties import AlIngetrokken, OnbekendToken
 from gateway.problems import Problem

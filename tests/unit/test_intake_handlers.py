@@ -3,9 +3,9 @@ in has a handler, and every follow-up task a handler leaves is one the outbox ca
 from __future__ import annotations
 
 from gateway.db import taken
-from gateway.domain import outbox
 from gateway.intake.handlers import ANSWERED, HANDLERS
 from gateway.messages import BY_NAME, RECEIVABLE
+from gateway.work import queue as outbox
 
 
 def test_every_receivable_message_type_has_a_handler_and_no_other():

@@ -1,4 +1,4 @@
-"""Product norms and automatic grant (gateway/domain/model/normen.py) against the default catalogue
+"""Product norms and automatic grant (gateway/model/normen.py) against the default catalogue
 in mappings/producten.toml. The base request is the AGJ example's product: 45A01, 4 uur per
 week, 2026-09-15 t/m 2027-03-14."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from gateway.domain.model.normen import (
+from gateway.model.normen import (
     AangevraagdProductNorm,
     NormAfwijking,
     automatically_grantable,

@@ -5,8 +5,17 @@ from datetime import date
 
 import pytest
 
-from gateway.domain.rapportage import (
-    Levering, Omvang, Periode, check_periode, dagen, gedeclareerd, geleverd, maanddelen, tarief, toegewezen,
+from gateway.domain.financien.rapportage import (
+    Levering,
+    Omvang,
+    Periode,
+    check_periode,
+    dagen,
+    gedeclareerd,
+    geleverd,
+    maanddelen,
+    tarief,
+    toegewezen,
 )
 from gateway.reference import Product
 

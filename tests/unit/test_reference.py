@@ -5,13 +5,12 @@ import shutil
 
 import pytest
 
+import gateway.rules  # noqa: F401
 from gateway.intake.service import PROBLEM_CODES
 from gateway.reference import MappingError, load_reference
 from gateway.rules.engine import REGISTRY
 from gateway.settings import PROJECT_ROOT
 from tests.support import reference
-
-import gateway.rules  # noqa: F401
 
 
 def test_every_registered_rule_has_a_dutch_explanation_with_its_retourcode_and_level():
@@ -134,7 +133,7 @@ def test_broken_mapping_files_are_refused_with_a_clear_message(tmp_path, name, c
 def test_missing_mapping_file_is_named(tmp_path):
     load_reference.cache_clear()
     try:
-        with pytest.raises(MappingError, match="gemeenten.csv"):
+        with pytest.raises(MappingError, match=r"gemeenten\.csv"):
             load_reference(tmp_path)
     finally:
         load_reference.cache_clear()

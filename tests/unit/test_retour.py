@@ -2,15 +2,14 @@
 passed by the self-check and validated against our own XSD."""
 from __future__ import annotations
 
-
 import pytest
 from lxml import etree
 
-from gateway.rules.check import check_schema
-from gateway.domain.uitgaand import UitgaandOngeldig, self_check
+from gateway.domain.berichten.uitgaand import UitgaandOngeldig, self_check
 from gateway.messages import BY_NAME
-from gateway.rules.engine import Finding, Outcome
 from gateway.render.retour import render_retour
+from gateway.rules.check import check_schema
+from gateway.rules.engine import Finding, Outcome
 from gateway.xml.safe import Limits
 from tests.support import FIXTURES, TODAY, example, reference, schemas
 

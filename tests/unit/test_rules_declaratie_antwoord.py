@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gateway.domain.uitgaand import UitgaandOngeldig, self_check
+from gateway.domain.berichten.uitgaand import UitgaandOngeldig, self_check
 from gateway.rules.engine import REGISTRY
 from tests.support import TODAY, check, codes, edit, fails, passes, reference, schemas, valid_bsns
 

@@ -39,7 +39,7 @@ BASES = {
                          "Einddatum"),
 }
 WITH_PRODUCT = ["JW301", "JW315", "AGJ", "JW317"]
-WITH_OMVANG = WITH_PRODUCT + ["JW317-TeWijzigen"]
+WITH_OMVANG = [*WITH_PRODUCT, "JW317-TeWijzigen"]
 
 
 # -- editing helpers (all go through edit(), which fails when the text is absent) -------------

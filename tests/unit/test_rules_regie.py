@@ -6,7 +6,6 @@ import pytest
 from tests.support import edit, example, fails, passes
 
 
-
 def status(name: str, value: str) -> bytes:
     prefix = name.lower()
     return edit(example(name), f"<{prefix}:StatusAanlevering>1</{prefix}:StatusAanlevering>",

@@ -405,7 +405,7 @@ def test_jw320_that_would_break_a_jw319_rule_passes(code):
 
 def test_jw320_with_every_jw319_rule_broken_at_once_passes():
     # VerzoekAntwoord 2 with reason 7 and a Woonplaatsbeginsel: CD086 and TR409 on a JW319.
-    inner = lambda p: (f"<{p}:VerzoekAntwoord>2</{p}:VerzoekAntwoord>"  # noqa: E731
+    inner = lambda p: (f"<{p}:VerzoekAntwoord>2</{p}:VerzoekAntwoord>"
                        f"<{p}:RedenAfwijzingVerzoek>7</{p}:RedenAfwijzingVerzoek>"
                        + _woonplaatsbeginsel(p))
     found = codes(antwoord(heen("JW319"), "jw319", inner("jw319")))

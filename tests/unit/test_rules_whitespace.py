@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from gateway.rules.check import check_schema
 from gateway.messages import BY_NAME
+from gateway.rules.check import check_schema
 from gateway.rules.engine import RuleContext, rules_for, run_rule
 from gateway.xml.safe import Limits
 from gateway.xml.view import ParsedMessage

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.domain.model.stand import ToewijzingStand
+from gateway.model.stand import ToewijzingStand
 from gateway.rules import wijziging
 from gateway.rules.engine import REGISTRY
 from tests.support import check, codes, edit

@@ -25,7 +25,7 @@ def test_doctype_and_entities_are_refused(body):
 
 
 def test_billion_laughs_is_refused_quickly():
-    entities = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     body = f'<!DOCTYPE a [<!ENTITY l0 "lol">{entities}]><a>&l9;</a>'.encode()
     started = time.perf_counter()
     with pytest.raises(UnsafeXml):

@@ -8,15 +8,15 @@ from datetime import date, timedelta
 import pytest
 from lxml import etree
 
-from gateway.rules.check import check_schema
-from gateway.domain import uitgaand
-from gateway.domain.model import declaratie
-from gateway.domain.uitgaand import UitgaandOngeldig, self_check
+from gateway.domain.berichten import uitgaand
+from gateway.domain.berichten.uitgaand import UitgaandOngeldig, self_check
 from gateway.messages import BY_NAME, SENT
-from gateway.rules.engine import Finding, Outcome
+from gateway.model import declaratie
 from gateway.render.jw325 import render_jw325
 from gateway.render.outbound import Kop, ToegewezenProductRegel, render_jw301, render_jw319
 from gateway.render.retour import render_retour
+from gateway.rules.check import check_schema
+from gateway.rules.engine import Finding, Outcome
 from gateway.xml.safe import Limits
 from tests.support import FIXTURES, TODAY, edit, example, reference, schemas
 

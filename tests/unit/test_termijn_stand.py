@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from gateway.db.models import Aanvraag
-from gateway.domain import termijnen
+from gateway.readmodels import termijnen
 from gateway.web.views.termijn import termijn
 
 

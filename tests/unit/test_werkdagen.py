@@ -1,4 +1,4 @@
-"""Dutch werkdagen for the iJw deadlines (gateway.domain.model.werkdagen). Every expected date is
+"""Dutch werkdagen for the iJw deadlines (gateway.model.werkdagen). Every expected date is
 hand-checked against a calendar; none is recomputed with the holidays library."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from gateway.domain.model.werkdagen import add_werkdagen, add_weeks, feestdagen, is_werkdag, werkdagen_between
+from gateway.model.werkdagen import add_weeks, add_werkdagen, feestdagen, is_werkdag, werkdagen_between
 
 
 @pytest.mark.parametrize(

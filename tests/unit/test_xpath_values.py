@@ -5,11 +5,28 @@ import math
 
 import pytest
 
-from gateway.rules.xpath_values import (CARRY, TRUNCATE, add_days, add_months, adjust_date,
-                                        date_chars, date_number, date_string, day_text, filled,
-                                        format_number, is_nan, last_characters, mod,
-                                        normalize_space, number, number_string, on_or_before,
-                                        substring_after, upper_bound)
+from gateway.rules.xpath_values import (
+    CARRY,
+    TRUNCATE,
+    add_days,
+    add_months,
+    adjust_date,
+    date_chars,
+    date_number,
+    date_string,
+    day_text,
+    filled,
+    format_number,
+    is_nan,
+    last_characters,
+    mod,
+    normalize_space,
+    number,
+    number_string,
+    on_or_before,
+    substring_after,
+    upper_bound,
+)
 
 
 @pytest.mark.parametrize(("text", "value"), [

@@ -250,10 +250,7 @@ def test_agj_client_is_jw301_client_then_the_form_and_jw315_products() -> None:
     agj, jw301, jw315 = (xmlschema_schema(f) for f in ("agj.xsd", "jw301.xsd", "jw315.xsd"))
     jw301_client = _children(jw301, "Client")
     assert jw301_client[-1][0] == "ToegewezenProducten"
-    assert _children(agj, "Client") == jw301_client[:-1] + [
-        ("Aanvraagformulier", 1, 1),
-        ("AangevraagdeProducten", 1, 1),
-    ]
+    assert _children(agj, "Client") == [*jw301_client[:-1], ("Aanvraagformulier", 1, 1), ("AangevraagdeProducten", 1, 1)]
     for shared in ("Relaties", "Relatie", "Contact", "Contactgegevens"):
         assert _children(agj, shared) == _children(jw301, shared), shared
     assert _children(agj, "AangevraagdProduct") == _children(jw315, "AangevraagdProduct")
@@ -275,8 +272,8 @@ def test_agr_is_built_from_agj_as_jw316_from_jw315() -> None:
     retour_codes = ("RetourCodes", 1, 1)
     assert _children(agr, "Root") == [("Header", 1, 1), ("Client", 0, 1)]
     assert _children(agr, "Header") == _children(jw316, "Header")
-    assert _children(agr, "Client") == _children(agj, "Client") + [retour_codes]
-    assert _children(agr, "AangevraagdProduct") == _children(agj, "AangevraagdProduct") + [retour_codes]
+    assert _children(agr, "Client") == [*_children(agj, "Client"), retour_codes]
+    assert _children(agr, "AangevraagdProduct") == [*_children(agj, "AangevraagdProduct"), retour_codes]
     # design.md: only Client and AangevraagdProduct carry RetourCodes
     for same in ("Relaties", "Relatie", "Contact", "Contactgegevens", "Aanvraagformulier", "Afstemming"):
         assert _children(agr, same) == _children(agj, same), same

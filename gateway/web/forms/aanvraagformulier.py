@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from gateway.db.models import Partij
-from gateway.domain.aanvraagformulier import Aanvraagformulier, ProductInvoer, referentie_for
+from gateway.domain.aanvraag.aanvraagformulier import Aanvraagformulier, ProductInvoer, referentie_for
 from gateway.reference import Product, ReferenceData
 from gateway.web.forms.client import read_client
 from gateway.web.forms.fields import FieldReader

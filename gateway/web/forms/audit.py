@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from gateway import dateinput as dates
-from gateway.domain import audit
 from gateway.clock import start_of_day
+from gateway.domain.beheer import audit
 from gateway.http.deps import parse_id
 
 ACTIES = tuple(audit.ACTIES)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import cast
 from datetime import date
+from typing import cast
 
 from gateway import dateinput as dates
 from gateway.db.models import Aanvraag, AanvraagProduct
-from gateway.domain import besluiten
-from gateway.domain.aanvragen import REDENEN_AFWIJZING
-from gateway.domain.clientgegevens import Contact
-from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway.domain.aanvraag import besluiten
+from gateway.domain.aanvraag.aanvragen import REDENEN_AFWIJZING
+from gateway.domain.aanvraag.clientgegevens import Contact
+from gateway.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 
 # The choices of the form; "wijzigen" is a toekennen with the CJG's own values.
 TOEKENNEN, WIJZIGEN, AFWIJZEN, ONDERZOEK = "toekennen", "wijzigen", "afwijzen", "in_onderzoek"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gateway.domain import bestedingsruimte as ruimte
+from gateway.domain.financien import bestedingsruimte as ruimte
 
 _AGB = re.compile(r"\d{8}")
 _JAAR = re.compile(r"\d{4}")

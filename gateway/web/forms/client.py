@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from gateway.domain.aanvraagformulier import ClientInvoer
-from gateway.domain.clientgegevens import Contact
+from gateway.domain.aanvraag.aanvraagformulier import ClientInvoer
+from gateway.domain.aanvraag.clientgegevens import Contact
 from gateway.web.forms.fields import FieldReader
 
 GESLACHTEN = {"1": "Mannelijk", "2": "Vrouwelijk", "0": "Onbekend"}  # COD046

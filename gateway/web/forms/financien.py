@@ -8,7 +8,7 @@ from datetime import date
 from starlette.datastructures import QueryParams
 
 from gateway import dateinput as dates
-from gateway.domain import rapportage
+from gateway.domain.financien import rapportage
 
 
 @dataclass

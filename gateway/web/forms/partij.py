@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.domain.uitgaand import AANBIEDER
+from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.intake.parties import GEMEENTE
 
 SOORTEN = {AANBIEDER: "Aanbieder", GEMEENTE: "Gemeente"}

@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from gateway.domain.aanvragen import OPEN
+from gateway.domain.aanvraag.aanvragen import AFGEWEZEN, IN_ONDERZOEK, OPEN, TE_BEOORDELEN, TOEGEKEND
 from gateway.readmodels.aanvragen import Key
-from gateway.web.views.aanvraag import OPEN_VIEW, SOORT_LABELS, STATUS_FILTER
+
+# The queue's choices: a status (or the open ones together) and a kind of request.
+OPEN_VIEW = "open"
+STATUS_LABELS = {TE_BEOORDELEN: "te beoordelen", IN_ONDERZOEK: "in onderzoek", TOEGEKEND: "toegekend",
+                 AFGEWEZEN: "afgewezen"}
+STATUS_FILTER = {OPEN_VIEW: "wacht op het CJG (te beoordelen en in onderzoek)", **STATUS_LABELS}
+SOORT_LABELS = {"AGJ": "aanvraagformulier (AGJ)", "JW315": "verzoek om toewijzing (JW315)",
+                "JW317": "verzoek om wijziging (JW317)"}
 
 
 @dataclass

@@ -5,24 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from gateway.context import Context
 from gateway.db import taken
 from gateway.db.models import Aanvraag, Bericht
-from gateway.domain import aanvragen, besluiten, keten
-from gateway.domain.aanvragen import AFGEWEZEN, IN_ONDERZOEK, OPEN, REDENEN_AFWIJZING, TE_BEOORDELEN, TOEGEKEND
-from gateway.domain.attempts import DONE, MISLUKT, PENDING
-from gateway.context import Context
-from gateway.domain.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway.domain.aanvraag import aanvragen, besluiten
+from gateway.domain.aanvraag.aanvragen import (
+    AFGEWEZEN,
+    IN_ONDERZOEK,
+    OPEN,
+    REDENEN_AFWIJZING,
+    TE_BEOORDELEN,
+    TOEGEKEND,
+)
+from gateway.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway.readmodels import keten
 from gateway.readmodels.aanvragen import Detail, Section
 from gateway.web.forms.besluit import KEUZE_LABELS, ONDERZOEK, TOEKENNEN, WIJZIGEN, Formulier
+from gateway.web.forms.wachtrij import OPEN_VIEW, SOORT_LABELS, STATUS_FILTER, STATUS_LABELS
 from gateway.web.views.normen import ProductRegel, product_rows
 from gateway.web.views.termijn import Termijn, termijn
+from gateway.work.attempts import DONE, MISLUKT, PENDING
 
-OPEN_VIEW = "open"
-STATUS_LABELS = {TE_BEOORDELEN: "te beoordelen", IN_ONDERZOEK: "in onderzoek", TOEGEKEND: "toegekend",
-                 AFGEWEZEN: "afgewezen"}
-STATUS_FILTER = {OPEN_VIEW: "wacht op het CJG (te beoordelen en in onderzoek)", **STATUS_LABELS}
-SOORT_LABELS = {"AGJ": "aanvraagformulier (AGJ)", "JW315": "verzoek om toewijzing (JW315)",
-                "JW317": "verzoek om wijziging (JW317)"}
 PRODUCT_SOORTEN = {"aangevraagd": "aangevraagd", "ongewijzigd": "ongewijzigd", "te_wijzigen": "te wijzigen",
                    "nieuw": "nieuw"}
 VERWERKING_LABELS = {PENDING: "wacht op verwerking", DONE: "verwerkt", MISLUKT: "mislukt"}

@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from lxml import etree
 
-from gateway.rules import report as rule_report
 from gateway.db.models import Bericht
-from gateway.domain import berichtenlog, keten
 from gateway.messages import BY_NAME
+from gateway.readmodels import berichtenlog, keten
 from gateway.readmodels.berichten import MessagePage
+from gateway.rules import report as rule_report
 from gateway.xml.safe import Limits, UnsafeXml, parse
 
 NIVEAUS = {0: "geen afkeuring", 1: "niveau 1: XML-schema of transport", 2: "niveau 2: regels binnen het bericht",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from gateway.domain import rapportage
+from gateway.domain.financien import rapportage
 from gateway.web import grafieken
 
 API = "/api/v1/rapportages/volumes"

@@ -1,14 +1,14 @@
 """Products against their catalogue norms, as Dutch text (the check itself is
-`gateway.domain.model.normen`, the same the intake used)."""
+`gateway.model.normen`, the same the intake used)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.db.models import Aanvraag, AanvraagProduct
-from gateway.domain import aanvragen
-from gateway.domain.model import normen
 from gateway.context import Context
-from gateway.domain.model.normen import check_norms
+from gateway.db.models import Aanvraag, AanvraagProduct
+from gateway.domain.aanvraag import aanvragen
+from gateway.model import normen
+from gateway.model.normen import check_norms
 from gateway.reference import Product
 from gateway.web.documents import euro
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from gateway.rules import report as rule_report
 from gateway.db.models import Bevinding
 from gateway.reference import ReferenceData
+from gateway.rules import report as rule_report
 from gateway.web.forms.aanvraagformulier import label
 
 # The element a finding points at (its local name, the last step that has one of these) and

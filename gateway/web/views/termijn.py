@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from gateway.db.models import Aanvraag
-from gateway.domain import termijnen
-from gateway.domain.aanvragen import OPEN
+from gateway.domain.aanvraag.aanvragen import OPEN
+from gateway.readmodels import termijnen
 
 
 @dataclass

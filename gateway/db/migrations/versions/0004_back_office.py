@@ -4,11 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 15:04:58.819767
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from gateway.db import append_only
-
 
 revision = '0004'
 down_revision = '0003'
@@ -59,7 +58,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('bericht', schema=None) as batch_op:
         batch_op.create_index('ix_bericht_identificatie', ['identificatie'], unique=False)
-        # The message log (/berichten): newest first within one filter (gateway.domain.berichtenlog).
+        # The message log (/berichten): newest first within one filter (gateway.readmodels.berichtenlog).
         batch_op.create_index('ix_bericht_log_type', ['berichttype', 'id'], unique=False)
         batch_op.create_index('ix_bericht_log_status', ['status', 'id'], unique=False)
         batch_op.create_index('ix_bericht_log_partij', ['partij_id', 'id'], unique=False)

@@ -1,0 +1,270 @@
+"""The CJG's decision on an aanvraag (design.md §7 "Besluit JSON"), checked and recorded.
+
+`record` is the one service behind `POST /api/v1/aanvragen/{id}/besluit` and the back office:
+it checks the decision completely before writing anything, records it, and leaves the work
+(beschikking, toewijzingen, JW301/JW319) to a task via the outbox. Errors are `BesluitFout`
+with the HTTP status that fits (404, 409, 422) and a Dutch explanation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from gateway.context import Context
+from gateway.db.models import Aanvraag, AanvraagProduct, Outbox
+from gateway.db.taken import ONDERZOEK_MELDEN, UITVOEREN
+from gateway.domain.aanvraag import clienten, clientgegevens, uitvoering
+from gateway.domain.aanvraag.aanvragen import (
+    AFGEWEZEN,
+    IN_ONDERZOEK,
+    OPEN,
+    REDENEN_AFWIJZING,
+    TE_BEOORDELEN,
+    TOEGEKEND,
+    overlaps,
+)
+from gateway.domain.aanvraag.clientgegevens import Contact
+from gateway.domain.aanvraag.toewijzingen import Inhoud
+from gateway.domain.berichten.uitgaand import UitgaandOngeldig
+from gateway.domain.fouten import DomainFout
+from gateway.errors import NotFound
+from gateway.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
+from gateway.model.werkdagen import add_weeks
+
+TOEKENNEN, AFWIJZEN, ONDERZOEK = "toekennen", "afwijzen", "in_onderzoek"
+WOONPLAATSBEGINSEL = "8"
+ONDERZOEK_WEKEN = 8  # OP274/OP346: the final answer within 8 weeks of the request's Dagtekening
+_MAX_VOLUME = 99_999_999  # LDT_Volume
+
+
+class BesluitFout(DomainFout):
+    """A decision that cannot be taken as given."""
+
+
+# The API validates these dataclasses directly (pydantic); a misspelt field must be an error,
+# never silently "as asked".
+_STRICT = {"extra": "forbid"}
+
+
+@dataclass(frozen=True)
+class ProductBesluit:
+    __pydantic_config__ = _STRICT
+
+    referentie_aanbieder: str
+    volume: int | None = None
+    eenheid: str | None = None
+    frequentie: str | None = None
+    ingangsdatum: date | None = None
+    einddatum: date | None = None
+
+
+@dataclass(frozen=True)
+class BesluitInvoer:
+    besluit: str
+    producten: tuple[ProductBesluit, ...] = ()
+    reden_afwijzing: str | None = None
+    # WJ759 8 names the responsible gemeente (TR377, OP359)
+    woonplaatsbeginsel: str | None = None
+    # For a JW315 client whose address the gemeente does not know yet (see clientgegevens).
+    contactgegevens: tuple[Contact, ...] = field(default_factory=tuple)
+
+
+def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
+           invoer: BesluitInvoer, door: str) -> Aanvraag:
+    if invoer.besluit not in (TOEKENNEN, AFWIJZEN, ONDERZOEK):
+        raise BesluitFout(422, "besluit", f"besluit '{invoer.besluit}' is onbekend; kies toekennen, "
+                                          "afwijzen of in_onderzoek")
+    aanvraag = _claim(session, ctx, aanvraag_id, gemeente, invoer.besluit)
+    if invoer.besluit == ONDERZOEK:
+        if aanvraag.soort == "JW317":
+            raise BesluitFout(422, "onderzoek", "een verzoek om wijziging kan niet 'in onderzoek' "
+                                                "worden gezet; het wordt binnen 5 werkdagen als geheel "
+                                                "toegekend of afgewezen (OP346)")
+        aanvraag.status = IN_ONDERZOEK
+        aanvraag.onderzoek_op = ctx.now()
+        aanvraag.antwoord_uiterlijk = add_weeks(aanvraag.dagtekening, ONDERZOEK_WEKEN)
+        aanvraag.termijn = "8 weken na dagtekening van de aanvraag (OP274)"
+        for product in aanvraag.producten:
+            product.status = IN_ONDERZOEK
+        session.add(Outbox(bericht_id=aanvraag.bericht_id, taak=ONDERZOEK_MELDEN))
+        return aanvraag
+    if invoer.besluit == AFWIJZEN:
+        _reject(aanvraag, invoer)
+    else:
+        _grant(session, ctx, aanvraag, invoer)
+    aanvraag.besluit = _as_json(invoer)
+    aanvraag.besloten_door = door
+    aanvraag.besloten_op = ctx.now()
+    _check_messages(session, ctx, aanvraag)
+    session.add(Outbox(bericht_id=aanvraag.bericht_id, taak=UITVOEREN))
+    return aanvraag
+
+
+def _check_messages(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
+    """The decision's dry run (gateway.domain.aanvraag.uitvoering.check): the beschikking, toewijzingen
+    and the JW301/JW319 the task will make are planned, and the messages rendered and checked
+    against our XSD and rules now, with nothing written and no number drawn, so a decision
+    that cannot become valid messages is refused here (422) instead of failing in a task after
+    a 202, with the aanvraag stuck as decided."""
+    try:
+        uitvoering.check(session, ctx, aanvraag)
+    except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound) as exc:
+        raise BesluitFout(422, "geen-geldig-bericht", f"dit besluit levert geen geldig bericht op: {exc}") \
+            from None
+
+
+def _claim(session: Session, ctx: Context, aanvraag_id: int, gemeente: str,
+           besluit: str) -> Aanvraag:
+    """Take the aanvraag for this decision with one conditional update, the transaction's
+    first write: of two concurrent decisions exactly one gets it, on SQLite and PostgreSQL."""
+    allowed = (TE_BEOORDELEN,) if besluit == ONDERZOEK else OPEN
+    stamp = {"onderzoek_op": ctx.now()} if besluit == ONDERZOEK else {"besloten_op": ctx.now()}
+    claimed = session.execute(update(Aanvraag).where(
+        Aanvraag.id == aanvraag_id, Aanvraag.gemeente == gemeente, Aanvraag.status.in_(allowed))
+        .values(**stamp)).rowcount
+    aanvraag = session.get(Aanvraag, aanvraag_id)
+    if aanvraag is None or aanvraag.gemeente != gemeente:
+        raise BesluitFout(404, "not-found", f"geen aanvraag {aanvraag_id} voor gemeente {gemeente}")
+    if not claimed:
+        if aanvraag.status == IN_ONDERZOEK:
+            raise BesluitFout(409, "al-in-onderzoek", f"aanvraag {aanvraag_id} is al in onderzoek; "
+                                                     "beslis nu met toekennen of afwijzen")
+        raise BesluitFout(409, "al-besloten", f"over aanvraag {aanvraag_id} is al besloten "
+                                               f"({aanvraag.status})")
+    session.refresh(aanvraag)
+    return aanvraag
+
+
+def _reject(aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
+    reden = invoer.reden_afwijzing
+    if reden not in REDENEN_AFWIJZING:
+        raise BesluitFout(422, "reden-afwijzing", "afwijzen vraagt een reden_afwijzing uit WJ759 "
+                                                  f"(1 t/m 9), niet {reden!r}")
+    if reden == WOONPLAATSBEGINSEL:
+        # FAQ/IV095: reason 8 only on a request for a toewijzing, with the responsible gemeente.
+        if aanvraag.soort == "JW317":
+            raise BesluitFout(422, "reden-afwijzing", "reden 8 (woonplaatsbeginsel) past alleen bij een "
+                                                      "verzoek om toewijzing; gebruik reden 5")
+        if not (invoer.woonplaatsbeginsel or "").isdigit() or len(invoer.woonplaatsbeginsel) != 4:
+            raise BesluitFout(422, "woonplaatsbeginsel", "bij reden 8 hoort 'woonplaatsbeginsel': de "
+                                                         "gemeentecode (4 cijfers) van de verantwoordelijke gemeente")
+    aanvraag.status = AFGEWEZEN
+    aanvraag.reden_afwijzing = reden
+    for product in aanvraag.producten:
+        product.status = AFGEWEZEN
+
+
+def _grant(session: Session, ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
+    if aanvraag.soort == "JW317" and invoer.producten:
+        raise BesluitFout(422, "als-geheel", "een verzoek om wijziging wordt als geheel en precies zoals "
+                                             "gevraagd toegekend (OP344); laat 'producten' weg")
+    by_ref = {p.referentie_aanbieder: p for p in aanvraag.producten}
+    seen: set[str] = set()
+    for entry in invoer.producten:
+        if entry.referentie_aanbieder not in by_ref:
+            raise BesluitFout(422, "onbekend-product", f"referentie_aanbieder {entry.referentie_aanbieder!r} "
+                                                       "hoort bij geen product van deze aanvraag")
+        if entry.referentie_aanbieder in seen:
+            raise BesluitFout(422, "dubbel-product", f"referentie_aanbieder {entry.referentie_aanbieder!r} "
+                                                     "staat twee keer in het besluit")
+        seen.add(entry.referentie_aanbieder)
+    besluiten = {p.referentie_aanbieder: p for p in invoer.producten}
+    for product in aanvraag.producten:
+        entry = besluiten.get(product.referentie_aanbieder)
+        inhoud = granted(product, entry, ctx)
+        if aanvraag.soort != "JW317" and aanvraag.leveringsvorm == "ZIN":
+            _check_taakgericht(product, ctx)
+            _check_overlap(session, aanvraag, product, inhoud)
+        product.status = TOEGEKEND
+        product.toegekend = _inhoud_json(inhoud) if entry is not None else None
+    known = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
+    if invoer.contactgegevens:
+        if known is None:
+            raise BesluitFout(422, "client-onbekend", "de cliënt van deze aanvraag is niet bekend")
+        known = clienten.remember(session, aanvraag.gemeente, aanvraag.bsn,
+                                  clientgegevens.with_contacts(known, list(invoer.contactgegevens)),
+                                  aanvraag.bericht_id)
+    if aanvraag.leveringsvorm == "ZIN" and aanvraag.soort != "JW317" and (
+            known is None or not clientgegevens.complete(known)):
+        raise BesluitFout(422, "contactgegevens", "de gemeente kent geen adres of telefoonnummer van "
+                                                  "deze cliënt; een toewijzing (JW301) vraagt ze: geef "
+                                                  "'contactgegevens' mee in het besluit")
+    aanvraag.status = TOEGEKEND
+
+
+def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: Context) -> Inhoud:
+    """What is granted for one product: as asked, with the CJG's own values where given."""
+    inhoud = Inhoud(product.categorie, product.code, product.ingangsdatum, product.einddatum,
+                    product.volume, product.eenheid, product.frequentie, product.budget)
+    if entry is None:
+        return inhoud
+    changes = {k: v for k, v in (("volume", entry.volume), ("eenheid", entry.eenheid),
+                                 ("frequentie", entry.frequentie), ("ingangsdatum", entry.ingangsdatum),
+                                 ("einddatum", entry.einddatum)) if v is not None}
+    ref = product.referentie_aanbieder
+    if inhoud.budget is not None and {"volume", "eenheid", "frequentie"} & changes.keys():
+        raise BesluitFout(422, "omvang", f"product {ref} is als budget aangevraagd; een omvang "
+                                         "(volume, eenheid, frequentie) kan daar niet bij (CD077)")
+    inhoud = replace(inhoud, **changes)
+    _check_omvang(ref, inhoud, ctx)
+    if inhoud.einddatum is not None and inhoud.einddatum < inhoud.ingangsdatum:
+        raise BesluitFout(422, "periode", f"product {ref}: einddatum {inhoud.einddatum} ligt voor "
+                                          f"ingangsdatum {inhoud.ingangsdatum} (CS003)")
+    if inhoud.einddatum is None and inhoud.frequentie == "2":
+        raise BesluitFout(422, "periode", f"product {ref}: bij frequentie 2 (per week) hoort een "
+                                          "einddatum (CD076)")
+    return inhoud
+
+
+def _check_omvang(ref: str, inhoud: Inhoud, ctx: Context) -> None:
+    if inhoud.volume is None:
+        return
+    if not 0 <= inhoud.volume <= _MAX_VOLUME:
+        raise BesluitFout(422, "volume", f"product {ref}: volume {inhoud.volume} ligt buiten 0 t/m {_MAX_VOLUME}")
+    if inhoud.eenheid not in EENHEID_LABELS:
+        raise BesluitFout(422, "eenheid", f"product {ref}: eenheid {inhoud.eenheid!r} bestaat niet (WJ756)")
+    if inhoud.frequentie not in FREQUENTIE_LABELS:
+        raise BesluitFout(422, "frequentie", f"product {ref}: frequentie {inhoud.frequentie!r} bestaat "
+                                             "niet (WMO757)")
+    product = ctx.reference.producten.get((inhoud.categorie or "", inhoud.code or ""))
+    if product is None:
+        return
+    if inhoud.eenheid not in product.eenheden:
+        raise BesluitFout(422, "eenheid", f"product {ref} ({product.code}) kent alleen eenheid "
+                                          f"{', '.join(product.eenheden)}, niet {inhoud.eenheid}")
+    if inhoud.frequentie not in product.frequenties:
+        raise BesluitFout(422, "frequentie", f"product {ref} ({product.code}) kent alleen frequentie "
+                                             f"{', '.join(product.frequenties)}, niet {inhoud.frequentie}")
+
+
+def _check_taakgericht(product: AanvraagProduct, ctx: Context) -> None:
+    known = ctx.reference.producten.get((product.categorie or "", product.code or ""))
+    if known is not None and known.uitvoeringsvariant == "taakgericht":
+        raise BesluitFout(422, "taakgericht", f"product {known.code} is taakgericht: daarvoor bestaat geen "
+                                              "toewijzing (facts E.5); wijs het niet toe via een aanvraag")
+
+
+def _check_overlap(session: Session, aanvraag: Aanvraag, product: AanvraagProduct, inhoud: Inhoud) -> None:
+    found = overlaps(session, aanvraag, inhoud.categorie, inhoud.code, inhoud.ingangsdatum, inhoud.einddatum)
+    if found:
+        raise BesluitFout(422, "overlap", f"product {product.referentie_aanbieder}: {found[0]} Pas de "
+                                          "periode aan (TR302: hetzelfde product niet twee keer tegelijk)")
+
+
+def _inhoud_json(inhoud: Inhoud) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(inhoud).items()}
+
+
+def _as_json(invoer: BesluitInvoer) -> dict:
+    result: dict = {"besluit": invoer.besluit}
+    if invoer.besluit == TOEKENNEN and invoer.producten:
+        result["producten"] = [{k: (v.isoformat() if isinstance(v, date) else v)
+                                for k, v in vars(p).items() if v is not None} for p in invoer.producten]
+    if invoer.besluit == AFWIJZEN:
+        result["reden_afwijzing"] = invoer.reden_afwijzing
+        if invoer.woonplaatsbeginsel:
+            result["woonplaatsbeginsel"] = invoer.woonplaatsbeginsel
+    return result

@@ -1,0 +1,49 @@
+"""The client records (table `client`): what each gemeente knows of a client for its JW301s."""
+from __future__ import annotations
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from gateway import clock
+from gateway.db.models import Client
+from gateway.domain.aanvraag import clientgegevens
+
+
+def known(session: Session, gemeente: str, bsn: str) -> etree._Element | None:
+    row = _row(session, gemeente, bsn)
+    return clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
+
+
+def ensure(session: Session, gemeente: str, bsn: str) -> int:
+    """The client's internal id, registering the client when this is the first message about
+    them. Two providers may report the same client at once (their intakes are serialised
+    per provider, not per client), so the insert yields to a row another transaction made."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(Client).values(gemeente=gemeente, bsn=bsn, gegevens=None,
+                                                  bijgewerkt_op=clock.now())
+                    .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
+    client_id = session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
+    assert client_id is not None  # inserted just now, or there already
+    return client_id
+
+
+def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
+             bericht_id: int | None) -> etree._Element:
+    """Keep `client` as what is known, merged with the earlier record; returns the result."""
+    row = _row(session, gemeente, bsn)
+    earlier = clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
+    result = clientgegevens.merged(earlier, client)
+    if row is None:
+        session.add(Client(gemeente=gemeente, bsn=bsn, gegevens=clientgegevens.to_bytes(result),
+                           bron_bericht_id=bericht_id))
+    elif result is not earlier:
+        row.gegevens = clientgegevens.to_bytes(result)
+        row.bron_bericht_id = bericht_id
+    session.flush()
+    return result
+
+
+def _row(session: Session, gemeente: str, bsn: str) -> Client | None:
+    return session.scalar(select(Client).where(Client.gemeente == gemeente, Client.bsn == bsn))

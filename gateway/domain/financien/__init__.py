@@ -1,0 +1,1 @@
+"""Money: declarations (JW323) booked, the volume report, and the providers' spending caps."""
