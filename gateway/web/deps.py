@@ -14,7 +14,7 @@ from gateway.db.session import unit_of_work
 from gateway.domain.beheer import audit
 from gateway.domain.beheer.gebruikers import ADMIN, CJG, FINANCE
 from gateway.errors import Forbidden, Unauthorized
-from gateway.http.deps import DbSession, parse_id
+from gateway.http.deps import DbSession, commit_and_release, parse_id
 from gateway.web import sessies
 from gateway.web.sessies import Ingelogd
 
@@ -36,6 +36,9 @@ class Verboden(Forbidden):
 def current_user(request: Request, session: DbSession) -> Ingelogd:
     now = clock.now()
     found = sessies.find(session, request.cookies.get(sessies.COOKIE), now)
+    # The lookup only read: its connection goes back to the pool before the page waits for a
+    # form's body or takes a second connection for the bookkeeping below.
+    commit_and_release(session)
     if found.writes_due:
         # The session's own bookkeeping is a unit of work of its own, not part of the page's:
         # an expired session is removed although the answer is then a redirect to /login (an

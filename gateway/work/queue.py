@@ -22,6 +22,7 @@ from gateway.domain.aanvraag import aanvragen, uitvoering
 from gateway.domain.berichten.uitgaand import UitgaandOngeldig
 from gateway.errors import NotFound
 from gateway.work.attempts import MISLUKT, PENDING
+from gateway.xml.view import MissingValue
 
 _log = logging.getLogger("gateway.outbox")
 
@@ -44,7 +45,7 @@ def _register(session: Session, ctx: Context, row: Outbox) -> None:
         # The real execution, not a check: its savepoint undoes what it wrote when it fails.
         with session.begin_nested():
             uitvoering.execute(session, ctx, aanvraag)
-    except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound) as exc:
+    except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound, MissingValue) as exc:
         _log.warning("automatic grant of aanvraag %s failed, to the CJG: %s", aanvraag.id, exc)
         session.refresh(aanvraag)
         aanvragen.back_to_cjg(aanvraag, str(exc))

@@ -12,7 +12,16 @@ from typing import cast
 
 from lxml import etree
 
+from gateway.errors import GatewayError
 from gateway.messages import BASIS_NS, MessageType
+
+
+class MissingValue(GatewayError):
+    """A value the schema guarantees is missing from a checked message: a bug in the caller
+    (500), never bad input. Carrying out a decision catches it, so such a bug sends the
+    aanvraag back to the CJG instead of leaving it stuck."""
+
+    slug = "ontbrekende-waarde"
 
 
 class ParsedMessage:
@@ -55,7 +64,7 @@ class ParsedMessage:
         so it raises."""
         found = self.find(path, base)
         if found is None:
-            raise LookupError(f"{path} missing from a {self.type.name} the schema accepted")
+            raise MissingValue(f"{path} missing from a {self.type.name} the schema accepted")
         return found
 
     def required_text(self, path: str, base: etree._Element | None = None) -> str:
@@ -147,7 +156,7 @@ def present(value: str | None) -> str:
     Identificatie, ReferentieAanbieder, a code): in a schema-valid message it is there, so its
     absence is a bug in the caller and raises."""
     if value is None:
-        raise LookupError("a value the schema demands is missing from a checked message")
+        raise MissingValue("a value the schema demands is missing from a checked message")
     return value
 
 

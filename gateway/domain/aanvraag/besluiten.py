@@ -33,6 +33,7 @@ from gateway.domain.fouten import DomainFout
 from gateway.errors import NotFound
 from gateway.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.model.werkdagen import add_weeks
+from gateway.xml.view import MissingValue
 
 TOEKENNEN, AFWIJZEN, ONDERZOEK = "toekennen", "afwijzen", "in_onderzoek"
 WOONPLAATSBEGINSEL = "8"
@@ -111,7 +112,7 @@ def _check_messages(session: Session, ctx: Context, aanvraag: Aanvraag) -> None:
     a 202, with the aanvraag stuck as decided."""
     try:
         uitvoering.check(session, ctx, aanvraag)
-    except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound) as exc:
+    except (UitgaandOngeldig, uitvoering.UitvoeringFout, NotFound, MissingValue) as exc:
         raise BesluitFout(422, "geen-geldig-bericht", f"dit besluit levert geen geldig bericht op: {exc}") \
             from None
 
