@@ -121,7 +121,7 @@ def partijnamen(session: Session, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(session.execute(
-        select(Partij.code, Partij.naam).where(Partij.code.in_(sorted(codes)))))
+        select(Partij.code, Partij.naam).where(Partij.code.in_(sorted(codes)))).all())
 
 
 def read(params: Mapping[str, str], known_providers: list[Aanbieder]) -> Gelezen:

@@ -68,7 +68,7 @@ def test_the_request_id_follows_the_message_into_the_workers_tasks(database_url,
         finally:
             worker.stop()
     with unit_of_work(sessions) as session:
-        rows = dict(session.execute(select(Outbox.taak, Outbox.request_id)))
+        rows = dict(session.execute(select(Outbox.taak, Outbox.request_id)).all())
     # the intake's row and the webhook row the grant wrote both carry the request's id
     assert rows == {"verwerk_agj": REQUEST_ID, "webhook": REQUEST_ID}
     # the caused task's log line
