@@ -1,4 +1,4 @@
-"""The composition root: the provider API with the back office mounted behind it, waking the
+"""The composition root: the provider API and the GGk endpoint with the back office mounted behind them, waking the
 Celery workers for committed work. The one module that knows every edge; nothing imports it
 but the command line and the tests that run the whole gateway."""
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.api.app import create_api
+from gateway.ggk import endpoint as ggk_endpoint
 from gateway.settings import Settings
 from gateway.web.app import mount_backoffice
 from gateway.work.relay import Publish
@@ -17,6 +18,7 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     """`publish` wakes the workers for committed outbox rows (default: Celery on the
     configured broker); tests pass their own."""
     app = create_api(settings, publish=publish, default_publisher=celery_publisher)
+    app.include_router(ggk_endpoint.router)  # answers 404 unless GATEWAY_GGK_URL is set
     mount_backoffice(app)  # last: it takes every path the API does not
     return app
 

@@ -65,6 +65,29 @@ class Settings(BaseSettings):
     metrics_allow_from: str = Field(
         default="127.0.0.1,::1",
         description="Who may read /metrics: comma-separated addresses or networks, or * for everyone.")
+    ggk_url: str = Field(
+        default="",
+        description="The Digikoppeling adapter's OntvangAsynchroon (SOAP 1.1), where the gateway sends its "
+                    "StUF-GGk envelopes. Empty: no GGk route, and /ggk/OntvangAsynchroon answers 404.")
+    ggk_allow_from: str = Field(
+        default="127.0.0.1,::1",
+        description="Who may call /ggk/OntvangAsynchroon (the adapter): comma-separated addresses or networks.")
+    ggk_max_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0,
+        description="Largest envelope accepted (bytes). The chain's limit is 25 MB; read as binary megabytes, "
+                    "so whatever the chain let through is taken in.")
+    ggk_applicatie: str = Field(
+        default="Jeugdhulpgateway", min_length=3, max_length=50,
+        description="zender/applicatie in the envelopes the gateway sends.")
+    ggk_client_cert: Path | None = Field(
+        default=None, description="Client certificate (PEM) for TLS to the adapter; with GATEWAY_GGK_CLIENT_KEY.")
+    ggk_client_key: Path | None = Field(default=None, description="The client certificate's private key (PEM).")
+    ggk_ca_bundle: Path | None = Field(
+        default=None, description="CA bundle (PEM) the adapter's certificate is checked against; empty: the system's.")
+    ggk_jw325_envelop: Literal["du01", "di01"] = Field(
+        default="du01",
+        description="How the JW325 for a JW323 that came through the GGk goes back: as a Du01 answering the "
+                    "Di01 (default), or as a Di01 of its own (the facts leave this open).")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"
@@ -83,6 +106,10 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+
+    @property
+    def ggk_enabled(self) -> bool:
+        return bool(self.ggk_url.strip())
 
     @property
     def embedded_broker(self) -> bool:

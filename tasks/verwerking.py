@@ -23,12 +23,12 @@ from celery import Celery
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import clock, correlation, metrics
-from gateway.context import Context
+from gateway.context import Context, GgkRoute
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.domain.levering import signalen
 from gateway.reference import load_reference
 from gateway.settings import Settings
-from gateway.work import bewaartermijn, webhooks
+from gateway.work import bewaartermijn
 from gateway.work import outbox as outbox_work
 from gateway.work import queue as outbox
 from gateway.work.background_publisher import BackgroundPublisher
@@ -56,20 +56,21 @@ class Runtime:
     webhook_threads: ThreadPoolExecutor
     webhook_slots: threading.BoundedSemaphore
 
-    def deliver_webhook(self, factory: sessionmaker[Session], ctx: Context, outbox_id: int) -> str:
+    def deliver_in_thread(self, deliver: outbox_work.Deliver, factory: sessionmaker[Session], ctx: Context,
+                          outbox_id: int) -> str:
         if not self.webhook_slots.acquire(blocking=False):
             return "deferred"
 
-        def deliver() -> None:
+        def run() -> None:
             try:  # measured on its own: the task that handed it over is measured as "dispatched"
-                _measured(WEBHOOK_WORK, lambda: webhooks.deliver(factory, ctx, outbox_id), str)
+                _measured(WEBHOOK_WORK, lambda: deliver(factory, ctx, outbox_id), str)
             except Exception:  # a database error: the row's lease runs out and the sweep retries
-                _log.exception("webhook outbox %s failed", outbox_id)
+                _log.exception("delivery of outbox %s failed", outbox_id)
             finally:
                 self.webhook_slots.release()
 
         # The thread carries the task's correlation id into the delivery's log lines.
-        self.webhook_threads.submit(contextvars.copy_context().run, deliver)
+        self.webhook_threads.submit(contextvars.copy_context().run, run)
         return "dispatched"
 
 
@@ -82,7 +83,8 @@ def _build(settings: Settings, make_publisher: Callable[[], Publish]) -> Runtime
     # Follow-up work a task commits (a webhook row) is published off the task's thread too.
     install(sessions, BackgroundPublisher(make_publisher()))
     ctx = Context(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
-                        Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements))
+                        Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements),
+                  GgkRoute.of(settings))
     return Runtime(sessions, ctx, settings, ThreadPoolExecutor(WEBHOOK_THREADS, thread_name_prefix="webhook"),
                    threading.BoundedSemaphore(WEBHOOK_BACKLOG))
 
@@ -123,7 +125,7 @@ def register(app: Celery, make_publisher: Callable[[], Publish]) -> None:
     def run_outbox(outbox_id: int) -> str:
         rt = runtime(app, make_publisher)
         return _measured(OUTBOX_TASK, lambda: outbox_work.process(rt.sessions, rt.ctx, outbox_id,
-                                                                 deliver_webhook=rt.deliver_webhook), str)
+                                                                 deliver=rt.deliver_in_thread), str)
 
     @app.task(name=SWEEP_TASK, ignore_result=True)
     def sweep() -> int:

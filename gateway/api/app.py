@@ -16,10 +16,11 @@ from gateway import correlation, problems
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
 from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
 from gateway.api.docs import install_docs
-from gateway.context import Context
+from gateway.context import Context, GgkRoute
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.errors import GatewayError
 from gateway.headers import SecurityHeaders
+from gateway.http.allow import allowed_networks
 from gateway.problems import PROBLEM_JSON, Problem
 from gateway.reference import load_reference
 from gateway.settings import Settings
@@ -37,7 +38,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
     # with its own message instead of failing a provider's message later.
     schemas = load_schemas(settings.schemas_dir)
     reference = load_reference(settings.mappings_dir)
-    metrics_networks = metrics.allowed_networks(settings.metrics_allow_from)
+    metrics_networks = allowed_networks(settings.metrics_allow_from, "GATEWAY_METRICS_ALLOW_FROM")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -61,10 +62,11 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.metrics_networks = metrics_networks
+    app.state.ggk_networks = allowed_networks(settings.ggk_allow_from, "GATEWAY_GGK_ALLOW_FROM")
     app.state.schemas = schemas
     app.state.reference = reference
     app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
-    app.state.ctx = Context(schemas, reference, app.state.limits)
+    app.state.ctx = Context(schemas, reference, app.state.limits, GgkRoute.of(settings))
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
     install_docs(app)

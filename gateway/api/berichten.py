@@ -6,7 +6,6 @@ from datetime import date
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from gateway import metrics
@@ -16,7 +15,7 @@ from gateway.clock import as_utc
 from gateway.context import Context
 from gateway.db.models import Bericht
 from gateway.domain.berichten import postbus
-from gateway.http.deps import DbSession, after_commit, discard, parse_id
+from gateway.http.deps import DbSession, after_commit, discard, parse_id, with_twin_retry
 from gateway.intake.service import Answer, receive, screen, validate_only
 from gateway.problems import Problem
 from gateway.readmodels.keten import RETOUREN
@@ -126,26 +125,13 @@ _XML_BODY = {"requestBody": {"required": True, "content": {
 def post_bericht(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
     started = time.perf_counter()
     ctx, today = _context(request)
-    # Two attempts: a concurrent twin (same bytes, or same identificatie) makes the first
-    # flush fail on a unique constraint; the second attempt then finds it and answers
-    # with the replay or with 9056.
-    for attempt in range(2):
-        # Before the first statement of the attempt: the session holds no transaction (the
-        # token lookup's ended in get_party, a failed attempt's in `discard`), so no lock or
-        # transaction waits on the parse of the untrusted bytes.
-        screened = screen(ctx, body)
-        try:
-            answer = receive(session, ctx, party, screened, today=today)
-            session.flush()  # a twin's unique key fails here, where the attempt can be retried
-        except IntegrityError:
-            discard(session)
-            if attempt:
-                raise
-            continue
-        after_commit(session, lambda answer=answer: metrics.message_received(
-            answer.message, answer.outcome or "unknown", time.perf_counter() - started))
-        return _response(answer)
-    raise AssertionError("unreachable")
+    # Each attempt screens the bytes afresh (the rules fill in what they judged) before its
+    # first statement: the session then holds no transaction (the token lookup's ended in
+    # get_party, a failed attempt's in the retry), so nothing waits on the untrusted parse.
+    answer = with_twin_retry(session, lambda: receive(session, ctx, party, screen(ctx, body), today=today))
+    after_commit(session, lambda: metrics.message_received(
+        answer.message, answer.outcome or "unknown", time.perf_counter() - started))
+    return _response(answer)
 
 
 @router.post("/validatie", status_code=202, responses=_VALIDATIE_RESPONSES, openapi_extra=_XML_BODY,

@@ -11,8 +11,6 @@ same host everyone would look like 127.0.0.1.
 """
 from __future__ import annotations
 
-import ipaddress
-
 from fastapi import APIRouter, Request, Response
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -24,47 +22,15 @@ from starlette.concurrency import run_in_threadpool
 from gateway import clock, metrics
 from gateway.clock import as_utc
 from gateway.db.models import Outbox
-from gateway.http.deps import through_unknown_proxy
+from gateway.http.allow import peer_allowed
 from gateway.problems import Problem
 from gateway.readmodels.termijnen import overdue_counts
 from gateway.work.attempts import MISLUKT, PENDING
 
 router = APIRouter(tags=["beheer"])
 
-Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None  # None: everyone
-
-
-def allowed_networks(setting: str) -> Networks:
-    """Parse GATEWAY_METRICS_ALLOW_FROM (comma-separated addresses or networks, or `*`);
-    raises ValueError on anything else, so a typo stops start-up instead of opening up."""
-    entries = [entry.strip() for entry in setting.split(",") if entry.strip()]
-    if "*" in entries:
-        return None
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise ValueError(f"GATEWAY_METRICS_ALLOW_FROM: {entry!r} is no address or network") from None
-    return tuple(networks)
-
-
 def _may_read(request: Request) -> bool:
-    networks: Networks = request.app.state.metrics_networks
-    if through_unknown_proxy(request):
-        return False
-    if networks is None:
-        return True
-    host = request.client.host if request.client else None
-    try:
-        address = ipaddress.ip_address(host) if host else None
-    except ValueError:  # not an address (a test client's "testclient", a unix socket)
-        return False
-    if address is None:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return any(address in network for network in networks)
+    return peer_allowed(request, request.app.state.metrics_networks)
 
 
 @router.get("/metrics", include_in_schema=False)

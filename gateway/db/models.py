@@ -54,6 +54,9 @@ class Partij(Base):
     # Optional: where a provider wants to hear "new message in your postbus".
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_geheim: Mapped[str | None] = mapped_column(String(64))  # HMAC key for the signature
+    # How a provider's heenberichten from the gemeente (JW301, JW319) reach it: "api" (its
+    # postbus) or "ggk" (a Di01 through the national chain; the postbus keeps a copy).
+    kanaal: Mapped[str] = mapped_column(String(3), default="api", server_default="api")
 
     tokens: Mapped[list[Token]] = relationship(back_populates="partij", lazy="raise")
 
@@ -189,6 +192,82 @@ class Outbox(Base):
     # The correlation id bound when the row was written (the request's X-Request-ID, or the
     # id of the task that caused it), so the work's log lines carry it too.
     request_id: Mapped[str | None] = mapped_column(String(64), default=correlation.current)
+    # The StUF-GGk envelope a "ggk_verzenden" row delivers (its bericht_id is the message the
+    # envelope is about).
+    envelop_id: Mapped[int | None] = mapped_column(ForeignKey("envelop.id"), index=True)
+
+
+class Envelop(Base):
+    """A StUF-GGk envelope (Di01, Du01, Fo01) received from or sent to the national chain.
+
+    The unique key is the StUF one: the zender's system plus its referentienummer, per
+    direction (ggk-koppelvlak.md §4.5); absent zender parts are stored as "" so the key also
+    holds on PostgreSQL, where NULLs never collide. `bericht_id` is the iJw message the
+    envelope is about: for a received Di01/Du01 the stored payload, for a sent Di01 the JW301
+    or JW319, for a sent Du01 or Fo01 the received message it answers, for a received Fo01
+    the message of the envelope it refuses (None when that is unknown).
+
+    status, received: "ontvangen". Sent: "te_verzenden" (stored, not yet accepted by the chain;
+    its attempts are in `envelop_poging`), "afgeleverd" (the chain answered Bv03), "mislukt"
+    (no Bv03 after the last attempt) or "geweigerd" (an Fo01 came back for it)."""
+
+    __tablename__ = "envelop"
+    __table_args__ = (
+        UniqueConstraint("richting", "zender_organisatie", "zender_applicatie", "zender_administratie",
+                         "referentienummer"),
+        Index("ix_envelop_cross_refnummer", "cross_refnummer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    richting: Mapped[str] = mapped_column(String(3))  # "in" | "uit"
+    soort: Mapped[str] = mapped_column(String(4))  # "Di01" | "Du01" | "Fo01"
+    referentienummer: Mapped[str] = mapped_column(String(40), index=True)
+    cross_refnummer: Mapped[str | None] = mapped_column(String(40))
+    zender_organisatie: Mapped[str] = mapped_column(String(200))
+    zender_applicatie: Mapped[str] = mapped_column(String(50))
+    zender_administratie: Mapped[str] = mapped_column(String(50), default="")
+    ontvanger_organisatie: Mapped[str] = mapped_column(String(200))
+    functie: Mapped[str | None] = mapped_column(String(30))
+    tijdstip_bericht: Mapped[str] = mapped_column(String(17))
+    bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"), index=True)
+    inhoud: Mapped[bytes] = mapped_column(LargeBinary)  # the envelope element as received or sent
+    inhoud_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))
+    # Received: the Bv03 we answered (a repeat gets it again); sent: the chain's answer.
+    antwoord: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Sent and refused: what the Fo01 said, and who raised it (RINIS, IB, VECOZO, ...).
+    fout_code: Mapped[str | None] = mapped_column(String(7))
+    fout_omschrijving: Mapped[str | None] = mapped_column(String(200))
+    fout_details: Mapped[str | None] = mapped_column(String(1000))
+    fout_zender: Mapped[str | None] = mapped_column(String(200))
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    afgeleverd_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    geweigerd_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EnvelopPoging(Base):
+    """One attempt to hand a sent envelope to the chain: what came back, or why nothing did."""
+
+    __tablename__ = "envelop_poging"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    envelop_id: Mapped[int] = mapped_column(ForeignKey("envelop.id"), index=True)
+    poging: Mapped[int] = mapped_column(Integer)
+    tijdstip: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    fout: Mapped[str | None] = mapped_column(Text)
+    geslaagd: Mapped[bool] = mapped_column(Boolean)
+
+
+class GgkKlok(Base):
+    """The last tijdstipBericht the gateway gave out, one row: every envelope it sends carries
+    a later one than all before it (StUF019), also with several API processes and workers,
+    because the row is locked while the next one is taken."""
+
+    __tablename__ = "ggk_klok"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    laatste: Mapped[str] = mapped_column(String(17))
 
 
 class Nummerreeks(Base):

@@ -3,7 +3,8 @@
 Every layer that writes or runs outbox rows names the work through these: the intake leaves
 the three registrations (gateway.intake.handlers), a decision the execution and the "in
 onderzoek" report (gateway.domain.aanvraag.besluiten), a message put in a postbus the webhook
-notice (gateway.domain.berichten.uitgaand); gateway.work.queue holds the handler of each.
+notice (gateway.domain.berichten.uitgaand), an envelope for the chain its delivery
+(gateway.domain.berichten.envelop); gateway.work.queue holds the handler of each.
 """
 from __future__ import annotations
 
@@ -13,3 +14,4 @@ VERWERK_JW317 = "verwerk_jw317"
 UITVOEREN = "uitvoeren_besluit"
 ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
 WEBHOOK = "webhook"
+GGK_VERZENDEN = "ggk_verzenden"  # hand one stored StUF-GGk envelope to the chain's adapter

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 _AFTER_COMMIT = "gateway.http.after_commit"
 
@@ -55,6 +58,24 @@ def discard(session: Session) -> None:
     instead of waiting for the write lock."""
     session.rollback()
     session.info.pop(_AFTER_COMMIT, None)
+
+
+def with_twin_retry(session: Session, attempt: Callable[[], T]) -> T:
+    """Run an intake attempt, flushed, and once more when a concurrent twin (the same bytes,
+    the same identificatie, the same envelope) made its flush fail on a unique key: the
+    second attempt starts from nothing and then finds the twin (a replay, a 9056, the same
+    Bv03). Both doors of the intake take messages in this way."""
+    for tried in range(2):
+        try:
+            result = attempt()
+            session.flush()  # a twin's unique key fails here, where the attempt can be retried
+        except IntegrityError:
+            discard(session)
+            if tried:
+                raise
+            continue
+        return result
+    raise AssertionError("unreachable")
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

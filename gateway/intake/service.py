@@ -33,6 +33,16 @@ from gateway.xml.safe import UnsafeXml
 from gateway.xml.view import ParsedMessage
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """What the transport's envelope says of the message it carries (a StUF-GGk Di01/Du01):
+    its message code and the gemeente it is addressed to. The payload must agree with both,
+    or it is refused before the rules (design.md §8)."""
+
+    functie: str
+    gemeente: str
+
+
 @dataclass
 class Screened:
     """What the body alone tells: the level-1 check (safe parse, message type, XSD), or the
@@ -44,9 +54,14 @@ class Screened:
     unusable: Problem | None = None
 
 
-def screen(ctx: Context, body: bytes) -> Screened:
-    """Level 1 without the database: call it with no transaction open."""
+def screen(ctx: Context, body: bytes, *, max_bytes: int | None = None) -> Screened:
+    """Level 1 without the database: call it with no transaction open. `max_bytes` is for a
+    transport whose own limit is larger than a message's (the GGk envelope): a larger message
+    is refused here, as the API refuses its body before it reads it."""
     digest = hashlib.sha256(body).hexdigest()
+    if max_bytes is not None and len(body) > max_bytes:
+        return Screened(body, digest, CheckResult(None, None), Problem(
+            413, "too-large", "Bericht te groot", f"berichten zijn hoogstens {max_bytes} bytes"))
     try:
         return Screened(body, digest, check_schema(body, schemas=ctx.schemas, limits=ctx.limits))
     except UnsafeXml as exc:
@@ -72,10 +87,12 @@ def _first_sent(session: Session, party: Partij, digest: str) -> Bericht | None:
         Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
 
 
-def receive(session: Session, ctx: Context, party: Partij, screened: Screened, *, today: date) -> Answer:
+def receive(session: Session, ctx: Context, party: Partij, screened: Screened, *, today: date,
+            envelope: Envelope | None = None) -> Answer:
     """Store the screened message with its answer; every message is stored, whatever its
     fate (design.md §5). `today` is the request's date, read once: the rules, the answer and
-    what is recorded all judge by the same day."""
+    what is recorded all judge by the same day. `envelope`: what the transport's envelope
+    said of the message, checked against it."""
     if (answer := replayed(session, party, screened.digest)) is not None:
         return answer
     row = Bericht(richting="in", partij_id=party.id, inhoud=screened.body,
@@ -83,7 +100,7 @@ def receive(session: Session, ctx: Context, party: Partij, screened: Screened, *
     session.add(row)
     session.flush()  # the id goes into Location and the retour's IdentificatieRetour
 
-    result, problem = _gate(session, ctx, party, screened, today, serialise=True)
+    result, problem = _gate(session, ctx, party, screened, today, serialise=True, envelope=envelope)
     if result.view is not None:
         _store_keys(session, row, result.view)
     if problem is not None:
@@ -139,10 +156,11 @@ def _stored_report(session: Session, reference: ReferenceData, first: Bericht) -
 
 
 def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, today: date,
-          serialise: bool = False) -> tuple[CheckResult, Problem | None]:
+          serialise: bool = False, envelope: Envelope | None = None) -> tuple[CheckResult, Problem | None]:
     """Every check before the answer, in the contract's order: safe parse and message type
-    (400), Afzender is the caller (403), XSD (400), Ontvanger served here (422), then the
-    rules. Returns the result and, when the message stops before the rules, the problem."""
+    (400), Afzender is the caller (403), XSD (400), the transport's envelope agrees (422),
+    Ontvanger served here (422), then the rules. Returns the result and, when the message
+    stops before the rules, the problem."""
     result = screened.result
     if screened.unusable is not None:
         return result, screened.unusable
@@ -159,6 +177,8 @@ def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, tod
             {"errors": [{"line": e.line, "path": e.path, "message": e.message}
                         for e in result.schema_errors]})
     gemeente = view.afzender if message.is_retour else view.ontvanger
+    if envelope is not None and (disagreement := _disagreement(envelope, message, gemeente)):
+        return result, Problem(422, "envelop", "Envelop en bericht verschillen", disagreement)
     if not served_municipality(session, gemeente):
         return result, Problem(422, "unknown-receiver", "Onbekende ontvanger",
                                f"gemeente {gemeente} wordt niet door deze gateway bediend")
@@ -169,9 +189,19 @@ def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, tod
     return result, None
 
 
+def _disagreement(envelope: Envelope, message: MessageType, gemeente: str | None) -> str | None:
+    if envelope.functie != message.name:
+        return f"de envelop noemt functie {envelope.functie[:30]}, het bericht is een {message.name}"
+    if envelope.gemeente != gemeente:
+        field_name = "Afzender" if message.is_retour else "Ontvanger"
+        return (f"de envelop is gericht aan {envelope.gemeente[:30]}, de {field_name} van het bericht is "
+                f"{(gemeente or '')[:8]}")
+    return None
+
+
 _TRANSPORT_CODES = {403: "AFZENDER", 422: "ONTVANGER"}
 # Every code `_problem_findings` stores: each needs its texts in mappings/regels.toml.
-PROBLEM_CODES = ("XSD", "BERICHTSOORT", *_TRANSPORT_CODES.values(), SELF_CHECK_CODE)
+PROBLEM_CODES = ("XSD", "BERICHTSOORT", *_TRANSPORT_CODES.values(), "ENVELOP", SELF_CHECK_CODE)
 
 
 def _problem_findings(problem: Problem, result: CheckResult) -> list[tuple[str, str, str | None]]:
@@ -180,6 +210,8 @@ def _problem_findings(problem: Problem, result: CheckResult) -> list[tuple[str, 
         return [("XSD", e.path, e.message) for e in result.schema_errors]
     if problem.slug == "unexpected-message":
         return [("BERICHTSOORT", "/Bericht", problem.detail)]
+    if problem.slug == "envelop":
+        return [("ENVELOP", "/Bericht/Header", problem.detail)]
     if problem.status in _TRANSPORT_CODES:
         return [(_TRANSPORT_CODES[problem.status], "/Bericht/Header", problem.detail)]
     return [("XSD", "/", problem.detail)]

@@ -21,24 +21,29 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.context import Context
 from gateway.db.models import Outbox
 from gateway.db.session import unit_of_work
-from gateway.db.taken import WEBHOOK
-from gateway.work import attempts, webhooks
+from gateway.db.taken import GGK_VERZENDEN, WEBHOOK
+from gateway.work import attempts, ggk_delivery, webhooks
 from gateway.work import queue as outbox
 from gateway.work.attempts import DONE, PENDING
 
 _log = logging.getLogger("gateway.outbox")
 
-DeliverWebhook = Callable[[sessionmaker[Session], Context, int], str]
+Deliver = Callable[[sessionmaker[Session], Context, int], str]
+# Work that waits on someone else's server: a provider's webhook, the chain's adapter.
+DELIVERIES: dict[str, Deliver] = {WEBHOOK: webhooks.deliver, GGK_VERZENDEN: ggk_delivery.deliver}
 
 
 def process(factory: sessionmaker[Session], ctx: Context, outbox_id: int,
-            deliver_webhook: DeliverWebhook = webhooks.deliver) -> str:
+            deliver: Callable[[Deliver, sessionmaker[Session], Context, int], str] | None = None) -> str:
     """Run one outbox row; returns "done", "skipped" (nothing to do) or "failed", or for a
-    webhook what `deliver_webhook` returns (a worker hands the delivery to a thread)."""
+    delivery (DELIVERIES) what `deliver` returns when given (a worker hands the delivery to
+    a thread)."""
     with factory() as session:
         taak = session.scalar(select(Outbox.taak).where(Outbox.id == outbox_id))
-    if taak == WEBHOOK:
-        return deliver_webhook(factory, ctx, outbox_id)
+    if taak in DELIVERIES:
+        if deliver is None:
+            return DELIVERIES[taak](factory, ctx, outbox_id)
+        return deliver(DELIVERIES[taak], factory, ctx, outbox_id)
     if taak not in outbox.HANDLERS:
         return "skipped"  # unknown, or not handled by this version: left pending as it is
     with unit_of_work(factory) as session:

@@ -16,9 +16,19 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.context import Context
-from gateway.db.models import Bericht, Outbox
-from gateway.db.taken import ONDERZOEK_MELDEN, UITVOEREN, VERWERK_AGJ, VERWERK_JW315, VERWERK_JW317, WEBHOOK
+from gateway.db.models import Bericht, Envelop, Outbox
+from gateway.db.taken import (
+    GGK_VERZENDEN,
+    ONDERZOEK_MELDEN,
+    UITVOEREN,
+    VERWERK_AGJ,
+    VERWERK_JW315,
+    VERWERK_JW317,
+    WEBHOOK,
+)
 from gateway.domain.aanvraag import aanvragen, uitvoering
+from gateway.domain.berichten.envelop import MISLUKT as ENVELOP_MISLUKT
+from gateway.domain.berichten.envelop import TE_VERZENDEN
 from gateway.domain.berichten.uitgaand import UitgaandOngeldig
 from gateway.errors import NotFound
 from gateway.work.attempts import MISLUKT, PENDING
@@ -80,7 +90,7 @@ def due(session: Session, now: datetime, min_age: timedelta, limit: int = 500) -
     they were created or last re-sent (a crash between commit and publish, a lost broker
     message, a killed worker), and retries whose time has come. A backlog that the workers
     have not reached yet is re-sent at most once per `min_age`; the duplicates are harmless."""
-    handled = [*list(HANDLERS), WEBHOOK]
+    handled = [*list(HANDLERS), WEBHOOK, GGK_VERZENDEN]
     last_sent = func.coalesce(Outbox.verzonden_op, Outbox.aangemaakt_op)
     ids = list(session.scalars(select(Outbox.id).where(
         Outbox.status == PENDING, Outbox.taak.in_(handled),
@@ -104,7 +114,12 @@ def listing(session: Session, status: str, limit: int) -> list[Outbox]:
 
 
 def retry(session: Session, ids: list[int]) -> int:
-    """Failed work back to pending with a fresh set of attempts (an operator fixed the cause)."""
+    """Failed work back to pending with a fresh set of attempts (an operator fixed the cause);
+    an envelope that was given up is to be sent again with it."""
+    envelopes = select(Outbox.envelop_id).where(Outbox.id.in_(ids), Outbox.status == MISLUKT,
+                                                Outbox.envelop_id.is_not(None))
+    session.execute(update(Envelop).where(Envelop.id.in_(envelopes), Envelop.status == ENVELOP_MISLUKT)
+                    .values(status=TE_VERZENDEN).execution_options(synchronize_session=False))
     return session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == MISLUKT)
                            .values(status=PENDING, pogingen=0, volgende_poging=None,
                                    verzonden_op=None)).rowcount
@@ -112,7 +127,8 @@ def retry(session: Session, ids: list[int]) -> int:
 
 def state_of(session: Session, bericht_id: int) -> dict | None:
     """The latest work for a message: its status, attempts and last error (None: no work)."""
-    row = session.scalar(select(Outbox).where(Outbox.bericht_id == bericht_id, Outbox.taak != WEBHOOK)
+    row = session.scalar(select(Outbox).where(Outbox.bericht_id == bericht_id,
+                                              Outbox.taak.not_in((WEBHOOK, GGK_VERZENDEN)))
                          .order_by(Outbox.id.desc()).limit(1))
     if row is None:
         return None

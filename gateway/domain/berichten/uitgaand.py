@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from gateway.context import Context
 from gateway.db.models import Bericht, Kenmerk, Outbox, Partij, PostbusItem
 from gateway.db.taken import WEBHOOK
+from gateway.domain.berichten import envelop
 from gateway.errors import GatewayError, NotFound
 from gateway.reference import ReferenceData
 from gateway.render.outbound import Kop
@@ -38,6 +39,10 @@ from gateway.xml.schemas import SchemaSet
 from gateway.xml.view import ParsedMessage
 
 AANBIEDER = "aanbieder"
+GGK = "ggk"
+# The heenberichten whose way to the provider its channel decides (design.md §8). A JW325 goes
+# back the way its JW323 came: the HTTP answer, or through the chain (gateway.ggk.ontvangst).
+HEEN_DOOR_KANAAL = ("JW301", "JW319")
 # The Identificatie of an outbound message: a letter per type plus the message id, so it is
 # unique per type per sender (TR056) without a second counter, and fits LDT_IdentificatieBericht.
 _PREFIX = {"JW301": "T", "JW319": "A", "JW325": "D"}
@@ -106,7 +111,12 @@ def send(session: Session, ctx: Context, *, message: str, gemeente: str, aanbied
     kenmerken |= {("afgehandeld", v) for v in afgehandeld}
     session.add_all(Kenmerk(bericht_id=row.id, soort=s, waarde=v) for s, v in sorted(kenmerken))
     session.add(PostbusItem(bericht_id=row.id, partij_id=party.id, berichttype=message))
-    if party.webhook_url:
+    if party.kanaal == GGK and message in HEEN_DOOR_KANAAL:
+        # Out through the national chain as a Di01; the postbus keeps a copy for the log and
+        # for a JW302 that arrives by the API after all.
+        envelop.send_envelop(session, ctx, soort="Di01", bericht_id=row.id, gemeente=gemeente,
+                             aanbieder=aanbieder, functie=message, payload=body)
+    elif party.webhook_url:
         session.add(Outbox(bericht_id=row.id, taak=WEBHOOK))
     return row
 
