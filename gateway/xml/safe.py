@@ -55,14 +55,14 @@ class _RefuseEveryResource(etree.Resolver):
         raise ExternalResourceRefused(_DOCTYPE_REFUSED)
 
 
-def _parser() -> etree.XMLParser:
+def _parser(*, huge_tree: bool = False) -> etree.XMLParser:
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         attribute_defaults=False,
-        huge_tree=False,
+        huge_tree=huge_tree,
         # Whitespace between elements carries nothing in iJw (element-only content) and
         # makes up half the nodes of a pretty-printed message; leaf values keep theirs.
         remove_blank_text=True,
@@ -80,6 +80,11 @@ def _parser() -> etree.XMLParser:
 
 
 _PARSER = _parser()
+# A StUF-GGk envelope carries its payload as one base64 text node of up to 25 MB; libxml2 refuses
+# a text node over 10 MB unless the tree may be "huge". That also lifts libxml2's own depth
+# limit, so callers of this parser keep check_depth on: volume stays bounded by max_bytes and
+# the element count, depth by the check below.
+_HUGE_TEXT_PARSER = _parser(huge_tree=True)
 _DECLARATION = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
 _DECLARATION_TEXT = re.compile(r"<!(?:doctype|entity)", re.IGNORECASE)
 # How libxml2 recognises a body that is not in an ASCII-compatible encoding (XML 1.0,
@@ -110,12 +115,15 @@ def _declaration_line(body: bytes) -> int | None:
     return None
 
 
-def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True) -> etree._ElementTree:
+def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True,
+          huge_text: bool = False) -> etree._ElementTree:
     """Parse `body` or raise UnsafeXml; never expands entities or reads a DTD.
 
     `check_depth=False` is for callers that validate against an XSD next: a schema-valid
     message is as shallow as its schema, so they check the depth only of what the schema
-    rejects (see `check_depth`). libxml2 itself stops at 256 levels either way."""
+    rejects (see `check_depth`). libxml2 itself stops at 256 levels either way, unless
+    `huge_text` (text nodes over 10 MB allowed, for base64 payloads) is set: then keep
+    `check_depth` on."""
     if len(body) > limits.max_bytes:
         raise UnsafeXml(f"bericht is groter dan {limits.max_bytes} bytes")
     # A DOCTYPE is never part of an iJw message: refuse it before parsing, in whichever
@@ -123,7 +131,7 @@ def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True) -
     if (line := _declaration_line(body)) is not None:
         raise UnsafeXml(_DOCTYPE_REFUSED, line=line)
     try:
-        root = etree.fromstring(body, parser=_PARSER)
+        root = etree.fromstring(body, parser=_HUGE_TEXT_PARSER if huge_text else _PARSER)
     except etree.XMLSyntaxError as exc:
         raise UnsafeXml(f"geen goedgevormde XML: {exc.msg}", line=exc.lineno) from None
     tree = root.getroottree()
