@@ -152,11 +152,32 @@ def provider() -> None:
 @provider.command("add")
 @click.option("--agb", required=True, help="AGB code, 8 digits.")
 @click.option("--name", required=True, help="Name of the provider.")
-def provider_add(agb: str, name: str) -> None:
+@click.option("--kanaal", type=click.Choice(["api", "ggk"]), default=None,
+              help="How its JW301/JW319 reach it: its postbus (api, the default for a new provider) or a "
+                   "Di01 through the national chain (ggk). Given for an existing provider, it changes it.")
+def provider_add(agb: str, name: str, kanaal: str | None) -> None:
     """Register a provider (or add a token to it); prints the token as the only line."""
     if not (len(agb) == 8 and agb.isdigit()):
         raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
-    click.echo(_add_party("aanbieder", agb, name))
+    click.echo(_add_party("aanbieder", agb, name, kanaal))
+
+
+@provider.command("kanaal")
+@click.option("--agb", required=True, help="AGB code of a registered provider, 8 digits.")
+@click.option("--kanaal", required=True, type=click.Choice(["api", "ggk"]),
+              help="api: its postbus; ggk: a Di01 through the national chain (the postbus keeps a copy).")
+def provider_kanaal(agb: str, kanaal: str) -> None:
+    """Set how a provider's JW301 and JW319 reach it, from now on."""
+    from gateway.intake.parties import set_kanaal
+
+    if not (len(agb) == 8 and agb.isdigit()):
+        raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
+    with _database() as session:
+        found = set_kanaal(session, agb, kanaal) is not None
+    if not found:
+        click.echo(f"no provider with AGB code {agb} is registered (gateway provider add)", err=True)
+        sys.exit(2)
+    click.echo(f"provider {agb} now receives its JW301/JW319 through {kanaal}", err=True)
 
 
 @provider.command("webhook")
@@ -338,11 +359,11 @@ def _password_from_stdin() -> str:
     return line[:-1] if line.endswith("\n") else line
 
 
-def _add_party(soort: str, code: str, name: str) -> str:
+def _add_party(soort: str, code: str, name: str, kanaal: str | None = None) -> str:
     from gateway.intake.parties import add_party
 
     with _database() as session:
-        _, token = add_party(session, soort=soort, code=code, naam=name)
+        _, token = add_party(session, soort=soort, code=code, naam=name, kanaal=kanaal)
     return token
 
 
