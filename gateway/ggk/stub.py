@@ -283,7 +283,7 @@ def _handler(stub: ChainStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "ggk-stub"
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             if urlsplit(self.path).path != PATH:
                 self._send(404, b"not found", "text/plain; charset=utf-8")
                 return
@@ -303,7 +303,7 @@ def _handler(stub: ChainStub) -> type[BaseHTTPRequestHandler]:
                 status, answer = 500, b"stub error"
             self._send(status, answer, SOAP_MEDIA)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             if parts.path == PATH and parts.query == "wsdl":
                 self._send(200, stuf.wsdl(stub.url), SOAP_MEDIA)
@@ -317,7 +317,7 @@ def _handler(stub: ChainStub) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's name)
+        def log_message(self, format: str, *args: object) -> None:
             _log.debug(format, *args)
 
     return Handler
