@@ -499,11 +499,11 @@ def ggk_fo01(cross_ref: str, code: str, omschrijving: str, plek: str, zender: st
         if sent is None:
             click.echo(f"error: the gateway sent no envelope {cross_ref}; give --ontvanger", err=True)
             sys.exit(2)
+        ontvanger = sent.zender
     referentienummer = stuf.new_referentienummer()
     soap = _ggk_refused(lambda: client.fo01(
         cross_ref=cross_ref, code=code, omschrijving=omschrijving, plek=plek, zender=zender, applicatie=applicatie,
-        ontvanger=ontvanger or sent.zender, details_xml=sent.element if sent else None,
-        referentienummer=referentienummer))
+        ontvanger=ontvanger, details_xml=sent.element if sent else None, referentienummer=referentienummer))
     _ggk_post(_ggk_url(url), soap, "Fo01", referentienummer)
 
 

@@ -74,7 +74,7 @@ def read_kop(payload: bytes) -> Kop:
         raise ClientFout(f"het bestand is geen bruikbare XML: {exc.reason}") from None
     message = by_namespace(etree.QName(root).namespace)
     if message is None or not message.name.startswith("JW"):
-        raise ClientFout(f"het bestand is geen iJw-bericht (root {root.tag[:120]})")
+        raise ClientFout(f"het bestand is geen iJw-bericht (root {etree.QName(root).text[:120]})")
     header = root.find(f"{{{message.namespace}}}Header")
 
     def field(name: str) -> str | None:

@@ -119,8 +119,10 @@ class ChainStub:
     # -- running ------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        address = self._server.server_address
+        host = address[0] if isinstance(address[0], str) else address[0].decode()
+        port = address[1]
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}{PATH}"
 
     def start(self) -> ChainStub:

@@ -170,7 +170,7 @@ def test_ggk_send_prints_the_bv03(stub, tmp_path):
 def test_ggk_send_exits_1_on_a_fault_and_2_when_nothing_can_be_sent(stub, tmp_path):
     cli_env = CliRunner()
     bad = tmp_path / "bad.xml"
-    bad.write_bytes(edit(example("JW315"), "<jw315:Bsn>999994323<", "<jw315:Bsn>X<"))
+    bad.write_bytes(edit(example("JW315"), "<jw315:Bsn>999980919<", "<jw315:Bsn>X<"))
     result = cli_env.invoke(main, ["ggk", "send", str(bad), "--zender", "12345678", "--url", stub.url])
     assert result.exit_code == 1 and "Fo03 StUF055" in result.stdout
     retour = tmp_path / "jw302.xml"
