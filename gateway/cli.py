@@ -152,11 +152,32 @@ def provider() -> None:
 @provider.command("add")
 @click.option("--agb", required=True, help="AGB code, 8 digits.")
 @click.option("--name", required=True, help="Name of the provider.")
-def provider_add(agb: str, name: str) -> None:
+@click.option("--kanaal", type=click.Choice(["api", "ggk"]), default=None,
+              help="How its JW301/JW319 reach it: its postbus (api, the default for a new provider) or a "
+                   "Di01 through the national chain (ggk). Given for an existing provider, it changes it.")
+def provider_add(agb: str, name: str, kanaal: str | None) -> None:
     """Register a provider (or add a token to it); prints the token as the only line."""
     if not (len(agb) == 8 and agb.isdigit()):
         raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
-    click.echo(_add_party("aanbieder", agb, name))
+    click.echo(_add_party("aanbieder", agb, name, kanaal))
+
+
+@provider.command("kanaal")
+@click.option("--agb", required=True, help="AGB code of a registered provider, 8 digits.")
+@click.option("--kanaal", required=True, type=click.Choice(["api", "ggk"]),
+              help="api: its postbus; ggk: a Di01 through the national chain (the postbus keeps a copy).")
+def provider_kanaal(agb: str, kanaal: str) -> None:
+    """Set how a provider's JW301 and JW319 reach it, from now on."""
+    from gateway.intake.parties import set_kanaal
+
+    if not (len(agb) == 8 and agb.isdigit()):
+        raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
+    with _database() as session:
+        found = set_kanaal(session, agb, kanaal) is not None
+    if not found:
+        click.echo(f"no provider with AGB code {agb} is registered (gateway provider add)", err=True)
+        sys.exit(2)
+    click.echo(f"provider {agb} now receives its JW301/JW319 through {kanaal}", err=True)
 
 
 @provider.command("webhook")
@@ -338,11 +359,11 @@ def _password_from_stdin() -> str:
     return line[:-1] if line.endswith("\n") else line
 
 
-def _add_party(soort: str, code: str, name: str) -> str:
+def _add_party(soort: str, code: str, name: str, kanaal: str | None = None) -> str:
     from gateway.intake.parties import add_party
 
     with _database() as session:
-        _, token = add_party(session, soort=soort, code=code, naam=name)
+        _, token = add_party(session, soort=soort, code=code, naam=name, kanaal=kanaal)
     return token
 
 
@@ -392,6 +413,115 @@ def outbox_retry(ids: tuple[int, ...]) -> None:
         count = work.retry(session, list(ids))
     click.echo(f"{count} of {len(ids)} item(s) queued again", err=True)
     sys.exit(0 if count == len(ids) else 1)
+
+
+@main.group()
+def ggk() -> None:
+    """The StUF-GGk route (design.md §8): play the chain's side against a gateway (send, fo01),
+    or stand in for the chain to receive what a gateway sends (stub)."""
+
+
+def _ggk_url(url: str | None) -> str:
+    from gateway.ggk.endpoint import PATH
+
+    settings = get_settings()
+    host = settings.host if settings.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return url or f"http://{f'[{host}]' if ':' in host else host}:{settings.port}{PATH}"
+
+
+def _ggk_post(url: str, soap: bytes, soort: str, referentienummer: str) -> None:
+    from gateway.ggk import client
+
+    click.echo(f"{soort} {referentienummer} to {url}", err=True)
+    result = client.post(url, soap, soort)
+    click.echo(result.summary())
+    sys.exit(0 if result.ok else 1)
+
+
+def _ggk_refused(build):
+    from gateway.ggk.client import ClientFout
+
+    try:
+        return build()
+    except ClientFout as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(2)
+
+
+@ggk.command("send")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--zender", required=True, metavar="AGB", help="zender/organisatie: the provider's AGB code.")
+@click.option("--url", default=None, help="The gateway's OntvangAsynchroon (default http://HOST:PORT/ggk/OntvangAsynchroon "
+                                          "from GATEWAY_HOST and GATEWAY_PORT).")
+@click.option("--ontvanger", default=None, metavar="CBS",
+              help="ontvanger/organisatie (default: the gemeente in the file's Header).")
+@click.option("--applicatie", default=None, help="zender/applicatie: the provider's software (default GGkTestclient).")
+@click.option("--referentienummer", default=None, metavar="UUID", help="Default: a fresh UUID version 4.")
+@click.option("--cross-ref", default=None, metavar="UUID",
+              help="For a JW302/JW320 (a Du01): the referentienummer of the gateway's Di01 it answers.")
+def ggk_send(file: Path, zender: str, url: str | None, ontvanger: str | None, applicatie: str | None,
+             referentienummer: str | None, cross_ref: str | None) -> None:
+    """Send an iJw file to a gateway as the chain would: in a Di01 (a JW302/JW320 in a Du01),
+    SOAP 1.1. Prints the Bv03 (exit 0), or the Fo03 or other answer (exit 1)."""
+    from gateway import stuf
+    from gateway.ggk import client
+
+    referentienummer = referentienummer or stuf.new_referentienummer()
+    payload = file.read_bytes()
+    kop = _ggk_refused(lambda: client.read_kop(payload))
+    soap = _ggk_refused(lambda: client.wrap(
+        payload, zender=zender, ontvanger=ontvanger, applicatie=applicatie or client.DEFAULT_APPLICATIE,
+        referentienummer=referentienummer, cross_ref=cross_ref))
+    _ggk_post(_ggk_url(url), soap, kop.soort, referentienummer)
+
+
+@ggk.command("fo01")
+@click.option("--cross-ref", required=True, metavar="UUID", help="The referentienummer of the gateway's envelope refused.")
+@click.option("--code", required=True, help="The error code, e.g. IB102 or StUF055 (at most 7 characters).")
+@click.option("--omschrijving", required=True, help="What is wrong (at most 200 characters).")
+@click.option("--plek", default="client", show_default=True, type=click.Choice(["client", "server"]))
+@click.option("--zender", default="IB", show_default=True, help="Who refuses: IB, VECOZO, RINIS or an AGB code.")
+@click.option("--applicatie", default=None, help="zender/applicatie (default by zender: GGKWebservice, ...).")
+@click.option("--ontvanger", default=None, metavar="CBS",
+              help="The gemeente that sent it (default: the zender of that envelope in the gateway's database).")
+@click.option("--url", default=None, help="The gateway's OntvangAsynchroon (default from GATEWAY_HOST/PORT).")
+def ggk_fo01(cross_ref: str, code: str, omschrijving: str, plek: str, zender: str, applicatie: str | None,
+             ontvanger: str | None, url: str | None) -> None:
+    """Refuse one of the gateway's envelopes as a chain party would: an Fo01 naming it by its
+    referentienummer, with the envelope in detailsXML when the database has it."""
+    from gateway import stuf
+    from gateway.ggk import client
+
+    sent = None
+    if ontvanger is None:
+        with _database() as session:
+            sent = client.sent_envelope(session, cross_ref)
+        if sent is None:
+            click.echo(f"error: the gateway sent no envelope {cross_ref}; give --ontvanger", err=True)
+            sys.exit(2)
+        ontvanger = sent.zender
+    referentienummer = stuf.new_referentienummer()
+    soap = _ggk_refused(lambda: client.fo01(
+        cross_ref=cross_ref, code=code, omschrijving=omschrijving, plek=plek, zender=zender, applicatie=applicatie,
+        ontvanger=ontvanger, details_xml=sent.element if sent else None, referentienummer=referentienummer))
+    _ggk_post(_ggk_url(url), soap, "Fo01", referentienummer)
+
+
+@ggk.command("stub")
+@click.option("--port", required=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--out", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Write each envelope received to DIR/<referentienummer>.xml.")
+def ggk_stub(port: int, host: str, out: Path | None) -> None:
+    """Stand in for the chain's adapter: take the gateway's envelopes, check them (envelope and
+    iJw XSD), answer Bv03 or a Fo03 fault, and print one line per envelope."""
+    from gateway.ggk.stub import ChainStub
+
+    stub = ChainStub(host, port, out=out, on_receive=lambda received: click.echo(received.line()))
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
+    click.echo(f"ggk stub listening on {stub.url}", err=True)
+    stub.serve_forever()
 
 
 @main.command()

@@ -13,26 +13,60 @@ from sqlalchemy.orm import Session
 from gateway import clock
 from gateway.clock import as_utc
 from gateway.db.models import Partij, Token
-from gateway.errors import Conflict, GatewayError, NotFound
+from gateway.domain.berichten.uitgaand import AANBIEDER, GGK
+from gateway.errors import Conflict, GatewayError, NotFound, Unprocessable
 
 GEMEENTE = "gemeente"
+# How a provider's heenberichten from the gemeente reach it (design.md §8): its postbus, or a
+# Di01 through the national chain.
+API = "api"
+KANALEN = (API, GGK)
 # `laatst_gebruikt` is written at most this often per token: enough to see whether an old
 # token is still in use after a rotation, without a database write on every API call.
 LAATST_GEBRUIKT_RESOLUTIE = timedelta(minutes=5)
+
+
+class OngeldigKanaal(Unprocessable):
+    """A channel that does not exist, or one given to a party that is no provider."""
+
+    slug = "ongeldig-kanaal"
+
+
+def _check_kanaal(soort: str, kanaal: str) -> None:
+    if soort != AANBIEDER:
+        raise OngeldigKanaal("alleen een zorgaanbieder heeft een kanaal")
+    if kanaal not in KANALEN:
+        raise OngeldigKanaal(f"kanaal {kanaal[:20]!r} bestaat niet (wel: {', '.join(KANALEN)})")
+
+
+def set_kanaal(session: Session, code: str, kanaal: str) -> Partij | None:
+    """Set the channel of the provider with this AGB code; None when there is none. From the
+    commit on, its new JW301/JW319 take that channel; what was sent before stays where it went."""
+    _check_kanaal(AANBIEDER, kanaal)
+    party = session.scalar(select(Partij).where(Partij.soort == AANBIEDER, Partij.code == code))
+    if party is not None:
+        party.kanaal = kanaal
+    return party
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_party(session: Session, *, soort: str, code: str, naam: str) -> tuple[Partij, str]:
+def add_party(session: Session, *, soort: str, code: str, naam: str,
+              kanaal: str | None = None) -> tuple[Partij, str]:
     """Register a party, or add a token to the existing one; returns the new token, which
-    is shown once and stored only as its hash."""
+    is shown once and stored only as its hash. `kanaal` (providers only) is set when given;
+    a new provider without it gets "api", an existing one keeps its own."""
+    if kanaal is not None:
+        _check_kanaal(soort, kanaal)
     party = session.scalar(select(Partij).where(Partij.soort == soort, Partij.code == code))
     if party is None:
-        party = Partij(soort=soort, code=code, naam=naam)
+        party = Partij(soort=soort, code=code, naam=naam, kanaal=kanaal or API)
         session.add(party)
         session.flush()
+    elif kanaal is not None:
+        party.kanaal = kanaal
     token = secrets.token_urlsafe(32)
     session.add(Token(partij_id=party.id, token_hash=hash_token(token)))
     session.flush()

@@ -119,3 +119,42 @@ def test_validate_needs_no_database(tmp_path):
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "geaccepteerd" in done.stdout
+
+
+def _kanaal(sessions, agb: str) -> str:
+    with sessions() as session:
+        return session.scalar(select(Partij.kanaal).where(Partij.soort == "aanbieder", Partij.code == agb))
+
+
+def test_provider_add_sets_the_channel_only_when_asked(cli_env, sessions):
+    assert cli_env.invoke(main, ["provider", "add", "--agb", "12345678", "--name", "Zorg BV"]).exit_code == 0
+    assert _kanaal(sessions, "12345678") == "api"
+    result = cli_env.invoke(main, ["provider", "add", "--agb", "87654321", "--name", "Keten BV", "--kanaal", "ggk"])
+    assert result.exit_code == 0, result.output
+    assert _kanaal(sessions, "87654321") == "ggk"
+    # Another token for it without --kanaal leaves the channel as it was; with it, changes it.
+    assert cli_env.invoke(main, ["provider", "add", "--agb", "87654321", "--name", "Keten BV"]).exit_code == 0
+    assert _kanaal(sessions, "87654321") == "ggk"
+    assert cli_env.invoke(main, ["provider", "add", "--agb", "87654321", "--name", "Keten BV",
+                                 "--kanaal", "api"]).exit_code == 0
+    assert _kanaal(sessions, "87654321") == "api"
+    result = cli_env.invoke(main, ["provider", "add", "--agb", "12345678", "--name", "X", "--kanaal", "post"])
+    assert result.exit_code == 2 and "post" in result.output
+
+
+def test_provider_kanaal_switches_a_registered_provider(cli_env, sessions):
+    cli_env.invoke(main, ["provider", "add", "--agb", "12345678", "--name", "Zorg BV"])
+    result = cli_env.invoke(main, ["provider", "kanaal", "--agb", "12345678", "--kanaal", "ggk"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and "ggk" in result.stderr
+    assert _kanaal(sessions, "12345678") == "ggk"
+    assert cli_env.invoke(main, ["provider", "kanaal", "--agb", "12345678", "--kanaal", "api"]).exit_code == 0
+    assert _kanaal(sessions, "12345678") == "api"
+
+
+def test_provider_kanaal_of_an_unknown_provider_is_refused(cli_env, sessions):
+    result = cli_env.invoke(main, ["provider", "kanaal", "--agb", "11112222", "--kanaal", "ggk"])
+    assert result.exit_code == 2
+    assert "no provider with AGB code 11112222" in result.stderr
+    result = cli_env.invoke(main, ["provider", "kanaal", "--agb", "123", "--kanaal", "ggk"])
+    assert result.exit_code == 2 and "8 digits" in result.output
