@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.db.models import Partij
+from gateway.http.body import read_limited
 from gateway.http.deps import DbSession, commit_and_release
 from gateway.intake.parties import authenticate
 from gateway.problems import Problem
@@ -41,16 +42,10 @@ async def read_xml_body(request: Request) -> bytes:
         raise Problem(415, "unsupported-media-type", "Geen XML",
                       "stuur het bericht als application/xml of text/xml")
     limit = request.app.state.settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    body = await read_limited(request, limit)
+    if body is None:
         raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return body
 
 
 def _too_large(limit: int) -> Problem:

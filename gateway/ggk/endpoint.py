@@ -19,6 +19,7 @@ from gateway.context import Context
 from gateway.domain.berichten.envelop import zender
 from gateway.ggk import ontvangst
 from gateway.http.allow import peer_allowed
+from gateway.http.body import read_limited
 from gateway.http.deps import DbSession, discard, with_twin_retry
 from gateway.problems import Problem
 from gateway.settings import Settings
@@ -47,19 +48,8 @@ OpenTo = Annotated[Settings, Depends(_open_to)]
 
 
 async def read_envelope(request: Request, settings: OpenTo) -> bytes | None:
-    """The body, or None when it is larger than GATEWAY_GGK_MAX_BYTES (read in chunks, so an
-    oversized body is refused without holding it in memory)."""
-    limit = settings.ggk_max_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The body, or None when it is larger than GATEWAY_GGK_MAX_BYTES."""
+    return await read_limited(request, settings.ggk_max_bytes)
 
 
 EnvelopeBody = Annotated[bytes | None, Depends(read_envelope)]

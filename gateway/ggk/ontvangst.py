@@ -24,17 +24,14 @@ import json
 import logging
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import stuf
 from gateway.context import Context, GgkRoute
 from gateway.db.models import Envelop as EnvelopRij
-from gateway.db.models import Partij
 from gateway.domain.berichten import envelop
-from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.intake.answers import JSON, XML, Answer
-from gateway.intake.parties import served_municipality
+from gateway.intake.parties import provider, served_municipality
 from gateway.intake.service import Envelope, Screened, receive, screen
 
 _log = logging.getLogger("gateway.ggk")
@@ -71,7 +68,7 @@ def take_in(session: Session, ctx: Context, ontvangen: stuf.Ontvangen, screened:
         raise stuf.EnvelopFout("StUF010", f"ontvanger {gemeente[:40]} wordt niet door deze gateway bediend")
     party = None
     if ontvangen.soort != "Fo01":
-        party = _provider(session, sg.zender.organisatie)
+        party = provider(session, sg.zender.organisatie)
         if party is None:
             raise stuf.EnvelopFout("StUF013", f"zender {(sg.zender.organisatie or '')[:40]} is geen geregistreerde "
                                               "zorgaanbieder")
@@ -94,12 +91,6 @@ def take_in(session: Session, ctx: Context, ontvangen: stuf.Ontvangen, screened:
         _answer(session, ctx, ontvangen, answer)
     row.antwoord = _bv03(session, ctx, sg)
     return row.antwoord
-
-
-def _provider(session: Session, code: str | None) -> Partij | None:
-    if not code:
-        return None
-    return session.scalar(select(Partij).where(Partij.soort == AANBIEDER, Partij.code == code))
 
 
 def _refusal(session: Session, ctx: Context, ontvangen: stuf.Ontvangen) -> EnvelopRij:

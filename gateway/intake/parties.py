@@ -39,11 +39,18 @@ def _check_kanaal(soort: str, kanaal: str) -> None:
         raise OngeldigKanaal(f"kanaal {kanaal[:20]!r} bestaat niet (wel: {', '.join(KANALEN)})")
 
 
+def provider(session: Session, code: str | None) -> Partij | None:
+    """The registered provider with this AGB code."""
+    if not code:
+        return None
+    return session.scalar(select(Partij).where(Partij.soort == AANBIEDER, Partij.code == code))
+
+
 def set_kanaal(session: Session, code: str, kanaal: str) -> Partij | None:
     """Set the channel of the provider with this AGB code; None when there is none. From the
     commit on, its new JW301/JW319 take that channel; what was sent before stays where it went."""
     _check_kanaal(AANBIEDER, kanaal)
-    party = session.scalar(select(Partij).where(Partij.soort == AANBIEDER, Partij.code == code))
+    party = provider(session, code)
     if party is not None:
         party.kanaal = kanaal
     return party
