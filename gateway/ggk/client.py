@@ -20,6 +20,7 @@ from gateway import clock, stuf
 from gateway.errors import GatewayError
 from gateway.messages import MessageType, by_namespace
 from gateway.xml.safe import Limits, UnsafeXml, parse
+from gateway.xml.view import ParsedMessage
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -75,15 +76,8 @@ def read_kop(payload: bytes) -> Kop:
     message = by_namespace(etree.QName(root).namespace)
     if message is None or not message.name.startswith("JW"):
         raise ClientFout(f"het bestand is geen iJw-bericht (root {etree.QName(root).text[:120]})")
-    header = root.find(f"{{{message.namespace}}}Header")
-
-    def field(name: str) -> str | None:
-        found = header.find(f"{{{message.namespace}}}{name}") if header is not None else None
-        if found is None:
-            return None
-        return (found.text or "").strip() or None
-
-    return Kop(message, field("Afzender"), field("Ontvanger"))
+    view = ParsedMessage(root.getroottree(), message)
+    return Kop(message, view.afzender, view.ontvanger)
 
 
 def wrap(payload: bytes, *, zender: str, ontvanger: str | None = None, applicatie: str = DEFAULT_APPLICATIE,
