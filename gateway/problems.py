@@ -20,6 +20,11 @@ class Problem(GatewayError):
         super().__init__(detail, status=status, slug=slug, title=title, extra=extra, headers=headers)
 
 
+def too_large(limit: int) -> Problem:
+    """A body or payload over `limit` bytes (the API's body, the payload of a GGk envelope)."""
+    return Problem(413, "too-large", "Bericht te groot", f"berichten zijn hoogstens {limit} bytes")
+
+
 def to_dict(error: GatewayError) -> dict:
     return {"type": _TYPE + error.slug, "title": error.title, "status": error.status,
             "detail": error.detail, **error.extra}

@@ -28,7 +28,7 @@ from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 from gateway.domain.levering import signalen
 from gateway.reference import load_reference
 from gateway.settings import Settings
-from gateway.work import bewaartermijn
+from gateway.work import bewaartermijn, ggk_delivery, webhooks
 from gateway.work import outbox as outbox_work
 from gateway.work import queue as outbox
 from gateway.work.background_publisher import BackgroundPublisher
@@ -63,7 +63,7 @@ class Runtime:
 
         def run() -> None:
             try:  # measured on its own: the task that handed it over is measured as "dispatched"
-                _measured(WEBHOOK_WORK, lambda: deliver(factory, ctx, outbox_id), str)
+                _measured(DELIVERY_WORK.get(deliver, WEBHOOK_WORK), lambda: deliver(factory, ctx, outbox_id), str)
             except Exception:  # a database error: the row's lease runs out and the sweep retries
                 _log.exception("delivery of outbox %s failed", outbox_id)
             finally:
@@ -112,9 +112,12 @@ def _measured(task: str, work: Callable[[], Any], outcome_of: Callable[[Any], st
             metrics.TASK_FAILURES.labels(task).inc()
 
 
-# The label of a webhook delivery's duration and failures: it runs in a thread after its
-# outbox task returned, so it is measured apart from that task.
+# The labels of a delivery's duration and failures: it runs in a thread after its outbox task
+# returned, so it is measured apart from that task, and per kind (a provider's webhook, an
+# envelope to the chain's adapter) so that an operator sees which of the two is failing.
 WEBHOOK_WORK = "gateway.webhook"
+GGK_WORK = "gateway.ggk_delivery"
+DELIVERY_WORK: dict[outbox_work.Deliver, str] = {webhooks.deliver: WEBHOOK_WORK, ggk_delivery.deliver: GGK_WORK}
 
 
 def register(app: Celery, make_publisher: Callable[[], Publish]) -> None:

@@ -10,7 +10,7 @@ from gateway.db.models import Partij
 from gateway.http.body import read_limited
 from gateway.http.deps import DbSession, commit_and_release
 from gateway.intake.parties import authenticate
-from gateway.problems import Problem
+from gateway.problems import Problem, too_large
 
 XML_TYPES = ("application/xml", "text/xml")
 
@@ -44,12 +44,8 @@ async def read_xml_body(request: Request) -> bytes:
     limit = request.app.state.settings.max_body_bytes
     body = await read_limited(request, limit)
     if body is None:
-        raise _too_large(limit)
+        raise too_large(limit)
     return body
-
-
-def _too_large(limit: int) -> Problem:
-    return Problem(413, "too-large", "Bericht te groot", f"berichten zijn hoogstens {limit} bytes")
 
 
 XmlBody = Annotated[bytes, Depends(read_xml_body)]

@@ -25,7 +25,7 @@ from gateway.intake.answers import JSON, SELF_CHECK_CODE, Answer, Judged, as_jso
 from gateway.intake.handlers import HANDLERS
 from gateway.intake.parties import served_municipality
 from gateway.messages import RECEIVABLE, MessageType
-from gateway.problems import PROBLEM_JSON, Problem
+from gateway.problems import PROBLEM_JSON, Problem, too_large
 from gateway.reference import ReferenceData
 from gateway.rules import report as rule_report
 from gateway.rules.check import CheckResult, check_rules, check_schema
@@ -60,8 +60,7 @@ def screen(ctx: Context, body: bytes, *, max_bytes: int | None = None) -> Screen
     is refused here, as the API refuses its body before it reads it."""
     digest = hashlib.sha256(body).hexdigest()
     if max_bytes is not None and len(body) > max_bytes:
-        return Screened(body, digest, CheckResult(None, None), Problem(
-            413, "too-large", "Bericht te groot", f"berichten zijn hoogstens {max_bytes} bytes"))
+        return Screened(body, digest, CheckResult(None, None), too_large(max_bytes))
     try:
         return Screened(body, digest, check_schema(body, schemas=ctx.schemas, limits=ctx.limits))
     except UnsafeXml as exc:
