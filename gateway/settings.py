@@ -107,6 +107,13 @@ class Settings(BaseSettings):
             return value
         return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
+    @field_validator("ggk_client_cert", "ggk_client_key", "ggk_ca_bundle", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        # An empty variable (docker-compose passes `${GATEWAY_GGK_CLIENT_CERT:-}`) means "none",
+        # not the file "." that a Path would make of it.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def ggk_enabled(self) -> bool:
         return bool(self.ggk_url.strip())
