@@ -168,3 +168,16 @@ def users(sessions) -> dict[str, str]:
     from tests.backoffice import add_users
 
     return add_users(sessions)
+
+
+@pytest.fixture
+def keten(database_url, engine, published):
+    """A gateway on the GGk route: GATEWAY_GGK_URL at a ChainStub, the adapter's TestClient from
+    a loopback address and a zeep client on the served WSDL (tests.ggk_route.Keten)."""
+    from gateway.ggk.stub import ChainStub
+    from tests.ggk_route import ADAPTER, Keten, soap_client
+
+    with ChainStub() as stub:
+        app = create_app(Settings(database_url=database_url, ggk_url=stub.url), publish=published.extend)
+        with TestClient(app, client=ADAPTER) as http:
+            yield Keten(app, http, soap_client(http), stub, published)
