@@ -3,7 +3,6 @@ adapter's TestClient (from a loopback address, as GATEWAY_GGK_ALLOW_FROM's defau
 SOAP client (zeep) that loads the gateway's own WSDL through it, and the work run as a worker would."""
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 import zeep
@@ -82,13 +81,13 @@ class Keten:
                          parameters=parameters)
 
     def fo01(self, cross_ref: str, code: str, omschrijving: str, *, zender: str = "IB",
-             applicatie: str = "GGKWebservice", ontvanger: str = GEMEENTE):
-        """A chain party refusing one of the gateway's envelopes, through zeep's Fo01 operation."""
-        systeem = self.soap.type_factory("ns0").SysteemGGK
-        sg = {"berichtcode": "Fo01", "zender": systeem(organisatie=zender, applicatie=applicatie),
-              "ontvanger": systeem(organisatie=ontvanger, applicatie="GGk"),
-              "referentienummer": stuf.new_referentienummer(), "tijdstipBericht": stuf.tijdstip(clock.local_now()),
-              "crossRefnummer": cross_ref}
+             applicatie: str = "GGKWebservice", ontvanger: str = GEMEENTE, referentienummer: str | None = None):
+        """A chain party refusing one of the gateway's envelopes, through zeep's Fo01 operation
+        (plain dicts: its parties are StUF's own Systeem, which zeep takes from the element)."""
+        sg = {"berichtcode": "Fo01", "zender": {"organisatie": zender, "applicatie": applicatie},
+              "ontvanger": {"organisatie": ontvanger, "applicatie": "GGk"},
+              "referentienummer": referentienummer or stuf.new_referentienummer(),
+              "tijdstipBericht": stuf.tijdstip(clock.local_now()), "crossRefnummer": cross_ref}
         return self.soap.service.Fo01(stuurgegevens=sg, body={"code": code, "plek": "client",
                                                               "omschrijving": omschrijving})
 
@@ -118,6 +117,3 @@ def payload_of(received: Received) -> etree._Element:
     assert received.payload is not None
     return etree.fromstring(received.payload)
 
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
