@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from gateway import clock, stuf
-from gateway.db.models import Bericht, EnvelopPoging, Outbox
+from gateway.db.models import Bericht, Bevinding, EnvelopPoging, Outbox
 from gateway.db.session import unit_of_work
 from gateway.domain.berichten.envelop import AFGELEVERD, GEWEIGERD, ONTVANGEN
 from gateway.ggk.ontvangst import STUF055_TEKST
@@ -108,6 +108,25 @@ def test_an_envelope_and_payload_that_disagree_get_an_fo01_and_no_retour(keten, 
     [fo01] = sent_to_chain(keten.stub, "Fo01", cross_refnummer=ref)
     assert (fo01.code, _fo01(fo01).plek, fo01.ontvanger) == (code, "client", change.get("zender", AGB))
     assert [r.soort for r in keten.stub.received] == ["Fo01"]
+    # The payload is kept as the intake's answer, with why it was refused.
+    [refusal] = envelopes(sessions, richting="uit")
+    with sessions() as session:
+        bericht = session.get_one(Bericht, refusal.bericht_id)
+        bevindingen = session.scalars(select(Bevinding.code).where(Bevinding.bericht_id == bericht.id)).all()
+    assert bericht.status != "accepted" and bevindingen
+    if "functie" in change:
+        assert "ENVELOP" in bevindingen
+
+
+def test_a_refused_payload_sent_again_gets_the_same_bv03_and_no_second_fo01(keten, parties, sessions):
+    bad = edit(example("JW315"), "<jw315:Bsn>999980919<", "<jw315:Bsn>X<")
+    ref, tijdstip = stuf.new_referentienummer(), stuf.tijdstip(clock.local_now())
+    first = keten.send("Di01", "JW315", bad, ref, tijdstip=tijdstip)
+    keten.work()
+    again = keten.send("Di01", "JW315", bad, ref, tijdstip=tijdstip)
+    assert again.referentienummer == first.referentienummer
+    assert keten.work() == []
+    assert [(r.soort, r.code) for r in keten.stub.received] == [("Fo01", "StUF055")]
 
 
 # -- an envelope the gateway does not take: a Fo03, nothing stored -------------------------------
