@@ -84,6 +84,8 @@ def take_in(session: Session, ctx: Context, ontvangen: stuf.Ontvangen, screened:
         if sg.functie not in toegestaan:
             raise stuf.EnvelopFout("StUF037", f"functie {(sg.functie or '')[:30]} wordt in een {ontvangen.soort} niet "
                                               f"ontvangen (wel: {', '.join(toegestaan)})")
+        if ontvangen.soort == "Du01":
+            _answers_one_of_ours(session, sg)
         assert screened is not None
         answer = receive(session, ctx, party, screened, today=today,
                          envelope=Envelope(sg.functie or "", gemeente))
@@ -91,6 +93,17 @@ def take_in(session: Session, ctx: Context, ontvangen: stuf.Ontvangen, screened:
         _answer(session, ctx, ontvangen, answer)
     row.antwoord = _bv03(session, ctx, sg)
     return row.antwoord
+
+
+def _answers_one_of_ours(session: Session, sg: stuf.Stuurgegevens) -> None:
+    """A Du01 answers a Di01 the gateway sent to its zender (ggk-koppelvlak.md §1.1): a JW302 our
+    JW301, a JW320 our JW319. Anything else is StUF043, crossRefnummer unknown, one of the
+    checks before a Bv03 (§4.6): the provider learns at once that its retour reached nothing."""
+    heen = envelop.sent(session, sg.cross_refnummer, to=sg.zender.organisatie)
+    if heen is None or heen.soort != "Di01" or heen.functie != envelop.HEENBERICHT[sg.functie or ""]:
+        raise stuf.EnvelopFout("StUF043", f"crossRefnummer {(sg.cross_refnummer or '')[:40]} is geen Di01 met een "
+                                          f"{envelop.HEENBERICHT[sg.functie or '']} die deze gateway aan "
+                                          f"{(sg.zender.organisatie or '')[:20]} stuurde")
 
 
 def _refusal(session: Session, ctx: Context, ontvangen: stuf.Ontvangen) -> EnvelopRij:

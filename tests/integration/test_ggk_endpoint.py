@@ -7,6 +7,7 @@ our StUF-GGk schemas or the iJw XSD). Runs on SQLite and on PostgreSQL
 from __future__ import annotations
 
 import pytest
+import zeep.exceptions
 from lxml import etree
 
 from gateway import stuf
@@ -102,6 +103,28 @@ def test_a_ggk_provider_gets_its_automatic_jw301_as_a_di01_and_confirms_it_with_
     assert [i["id"] for i in postbus(keten.http, parties["provider"], "bevestigd")] == [copy["id"]]
     [du01] = envelopes(sessions, richting="in")
     assert (du01.soort, du01.functie, du01.cross_refnummer) == ("Du01", "JW302", di01.referentienummer)
+
+
+@pytest.mark.parametrize("cross_ref", ["unknown", "the JW316"], ids=["names-nothing", "names-a-du01"])
+def test_a_du01_whose_crossrefnummer_names_no_jw301_of_ours_gets_a_fo03_stuf043(keten, parties, sessions, cross_ref):
+    _on_ggk(sessions)
+    ref315 = stuf.new_referentienummer()
+    keten.send("Di01", "JW315", request("JW315", "GGK3152"), ref315)
+    assert api_post(keten.http, parties["provider"], request("AGJ", "AGJ2")).status_code == 202
+    keten.work()
+    [di01] = sent_to_chain(keten.stub, "Di01", functie="JW301")
+    [du01_316] = sent_to_chain(keten.stub, "Du01", functie="JW316")
+    named = stuf.new_referentienummer() if cross_ref == "unknown" else du01_316.referentienummer
+    before = [e.referentienummer for e in envelopes(sessions, richting="in")]
+
+    ref = stuf.new_referentienummer()
+    with pytest.raises(zeep.exceptions.Fault) as raised:
+        keten.send("Du01", "JW302", retour_for(payload_of(di01)), ref, cross_ref=named)
+    [element] = raised.value.detail.iter(f"{{{stuf.STUF_NS}}}Fo03Bericht")
+    fo03 = stuf.read_fout(element)
+    assert (fo03.code, fo03.stuurgegevens.cross_refnummer) == ("StUF043", ref)
+    assert [e.referentienummer for e in envelopes(sessions, richting="in")] == before  # nothing stored
+    assert postbus(keten.http, parties["provider"], "bevestigd") == []
 
 
 def test_a_du01_jw320_confirms_the_jw319_that_went_out_as_a_di01(keten, parties, sessions):

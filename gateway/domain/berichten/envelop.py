@@ -28,6 +28,8 @@ from gateway.errors import GatewayError
 # What the gateway answers to, by berichtcode (ggk-koppelvlak.md §1.1): the heenberichten a
 # provider starts, and the retours on the gateway's own JW301/JW319.
 ONTVANGEN_FUNCTIES = {"Di01": ("JW305", "JW307", "JW315", "JW317", "JW323"), "Du01": ("JW302", "JW320")}
+# The gateway's heenbericht a provider's Du01 answers, by the Du01's functie.
+HEENBERICHT = {"JW302": "JW301", "JW320": "JW319"}
 # The ontvanger's applicatie is fixed in every envelope, whoever receives it (§3.5).
 ONTVANGER_APPLICATIE = "GGk"
 
