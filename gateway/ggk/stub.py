@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -99,11 +100,13 @@ class _Answer:
 
 
 class ChainStub:
-    """An OntvangAsynchroon on `host:port` (port 0: any free one; see `url`)."""
+    """An OntvangAsynchroon on `host:port` (port 0: any free one; see `url`); over TLS with
+    `tls`, a server-side context (which may require the caller's client certificate, as an
+    adapter does)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, out: Path | None = None,
                  schemas: SchemaSet | None = None, reference: ReferenceData | None = None,
-                 on_receive: Callable[[Received], None] | None = None):
+                 on_receive: Callable[[Received], None] | None = None, tls: ssl.SSLContext | None = None):
         settings = get_settings()
         self.schemas = schemas or load_schemas(settings.schemas_dir)
         self.reference = reference or load_reference(settings.mappings_dir)
@@ -114,6 +117,10 @@ class ChainStub:
         self._fail_next = 0
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
+        if tls is not None:
+            # A caller whose handshake fails is dropped at accept; the server serves on.
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._scheme = "https" if tls is not None else "http"
         self._thread: threading.Thread | None = None
 
     # -- running ------------------------------------------------------------------------------
@@ -123,7 +130,7 @@ class ChainStub:
         host = address[0] if isinstance(address[0], str) else address[0].decode()
         port = address[1]
         shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}{PATH}"
+        return f"{self._scheme}://{shown}:{port}{PATH}"
 
     def start(self) -> ChainStub:
         """Serve in a background thread."""

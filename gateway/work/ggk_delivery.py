@@ -16,6 +16,7 @@ chain sees a repeat, not a second message, when an earlier attempt did arrive af
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,11 +46,20 @@ Post = Callable[[str, bytes, dict[str, str], GgkRoute], tuple[int, bytes]]
 def httpx_post(url: str, content: bytes, headers: dict[str, str], route: GgkRoute) -> tuple[int, bytes]:
     import httpx
 
-    cert = (route.client_cert, route.client_key) if route.client_cert and route.client_key else route.client_cert
-    verify: str | bool = route.ca_bundle or True
-    with httpx.Client(cert=cert, verify=verify, timeout=TIMEOUT, follow_redirects=False) as client:
+    with httpx.Client(verify=tls_context(route), timeout=TIMEOUT, follow_redirects=False) as client:
         answer = client.post(url, content=content, headers=headers)
         return answer.status_code, answer.content
+
+
+def tls_context(route: GgkRoute) -> ssl.SSLContext:
+    """TLS to the adapter: its certificate checked against GATEWAY_GGK_CA_BUNDLE (else the
+    system's CAs) and host name, and the gateway's client certificate shown when one is set
+    (the key may sit in the certificate's file). Built per delivery, so a renewed certificate
+    counts from the next attempt without a restart."""
+    context = ssl.create_default_context(cafile=route.ca_bundle)
+    if route.client_cert:
+        context.load_cert_chain(route.client_cert, route.client_key)
+    return context
 
 
 @dataclass(frozen=True)
