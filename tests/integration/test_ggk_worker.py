@@ -18,7 +18,7 @@ from gateway.ggk.stub import ChainStub
 from gateway.main import create_app
 from gateway.settings import Settings
 from tests.ggk_route import ADAPTER, Keten, envelopes, soap_client
-from tests.integration.worker import Worker, broker_for, flush_broker, wait_for
+from tests.integration.worker import Worker, broker_for, flush_broker, wait_for, waiting_on_a_lock
 from tests.route import request
 
 
@@ -82,13 +82,7 @@ def test_a_worker_killed_between_storing_and_sending_an_envelope_sends_it_once_a
     blocker.execute(text(f"SELECT id FROM outbox WHERE id = {outbox_id} FOR UPDATE"))
     worker = _worker(database_url, broker_url, tmp_path, stub).start()
     try:
-        def claim_waiting() -> bool:
-            with engine.connect() as connection:
-                return bool(connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'UPDATE outbox%'")).scalar())
-
-        wait_for(claim_waiting, timeout=45)
+        wait_for(lambda: waiting_on_a_lock(engine, "UPDATE outbox"), timeout=45)
         worker.kill()
     finally:
         blocker.rollback()

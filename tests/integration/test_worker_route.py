@@ -12,7 +12,7 @@ from gateway.db.models import Aanvraag, Bericht, Beschikking, Nummerreeks, Outbo
 from gateway.db.session import unit_of_work
 from gateway.main import create_app
 from gateway.settings import Settings
-from tests.integration.worker import Worker, broker_for, flush_broker, wait_for
+from tests.integration.worker import Worker, broker_for, flush_broker, wait_for, waiting_on_a_lock
 from tests.route import aanvragen, besluit, fetch, json_auth, post, postbus, request, retour_for, texts
 
 
@@ -103,14 +103,7 @@ def test_killed_worker_mid_decision_records_the_outcome_once(live_client, partie
     worker = Worker(database_url, broker_url, tmp_path).start()
     try:
         assert post(client, parties["provider"], request("AGJ", "K-AGJ1")).status_code == 202
-
-        def waiting_on_the_counter() -> bool:
-            with engine.connect() as connection:
-                return bool(connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'UPDATE nummerreeks%'")).scalar())
-
-        wait_for(waiting_on_the_counter, timeout=45)
+        wait_for(lambda: waiting_on_a_lock(engine, "UPDATE nummerreeks"), timeout=45)
         worker.kill()
     finally:
         blocker.rollback()

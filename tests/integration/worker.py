@@ -74,3 +74,14 @@ def wait_for(check, timeout: float = 30, interval: float = 0.1):
             return result
         time.sleep(interval)
     raise AssertionError("timed out waiting")
+
+
+def waiting_on_a_lock(engine, statement_start: str) -> bool:
+    """True while some session's statement starting with `statement_start` waits for a row lock
+    (PostgreSQL): how a test knows the worker got exactly as far as the row it holds."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return bool(connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :start"),
+            {"start": statement_start + "%"}).scalar())
