@@ -1,5 +1,6 @@
 """One message as its page shows it: the message with its findings, the client's internal id,
-its chain, its postbus item (outbound) or what a retour answers (inbound)."""
+its chain, its postbus item (outbound) or what a retour answers (inbound), and its StUF-GGk
+envelopes with their answers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from gateway.db.models import Bericht, Bevinding, PostbusItem
 from gateway.domain.berichten import postbus
-from gateway.readmodels import berichtenlog, clienten, keten
+from gateway.readmodels import berichtenlog, clienten, enveloppen, keten
 from gateway.readmodels.berichtenlog import INKOMEND, UITGAAND
 
 
@@ -21,6 +22,7 @@ class MessagePage:
     namen: dict[str, str]  # code -> naam of sender and receiver
     postbus_item: PostbusItem | None  # an outbound message's place in the provider's postbus
     beantwoord: postbus.Beantwoord | None  # a provider's JW302/JW320: what it answers and did
+    enveloppen: enveloppen.Enveloppen  # its StUF-GGk envelopes (none: it went by the API)
 
 
 def message_page(session: Session, bericht_id: int) -> MessagePage | None:
@@ -34,7 +36,8 @@ def message_page(session: Session, bericht_id: int) -> MessagePage | None:
         if row.richting == INKOMEND and row.berichttype in keten.RETOUREN else None
     return MessagePage(bericht=row, client_id=clienten.client_id(session, keten.gemeente_of(row), row.bsn),
                        keten=chain, namen=berichtenlog.partijnamen(session, {c for c in (row.afzender, row.ontvanger) if c}),
-                       postbus_item=item, beantwoord=beantwoord)
+                       postbus_item=item, beantwoord=beantwoord,
+                       enveloppen=enveloppen.of_message(session, row.id))
 
 
 def findings(session: Session, bericht_id: int) -> list[Bevinding]:

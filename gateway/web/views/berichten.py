@@ -55,6 +55,7 @@ def message_context(found: MessagePage, reference, *, ingevoerd: bool) -> dict:
         beantwoord=beantwoord, retour_effect=keten.RETOUR_EFFECT.get(beantwoord.effect) if beantwoord else None,
         beantwoord_postbus=keten.POSTBUS.get(beantwoord.postbus_status or "") if beantwoord else None,
         statussen=berichtenlog.STATUSSEN, stappen=keten.STAPPEN,
+        enveloppen=found.enveloppen,
         ingevoerd=ingevoerd,  # just entered with /aanvraagformulier
     )
 

@@ -1,0 +1,86 @@
+"""The StUF-GGk envelopes in the back office: the "Envelop (GGk)" section of the message page
+with the answers to an envelope, a refused JW301 on the deadlines board, and the kanaal and
+envelope status in the message log. The chain is a ChainStub, the adapter a zeep client.
+SQLite, and PostgreSQL with GATEWAY_TEST_DATABASE_URL."""
+from __future__ import annotations
+
+import html
+import re
+
+from gateway import stuf
+from gateway.db.session import unit_of_work
+from gateway.intake.parties import set_kanaal
+from tests.backoffice import login
+from tests.ggk_route import AGB, envelopes, payload_of, sent_to_chain
+from tests.route import post as api_post
+from tests.route import request, retour_for
+
+_ENVELOP_ROW = re.compile(r'<tr data-envelop="(\d+)">(.*?)</tr>', re.S)
+
+
+def _jw301_by_ggk(keten, parties, sessions):
+    """An AGJ by the API whose automatic JW301 goes to a GGk provider as a Di01."""
+    with unit_of_work(sessions) as session:
+        set_kanaal(session, AGB, "ggk")
+    assert api_post(keten.http, parties["provider"], request("AGJ", "AGJ1")).status_code == 202
+    keten.work()
+    [di01] = sent_to_chain(keten.stub, "Di01", functie="JW301")
+    [envelop] = envelopes(sessions, richting="uit", referentienummer=di01.referentienummer)
+    return di01, envelop
+
+
+def _refuse(keten, di01) -> None:
+    keten.fo01(di01.referentienummer, "BRS04", "Geadresseerde niet aangesloten bij VECOZO",
+               zender="VECOZO", applicatie="VECOZOWebservice")
+
+
+def _envelope_rows(text: str) -> dict[int, str]:
+    section = text.split("<h2>Envelop (GGk)</h2>", 1)[1].split("<h2>", 1)[0]
+    return {int(i): html.unescape(re.sub(r"<[^>]+>", " ", row)) for i, row in _ENVELOP_ROW.findall(section)}
+
+
+def test_a_refused_jw301_shows_its_envelope_and_the_fo01_that_answers_it(keten, parties, sessions, users):
+    di01, sent = _jw301_by_ggk(keten, parties, sessions)
+    _refuse(keten, di01)
+    [fo01] = envelopes(sessions, richting="in", soort="Fo01")
+    login(keten.http, "marieke")
+    page = keten.http.get(f"/berichten/{sent.bericht_id}")
+    assert page.status_code == 200, page.text
+    assert "Kanaal: ggk" in page.text
+    rows = _envelope_rows(page.text)
+    assert list(rows) == [sent.id, fo01.id]  # its Di01, then the answer
+    di01_row = " ".join(rows[sent.id].split())
+    assert "Di01" in di01_row and "verzonden (uit)" in di01_row and di01.referentienummer in di01_row
+    assert "geweigerd" in di01_row
+    assert "BRS04 Geadresseerde niet aangesloten bij VECOZO (door VECOZO)" in di01_row
+    fo01_row = " ".join(rows[fo01.id].split())
+    assert "Fo01" in fo01_row and "ontvangen (in)" in fo01_row and f"{fo01.referentienummer} {di01.referentienummer}" in fo01_row
+    assert page.text.index("Antwoorden op deze envelop") < page.text.index(f'data-envelop="{fo01.id}"')
+
+
+def test_a_delivered_jw301_shows_afgeleverd_and_the_du01_jw302_that_answers_it(keten, parties, sessions, users):
+    di01, sent = _jw301_by_ggk(keten, parties, sessions)
+    assert sent.status == "afgeleverd"
+    ref = stuf.new_referentienummer()
+    keten.send("Du01", "JW302", retour_for(payload_of(di01)), ref, cross_ref=di01.referentienummer)
+    [du01] = envelopes(sessions, richting="in", soort="Du01")
+    login(keten.http, "marieke")
+    rows = _envelope_rows(keten.http.get(f"/berichten/{sent.bericht_id}").text)
+    assert list(rows) == [sent.id, du01.id]
+    assert "afgeleverd" in rows[sent.id] and "geweigerd" not in rows[sent.id]
+    du01_row = " ".join(rows[du01.id].split())
+    assert "Du01" in du01_row and "ontvangen" in du01_row and f"bericht {du01.bericht_id}" in du01_row
+    # The JW302's own page has the Du01 as its own envelope, and no answers.
+    jw302 = keten.http.get(f"/berichten/{du01.bericht_id}").text
+    assert list(_envelope_rows(jw302)) == [du01.id]
+    assert "Antwoorden op deze envelop" not in jw302
+
+
+def test_a_message_by_the_api_shows_kanaal_api(keten, parties, sessions, users):
+    answer = api_post(keten.http, parties["provider"], request("AGJ", "AGJ1"))
+    assert answer.status_code == 202, answer.text
+    login(keten.http, "marieke")
+    page = keten.http.get(f"/berichten/{answer.headers['location'].rsplit('/', 1)[1]}")
+    assert page.status_code == 200, page.text
+    assert "Kanaal: api" in page.text and "Kanaal: ggk" not in page.text
+    assert _envelope_rows(page.text) == {}
