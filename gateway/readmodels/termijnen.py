@@ -12,7 +12,9 @@ Three kinds of term:
      (`afgekeurd`, flagged `aandacht_cjg`) are listed apart: they have no term, the CJG acts;
      so are the retours that did not count and need a look: one that answers no message we
      sent to that provider, and a later retour that contradicts the first
-     (`gateway.domain.berichten.postbus.NEEDS_ATTENTION`);
+     (`gateway.domain.berichten.postbus.NEEDS_ATTENTION`); and the JW301s and JW319s whose
+     Di01 the chain refused with an Fo01 (envelope `geweigerd`): they never reached the
+     provider by the GGk route, so the CJG acts;
   3. missing starts and stops: the open `geen_start` and `zorg_na_einddatum` signals, the
      toewijzingen that went in without a start (10 werkdagen after the Ingangsdatum they
      become a `geen_start` signal, `gateway.domain.levering.signalen`) and running care past the
@@ -35,6 +37,7 @@ from gateway.db.models import (
     Aanvraag,
     Bericht,
     Client,
+    Envelop,
     Kenmerk,
     Partij,
     PostbusItem,
@@ -45,6 +48,7 @@ from gateway.db.models import (
 )
 from gateway.domain.aanvraag.toewijzingen import VERWIJDERD
 from gateway.domain.berichten import postbus
+from gateway.domain.berichten.envelop import GEWEIGERD
 from gateway.domain.levering.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.messages import BY_NAME
 from gateway.model.werkdagen import add_werkdagen, werkdagen_between
@@ -87,17 +91,19 @@ class Overzicht:
     retours: Lijst
     afgekeurd: Lijst
     retours_aandacht: Lijst
+    geweigerd: Lijst
     starts_stops: Lijst
     te_laat_gemeld: Lijst
 
 
 def overview(session: Session, today: date) -> Overzicht:
     lists = [_aanvragen(session, today), _retours(session, today), _afgekeurd(session),
-             _retours_aandacht(session), _starts_stops(session, today), _late_reports(session, today)]
+             _retours_aandacht(session), _geweigerd(session), _starts_stops(session, today),
+             _late_reports(session, today)]
     ids = _client_ids(session, [r for rows, _ in lists for r in rows])
-    aanvragen, retours, afgekeurd, retours_aandacht, starts_stops, te_laat = (
+    aanvragen, retours, afgekeurd, retours_aandacht, geweigerd, starts_stops, te_laat = (
         Lijst([_with_client(r, ids) for r in rows], cut) for rows, cut in lists)
-    return Overzicht(today, aanvragen, retours, afgekeurd, retours_aandacht, starts_stops, te_laat)
+    return Overzicht(today, aanvragen, retours, afgekeurd, retours_aandacht, geweigerd, starts_stops, te_laat)
 
 
 CALENDAR_DAYS, UNKNOWN = "calendar_days", "unknown"  # what `stand` does outside the holiday calendar
@@ -222,6 +228,25 @@ def _retours_aandacht(session: Session) -> tuple[list[Termijn], bool]:
                               status=status, bericht_id=r.id))
     return _cut(result)
 
+
+
+def _geweigerd(session: Session) -> tuple[list[Termijn], bool]:
+    """The JW301s and JW319s whose envelope the chain refused (an Fo01 came back), newest
+    refusal first."""
+    rows = session.execute(
+        select(Envelop.bericht_id, Envelop.fout_code, Envelop.fout_omschrijving, Envelop.fout_zender,
+               Envelop.geweigerd_op, Bericht.berichttype, Bericht.identificatie, Bericht.afzender,
+               Bericht.ontvanger, Bericht.bsn)
+        .join(Bericht, Bericht.id == Envelop.bericht_id)
+        .where(Envelop.richting == "uit", Envelop.status == GEWEIGERD, Bericht.berichttype.in_(("JW301", "JW319")))
+        .order_by(Envelop.geweigerd_op.desc(), Envelop.id.desc()).limit(LIMIT + 1)).all()
+    return _cut([Termijn(wat=f"{r.berichttype} {r.identificatie or ''}".rstrip(), uiterlijk=None, werkdagen=None,
+                         gemeente=r.afzender or "", bsn=r.bsn, aanbieder=r.ontvanger,
+                         toelichting=f"geweigerd in de keten: {r.fout_code or 'onbekend'} {r.fout_omschrijving or ''}".rstrip()
+                                     + (f" (door {r.fout_zender})" if r.fout_zender else "")
+                                     + (f", {_dmy(local_date(r.geweigerd_op))}" if r.geweigerd_op else ""),
+                         status="geweigerd", bericht_id=r.bericht_id)
+                 for r in rows])
 
 def _active_start(nummer_col, gemeente_col):
     return exists().where(Zorglevering.gemeente == gemeente_col, Zorglevering.toewijzingnummer == nummer_col,

@@ -84,3 +84,25 @@ def test_a_message_by_the_api_shows_kanaal_api(keten, parties, sessions, users):
     assert page.status_code == 200, page.text
     assert "Kanaal: api" in page.text and "Kanaal: ggk" not in page.text
     assert _envelope_rows(page.text) == {}
+
+
+def _geweigerd_rows(text: str) -> dict[int, str]:
+    rows = re.findall(r'<tr data-geweigerd="(\d+)">(.*?)</tr>', text, re.S)
+    return {int(i): " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for i, row in rows}
+
+
+def test_a_jw301_refused_in_the_chain_is_on_the_deadlines_board_for_the_cjg(keten, parties, sessions, users):
+    di01, sent = _jw301_by_ggk(keten, parties, sessions)
+    login(keten.http, "marieke")
+    board = keten.http.get("/termijnen")
+    assert board.status_code == 200, board.text
+    assert _geweigerd_rows(board.text) == {}  # delivered: nothing to act on
+    assert "Geen berichten geweigerd in de keten." in board.text
+    _refuse(keten, di01)
+    board = keten.http.get("/termijnen").text
+    [(bericht_id, row)] = _geweigerd_rows(board).items()
+    assert bericht_id == sent.bericht_id
+    assert f'<a href="/berichten/{sent.bericht_id}">JW301' in board
+    assert "geweigerd in de keten: BRS04 Geadresseerde niet aangesloten bij VECOZO (door VECOZO)" in row
+    assert AGB in row
+    assert "Geweigerd in de keten (1)" in board
