@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from gateway.domain.beheer import audit
 from gateway.http.deps import DbSession
 from gateway.readmodels import berichten as read
-from gateway.readmodels import berichtenlog
+from gateway.readmodels import berichtenlog, enveloppen
 from gateway.web.deps import CjgUser, log_access, object_id
 from gateway.web.render import page
 from gateway.web.views import berichten as view
@@ -33,16 +33,17 @@ def berichten(request: Request, session: DbSession, user: CjgUser) -> HTMLRespon
     gelezen = berichtenlog.read(request.query_params, providers)
     context = view.list_context(gelezen, providers)
     if gelezen.fouten:
-        return page(request, "berichten.html", status=400, regels=[], namen={}, ouder_url=None,
+        return page(request, "berichten.html", status=400, regels=[], namen={}, envelop_status={}, ouder_url=None,
                     nieuwste_url=None, **context)
     filters = gelezen.filters
     result = berichtenlog.page(session, filters, voor=gelezen.voor, providers=providers)
     namen = berichtenlog.partijnamen(session, {c for r in result.regels for c in (r.afzender, r.ontvanger) if c})
+    envelop_status = enveloppen.status_per_message(session, [r.id for r in result.regels])  # one query a page
     if filters.q:
         for client_id in berichtenlog.clients_with_bsn(session, filters.q) or [None]:
             log_access(session, request, user, actie=audit.ZOEKEN, object_type="berichtenlog", object_id=None,
                        client_id=client_id)
-    return page(request, "berichten.html", regels=result.regels, namen=namen,
+    return page(request, "berichten.html", regels=result.regels, namen=namen, envelop_status=envelop_status,
                 **view.paging_links(gelezen, result), **context)
 
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from gateway import stuf
 from gateway.db.session import unit_of_work
@@ -106,3 +110,44 @@ def test_a_jw301_refused_in_the_chain_is_on_the_deadlines_board_for_the_cjg(kete
     assert "geweigerd in de keten: BRS04 Geadresseerde niet aangesloten bij VECOZO (door VECOZO)" in row
     assert AGB in row
     assert "Geweigerd in de keten (1)" in board
+
+
+@contextmanager
+def _statements():
+    """The SQL statements any engine runs inside the block."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def _cells(text: str, attribute: str) -> dict[int, str]:
+    return {int(i): " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+            for i, cell in re.findall(rf'<td {attribute}="(\d+)">(.*?)</td>', text, re.S)}
+
+
+def test_the_message_log_shows_kanaal_and_envelope_status_in_one_query(keten, parties, sessions, users):
+    di01, refused = _jw301_by_ggk(keten, parties, sessions)  # AGJ by the API, its JW301 by the chain
+    _refuse(keten, di01)
+    ref = stuf.new_referentienummer()
+    keten.send("Di01", "JW315", request("JW315", "GGK3151"), ref)  # a request by the chain
+    keten.work()
+    [received] = envelopes(sessions, richting="in", referentienummer=ref)
+    [answer] = envelopes(sessions, richting="uit", cross_refnummer=ref)
+    assert (answer.soort, answer.bericht_id, answer.status) == ("Du01", received.bericht_id, "afgeleverd")
+    login(keten.http, "marieke")
+    with _statements() as seen:
+        page = keten.http.get("/berichten")
+    assert page.status_code == 200, page.text
+    assert len([s for s in seen if "envelop" in s.lower()]) == 1  # one query for the whole page
+    kanaal, status = _cells(page.text, "data-kanaal"), _cells(page.text, "data-envelop-status")
+    assert kanaal[refused.bericht_id] == "ggk" and status[refused.bericht_id] == "geweigerd"
+    # A received Di01 shows the status of the envelope that carried it, not of its Du01 answer.
+    assert kanaal[received.bericht_id] == "ggk" and status[received.bericht_id] == "ontvangen"
+    by_api = [i for i in kanaal if i not in (refused.bericht_id, received.bericht_id)]
+    assert by_api and all(kanaal[i] == "api" and status[i] == "–" for i in by_api)

@@ -9,7 +9,7 @@ from lxml import etree
 
 from gateway.db.models import Bericht
 from gateway.messages import BY_NAME
-from gateway.readmodels import berichtenlog, keten
+from gateway.readmodels import berichtenlog, enveloppen, keten
 from gateway.readmodels.berichten import MessagePage
 from gateway.rules import report as rule_report
 from gateway.xml.safe import Limits, UnsafeXml, parse
@@ -27,7 +27,8 @@ def list_context(gelezen: berichtenlog.Gelezen, providers: list[berichtenlog.Aan
     return dict(waarden=gelezen.waarden, fouten=gelezen.fouten, aanbieders=providers,
                 berichttypen=[(t, berichtenlog.OMSCHRIJVING.get(t, "")) for t in berichtenlog.BERICHTTYPEN],
                 statussen=berichtenlog.STATUSSEN, richtingen=berichtenlog.RICHTINGEN,
-                status_labels=STATUS_LABELS, gefilterd=any(gelezen.waarden.values()))
+                status_labels=STATUS_LABELS, gefilterd=any(gelezen.waarden.values()),
+                envelop_teksten=enveloppen.STATUS_TEKST)
 
 
 def paging_links(gelezen: berichtenlog.Gelezen, result: berichtenlog.Pagina) -> dict:
