@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Envelop
 from gateway.domain.berichten.envelop import AFGELEVERD, GEWEIGERD, MISLUKT, ONTVANGEN, TE_VERZENDEN
 
-API, GGK = "api", "ggk"  # the kanaal a message came or went by
 STATUS_TEKST = {TE_VERZENDEN: "te verzenden", AFGELEVERD: "afgeleverd", MISLUKT: "mislukt",
                 GEWEIGERD: "geweigerd", ONTVANGEN: "ontvangen"}
 ANTWOORD_SOORTEN = ("Du01", "Fo01")
@@ -37,10 +36,6 @@ class EnvelopRegel:
 class Enveloppen:
     eigen: list[EnvelopRegel]  # the envelopes of the message itself
     antwoorden: list[EnvelopRegel]  # the Du01s and Fo01s whose crossRefnummer names one of them
-
-    @property
-    def kanaal(self) -> str:
-        return GGK if self.eigen else API
 
 
 def _regel(e: Envelop) -> EnvelopRegel:
