@@ -216,6 +216,8 @@ class Envelop(Base):
         UniqueConstraint("richting", "zender_organisatie", "zender_applicatie", "zender_administratie",
                          "referentienummer"),
         Index("ix_envelop_cross_refnummer", "cross_refnummer"),
+        # The deadlines board looks for refused envelopes on every load.
+        Index("ix_envelop_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
