@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Envelop
+from gateway.db.models import Envelop, EnvelopPoging
 from gateway.domain.berichten.envelop import AFGELEVERD, GEWEIGERD, MISLUKT, ONTVANGEN, TE_VERZENDEN
 
 STATUS_TEKST = {TE_VERZENDEN: "te verzenden", AFGELEVERD: "afgeleverd", MISLUKT: "mislukt",
@@ -38,10 +38,27 @@ class Enveloppen:
     antwoorden: list[EnvelopRegel]  # the Du01s and Fo01s whose crossRefnummer names one of them
 
 
-def _regel(e: Envelop) -> EnvelopRegel:
+def _status_tekst(e: Envelop, failed: int) -> str:
+    """In Dutch; an envelope still to be sent after failed attempts is being retried."""
+    if e.status == TE_VERZENDEN and failed:
+        return f"opnieuw proberen ({failed} {'poging' if failed == 1 else 'pogingen'} mislukt)"
+    return STATUS_TEKST.get(e.status, e.status)
+
+
+def _failed_attempts(session: Session, envelop_ids: list[int]) -> dict[int, int]:
+    if not envelop_ids:
+        return {}
+    rows = session.execute(
+        select(EnvelopPoging.envelop_id, func.count()).where(EnvelopPoging.envelop_id.in_(envelop_ids),
+                                                             EnvelopPoging.geslaagd.is_(False))
+        .group_by(EnvelopPoging.envelop_id))
+    return dict(rows.all())  # a list of rows: dict() of the Result itself would take it for a mapping
+
+
+def _regel(e: Envelop, failed: int = 0) -> EnvelopRegel:
     return EnvelopRegel(id=e.id, soort=e.soort, richting=e.richting, referentienummer=e.referentienummer,
                         cross_refnummer=e.cross_refnummer, status=e.status,
-                        status_tekst=STATUS_TEKST.get(e.status, e.status), fout_code=e.fout_code,
+                        status_tekst=_status_tekst(e, failed), fout_code=e.fout_code,
                         fout_omschrijving=e.fout_omschrijving, fout_zender=e.fout_zender, bericht_id=e.bericht_id)
 
 
@@ -55,8 +72,9 @@ def of_message(session: Session, bericht_id: int) -> Enveloppen:
         select(Envelop).where(Envelop.cross_refnummer.in_(refs), Envelop.soort.in_(ANTWOORD_SOORTEN))
         .order_by(Envelop.id))) if refs else []
     answer_ids = {a.id for a in answers}
-    return Enveloppen(eigen=[_regel(e) for e in own if e.id not in answer_ids],
-                      antwoorden=[_regel(a) for a in answers])
+    failed = _failed_attempts(session, [e.id for e in own] + sorted(answer_ids))
+    return Enveloppen(eigen=[_regel(e, failed.get(e.id, 0)) for e in own if e.id not in answer_ids],
+                      antwoorden=[_regel(a, failed.get(a.id, 0)) for a in answers])
 
 
 def status_per_message(session: Session, bericht_ids: Sequence[int]) -> dict[int, str]:

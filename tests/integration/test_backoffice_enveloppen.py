@@ -151,3 +151,16 @@ def test_the_message_log_shows_kanaal_and_envelope_status_in_one_query(keten, pa
     assert kanaal[received.bericht_id] == "ggk" and status[received.bericht_id] == "ontvangen"
     by_api = [i for i in kanaal if i not in (refused.bericht_id, received.bericht_id)]
     assert by_api and all(kanaal[i] == "api" and status[i] == "–" for i in by_api)
+
+
+def test_an_envelope_the_adapter_did_not_take_yet_shows_it_is_being_retried(keten, parties, sessions, users):
+    with unit_of_work(sessions) as session:
+        set_kanaal(session, AGB, "ggk")
+    keten.stub.fail_next(1)
+    assert api_post(keten.http, parties["provider"], request("AGJ", "AGJ3")).status_code == 202
+    keten.work()
+    [sent] = envelopes(sessions, richting="uit", functie="JW301")
+    assert sent.status == "te_verzenden"
+    login(keten.http, "marieke")
+    rows = _envelope_rows(keten.http.get(f"/berichten/{sent.bericht_id}").text)
+    assert "opnieuw proberen (1 poging mislukt)" in " ".join(rows[sent.id].split())
