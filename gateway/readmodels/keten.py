@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Kenmerk, PostbusItem, Toewijzing
 from gateway.domain.berichten import postbus
 from gateway.messages import BY_NAME, answered_by
+from gateway.readmodels import enveloppen
 
 AANVRAGEN = ("AGJ", "JW315", "JW317")
 UITGAAND = ("JW301", "JW319")
@@ -79,6 +80,7 @@ class Schakel:
     retour: str | None = None  # the retour message that answered it, stored on the same row
     postbus: str | None = None  # an outbound message's postbus state, in Dutch
     koppeling: str | None = None  # a JW302/JW320 that did not count (RETOUR_IN_KETEN), in Dutch
+    envelop: str | None = None  # how it travelled through the national chain, in Dutch; None: the API
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,14 @@ def of(session: Session, bericht: Bericht) -> Keten:
         # Found through a toewijzing, but not by the chain's own references (e.g. a JW301
         # re-sent for another request): shown anyway, so the page's message is in its chain.
         schakels.append(_link(_light(session, [bericht.id])[0]))
-    return Keten(aanvraag.id if aanvraag else None, _with_retour_effects(session, schakels))
+    return Keten(aanvraag.id if aanvraag else None, _with_envelopes(session, _with_retour_effects(session, schakels)))
+
+
+def _with_envelopes(session: Session, schakels: list[Schakel]) -> list[Schakel]:
+    """The state of the StUF-GGk envelope each link travelled in: one query for the chain."""
+    states = enveloppen.status_per_message(session, [s.bericht_id for s in schakels])
+    return [replace(s, envelop=f"via GGk: {enveloppen.STATUS_TEKST.get(states[s.bericht_id], states[s.bericht_id])}")
+            if s.bericht_id in states else s for s in schakels]
 
 
 def _with_retour_effects(session: Session, schakels: list[Schakel]) -> list[Schakel]:

@@ -164,3 +164,16 @@ def test_an_envelope_the_adapter_did_not_take_yet_shows_it_is_being_retried(kete
     login(keten.http, "marieke")
     rows = _envelope_rows(keten.http.get(f"/berichten/{sent.bericht_id}").text)
     assert "opnieuw proberen (1 poging mislukt)" in " ".join(rows[sent.id].split())
+
+
+def test_the_message_chain_shows_how_each_link_travelled(keten, parties, sessions, users):
+    di01, sent = _jw301_by_ggk(keten, parties, sessions)
+    _refuse(keten, di01)
+    login(keten.http, "marieke")
+    page = keten.http.get(f"/berichten/{sent.bericht_id}").text
+    chain = page.split('<ol class="keten">', 1)[1].split("</ol>", 1)[0]
+    links = {int(i): " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+             for i, body in re.findall(r'<li data-bericht="(\d+)"[^>]*>(.*?)</li>', chain, re.S)}
+    assert "via GGk: geweigerd" in links[sent.bericht_id]
+    aanvraag = [i for i, text in links.items() if i != sent.bericht_id]
+    assert aanvraag and all("via GGk" not in links[i] for i in aanvraag)  # the AGJ came by the API

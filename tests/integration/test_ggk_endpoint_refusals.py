@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from gateway import clock, stuf
 from gateway.db.models import Bericht, Bevinding, EnvelopPoging, Outbox
 from gateway.db.session import unit_of_work
-from gateway.domain.berichten.envelop import AFGELEVERD, GEWEIGERD, ONTVANGEN
+from gateway.domain.berichten.envelop import AFGELEVERD, GEWEIGERD, MISLUKT, ONTVANGEN, TE_VERZENDEN
 from gateway.ggk.ontvangst import STUF055_TEKST
 from gateway.intake.parties import set_kanaal
-from gateway.work import attempts
+from gateway.work import attempts, queue
 from gateway.work import outbox as outbox_work
 from tests.ggk_route import AGB, GEMEENTE, PATH, envelopes, sent_to_chain
 from tests.route import post as api_post
@@ -194,6 +194,30 @@ def test_the_chain_answering_500_twice_then_bv03_gets_the_du01_delivered_once(ke
         assert session.get_one(Outbox, sent.id).status == "done"
     assert outbox_work.process(factory, ctx, sent.id) == "skipped"  # delivered once
     assert len(keten.stub.received) == 3
+
+
+def test_an_envelope_given_up_is_mislukt_and_an_operator_retry_delivers_it(keten, parties, sessions, read_clock):
+    now = [clock.now()]
+    read_clock(lambda: now[0])
+    keten.stub.fail_next(attempts.MAX_POGINGEN)
+    keten.send("Di01", "JW315", example("JW315"), stuf.new_referentienummer())
+    [sent] = [o for o in _outbox(sessions) if o.envelop_id is not None]
+    ctx, factory = keten.app.state.ctx, keten.app.state.sessions
+    keten.work()
+    for poging in range(1, attempts.MAX_POGINGEN):
+        now[0] += attempts.backoff(poging) + timedelta(seconds=1)
+        outbox_work.process(factory, ctx, sent.id)
+    [du01] = envelopes(sessions, richting="uit")
+    assert du01.status == MISLUKT and len(keten.stub.received) == attempts.MAX_POGINGEN
+    assert [o.status for o in _outbox(sessions) if o.id == sent.id] == ["mislukt"]
+
+    with unit_of_work(factory) as session:  # what `gateway outbox retry ID` does
+        assert queue.retry(session, [sent.id]) == 1
+    assert envelopes(sessions, richting="uit")[0].status == TE_VERZENDEN
+    assert outbox_work.process(factory, ctx, sent.id) == "done"
+    [du01] = envelopes(sessions, richting="uit")
+    assert du01.status == AFGELEVERD and keten.stub.received[-1].status == 200
+    assert len({r.referentienummer for r in keten.stub.received}) == 1  # the same envelope throughout
 
 
 def _outbox(sessions) -> list[Outbox]:
