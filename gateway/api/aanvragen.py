@@ -31,6 +31,7 @@ class BesluitIn(BaseModel):
     reden_afwijzing: str | None = None
     woonplaatsbeginsel: str | None = None
     contactgegevens: list[Contact] | None = None
+    motivering: str | None = None  # 1..4000 characters, checked by the service (422)
 
 
 def require_gemeente(party: Partij) -> str:
@@ -73,7 +74,8 @@ def post_besluit(request: Request, aanvraag_id: str, body: BesluitIn, session: D
     invoer = besluiten.BesluitInvoer(
         besluit=body.besluit,
         producten=tuple(body.producten or ()), reden_afwijzing=body.reden_afwijzing,
-        woonplaatsbeginsel=body.woonplaatsbeginsel, contactgegevens=tuple(body.contactgegevens or ()))
+        woonplaatsbeginsel=body.woonplaatsbeginsel, contactgegevens=tuple(body.contactgegevens or ()),
+        motivering=body.motivering)
     aanvraag = besluiten.record(session, ctx, aanvraag_id=number, gemeente=gemeente, invoer=invoer,
                                 door=f"gemeente {gemeente} (API)")
     return JSONResponse(aanvraag_json(session, aanvraag, ctx.today()), status_code=202)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -343,6 +344,8 @@ class Aanvraag(Base):
     # When the final answer went out (JW301, rejecting JW319, or a PGB beschikking): from
     # then on the request is no longer open (TR374).
     afgehandeld_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Granted outside the product's norms (design.md §9): for the exceptions list.
+    buiten_norm: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     producten: Mapped[list[AanvraagProduct]] = relationship(
         back_populates="aanvraag", lazy="selectin", order_by="AanvraagProduct.volgnummer",
@@ -375,6 +378,26 @@ class AanvraagProduct(Base):
     toegekend: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     aanvraag: Mapped[Aanvraag] = relationship(back_populates="producten", lazy="raise")
+
+
+class Voorstel(Base):
+    """A grant outside the norms proposed in the back office, carried out only when another
+    cjg user approves it (design.md §9, four eyes). At most one waits per aanvraag."""
+
+    __tablename__ = "voorstel"
+    __table_args__ = (Index("ux_voorstel_wacht", "aanvraag_id", unique=True,
+                            sqlite_where=text("status = 'wacht'"), postgresql_where=text("status = 'wacht'")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aanvraag_id: Mapped[int] = mapped_column(ForeignKey("aanvraag.id", ondelete="CASCADE"), index=True)
+    invoer: Mapped[dict[str, Any]] = mapped_column(JSON)  # the decision as proposed (besluit JSON)
+    # Why it needs a second approval: [{"referentie", "soort", "message"}]
+    afwijkingen: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    voorgesteld_door: Mapped[str] = mapped_column(String(100))
+    voorgesteld_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12))  # "wacht" | "akkoord" | "ingetrokken" | "vervallen"
+    afgehandeld_door: Mapped[str | None] = mapped_column(String(100))
+    afgehandeld_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Beschikking(Base):

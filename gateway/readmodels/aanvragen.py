@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Aanvraag, Bericht, Beschikking, PostbusItem
+from gateway.db.models import Aanvraag, Bericht, Beschikking, PostbusItem, Voorstel
 from gateway.domain.aanvraag import beschikkingen
 from gateway.domain.aanvraag.aanvragen import OPEN
 from gateway.domain.berichten import postbus
@@ -70,6 +70,7 @@ class Detail:
     verwerking: dict | None
     verzonden: list[tuple[PostbusItem, Bericht]]
     aanbieder_naam: str | None
+    voorstellen: list[Voorstel]  # grants outside the norms proposed for a second approval, oldest first
 
 
 def detail(session: Session, aanvraag: Aanvraag) -> Detail:
@@ -77,7 +78,9 @@ def detail(session: Session, aanvraag: Aanvraag) -> Detail:
                   beschikking=beschikkingen.for_aanvraag(session, aanvraag.id),
                   verwerking=outbox.state_of(session, aanvraag.bericht_id),
                   verzonden=postbus.for_aanvraag(session, aanvraag),
-                  aanbieder_naam=provider_names(session, {aanvraag.aanbieder}).get(aanvraag.aanbieder))
+                  aanbieder_naam=provider_names(session, {aanvraag.aanbieder}).get(aanvraag.aanbieder),
+                  voorstellen=list(session.scalars(select(Voorstel).where(Voorstel.aanvraag_id == aanvraag.id)
+                                                   .order_by(Voorstel.id))))
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,15 @@ that do not fit together. Five kinds, each one bounded query (`LIMIT` per kind, 
 - geen_start: a current toewijzing without any current start, more than STARTTERMIJN werkdagen
   after its Ingangsdatum (or after it was first sent, when later): the same rule and term as
   the signal of gateway.domain.levering.signalen.
+- buiten_norm: an aanvraag the CJG granted outside the product's norms (design.md §9), with
+  the ways it lies outside them, the motivering and who approved it.
 - tijdelijk_gestopt: a current temporary stop (reden 20) on a start without a definitive stop,
   with no later start of the same toewijzing, whose Einddatum lies more than 8 weeks before
   today.
 
 The period [van, tot] selects by the date shown per kind: the report period itself for
 boven_toewijzing, the ProductPeriode (overlap) for zonder_start, the toewijzing's Einddatum
-for na_einddatum, its Ingangsdatum for geen_start, the stop's Einddatum for tijdelijk_gestopt.
+for na_einddatum, its Ingangsdatum for geen_start, the stop's Einddatum for tijdelijk_gestopt, the day of the decision for buiten_norm.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from sqlalchemy import Date, Float, and_, case, cast, exists, func, literal, or_
 from sqlalchemy.orm import Session, aliased
 
 from gateway.clock import NL, local_date
-from gateway.db.models import Client, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
+from gateway.db.models import Aanvraag, Client, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
 from gateway.domain.financien import rapportage
 from gateway.domain.financien.rapportage import CREDIT, TOEGEKEND, VERWIJDERD, Periode
 from gateway.domain.levering.signalen import STARTTERMIJN
@@ -48,6 +50,7 @@ SOORTEN = {
     "na_einddatum": "Geleverd na einddatum toewijzing",
     "geen_start": "Toegewezen, nooit gestart",
     "tijdelijk_gestopt": f"Langer dan {TIJDELIJK_WEKEN} weken tijdelijk gestopt",
+    "buiten_norm": "Toegekend buiten de norm",
 }
 
 
@@ -225,6 +228,28 @@ def tijdelijk_gestopt(session: Session, periode: Periode, aanbieder: str | None,
             for r, einde in session.execute(query)]
 
 
+def buiten_norm(session: Session, periode: Periode, aanbieder: str | None, limit: int) -> list[Uitzondering]:
+    a = Aanvraag
+    van = datetime.combine(periode.van, time.min, NL)
+    tot = datetime.combine(periode.tot + timedelta(days=1), time.min, NL)
+    conditions = [a.buiten_norm.is_(True), a.besloten_op >= van, a.besloten_op < tot]
+    if aanbieder:
+        conditions.append(a.aanbieder == aanbieder)
+    result = []
+    for row in session.scalars(select(a).where(*conditions).order_by(a.besloten_op, a.id).limit(limit)):
+        besluit = row.besluit or {}
+        afwijkingen = besluit.get("afwijkingen", [])
+        refs = {af.get("referentie") for af in afwijkingen if af.get("soort") == "buiten_norm"}
+        product = next((p for p in row.producten if p.referentie_aanbieder in refs), None)
+        result.append(Uitzondering(
+            "buiten_norm", row.gemeente, row.aanbieder, None, product.categorie if product else None,
+            product.code if product else None, row.bsn, local_date(row.besloten_op) if row.besloten_op else periode.tot,
+            {"aanvraag_id": row.id, "afwijkingen": [af["message"] for af in afwijkingen],
+             "motivering": besluit.get("motivering"), "besloten_door": row.besloten_door,
+             "akkoord_door": besluit.get("akkoord_door")}))
+    return result
+
+
 def zoek(session: Session, periode: Periode, *, today: date, aanbieder: str | None = None,
          limit: int = LIMIET) -> Resultaat:
     """Every kind for the period (at most `limit` rows per kind), with the clients' internal
@@ -236,6 +261,7 @@ def zoek(session: Session, periode: Periode, *, today: date, aanbieder: str | No
         "na_einddatum": na_einddatum(session, periode, aanbieder, today, limit + 1),
         "geen_start": geen_start(session, periode, aanbieder, today, limit + 1),
         "tijdelijk_gestopt": tijdelijk_gestopt(session, periode, aanbieder, today, limit + 1),
+        "buiten_norm": buiten_norm(session, periode, aanbieder, limit + 1),
     }
     for soort, rows in found.items():
         if len(rows) > limit:

@@ -20,9 +20,11 @@ from starlette.exceptions import HTTPException
 
 from gateway.context import Context
 from gateway.db.models import Aanvraag
-from gateway.domain.aanvraag import besluiten
+from gateway.domain.aanvraag import besluiten, voorstellen
 from gateway.domain.aanvraag.aanvragen import OPEN
+from gateway.domain.aanvraag.normtoets import BUITEN_NORM
 from gateway.domain.beheer import audit
+from gateway.domain.beheer.gebruikers import CJG
 from gateway.http.deps import DbSession, discard
 from gateway.readmodels import aanvragen as read
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
@@ -51,9 +53,11 @@ def queue(request: Request, session: DbSession, user: CjgUser, status: str = wac
 
 
 @router.get("/aanvragen/{aanvraag_id}")
-def detail(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser, besloten: str = "") -> Response:
+def detail(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser, besloten: str = "",
+           voorgesteld: str = "", ingetrokken: str = "") -> Response:
     aanvraag = _aanvraag(session, aanvraag_id)
-    melding = view.confirmation(aanvraag) if besloten else None
+    melding = view.confirmation(aanvraag) if besloten else (
+        view.PROPOSED if voorgesteld else view.WITHDRAWN if ingetrokken else None)
     return _viewed(request, session, user, aanvraag, prefilled(aanvraag), melding=melding)
 
 
@@ -66,21 +70,77 @@ def decide(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser
         return _viewed(request, session, user, aanvraag, formulier, status=409)
     if invoer is None:
         return _viewed(request, session, user, aanvraag, formulier, status=400)
-    number = aanvraag.id
+    number, ctx = aanvraag.id, request.app.state.ctx
     try:
-        besluiten.record(session, request.app.state.ctx, aanvraag_id=number, gemeente=aanvraag.gemeente,
-                         invoer=invoer, door=f"{user.gebruikersnaam} (backoffice)")
+        buiten_norm = [a for a in besluiten.grant_afwijkingen(ctx, aanvraag, invoer) if a.soort == BUITEN_NORM]
+        if buiten_norm:  # four eyes: recorded as a proposal, carried out on another user's approval
+            voorstellen.propose(session, ctx, aanvraag=aanvraag, invoer=invoer, afwijkingen=buiten_norm,
+                                door=_door(user))
+        else:
+            besluiten.record(session, ctx, aanvraag_id=number, gemeente=aanvraag.gemeente, invoer=invoer,
+                             door=_door(user))
     except besluiten.BesluitFout as exc:
-        # Nothing of the refused decision is kept; the page shown again is a logged view.
-        discard(session)
-        if exc.status == 404:
-            raise HTTPException(404, f"Er is geen aanvraag met nummer {number}.") from None
+        return _refused(request, session, user, number, formulier, exc)
+    log_access(session, request, user, actie=audit.VOORGESTELD if buiten_norm else audit.BESLUITEN,
+               object_type="aanvraag", object_id=number, client_id=read.client_id(session, aanvraag))
+    return RedirectResponse(f"/aanvragen/{number}?{'voorgesteld' if buiten_norm else 'besloten'}=1",
+                            status_code=303)
+
+
+@router.post("/aanvragen/{aanvraag_id}/voorstel/{voorstel_id}/akkoord")
+def approve(request: Request, aanvraag_id: str, voorstel_id: str, session: DbSession, user: CjgUser,
+            form: CheckedForm) -> Response:
+    """The second approval of a grant outside the norms: carried out as the decision."""
+    aanvraag = _aanvraag(session, aanvraag_id)
+    number = object_id(voorstel_id, "voorstel")
+    try:
+        if user.rol != CJG:
+            raise besluiten.BesluitFout(403, "vier-ogen", "alleen een cjg-medewerker kan akkoord geven")
+        _of_aanvraag(session, aanvraag, number)
+        voorstellen.approve(session, request.app.state.ctx, voorstel_id=number, door=_door(user))
+    except besluiten.BesluitFout as exc:
+        return _refused(request, session, user, aanvraag.id, prefilled(aanvraag), exc)
+    log_access(session, request, user, actie=audit.AKKOORD_GEGEVEN, object_type="aanvraag",
+               object_id=aanvraag.id, client_id=read.client_id(session, aanvraag))
+    return RedirectResponse(f"/aanvragen/{aanvraag.id}?besloten=1", status_code=303)
+
+
+@router.post("/aanvragen/{aanvraag_id}/voorstel/{voorstel_id}/intrekken")
+def withdraw(request: Request, aanvraag_id: str, voorstel_id: str, session: DbSession, user: CjgUser,
+             form: CheckedForm) -> Response:
+    aanvraag = _aanvraag(session, aanvraag_id)
+    number = object_id(voorstel_id, "voorstel")
+    try:
+        _of_aanvraag(session, aanvraag, number)
+        voorstellen.withdraw(session, request.app.state.ctx, voorstel_id=number, door=_door(user))
+    except besluiten.BesluitFout as exc:
+        return _refused(request, session, user, aanvraag.id, prefilled(aanvraag), exc)
+    log_access(session, request, user, actie=audit.VOORSTEL_INGETROKKEN, object_type="aanvraag",
+               object_id=aanvraag.id, client_id=read.client_id(session, aanvraag))
+    return RedirectResponse(f"/aanvragen/{aanvraag.id}?ingetrokken=1", status_code=303)
+
+
+def _door(user) -> str:
+    return f"{user.gebruikersnaam} (backoffice)"
+
+
+def _of_aanvraag(session: Session, aanvraag: Aanvraag, voorstel_id: int) -> None:
+    if voorstel_id not in {v.id for v in read.detail(session, aanvraag).voorstellen}:
+        raise besluiten.BesluitFout(404, "not-found", f"geen voorstel {voorstel_id} bij deze aanvraag")
+
+
+def _refused(request: Request, session: Session, user, number: int, formulier: Formulier,
+             exc: besluiten.BesluitFout) -> Response:
+    """Nothing of the refused step is kept; the page shown again is a logged view."""
+    discard(session)
+    if exc.status == 404:
+        raise HTTPException(404, view.refusal_text(exc)) from None
+    if exc.slug == "motivering":  # the field the case worker has to fill in, with the reasons
+        formulier.fouten["motivering"] = view.motivering_needed(exc)
+    else:
         formulier.fout = view.refusal_text(exc)
-        return _viewed(request, session, user, _aanvraag(session, str(number)), formulier,
-                       status=409 if exc.status == 409 else 422)
-    log_access(session, request, user, actie=audit.BESLUITEN, object_type="aanvraag", object_id=number,
-               client_id=read.client_id(session, aanvraag))
-    return RedirectResponse(f"/aanvragen/{number}?besloten=1", status_code=303)
+    return _viewed(request, session, user, _aanvraag(session, str(number)), formulier,
+                   status=exc.status if exc.status in (403, 409) else 422)
 
 
 def _aanvraag(session: Session, text: str) -> Aanvraag:
@@ -99,5 +159,5 @@ def _viewed(request: Request, session: Session, user, aanvraag: Aanvraag, formul
     log_access(session, request, user, actie=audit.BEKIJKEN, object_type="aanvraag", object_id=aanvraag.id,
                client_id=client_id)
     context = view.detail_context(aanvraag, client_id, read.detail(session, aanvraag), formulier,
-                                  request.app.state.ctx, melding=melding)
+                                  request.app.state.ctx, door=_door(user), melding=melding)
     return page(request, "aanvraag.html", status=status, **context)

@@ -13,22 +13,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from gateway.clock import NL, as_utc
+from gateway.model.datum import datum_nl
 from gateway.model.normen import bedrag
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-MAANDEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december")
-
-
-def datum_nl(value: str | date | datetime | None) -> str:
-    """ISO date (or date) as Dutch text: '2026-09-08' -> '8 september 2026'."""
-    if value is None:
-        return "onbekend"
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
-
 
 def moment_nl(value: datetime | None) -> str:
     """A stored timestamp (UTC) as Dutch wall-clock time: '23-11-2026 14:05'."""

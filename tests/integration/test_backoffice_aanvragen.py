@@ -234,11 +234,17 @@ def test_toekennen_with_a_changed_volume_grants_the_cjgs_volume(client, parties,
     login(client, "marieke")
     answer = _decide(client, aanvraag_id, {
         "besluit": "wijzigen", "p1_volume": "4", "p1_eenheid": "04", "p1_frequentie": "2",
-        "p1_ingangsdatum": "2026-09-15", "p1_einddatum": "01-03-2027"})
+        "p1_ingangsdatum": "2026-09-15", "p1_einddatum": "01-03-2027",
+        "motivering": "Vier uur per week past bij de hulpvraag."})
     assert answer.status_code == 303, answer.text
     _, besluit_json, _, [toegekend], _ = _state(sessions, aanvraag_id)
     assert besluit_json == {"besluit": "toekennen", "producten": [
-        {"referentie_aanbieder": "VB-REF-0101", "volume": 4, "einddatum": "2027-03-01"}]}
+        {"referentie_aanbieder": "VB-REF-0101", "volume": 4, "einddatum": "2027-03-01"}],
+        "motivering": "Vier uur per week past bij de hulpvraag.", "afwijkingen": [
+            {"referentie": "VB-REF-0101", "soort": "minder_dan_gevraagd",
+             "message": "Toegekend 4 uur van de gevraagde 10 uur per week."},
+            {"referentie": "VB-REF-0101", "soort": "minder_dan_gevraagd",
+             "message": "Einddatum 1 maart 2027 ligt eerder dan gevraagd (tot en met 14 maart 2027)."}]}
     assert toegekend["volume"] == 4
     run_work(app, published)
     with sessions() as session:

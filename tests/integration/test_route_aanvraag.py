@@ -84,8 +84,11 @@ def test_cjg_decides_with_its_own_volume_and_a_second_decision_conflicts(client,
     assert detail["antwoord_uiterlijk"] == add_werkdagen(clock.today(), 5).isoformat()
     assert postbus(client, parties["provider"]) == []
 
-    answer = besluit(client, parties["gemeente"], aanvraag["id"], {
-        "besluit": "toekennen", "producten": [{"referentie_aanbieder": "VB-REF-0002", "volume": 5}]})
+    less = {"besluit": "toekennen", "producten": [{"referentie_aanbieder": "VB-REF-0002", "volume": 5}]}
+    unexplained = besluit(client, parties["gemeente"], aanvraag["id"], less)
+    assert unexplained.status_code == 422  # less than asked needs a motivering (design.md §9)
+    assert unexplained.json()["type"].endswith("motivering")
+    answer = besluit(client, parties["gemeente"], aanvraag["id"], {**less, "motivering": "Vijf uur volstaat."})
     assert answer.status_code == 202, answer.text
     assert answer.json()["status"] == "toegekend"
     again = besluit(client, parties["gemeente"], aanvraag["id"], {"besluit": "afwijzen", "reden_afwijzing": "7"})

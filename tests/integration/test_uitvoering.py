@@ -72,7 +72,9 @@ def grant_wijziging(client, parties, published, app, xml: bytes) -> etree._Eleme
     assert run_work(app, published) == ["done"]
     [aanvraag] = aanvragen(client, parties["gemeente"], "te_beoordelen")
     assert aanvraag["soort"] == "JW317"
-    assert besluit(client, parties["gemeente"], aanvraag["id"], {"besluit": "toekennen"}).status_code == 202
+    # a whole JW317 may lie outside the norms: then it needs a motivering (design.md §9)
+    body = {"besluit": "toekennen", "motivering": "Zoals met de aanbieder afgesproken."}
+    assert besluit(client, parties["gemeente"], aanvraag["id"], body).status_code == 202
     assert run_work(app, published) == ["done"]
     return only_new_jw301(client, parties)
 

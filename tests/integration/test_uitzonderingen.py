@@ -122,7 +122,7 @@ def test_each_kind_and_its_non_case(sessions, gevallen):
         found = uitzonderingen.zoek(s, Periode(D(2026, 1, 1), D(2026, 12, 31)), today=TODAY)
     nummers = {soort: [u.toewijzingnummer for u in rows] for soort, rows in found.per_soort.items()}
     assert nummers == {"boven_toewijzing": [1], "zonder_start": [3], "na_einddatum": [4], "geen_start": [6],
-                       "tijdelijk_gestopt": [8]}
+                       "tijdelijk_gestopt": [8], "buiten_norm": []}  # see test_besluit_guardrails
     over = found.per_soort["boven_toewijzing"][0]
     assert over.cijfers == {"eenheid": "04", "toegewezen": 8.0, "gedeclareerd": 10.0}
     assert found.per_soort["zonder_start"][0].cijfers["productperiode_van"] == D(2026, 3, 1)
@@ -144,7 +144,7 @@ def test_period_and_limit(sessions, gevallen):
         assert [(u.toewijzingnummer, u.cijfers["toegewezen"], u.cijfers["gedeclareerd"])
                 for u in week.per_soort["boven_toewijzing"]] == [(1, 4.0, 5.0)]
         cut = uitzonderingen.zoek(s, Periode(D(2026, 1, 1), D(2026, 12, 31)), today=TODAY, limit=0)
-        assert cut.afgekapt == set(uitzonderingen.SOORTEN)
+        assert cut.afgekapt == set(uitzonderingen.SOORTEN) - {"buiten_norm"}  # no grant decided here
 
 
 def _rows(html: str) -> dict[str, str]:
@@ -156,7 +156,7 @@ def test_page_finance_sees_masked_bsn_without_link(client, users, gevallen):
     response = client.get("/financien/uitzonderingen")
     assert response.status_code == 200
     rows = _rows(response.text)
-    assert set(rows) == set(uitzonderingen.SOORTEN)
+    assert set(rows) == set(uitzonderingen.SOORTEN) - {"buiten_norm"}
     assert "Toegewezen, nooit gestart" in rows["geen_start"]
     assert "*****0006" in rows["geen_start"] and f"cliënt {gevallen}" in rows["geen_start"]
     assert _bsn(6) not in response.text and "/clienten/" not in response.text

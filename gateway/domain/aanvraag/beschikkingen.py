@@ -62,6 +62,8 @@ def issue(session: Session, ctx: Context, *, aanvraag: Aanvraag, msg: ParsedMess
         "producten": [_product(p, ctx) for p in producten],
         "reden_afwijzing": ({"code": reden_afwijzing, "omschrijving": reden_tekst}
                             if reden_afwijzing else None),
+        # Why the CJG decided so, where it had to say (design.md §9)
+        "motivering": (aanvraag.besluit or {}).get("motivering"),
     }
     beschikking = Beschikking(
         nummer=f"{aanvraag.gemeente}-{datum.year}-{nummer:06d}", gemeente=aanvraag.gemeente,

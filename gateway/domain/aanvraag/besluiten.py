@@ -14,9 +14,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from gateway.context import Context
-from gateway.db.models import Aanvraag, AanvraagProduct, Outbox
+from gateway.db.models import Aanvraag, AanvraagProduct, Outbox, Voorstel
 from gateway.db.taken import ONDERZOEK_MELDEN, UITVOEREN
-from gateway.domain.aanvraag import clienten, clientgegevens, uitvoering
+from gateway.domain.aanvraag import clienten, clientgegevens, normtoets, uitvoering
 from gateway.domain.aanvraag.aanvragen import (
     AFGEWEZEN,
     IN_ONDERZOEK,
@@ -27,6 +27,7 @@ from gateway.domain.aanvraag.aanvragen import (
     overlaps,
 )
 from gateway.domain.aanvraag.clientgegevens import Contact
+from gateway.domain.aanvraag.normtoets import BUITEN_NORM, GrantAfwijking
 from gateway.domain.aanvraag.toewijzingen import Inhoud
 from gateway.domain.berichten.uitgaand import UitgaandOngeldig
 from gateway.domain.fouten import DomainFout
@@ -37,8 +38,13 @@ from gateway.xml.view import MissingValue
 
 TOEKENNEN, AFWIJZEN, ONDERZOEK = "toekennen", "afwijzen", "in_onderzoek"
 WOONPLAATSBEGINSEL = "8"
+ONGEWIJZIGD = "ongewijzigd"  # AanvraagProduct.soort of a JW317's OngewijzigdProduct
 ONDERZOEK_WEKEN = 8  # OP274/OP346: the final answer within 8 weeks of the request's Dagtekening
 _MAX_VOLUME = 99_999_999  # LDT_Volume
+MOTIVERING_MAX = 4000  # design.md §9
+# A back-office proposal waiting for a second approval, and one a decision taken otherwise
+# overtook (gateway.domain.aanvraag.voorstellen).
+VOORSTEL_WACHT, VOORSTEL_VERVALLEN = "wacht", "vervallen"
 
 
 class BesluitFout(DomainFout):
@@ -71,6 +77,9 @@ class BesluitInvoer:
     woonplaatsbeginsel: str | None = None
     # For a JW315 client whose address the gemeente does not know yet (see clientgegevens).
     contactgegevens: tuple[Contact, ...] = field(default_factory=tuple)
+    # Why the CJG decides so (design.md §9): required for a grant outside the norms or below
+    # what was asked; printed in the beschikking.
+    motivering: str | None = None
 
 
 def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
@@ -78,6 +87,7 @@ def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
     if invoer.besluit not in (TOEKENNEN, AFWIJZEN, ONDERZOEK):
         raise BesluitFout(422, "besluit", f"besluit '{invoer.besluit}' is onbekend; kies toekennen, "
                                           "afwijzen of in_onderzoek")
+    invoer = replace(invoer, motivering=_motivering(invoer.motivering))
     aanvraag = _claim(session, ctx, aanvraag_id, gemeente, invoer.besluit)
     if invoer.besluit == ONDERZOEK:
         if aanvraag.soort == "JW317":
@@ -92,11 +102,15 @@ def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
             product.status = IN_ONDERZOEK
         session.add(Outbox(bericht_id=aanvraag.bericht_id, taak=ONDERZOEK_MELDEN))
         return aanvraag
+    afwijkingen: list[GrantAfwijking] = []
     if invoer.besluit == AFWIJZEN:
         _reject(aanvraag, invoer)
     else:
-        _grant(session, ctx, aanvraag, invoer)
-    aanvraag.besluit = _as_json(invoer)
+        afwijkingen = _grant(session, ctx, aanvraag, invoer)
+    session.execute(update(Voorstel).where(Voorstel.aanvraag_id == aanvraag.id, Voorstel.status == VOORSTEL_WACHT)
+                    .values(status=VOORSTEL_VERVALLEN, afgehandeld_door=door, afgehandeld_op=ctx.now()))
+    aanvraag.besluit = as_json(invoer, afwijkingen)
+    aanvraag.buiten_norm = any(a.soort == BUITEN_NORM for a in afwijkingen)
     aanvraag.besloten_door = door
     aanvraag.besloten_op = ctx.now()
     _check_messages(session, ctx, aanvraag)
@@ -158,7 +172,8 @@ def _reject(aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
         product.status = AFGEWEZEN
 
 
-def _grant(session: Session, ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
+def _grant(session: Session, ctx: Context, aanvraag: Aanvraag,
+           invoer: BesluitInvoer) -> list[GrantAfwijking]:
     if aanvraag.soort == "JW317" and invoer.producten:
         raise BesluitFout(422, "als-geheel", "een verzoek om wijziging wordt als geheel en precies zoals "
                                              "gevraagd toegekend (OP344); laat 'producten' weg")
@@ -173,9 +188,12 @@ def _grant(session: Session, ctx: Context, aanvraag: Aanvraag, invoer: BesluitIn
                                                      "staat twee keer in het besluit")
         seen.add(entry.referentie_aanbieder)
     besluiten = {p.referentie_aanbieder: p for p in invoer.producten}
+    afwijkingen: list[GrantAfwijking] = []
     for product in aanvraag.producten:
         entry = besluiten.get(product.referentie_aanbieder)
         inhoud = granted(product, entry, ctx)
+        if product.soort != ONGEWIJZIGD:  # a JW317's unchanged toewijzing is not decided again
+            afwijkingen.extend(normtoets.afwijkingen(product, inhoud, ctx.reference.producten))
         if aanvraag.soort != "JW317" and aanvraag.leveringsvorm == "ZIN":
             _check_taakgericht(product, ctx)
             _check_overlap(session, aanvraag, product, inhoud)
@@ -193,7 +211,33 @@ def _grant(session: Session, ctx: Context, aanvraag: Aanvraag, invoer: BesluitIn
         raise BesluitFout(422, "contactgegevens", "de gemeente kent geen adres of telefoonnummer van "
                                                   "deze cliënt; een toewijzing (JW301) vraagt ze: geef "
                                                   "'contactgegevens' mee in het besluit")
+    if afwijkingen and not invoer.motivering:
+        raise BesluitFout(422, "motivering", "dit besluit kent toe buiten de norm of minder dan gevraagd; "
+                                             "geef een motivering: " + " ".join(a.message for a in afwijkingen))
     aanvraag.status = TOEGEKEND
+    return afwijkingen
+
+
+def grant_afwijkingen(ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -> list[GrantAfwijking]:
+    """How a toekennen lies outside the norms or below what was asked, per product, before it is
+    recorded: the back office asks a second approval for the first kind (design.md §9)."""
+    if invoer.besluit != TOEKENNEN:
+        return []
+    besluiten = {p.referentie_aanbieder: p for p in invoer.producten}
+    return [a for product in aanvraag.producten if product.soort != ONGEWIJZIGD
+            for a in normtoets.afwijkingen(product, granted(product, besluiten.get(product.referentie_aanbieder), ctx),
+                                           ctx.reference.producten)]
+
+
+def _motivering(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        raise BesluitFout(422, "motivering", "de motivering is leeg; laat haar weg of schrijf waarom")
+    if len(text) > MOTIVERING_MAX:
+        raise BesluitFout(422, "motivering", f"de motivering is {len(text)} tekens; ten hoogste {MOTIVERING_MAX}")
+    return text
 
 
 def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: Context) -> Inhoud:
@@ -201,6 +245,7 @@ def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: Context
     inhoud = Inhoud(product.categorie, product.code, product.ingangsdatum, product.einddatum,
                     product.volume, product.eenheid, product.frequentie, product.budget)
     if entry is None:
+        _check_niet_nul(product.referentie_aanbieder, inhoud)
         return inhoud
     changes = {k: v for k, v in (("volume", entry.volume), ("eenheid", entry.eenheid),
                                  ("frequentie", entry.frequentie), ("ingangsdatum", entry.ingangsdatum),
@@ -211,6 +256,7 @@ def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: Context
                                          "(volume, eenheid, frequentie) kan daar niet bij (CD077)")
     inhoud = replace(inhoud, **changes)
     _check_omvang(ref, inhoud, ctx)
+    _check_niet_nul(ref, inhoud)
     if inhoud.einddatum is not None and inhoud.einddatum < inhoud.ingangsdatum:
         raise BesluitFout(422, "periode", f"product {ref}: einddatum {inhoud.einddatum} ligt voor "
                                           f"ingangsdatum {inhoud.ingangsdatum} (CS003)")
@@ -218,6 +264,13 @@ def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: Context
         raise BesluitFout(422, "periode", f"product {ref}: bij frequentie 2 (per week) hoort een "
                                           "einddatum (CD076)")
     return inhoud
+
+
+def _check_niet_nul(ref: str | None, inhoud: Inhoud) -> None:
+    """A grant of nothing is no grant (design.md §9): it would send a JW301 with Volume 0."""
+    if inhoud.volume == 0:
+        raise BesluitFout(422, "volume", f"product {ref}: een volume van 0 kan niet worden toegekend; "
+                                         "wijs af als er niets wordt toegekend")
 
 
 def _check_omvang(ref: str, inhoud: Inhoud, ctx: Context) -> None:
@@ -259,8 +312,13 @@ def _inhoud_json(inhoud: Inhoud) -> dict:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(inhoud).items()}
 
 
-def _as_json(invoer: BesluitInvoer) -> dict:
+def as_json(invoer: BesluitInvoer, afwijkingen: list[GrantAfwijking] | tuple = ()) -> dict:
+    """The decision as stored on the aanvraag (and in a proposal waiting for approval)."""
     result: dict = {"besluit": invoer.besluit}
+    if invoer.motivering:
+        result["motivering"] = invoer.motivering
+    if afwijkingen:
+        result["afwijkingen"] = [vars(a) for a in afwijkingen]
     if invoer.besluit == TOEKENNEN and invoer.producten:
         result["producten"] = [{k: (v.isoformat() if isinstance(v, date) else v)
                                 for k, v in vars(p).items() if v is not None} for p in invoer.producten]

@@ -31,6 +31,10 @@ TOKEN_AANGEMAAKT = "token_aangemaakt"
 TOKEN_INGETROKKEN = "token_ingetrokken"
 BESTEDINGSRUIMTE_INGESTELD = "bestedingsruimte"  # an admin set a provider's annual cap
 BLOKKADE_OPGEHEVEN = "blokkade_opgeheven"  # an admin lifted a log-in lock-out
+# Four eyes on a grant outside the norms (design.md §9)
+VOORGESTELD = "besluit_voorgesteld"
+AKKOORD_GEGEVEN = "akkoord_gegeven"
+VOORSTEL_INGETROKKEN = "voorstel_ingetrokken"
 
 # Every action, with its name on the /audit page.
 ACTIES = {
@@ -47,6 +51,9 @@ ACTIES = {
     TOKEN_INGETROKKEN: "Token ingetrokken",
     BESTEDINGSRUIMTE_INGESTELD: "Bestedingsruimte ingesteld",
     BLOKKADE_OPGEHEVEN: "Blokkade opgeheven",
+    VOORGESTELD: "Besluit voorgesteld (wacht op akkoord)",
+    AKKOORD_GEGEVEN: "Akkoord gegeven (vier ogen)",
+    VOORSTEL_INGETROKKEN: "Voorstel ingetrokken",
 }
 
 CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_id", "client_id", "adres")

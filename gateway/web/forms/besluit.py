@@ -3,7 +3,7 @@ the same `BesluitInvoer` the API builds, or the errors per field."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import cast
 
@@ -38,7 +38,7 @@ def field_name(product: AanvraagProduct, name: str) -> str:
 
 
 def prefilled(aanvraag: Aanvraag) -> Formulier:
-    waarden = {"besluit": "", "reden_afwijzing": "", "woonplaatsbeginsel": ""}
+    waarden = {"besluit": "", "reden_afwijzing": "", "woonplaatsbeginsel": "", "motivering": ""}
     for p in aanvraag.producten:
         waarden.update({
             field_name(p, "volume"): "" if p.volume is None else str(p.volume),
@@ -64,14 +64,19 @@ def parse_form(form: dict[str, str], aanvraag: Aanvraag) -> tuple[besluiten.Besl
         return None, formulier
     if keuze == ONDERZOEK:
         return besluiten.BesluitInvoer(besluit=besluiten.ONDERZOEK), formulier
+    motivering = waarden["motivering"] or None
+    if motivering is not None and len(motivering) > besluiten.MOTIVERING_MAX:
+        fouten["motivering"] = (f"De motivering is {len(motivering)} tekens lang; ten hoogste "
+                                f"{besluiten.MOTIVERING_MAX} tekens.")
     if keuze == AFWIJZEN:
-        return _rejection(waarden, fouten), formulier
+        rejection = _rejection(waarden, fouten)
+        return (None if fouten or rejection is None else replace(rejection, motivering=motivering)), formulier
     producten = tuple(_product_changes(aanvraag, waarden, fouten)) if keuze == WIJZIGEN else ()
     contacten = _contact(waarden, fouten)
     if fouten:
         return None, formulier
     return besluiten.BesluitInvoer(besluit=besluiten.TOEKENNEN, producten=producten,
-                                   contactgegevens=contacten), formulier
+                                   contactgegevens=contacten, motivering=motivering), formulier
 
 
 def _rejection(waarden: dict[str, str], fouten: dict[str, str]) -> besluiten.BesluitInvoer | None:
@@ -126,7 +131,9 @@ def _volume(waarden: dict[str, str], fouten: dict[str, str], name: str) -> int |
     if not text:
         fouten[name] = "Vul een volume in."
     elif not _VOLUME.fullmatch(text):
-        fouten[name] = "Het volume is een geheel getal van 0 tot en met 99999999."
+        fouten[name] = "Het volume is een geheel getal van 1 tot en met 99999999."
+    elif int(text) == 0:
+        fouten[name] = "Een volume van 0 kan niet worden toegekend; wijs af als er niets wordt toegekend."
     else:
         return int(text)
     return None

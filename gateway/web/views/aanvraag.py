@@ -7,8 +7,8 @@ from datetime import date
 
 from gateway.context import Context
 from gateway.db import taken
-from gateway.db.models import Aanvraag, Bericht
-from gateway.domain.aanvraag import aanvragen, besluiten
+from gateway.db.models import Aanvraag, Bericht, Voorstel
+from gateway.domain.aanvraag import aanvragen, besluiten, voorstellen
 from gateway.domain.aanvraag.aanvragen import (
     AFGEWEZEN,
     IN_ONDERZOEK,
@@ -70,16 +70,18 @@ def next_link(status: str, soort: str, last: Aanvraag) -> str:
 # ---------------------------------------------------------------- one aanvraag
 
 def detail_context(aanvraag: Aanvraag, client_id: int | None, found: Detail, formulier: Formulier,
-                   ctx: Context, *, melding: str | None = None) -> dict:
-    """What aanvraag.html shows; the decision form only while the aanvraag is open."""
-    open_ = aanvraag.status in OPEN
+                   ctx: Context, *, door: str, melding: str | None = None) -> dict:
+    """What aanvraag.html shows; the decision form only while the aanvraag is open and no
+    proposal waits for its second approval."""
+    voorstellen_ = proposals(found.voorstellen, door)
+    open_ = aanvraag.status in OPEN and not any(v["wacht"] for v in voorstellen_)
     return dict(a=aanvraag, client_id=client_id, inhoud=message_content(found.bericht, ctx),
                 aanbieder_naam=found.aanbieder_naam, producten=product_rows(aanvraag, ctx),
                 termijn=termijn(aanvraag, ctx.today()), beschikking=found.beschikking,
                 verwerking=found.verwerking, verzonden=found.verzonden, status_labels=STATUS_LABELS,
                 soort_labels=SOORT_LABELS, product_soorten=PRODUCT_SOORTEN, verwerking_labels=VERWERKING_LABELS,
                 taak_labels=TAAK_LABELS, postbus_labels=POSTBUS_LABELS, besluit_tekst=decision_text(aanvraag),
-                melding=melding, fout=formulier.fout, formulier=formulier if open_ else None,
+                voorstellen=voorstellen_, melding=melding, fout=formulier.fout, formulier=formulier if open_ else None,
                 keuzes=choices(aanvraag) if open_ else [],
                 redenen=REDENEN_AFWIJZING, frequenties=FREQUENTIE_LABELS,
                 eenheden=[(code, meervoud) for code, (_enkel, meervoud) in EENHEID_LABELS.items()],
@@ -154,6 +156,35 @@ def already_decided(aanvraag: Aanvraag) -> str:
     return (f"Dit besluit is niet vastgelegd: over aanvraag {aanvraag.id} is al besloten "
             f"({STATUS_LABELS.get(aanvraag.status, aanvraag.status)}). Hieronder staat de "
             "aanvraag zoals hij nu is.")
+
+
+PROPOSED = ("Dit besluit kent toe buiten de norm. Het is vastgelegd als voorstel en wordt pas uitgevoerd "
+            "als een andere cjg-medewerker akkoord geeft (vier ogen).")
+WITHDRAWN = "Het voorstel is ingetrokken; er is nog niet besloten."
+
+
+def motivering_needed(exc: besluiten.BesluitFout) -> str:
+    reasons = exc.detail.split(": ", 1)[-1]
+    return f"Geef een motivering: dit besluit kent toe buiten de norm of minder dan gevraagd. {reasons}"
+
+
+def proposals(found: list[Voorstel], user_door: str) -> list[dict]:
+    """The proposals of an aanvraag as the page shows them; the waiting one with whether this
+    user may approve it (not the one who proposed it)."""
+    return [{"v": v, "status": voorstellen.STATUS_LABELS.get(v.status, v.status),
+             "besluit": _proposal_text(v.invoer), "wacht": v.status == voorstellen.WACHT,
+             "zelf": v.voorgesteld_door == user_door} for v in found]
+
+
+def _proposal_text(invoer: dict) -> str:
+    producten = invoer.get("producten") or []
+    if not producten:
+        return "toekennen zoals gevraagd"
+    parts = []
+    for p in producten:
+        changes = [f"{k} {v}" for k, v in p.items() if k != "referentie_aanbieder" and v is not None]
+        parts.append(f"{p['referentie_aanbieder']}: {', '.join(changes)}")
+    return "toekennen met wijzigingen (" + "; ".join(parts) + ")"
 
 
 def refusal_text(exc: besluiten.BesluitFout) -> str:
