@@ -44,7 +44,8 @@ def declaratie_page(request: Request, bericht_id: str, session: DbSession, user:
     found = read.pagina(session, number, ctx.reference)
     if found is None:
         raise HTTPException(404, f"Er is geen declaratie (JW323) met nummer {number}.")
-    for client_id in found.client_ids or [None]:
+    clients: list[int | None] = list(found.client_ids) or [None]
+    for client_id in clients:
         log_access(session, request, user, object_type="declaratie", object_id=found.regel.bericht_id,
                    client_id=client_id)
     return page(request, "declaratie.html", d=found, namen=dict(financien.providers(session)),
