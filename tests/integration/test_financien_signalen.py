@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -159,3 +160,23 @@ def test_the_xlsx_has_names_a_frozen_header_and_an_autofilter(client, users):
     budget = next(r for r in rows[1:] if r[5] == "83")
     assert budget[3] is None and budget[4] is None  # no product code: no product name
     assert next(r for r in rows[1:] if r[0] == OTHER)[1] == "Ander BV"
+
+
+def _boven(html: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", " ", m).split())
+            for m in re.findall(r'<tr class="soort-boven_toewijzing">(.*?)</tr>', html, re.S)]
+
+
+def test_the_exceptions_do_not_list_a_tbgt_used_in_one_month(client, sessions, users, tbgt_in_maart):
+    """The same pro rata share made /financien/uitzonderingen list the TBGT as "meer
+    gedeclareerd dan toegewezen" (20 against 5,8). Only declaring more than the whole volume is."""
+    login(client, "fenna")
+    maart = client.get(f"/financien/uitzonderingen?{MAART}")
+    assert maart.status_code == 200
+    assert _boven(maart.text) == []
+    with unit_of_work(sessions) as s:
+        april = declaratie(s, maand=date(2026, 4, 1))
+        prestatie(s, declaratie_id=april, nummer=1, categorie="54", code="54A01", eenheid="84",
+                  begindatum=date(2026, 4, 1), einddatum=date(2026, 4, 30), volume=5, bedrag=72_500)
+    [over] = _boven(client.get("/financien/uitzonderingen?van=2026-03-01&tot=2026-04-30").text)
+    assert "54A01" in over and "toegewezen 20.0, gedeclareerd 25.0" in over
