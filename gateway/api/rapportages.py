@@ -1,5 +1,6 @@
 """`/api/v1/rapportages/volumes`: allocated, delivered and declared volume per aanbieder and
-product over a period (design §7 "Finance report"), as JSON, CSV or XLSX.
+product over a period (design §7 "Finance report"), as JSON, CSV (RFC 4180), CSV for Dutch Excel
+(`format=csv-nl`) or XLSX.
 
 Who may ask: a municipality token (its own gemeente only) or a back-office session of a
 finance user or an administrator (every gemeente the gateway serves, or one with `gemeente=`).
