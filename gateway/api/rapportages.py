@@ -1,5 +1,6 @@
 """`/api/v1/rapportages/volumes`: allocated, delivered and declared volume per aanbieder and
-product over a period (design §7 "Finance report"), as JSON, CSV or XLSX.
+product over a period (design §7 "Finance report"), as JSON, CSV (RFC 4180), CSV for Dutch Excel
+(`format=csv-nl`) or XLSX.
 
 Who may ask: a municipality token (its own gemeente only) or a back-office session of a
 finance user or an administrator (every gemeente the gateway serves, or one with `gemeente=`).
@@ -23,6 +24,7 @@ from gateway.db.models import Partij
 from gateway.domain.financien import rapportage
 from gateway.http.deps import DbSession
 from gateway.problems import Problem
+from gateway.readmodels import financien
 from gateway.web.deps import LoginNodig, Verboden, current_user, role
 
 router = APIRouter(prefix="/api/v1/rapportages", tags=["rapportages"])
@@ -31,7 +33,7 @@ _bearer = HTTPBearer(auto_error=False, description="Token van `gateway municipal
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AGB = re.compile(r"[0-9]{8}")
 _GEMEENTE = re.compile(r"[0-9]{4}")
-FORMATS = ("json", "csv", "xlsx")
+FORMATS = ("json", "csv", "csv-nl", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -85,7 +87,7 @@ def volumes(request: Request, session: DbSession, gemeenten: Gemeenten, van: str
     if (reason := rapportage.check_periode(periode.van, periode.tot)) is not None:
         raise _bad(reason)
     if format not in FORMATS:
-        raise _bad(f"format is json, csv of xlsx, niet '{format[:20]}'")
+        raise _bad(f"format is json, csv, csv-nl of xlsx, niet '{format[:20]}'")
     if aanbieder is not None:
         if not _AGB.fullmatch(aanbieder):
             raise _bad("aanbieder is een AGB-code van 8 cijfers")
@@ -106,8 +108,13 @@ def volumes(request: Request, session: DbSession, gemeenten: Gemeenten, van: str
     if format == "csv":
         return Response(as_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if format == "csv-nl":
+        return Response(as_csv_nl(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}-excel-nl.csv"'})
     if format == "xlsx":
-        return Response(as_xlsx(rows, periode), media_type=XLSX,
+        namen = dict(financien.providers(session))
+        producten = {key: p.naam for key, p in request.app.state.reference.producten.items()}
+        return Response(as_xlsx(rows, periode, namen, producten), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     return JSONResponse({"van": periode.van.isoformat(), "tot": periode.tot.isoformat(),
                          "aanbieder": aanbieder, "rows": rows})
@@ -124,15 +131,46 @@ def as_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def as_xlsx(rows: list[dict], periode: rapportage.Periode) -> bytes:
-    """One sheet with a header row; quantities and amounts as numbers, codes as text."""
+def as_csv_nl(rows: list[dict]) -> bytes:
+    """The same rows for Excel with Dutch settings, which reads a comma-separated file as one
+    column: semicolons between fields, decimal commas, and a UTF-8 BOM so Excel takes the
+    text as UTF-8. Still CRLF and quotes where needed; the RFC 4180 file stays as it is."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(rapportage.KOLOMMEN)
+    for row in rows:
+        writer.writerow([_nl(row[k]) for k in rapportage.KOLOMMEN])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _nl(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")  # no thousands separator: Excel would read it as text
+    return str(value)
+
+
+XLSX_KOLOMMEN = ("aanbieder", "aanbieder_naam", "productcategorie", "productcode", "productnaam",
+                 *rapportage.KOLOMMEN[3:])
+
+
+def as_xlsx(rows: list[dict], periode: rapportage.Periode, namen: dict[str, str],
+            producten: dict[tuple[str, str], str]) -> bytes:
+    """One sheet with a header row, frozen and with an autofilter; the provider's and the
+    product's name beside their codes; quantities and amounts as numbers, codes as text."""
     from openpyxl import Workbook  # only loaded when someone asks for a spreadsheet
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(f"volumes {periode.van.isoformat()}-{periode.tot.isoformat()}"[:31])
-    sheet.append(list(rapportage.KOLOMMEN))
+    sheet.freeze_panes = "A2"  # write-only sheets take these before the first row
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_KOLOMMEN))}{len(rows) + 1}"
+    sheet.append(list(XLSX_KOLOMMEN))
     for row in rows:
-        sheet.append([row[k] for k in rapportage.KOLOMMEN])
+        extra = {"aanbieder_naam": namen.get(row["aanbieder"], ""),
+                 "productnaam": producten.get((row["productcategorie"] or "", row["productcode"] or ""), "")}
+        sheet.append([extra[k] if k in extra else row[k] for k in XLSX_KOLOMMEN])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -104,10 +104,13 @@ def boven_toewijzing(session: Session, periode: Periode, aanbieder: str | None, 
     begin = d.greatest(t.ingangsdatum, van)
     eind = d.least(func.coalesce(t.einddatum, tot), tot)
     amount = cast(func.coalesce(t.volume, t.budget), Float)
+    # What the toewijzing lets the provider deliver in the period (rapportage.benutbaar): a
+    # TBGT or Budget may go whole in any month of its geldigheidsduur (TR321), so its pro rata
+    # share would list a provider who used it in one month as declaring more than allocated.
     allocated = case(
         (~_levend(t), 0.0),
-        (and_(rapportage.verdeeld(t), t.einddatum.is_(None)),  # rapportage._open_einde
-         case((and_(t.ingangsdatum >= van, t.ingangsdatum <= tot), amount), else_=0.0)),
+        (rapportage.verdeeld(t),
+         case((and_(t.ingangsdatum <= tot, or_(t.einddatum.is_(None), t.einddatum >= van)), amount), else_=0.0)),
         (begin <= eind, rapportage.deel_sql(d, t, begin, eind)),
         else_=0.0)
     declared_q = case((t.volume.is_(None), declared.c.bedrag), else_=declared.c.volume)

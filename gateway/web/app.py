@@ -30,6 +30,7 @@ from gateway.web import (
     berichten,
     blokkades,
     clienten,
+    declaraties,
     financien,
     financien_extra,
     formulier,
@@ -65,8 +66,8 @@ def create_backoffice() -> FastAPI:
     backoffice = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     backoffice.add_middleware(PageHeaders)
     backoffice.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, berichten, aanvragen, formulier, clienten, termijnen, financien, financien_extra, audit,
-                   partijen, blokkades):
+    for module in (auth, berichten, aanvragen, formulier, clienten, termijnen, financien, financien_extra,
+                   declaraties, audit, partijen, blokkades):
         backoffice.include_router(module.router)
 
     @backoffice.exception_handler(GatewayError)

@@ -90,10 +90,12 @@ def test_hand_computed(sessions, client, jaar2026):
     a = standen[AGB]
     assert (a.besteed, a.toegewezen, a.verplicht, a.maanden) == (500_000, 1_356_800, 856_800, 10)
     # 5000 / 10 months × 12 = 6000 euro; at 500 euro a month the remaining 500 euro of the cap
-    # goes in one month more: end of November.
+    # goes in one month more: end of November. But 5000 + 8568 > 5500 already (the red
+    # waarschuwing), so "bereikt in" says so instead of a month still to come.
     assert a.prognose == 600_000
-    assert (a.bereikt_maand, a.bereikt) == (11, "november")
-    assert a.waarschuwing  # 5000 + 8568 > 5500
+    assert a.tempo_maand == 11
+    assert a.waarschuwing
+    assert (a.bereikt_maand, a.bereikt) == (0, "al erboven met verplicht")
     b = standen[OTHER]
     assert (b.besteed, b.toegewezen, b.verplicht, b.prognose) == (50_000, 39_200, 0, 60_000)
     # 9500 euro left at 50 euro a month: 190 months
@@ -126,7 +128,8 @@ def test_page_shows_the_figures(client, users, jaar2026):
     response = client.get(PAGE)
     assert response.status_code == 200
     row = _row(response.text, AGB)
-    for shown in ("5.500,00", "5.000,00", "8.568,00", "6.000,00", "november", "boven bestedingsruimte"):
+    for shown in ("5.500,00", "5.000,00", "8.568,00", "6.000,00", "al erboven met verplicht",
+                  "boven bestedingsruimte"):
         assert shown in row
     assert "niet dit jaar" in _row(response.text, OTHER)
     assert "Bestedingsruimte instellen" not in response.text  # finance may not set it
@@ -175,3 +178,29 @@ def test_finance_cannot_set_and_csrf_is_required(client, users, sessions, partie
                        follow_redirects=False).status_code == 403
     with unit_of_work(sessions) as s:
         assert s.scalars(select(Bestedingsruimte)).all() == []
+
+
+def test_no_projection_of_a_later_month_beside_the_red_signal(client, users, sessions, parties):
+    """A slow run rate ("niet dit jaar") while spent + committed is already over the cap: the
+    page said "niet dit jaar" beside the red "boven bestedingsruimte". Now it says the cap is
+    already exceeded with what is committed; a provider within its cap keeps its projection."""
+    with unit_of_work(sessions) as s:
+        # 87654321: spent 100 euro in January (10 euro a month over 10 months: not this year);
+        # allocated a Budget of 9000 euro over 2026: committed 8900; cap 5000 euro.
+        prestatie(s, OTHER, D(2026, 1, 15), 10_000)
+        toewijzing(s, OTHER, D(2026, 1, 1), D(2026, 12, 31), budget=900_000)
+        cap(s, OTHER, 500_000)
+        # 12345678: spent 4000 euro, nothing committed beyond it, cap 4400: at 400 a month
+        # the cap is reached at the end of November, and no red signal.
+        prestatie(s, AGB, D(2026, 2, 15), 400_000)
+        cap(s, AGB, 440_000)
+    login(client, users["finance"])
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    boven = _row(page.text, OTHER)
+    assert "boven bestedingsruimte" in boven
+    assert re.search(r'class="bereikt">al erboven met verplicht<', boven)
+    assert "niet dit jaar" not in boven
+    binnen = _row(page.text, AGB)
+    assert "Binnen bestedingsruimte" in binnen
+    assert re.search(r'class="bereikt">november<', binnen)

@@ -252,11 +252,13 @@ def test_xlsx_opens_with_numbers_as_numbers(client, parties, voorbeeld):
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == rapportage.KOLOMMEN
+    # the report's columns with the provider's and the product's name beside their codes
+    assert rows[0] == ("aanbieder", "aanbieder_naam", "productcategorie", "productcode", "productnaam",
+                       *rapportage.KOLOMMEN[3:])
     assert len(rows) == 1 + len(EXPECTED_Q1)
-    uur = next(r for r in rows[1:] if r[2] == "45A01" and r[3] == "04" and r[0] == AGB)
-    assert uur[4:] == (98, 77.71, 3, 9604, 294, 0.0306)
-    assert all(isinstance(v, (int, float)) for v in uur[4:])
+    uur = next(r for r in rows[1:] if r[3] == "45A01" and r[5] == "04" and r[0] == AGB)
+    assert uur[6:] == (98, 77.71, 3, 9604, 294, 0.0306)
+    assert all(isinstance(v, (int, float)) for v in uur[6:])
     assert isinstance(uur[0], str) and uur[0] == AGB  # codes stay text (leading zeros)
 
 

@@ -13,9 +13,11 @@ docs/decisions.md):
   calendar months of the year that ended before today (declarations come per closed month;
   the current month is not counted). No elapsed month (January, or a future year): no
   forecast. A past year: 12 months, the forecast is what was spent.
-- bereikt in: the first month at whose end besteed + rate × (months after the elapsed ones)
-  reaches the cap; "al bereikt" when besteed already does; "niet dit jaar" otherwise.
 - waarschuwing: besteed + verplicht is more than the cap.
+- bereikt in: "al bereikt" when besteed reaches the cap; "al erboven met verplicht" when the
+  waarschuwing holds (besteed + verplicht is over the cap: a run-rate month, or "niet dit jaar",
+  beside that red signal would say the opposite of it); otherwise the first month at whose end
+  besteed + rate × (months after the elapsed ones) reaches the cap, or "niet dit jaar".
 """
 from __future__ import annotations
 
@@ -65,7 +67,15 @@ class Stand:
     @property
     def bereikt_maand(self) -> int | None:
         """1-12: the month at whose end the cap is reached at the run rate; 0: already
-        reached; None: not this year (or no rate to extrapolate)."""
+        reached (spent, or spent + committed: the waarschuwing); None: not this year (or no
+        rate to extrapolate). The projection is only made for a cap not yet reached."""
+        if self.besteed >= self.plafond or self.waarschuwing:
+            return 0
+        return self.tempo_maand
+
+    @property
+    def tempo_maand(self) -> int | None:
+        """The month at whose end the run rate alone reaches the cap (None: not this year)."""
         if self.besteed >= self.plafond:
             return 0
         if self.maanden == 0 or self.besteed <= 0:
@@ -78,7 +88,7 @@ class Stand:
     def bereikt(self) -> str:
         month = self.bereikt_maand
         if month == 0:
-            return "al bereikt"
+            return "al bereikt" if self.besteed >= self.plafond else "al erboven met verplicht"
         return MAANDEN[month - 1] if month else "niet dit jaar"
 
     @property

@@ -139,6 +139,20 @@ def _open_einde(omvang: Omvang) -> bool:
     return omvang.verdeeld_over_looptijd and omvang.einddatum is None and omvang.hoeveelheid is not None
 
 
+def benutbaar(omvang: Omvang, periode: Periode) -> float:
+    """What the toewijzing lets the provider deliver inside the period: the utilisation's
+    denominator. Per dag/week/maand that is `toegewezen` (the Omvang over the period's days).
+    A TBGT or Budget is one amount for its whole geldigheidsduur that may be used in any of
+    its months (TR321 allows the whole volume in one ProductPeriode, TR322 bounds the sum), so
+    a period that overlaps the toewijzing may use all of it; its pro rata share (`toegewezen`)
+    would make one month's normal use look like 300 % or more."""
+    if omvang.hoeveelheid is None:
+        return 0.0
+    if omvang.verdeeld_over_looptijd:
+        return float(omvang.hoeveelheid) if overlap(omvang.ingangsdatum, omvang.einddatum, periode) else 0.0
+    return toegewezen(omvang, periode)
+
+
 def toegewezen(omvang: Omvang, periode: Periode) -> float:
     """The allocated quantity of one current toewijzing inside the period."""
     if _open_einde(omvang):
@@ -229,10 +243,12 @@ class Regel:
     gedeclareerd: float = 0.0
     gedeclareerd_eurocent: float = 0.0
     tarief_eurocent: int | None = None  # per stored unit; None: not in the catalogue
+    benutbaar: float = 0.0  # the utilisation's denominator (`benutbaar`), stored units
 
     def as_json(self) -> dict:
         toegewezen_ = in_eenheid(self.toegewezen, self.eenheid)
         gedeclareerd_ = in_eenheid(self.gedeclareerd, self.eenheid)
+        benutbaar_ = in_eenheid(self.benutbaar, self.eenheid)
         bedrag = None if self.tarief_eurocent is None else round(self.toegewezen * self.tarief_eurocent / 100, 2)
         return {
             "aanbieder": self.aanbieder,
@@ -244,8 +260,9 @@ class Regel:
             "gedeclareerd": round(gedeclareerd_, 2),
             "toegewezen_bedrag": bedrag,
             "gedeclareerd_bedrag": round(self.gedeclareerd_eurocent / 100, 2),
-            # Utilisation: declared over allocated volume, as a fraction (0.8 = 80 %).
-            "benutting": round(gedeclareerd_ / toegewezen_, 4) if round(toegewezen_, 2) else None,
+            # Utilisation: declared over what the toewijzingen let the provider deliver in the
+            # period (`benutbaar`: the allocated volume, a TBGT or Budget whole), as a fraction.
+            "benutting": round(gedeclareerd_ / benutbaar_, 4) if round(benutbaar_, 2) else None,
         }
 
 
@@ -354,8 +371,10 @@ def _toegewezen_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
     waarde = case((open_einde, case((t.ingangsdatum >= van, cast(func.coalesce(t.volume, t.budget), Float)),
                                     else_=0.0)),
                   else_=deel_sql(d, t, begin, eind))
+    # `benutbaar`: a TBGT or Budget whole in every period it overlaps (the WHERE keeps those)
+    benutbaar_ = case((verdeeld(t), cast(func.coalesce(t.volume, t.budget), Float)), else_=deel_sql(d, t, begin, eind))
     groep = _groep(t)
-    return (select(*groep, func.sum(waarde).label("waarde"))
+    return (select(*groep, func.sum(waarde).label("waarde"), func.sum(benutbaar_).label("benutbaar"))
             .where(*_toewijzingen(gemeenten, aanbieder), t.ingangsdatum <= tot,
                    or_(t.einddatum.is_(None), t.einddatum >= van))
             .group_by(*groep))
@@ -442,7 +461,9 @@ def volumes(session: Session, periode: Periode, *, gemeenten: list[str] | None, 
         return rows[key]
 
     for found in session.execute(_toegewezen_sql(d, periode, gemeenten, aanbieder)):
-        row(found[:4]).toegewezen += found.waarde or 0.0
+        regel = row(found[:4])
+        regel.toegewezen += found.waarde or 0.0
+        regel.benutbaar += found.benutbaar or 0.0
     for query in _geleverd_sql(d, periode, gemeenten, aanbieder):
         for found in session.execute(query):
             row(found[:4]).geleverd += found.waarde or 0.0

@@ -38,4 +38,5 @@ def report_context(rows: list[dict], maandreeks: list[rapportage.Maandbedrag] | 
                 staven=grafieken.staafdiagram(aanbieder_totalen, REEKSEN), aanbieder_totalen=aanbieder_totalen,
                 lijn=lijn, maandreeks=maanden, te_lang=maandreeks is None,
                 csv_url=f"{API}?{urlencode({**params, 'format': 'csv'})}",
+                csv_nl_url=f"{API}?{urlencode({**params, 'format': 'csv-nl'})}",
                 xlsx_url=f"{API}?{urlencode({**params, 'format': 'xlsx'})}")
