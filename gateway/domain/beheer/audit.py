@@ -31,6 +31,8 @@ TOKEN_AANGEMAAKT = "token_aangemaakt"
 TOKEN_INGETROKKEN = "token_ingetrokken"
 BESTEDINGSRUIMTE_INGESTELD = "bestedingsruimte"  # an admin set a provider's annual cap
 BLOKKADE_OPGEHEVEN = "blokkade_opgeheven"  # an admin lifted a log-in lock-out
+# The CJG took over a message's client data that differed from the stored client (design.md §9)
+CLIENT_OVERGENOMEN = "client_overgenomen"
 
 # Every action, with its name on the /audit page.
 ACTIES = {
@@ -47,6 +49,7 @@ ACTIES = {
     TOKEN_INGETROKKEN: "Token ingetrokken",
     BESTEDINGSRUIMTE_INGESTELD: "Bestedingsruimte ingesteld",
     BLOKKADE_OPGEHEVEN: "Blokkade opgeheven",
+    CLIENT_OVERGENOMEN: "Cliëntgegevens uit bericht overgenomen",
 }
 
 CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_id", "client_id", "adres")
