@@ -53,8 +53,13 @@ def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
 
 
 def differs(session: Session, gemeente: str, bsn: str, client: etree._Element) -> tuple[str, ...]:
-    """Which identity data `client` gives otherwise than the stored record (see `remember`)."""
-    return clientgegevens.afwijkingen(known(session, gemeente, bsn), client)
+    """Which identity data `client` gives otherwise than the stored record (see `remember`).
+    The row is held (PostgreSQL) until the transaction ends: two messages about one new client,
+    registered at once by two tasks, are compared one after the other, so the second cannot
+    overwrite the first unseen."""
+    row = _row(session, gemeente, bsn, lock=True)
+    stored = clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
+    return clientgegevens.afwijkingen(stored, client)
 
 
 def take_over(session: Session, gemeente: str, bsn: str, client: etree._Element,
@@ -75,5 +80,8 @@ def take_over(session: Session, gemeente: str, bsn: str, client: etree._Element,
     return result
 
 
-def _row(session: Session, gemeente: str, bsn: str) -> Client | None:
-    return session.scalar(select(Client).where(Client.gemeente == gemeente, Client.bsn == bsn))
+def _row(session: Session, gemeente: str, bsn: str, *, lock: bool = False) -> Client | None:
+    query = select(Client).where(Client.gemeente == gemeente, Client.bsn == bsn)
+    if lock:  # and read again what the lock waited for
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
