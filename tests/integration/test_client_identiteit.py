@@ -86,7 +86,7 @@ def _versions(html: str) -> dict[str, tuple[str, str, str]]:
     section = html[html.index('id="client-versies"'):]
     section = section[:section.index("</table>")]
     rows = re.findall(r'<tr>\s*<th scope="row">([^<]+)</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*'
-                      r'<td><span class="label [a-z-]+">([^<]+)</span></td>', section)
+                      r'<td><span class="label ?[a-z-]*">([^<]+)</span></td>', section)
     return {gegeven: (bekend, bericht, verschil) for gegeven, bekend, bericht, verschil in rows}
 
 
@@ -255,7 +255,7 @@ def test_a_jw315_taken_over_keeps_the_known_address(client, parties, users, publ
     versions = _versions(_page(client, aanvraag["id"]))
     assert versions["Naam"] == ("Julia Maria van der Meer", "Mila Vos", "wijkt af")
     assert versions["Geboortedatum"] == ("22 oktober 2013", "22 oktober 2013", "gelijk")
-    assert versions["Adres"] == ("Damrak 96 B-1, 1012LG Amsterdam", "niet in het bericht", "wijkt af")
+    assert versions["Adres"] == ("Damrak 96 B-1, 1012LG Amsterdam", "niet in het bericht", "niet in het bericht")
     assert _take_over(client, aanvraag["id"]).status_code == 303
     assert _stored(sessions) == clientgegevens.Persoon("Mila Vos", "2013-10-22", "Damrak 96 B-1, 1012LG Amsterdam")
 

@@ -120,6 +120,9 @@ def message_content(bericht: Bericht | None, ctx: Context) -> dict:
     return result
 
 
+WIJKT_AF, GELIJK, NIET_IN_BERICHT = "wijkt af", "gelijk", "niet in het bericht"
+
+
 @dataclass(frozen=True)
 class VersieRegel:
     """One row of the comparison: a datum as the gemeente knows it and as the message gives it."""
@@ -127,7 +130,7 @@ class VersieRegel:
     gegeven: str
     bekend: str
     bericht: str
-    afwijkend: bool
+    verschil: str  # WIJKT_AF, GELIJK, or NIET_IN_BERICHT (nothing to compare: a JW315's address)
 
 
 def client_versions(aanvraag: Aanvraag, stored: etree._Element | None, bericht: Bericht | None,
@@ -140,17 +143,19 @@ def client_versions(aanvraag: Aanvraag, stored: etree._Element | None, bericht: 
     new = clientgegevens.from_request(aanvragen.parsed_request(bericht, ctx))
     bekend, gegeven = clientgegevens.persoon(stored), clientgegevens.persoon(new)
     afwijkend = clientgegevens.afwijkingen(stored, new)
-    verschilt = bool(afwijkend)
-    rijen = [VersieRegel(label, old or leeg_bekend, now or leeg_bericht, (old or "") != (now or ""))
-             for label, old, now, leeg_bekend, leeg_bericht in (
-                 ("Naam", bekend.naam, gegeven.naam, "onbekend", "niet in het bericht"),
-                 ("Geboortedatum", bekend.geboortedatum and datum_nl(bekend.geboortedatum),
-                  gegeven.geboortedatum and datum_nl(gegeven.geboortedatum), "onbekend", "niet in het bericht"),
-                 ("Adres", bekend.adres, gegeven.adres, "onbekend",
-                  "niet in het bericht" if aanvraag.soort == "JW315" else "geen"))]
-    return {"rijen": rijen, "verschilt": verschilt, "wat": " en ".join(afwijkend),
-            "overnemen": verschilt and aanvraag.status in OPEN,
-            "adres_blijft": aanvraag.soort == "JW315"}
+    jw315 = aanvraag.soort == "JW315"  # carries no address: taking it over keeps the known one
+
+    def regel(label: str, old: str | None, now: str | None) -> VersieRegel:
+        if now is None and jw315:
+            return VersieRegel(label, old or "onbekend", NIET_IN_BERICHT, NIET_IN_BERICHT)
+        return VersieRegel(label, old or "onbekend", now or "geen", GELIJK if old == now else WIJKT_AF)
+
+    rijen = [regel("Naam", bekend.naam, gegeven.naam),
+             regel("Geboortedatum", bekend.geboortedatum and datum_nl(bekend.geboortedatum),
+                   gegeven.geboortedatum and datum_nl(gegeven.geboortedatum)),
+             regel("Adres", bekend.adres, gegeven.adres)]
+    return {"rijen": rijen, "verschilt": bool(afwijkend), "wat": " en ".join(afwijkend),
+            "overnemen": bool(afwijkend) and aanvraag.status in OPEN, "adres_blijft": jw315}
 
 
 TAKEN_OVER = ("De gegevens uit het bericht zijn overgenomen: de gemeente kent de cliënt nu zo. Beslis "
