@@ -134,13 +134,17 @@ def within_norms(product_request: AangevraagdProductNorm,
 def automatically_grantable(message_type: str, products: Sequence[AangevraagdProductNorm],
                             catalogue: Mapping[tuple[str, str], Product],
                             overeenstemming: str | None = None,
-                            leveringsvorm: str | None = None) -> bool:
+                            leveringsvorm: str | None = None, *, client_wijkt_af: bool = False) -> bool:
     """True when the aanvraag may be granted without a CJG decision (design.md §4, §7).
 
     AGJ: Overeenstemming "1", Leveringsvorm "ZIN" or "PGB", and every product within the norms
     and marked `automatisch`. JW315: every product within the norms and marked
     `automatisch_jw315` (Overeenstemming and Leveringsvorm do not exist there). Anything else,
-    and a request without products, is never granted automatically."""
+    and a request without products, is never granted automatically; nor is one whose client
+    differs from the client known by that BSN (`client_wijkt_af`, design.md §9): a person
+    chooses who it is about first."""
+    if client_wijkt_af:
+        return False
     if message_type == "AGJ":
         if overeenstemming != JA or leveringsvorm not in LEVERINGSVORMEN:
             return False

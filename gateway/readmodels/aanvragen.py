@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from lxml import etree
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Aanvraag, Bericht, Beschikking, PostbusItem, Voorstel
 from gateway.domain.aanvraag import beschikkingen
-from gateway.domain.aanvraag.aanvragen import OPEN
+from gateway.domain.aanvraag import clienten as client_records
+from gateway.domain.aanvraag.aanvragen import CLIENT_WIJKT_AF, OPEN
 from gateway.domain.berichten import postbus
 from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.readmodels import clienten, partijen
@@ -95,3 +97,11 @@ def queue(session: Session, statuses: tuple[str, ...], soort: str | None, key: K
     (one query for all sections)."""
     found = [section(session, status, soort, key, limit=limit) for status in statuses]
     return Queue(found, provider_names(session, {a.aanbieder for s in found for a in s.aanvragen}))
+
+
+def stored_client(session: Session, aanvraag: Aanvraag) -> etree._Element | None:
+    """The client the gemeente knows by the aanvraag's BSN, for an aanvraag whose message gave
+    another identity (`CLIENT_WIJKT_AF`): the page sets both side by side. None otherwise."""
+    if not any(r.get("code") == CLIENT_WIJKT_AF for r in aanvraag.beoordeling or []):
+        return None
+    return client_records.known(session, aanvraag.gemeente, aanvraag.bsn)

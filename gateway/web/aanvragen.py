@@ -1,5 +1,6 @@
 """The CJG's decision queue (`/aanvragen`) and one aanvraag with its decision form
-(`/aanvragen/{id}`, `POST /aanvragen/{id}/besluit`).
+(`/aanvragen/{id}`, `POST /aanvragen/{id}/besluit`), and the case worker's choice for a client
+whose identity differed from the stored one (`POST /aanvragen/{id}/client-overnemen`).
 
 The queue lists the aanvragen waiting for a person, the most overdue first, each with its
 requested products against the catalogue's norms (`gateway.model.normen`, the same check
@@ -20,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from gateway.context import Context
 from gateway.db.models import Aanvraag
-from gateway.domain.aanvraag import besluiten, voorstellen
+from gateway.domain.aanvraag import aanvragen, besluiten, voorstellen
 from gateway.domain.aanvraag.aanvragen import OPEN
 from gateway.domain.aanvraag.normtoets import BUITEN_NORM
 from gateway.domain.beheer import audit
@@ -54,10 +55,11 @@ def queue(request: Request, session: DbSession, user: CjgUser, status: str = wac
 
 @router.get("/aanvragen/{aanvraag_id}")
 def detail(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser, besloten: str = "",
-           voorgesteld: str = "", ingetrokken: str = "") -> Response:
+           voorgesteld: str = "", ingetrokken: str = "", overgenomen: str = "") -> Response:
     aanvraag = _aanvraag(session, aanvraag_id)
     melding = view.confirmation(aanvraag) if besloten else (
-        view.PROPOSED if voorgesteld else view.WITHDRAWN if ingetrokken else None)
+        view.PROPOSED if voorgesteld else view.WITHDRAWN if ingetrokken else view.TAKEN_OVER if overgenomen
+        else None)
     return _viewed(request, session, user, aanvraag, prefilled(aanvraag), melding=melding)
 
 
@@ -143,6 +145,29 @@ def _refused(request: Request, session: Session, user, number: int, formulier: F
                    status=exc.status if exc.status in (403, 409) else 422)
 
 
+@router.post("/aanvragen/{aanvraag_id}/client-overnemen")
+def take_over_client(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser,
+                     form: CheckedForm) -> Response:
+    """The case worker's choice for a client whose identity differed (design.md §9): the
+    message's data become the stored client. Keeping the stored client needs no step: the
+    case worker decides as usual."""
+    aanvraag = _aanvraag(session, aanvraag_id)
+    number = aanvraag.id
+    try:
+        aanvragen.take_over_client(session, request.app.state.ctx, aanvraag_id=number, gemeente=aanvraag.gemeente)
+    except aanvragen.ClientFout as exc:
+        discard(session)
+        if exc.status == 404:
+            raise HTTPException(404, f"Er is geen aanvraag met nummer {number}.") from None
+        aanvraag = _aanvraag(session, str(number))
+        formulier = prefilled(aanvraag)
+        formulier.fout = view.take_over_refused(exc)
+        return _viewed(request, session, user, aanvraag, formulier, status=exc.status)
+    log_access(session, request, user, actie=audit.CLIENT_OVERGENOMEN, object_type="aanvraag", object_id=number,
+               client_id=read.client_id(session, aanvraag))
+    return RedirectResponse(f"/aanvragen/{number}?overgenomen=1", status_code=303)
+
+
 def _aanvraag(session: Session, text: str) -> Aanvraag:
     number = object_id(text, "aanvraag")
     aanvraag = read.aanvraag(session, number)
@@ -159,5 +184,6 @@ def _viewed(request: Request, session: Session, user, aanvraag: Aanvraag, formul
     log_access(session, request, user, actie=audit.BEKIJKEN, object_type="aanvraag", object_id=aanvraag.id,
                client_id=client_id)
     context = view.detail_context(aanvraag, client_id, read.detail(session, aanvraag), formulier,
-                                  request.app.state.ctx, door=_door(user), melding=melding)
+                                  request.app.state.ctx, door=_door(user), melding=melding,
+                                  stored_client=read.stored_client(session, aanvraag))
     return page(request, "aanvraag.html", status=status, **context)

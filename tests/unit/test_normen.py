@@ -174,6 +174,10 @@ def test_agj_pgb_is_granted_automatically():
     assert automatically_grantable("AGJ", [agj_product()], catalogue(), "1", "PGB") is True
 
 
+def test_a_client_that_differs_from_the_known_client_is_never_granted_automatically():
+    assert automatically_grantable("AGJ", [agj_product()], catalogue(), "1", "ZIN", client_wijkt_af=True) is False
+
+
 def test_agj_without_overeenstemming_is_not():
     assert automatically_grantable("AGJ", [agj_product()], catalogue(), "2", "ZIN") is False
     assert automatically_grantable("AGJ", [agj_product()], catalogue(), None, "ZIN") is False

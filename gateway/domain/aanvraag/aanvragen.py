@@ -5,6 +5,11 @@ products and its answer deadline, remembers the client's data, and grants it at 
 the rules allow (`automatically_grantable`: an AGJ with Overeenstemming, ZIN or PGB, every
 product within the catalogue's norms and marked automatic). Everything else waits for the
 CJG (`te_beoordelen`), with the reasons why, in Dutch, for the case worker.
+
+A request whose client has another Geboortedatum or Geslachtsnaam than the client the
+gemeente knows by that BSN leaves the stored client as it is and is never granted
+automatically (`client_wijkt_af`, design.md §9); the case worker compares both and either
+keeps the stored client or takes the message's over (`take_over_client`).
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from gateway.context import Context
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht
 from gateway.domain.aanvraag import clienten, clientgegevens, toewijzingen
 from gateway.domain.aanvraag.toewijzingen import Inhoud
+from gateway.domain.fouten import DomainFout
 from gateway.messages import BY_NAME
 from gateway.model.normen import AangevraagdProductNorm, automatically_grantable, check_norms
 from gateway.model.werkdagen import add_werkdagen
@@ -27,6 +33,8 @@ from gateway.xml.view import ParsedMessage, present
 
 TE_BEOORDELEN, IN_ONDERZOEK, TOEGEKEND, AFGEWEZEN = "te_beoordelen", "in_onderzoek", "toegekend", "afgewezen"
 OPEN = (TE_BEOORDELEN, IN_ONDERZOEK)
+# The reason code of an aanvraag whose client's identity differs from the stored client (§9).
+CLIENT_WIJKT_AF = "client_wijkt_af"
 ANTWOORDTERMIJN_WERKDAGEN = 5  # OP274 (JW315, AGJ as a request), OP346 (JW317)
 TERMIJN = {"AGJ": "5 werkdagen na ontvangst (OP274)", "JW315": "5 werkdagen na ontvangst (OP274)",
            "JW317": "5 werkdagen na ontvangst (OP346)"}
@@ -59,10 +67,13 @@ def register(session: Session, ctx: Context, bericht: Bericht) -> Aanvraag:
         termijn=TERMIJN[soort])
     aanvraag.producten = list(_products(session, msg))
     session.add(aanvraag)
+    afwijkend: tuple[str, ...] = ()
     if soort in ("AGJ", "JW315"):
-        clienten.remember(session, aanvraag.gemeente, aanvraag.bsn,
-                          clientgegevens.from_request(msg), bericht.id)
-    aanvraag.beoordeling = _reasons_for_cjg(session, ctx, msg, aanvraag)
+        client = clientgegevens.from_request(msg)
+        # Compared before remembering: `remember` keeps the stored client when they differ.
+        afwijkend = clienten.differs(session, aanvraag.gemeente, aanvraag.bsn, client)
+        clienten.remember(session, aanvraag.gemeente, aanvraag.bsn, client, bericht.id)
+    aanvraag.beoordeling = _reasons_for_cjg(session, ctx, msg, aanvraag, afwijkend)
     session.flush()
     if not aanvraag.beoordeling:
         aanvraag.automatisch = True
@@ -72,6 +83,42 @@ def register(session: Session, ctx: Context, bericht: Bericht) -> Aanvraag:
         aanvraag.besloten_op = ctx.now()
         for product in aanvraag.producten:
             product.status = TOEGEKEND
+    return aanvraag
+
+
+def client_wijkt_af_text(afwijkend: tuple[str, ...]) -> str:
+    wat = " en ".join(afwijkend)  # clientgegevens.GEBOORTEDATUM, GESLACHTSNAAM: Dutch words
+    return (f"De gegevens van de cliënt wijken af: de gemeente kent dit BSN met een andere {wat}. De "
+            "bekende gegevens zijn niet gewijzigd; het CJG vergelijkt beide en kiest welke gelden.")
+
+
+class ClientFout(DomainFout):
+    """The message's client data cannot be taken over as asked."""
+
+
+def take_over_client(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str) -> Aanvraag:
+    """The case worker's choice "gegevens uit het bericht overnemen" (design.md §9): the
+    client of an open aanvraag whose identity differed becomes the stored client. The
+    aanvraag stays open: the CJG still decides it, as for any aanvraag."""
+    # Locked (PostgreSQL) as a decision claims it: a decision and a take-over of one aanvraag
+    # do not interleave, so a JW301 never carries data chosen after its decision.
+    aanvraag = session.scalar(select(Aanvraag).where(Aanvraag.id == aanvraag_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    if aanvraag is None or aanvraag.gemeente != gemeente:
+        raise ClientFout(404, "not-found", f"geen aanvraag {aanvraag_id} voor gemeente {gemeente}")
+    if aanvraag.status not in OPEN:
+        raise ClientFout(409, "al-besloten", f"over aanvraag {aanvraag_id} is al besloten; de gegevens van "
+                                             "de cliënt worden niet meer overgenomen")
+    if not any(r.get("code") == CLIENT_WIJKT_AF for r in aanvraag.beoordeling or []):
+        raise ClientFout(409, "client-wijkt-niet-af", "de gegevens van de cliënt in deze aanvraag weken niet af "
+                                                      "van de bekende gegevens")
+    bericht = session.get(Bericht, aanvraag.bericht_id)
+    if bericht is None or bericht.gewist_op is not None:
+        raise ClientFout(409, "bericht-gewist", "het bericht van deze aanvraag is gewist; er is niets over te nemen")
+    client = clientgegevens.from_request(parsed_request(bericht, ctx))
+    if not clienten.differs(session, aanvraag.gemeente, aanvraag.bsn, client):
+        raise ClientFout(409, "al-gelijk", "de bekende gegevens zijn al gelijk aan die in het bericht")
+    clienten.take_over(session, aanvraag.gemeente, aanvraag.bsn, client, bericht.id)
     return aanvraag
 
 
@@ -163,13 +210,15 @@ def _product_and_size(msg: ParsedMessage, element) -> dict:
 
 
 def _reasons_for_cjg(session: Session, ctx: Context, msg: ParsedMessage,
-                     aanvraag: Aanvraag) -> list[dict]:
+                     aanvraag: Aanvraag, afwijkend: tuple[str, ...] = ()) -> list[dict]:
     """Why a person must decide; empty when the aanvraag may be granted automatically."""
     soort = aanvraag.soort
     if soort == "JW317":
         return [_reason(None, "wijzigingsverzoek", "Een verzoek om wijziging beoordeelt het CJG als "
                         "geheel; het wordt geheel toegekend of geheel afgewezen (OP344).")]
     reasons: list[dict] = []
+    if afwijkend:
+        reasons.append(_reason(None, CLIENT_WIJKT_AF, client_wijkt_af_text(afwijkend)))
     catalogue = ctx.reference.producten
     overeenstemming = msg.text("m:Client/m:Aanvraagformulier/m:Afstemming/m:Overeenstemming")
     if soort == "AGJ" and overeenstemming != "1":
@@ -202,7 +251,8 @@ def _reasons_for_cjg(session: Session, ctx: Context, msg: ParsedMessage,
                                    "De gemeente kent nog geen adres of telefoonnummer van deze cliënt; "
                                    "geef de contactgegevens mee in het besluit (een JW301 vraagt ze)."))
     grantable = automatically_grantable(soort, [norm_request(p) for p in aanvraag.producten],
-                                        catalogue, overeenstemming, aanvraag.leveringsvorm)
+                                        catalogue, overeenstemming, aanvraag.leveringsvorm,
+                                        client_wijkt_af=bool(afwijkend))
     if not grantable and not reasons:  # e.g. a JW315 without per-product remarks
         reasons.append(_reason(None, "beoordeling", "Dit verzoek wordt niet automatisch toegekend; "
                                                      "het CJG beslist."))

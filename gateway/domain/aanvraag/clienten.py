@@ -31,9 +31,16 @@ def ensure(session: Session, gemeente: str, bsn: str) -> int:
 
 def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
              bericht_id: int | None) -> etree._Element:
-    """Keep `client` as what is known, merged with the earlier record; returns the result."""
+    """Keep `client` as what is known, merged with the earlier record; returns the result.
+    A `client` with another Geboortedatum or Geslachtsnaam than the earlier record changes
+    nothing (design.md §9): it may be somebody else under a mistyped BSN, and every JW301 for
+    this BSN, to any provider, carries the record. The earlier record is returned; the
+    aanvraag goes to the CJG (`differs`), who may choose `take_over`."""
     row = _row(session, gemeente, bsn)
     earlier = clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
+    if clientgegevens.afwijkingen(earlier, client):
+        assert earlier is not None  # nothing known differs from nothing
+        return earlier
     result = clientgegevens.merged(earlier, client)
     if row is None:
         session.add(Client(gemeente=gemeente, bsn=bsn, gegevens=clientgegevens.to_bytes(result),
@@ -45,5 +52,36 @@ def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
     return result
 
 
-def _row(session: Session, gemeente: str, bsn: str) -> Client | None:
-    return session.scalar(select(Client).where(Client.gemeente == gemeente, Client.bsn == bsn))
+def differs(session: Session, gemeente: str, bsn: str, client: etree._Element) -> tuple[str, ...]:
+    """Which identity data `client` gives otherwise than the stored record (see `remember`).
+    The row is held (PostgreSQL) until the transaction ends: two messages about one new client,
+    registered at once by two tasks, are compared one after the other, so the second cannot
+    overwrite the first unseen."""
+    row = _row(session, gemeente, bsn, lock=True)
+    stored = clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
+    return clientgegevens.afwijkingen(stored, client)
+
+
+def take_over(session: Session, gemeente: str, bsn: str, client: etree._Element,
+              bericht_id: int) -> etree._Element:
+    """The CJG's choice for a message whose identity differed: its data become the record
+    (`clientgegevens.overgenomen`), as `remember` would have done had they matched."""
+    row = _row(session, gemeente, bsn)
+    earlier = clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
+    result = clientgegevens.overgenomen(earlier, client)
+    if row is None:
+        session.add(Client(gemeente=gemeente, bsn=bsn, gegevens=clientgegevens.to_bytes(result),
+                           bron_bericht_id=bericht_id))
+    else:
+        row.gegevens = clientgegevens.to_bytes(result)
+        row.bron_bericht_id = bericht_id
+        row.bijgewerkt_op = clock.now()
+    session.flush()
+    return result
+
+
+def _row(session: Session, gemeente: str, bsn: str, *, lock: bool = False) -> Client | None:
+    query = select(Client).where(Client.gemeente == gemeente, Client.bsn == bsn)
+    if lock:  # and read again what the lock waited for
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)

@@ -8,9 +8,16 @@ where; the contact data then come from an earlier aanvraagformulier of the same 
 from the CJG's decision (`contactgegevens` in the besluit; in practice the CJG looks them up
 in the BRP). The JW315's GezagsdragerBekend and Commentaar are messages to the gemeente, not
 client data, and are not kept.
+
+Identity (design.md §9). A client is known by BSN, but a BSN typed wrong by one provider
+names somebody else: a message whose Geboortedatum or Geslachtsnaam differs from what is
+known (`afwijkingen`) must not change the stored client, which every other provider's JW301
+carries. The CJG sees both versions (`persoon`) and may take the message's over
+(`overgenomen`).
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -25,6 +32,8 @@ _CLIENT_CHILDREN = ("Bsn", "Geboortedatum", "Geslacht", "Naam", "Communicatie", 
                     "WettelijkeVertegenwoordiging", "Commentaar", "Relaties", "Contactgegevens")
 _FROM_JW315 = ("Bsn", "Geboortedatum", "Geslacht", "Naam")
 _EIGEN_NAAM = "1"  # COD700 NaamGebruik: eigen naam
+GEBOORTEDATUM, GESLACHTSNAAM = "geboortedatum", "geslachtsnaam"
+_B = f"{{{BASIS_NS}}}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,81 @@ def merged(known: etree._Element | None, new: etree._Element) -> etree._Element:
     if known is None or complete(new) or not complete(known):
         return new
     return known
+
+
+def afwijkingen(known: etree._Element | None, new: etree._Element) -> tuple[str, ...]:
+    """Which identity data `new` gives otherwise than `known` (GEBOORTEDATUM, GESLACHTSNAAM);
+    empty when nothing is known yet or they agree. The Geslachtsnaam is compared as one text
+    (Voorvoegsel + Achternaam), whitespace and case aside: "van der" + "Meer" is "van der Meer"."""
+    if known is None:
+        return ()
+    found = []
+    for name, read in ((GEBOORTEDATUM, _geboortedatum), (GESLACHTSNAAM, _geslachtsnaam)):
+        old, now = read(known), read(new)
+        if old is not None and now is not None and old != now:
+            found.append(name)
+    return tuple(found)
+
+
+def overgenomen(known: etree._Element | None, new: etree._Element) -> etree._Element:
+    """The CJG chose the message's data: an aanvraagformulier's full data replace the record;
+    a JW315's short data replace who the client is (Geboortedatum, Geslacht, Naam) and keep
+    the known contact data, as a matching JW315 would (`merged`)."""
+    if known is None or complete(new) or not complete(known):
+        return new
+    # JW301's Client starts with the identity (Bsn, Geboortedatum, Geslacht, Naam): the
+    # message's, then what else was known, both in schema order.
+    result = etree.Element(tag(JW301, "Client"))
+    for source, identity in ((new, True), (known, False)):
+        for child in source:
+            if isinstance(child.tag, str) and (etree.QName(child).localname in _FROM_JW315) == identity:
+                result.append(copy.deepcopy(child))
+    return result
+
+
+@dataclass(frozen=True)
+class Persoon:
+    """Who a Client element names, as the case worker compares two versions."""
+
+    naam: str | None
+    geboortedatum: str | None  # ISO date as in the message
+    adres: str | None
+
+
+def persoon(client: etree._Element) -> Persoon:
+    naam = client.find(tag(JW301, "Naam"))
+    parts: list[str] = []
+    if naam is not None:
+        voornaam = naam.findtext(f"{_B}Voornamen") or naam.findtext(f"{_B}Voorletters")
+        parts = [p for p in (voornaam, naam.findtext(f"{_B}Geslachtsnaam/{_B}Voorvoegsel"),
+                             naam.findtext(f"{_B}Geslachtsnaam/{_B}Achternaam")) if p]
+    return Persoon(" ".join(parts) or None, _geboortedatum(client), _adres(client))
+
+
+def _geboortedatum(client: etree._Element) -> str | None:
+    return client.findtext(f"{tag(JW301, 'Geboortedatum')}/{_B}Datum")
+
+
+def _geslachtsnaam(client: etree._Element) -> str | None:
+    naam = client.find(f"{tag(JW301, 'Naam')}/{_B}Geslachtsnaam")
+    if naam is None:
+        return None
+    text = " ".join(t for t in (naam.findtext(f"{_B}Voorvoegsel"), naam.findtext(f"{_B}Achternaam")) if t)
+    return " ".join(text.split()).casefold()
+
+
+def _adres(client: etree._Element) -> str | None:
+    """The first address in the Contactgegevens, on one line ("Damrak 96 B-1, 1012LG Amsterdam")."""
+    adres = client.find(f"{tag(JW301, 'Contactgegevens')}/{tag(JW301, 'Contact')}/{tag(JW301, 'Adres')}")
+    if adres is None:
+        return None
+    huis = " ".join(t for t in (adres.findtext(f"{_B}Huis/{_B}Huisnummer"), adres.findtext(f"{_B}Huis/{_B}Huisletter"))
+                    if t)
+    toevoeging = adres.findtext(f"{_B}Huis/{_B}HuisnummerToevoeging")
+    straat = " ".join(t for t in (adres.findtext(f"{_B}Straatnaam"), huis + (f"-{toevoeging}" if toevoeging else ""))
+                      if t)
+    plaats = " ".join(t for t in (adres.findtext(f"{_B}Postcode"), adres.findtext(f"{_B}Plaatsnaam")) if t)
+    return ", ".join(t for t in (straat, plaats) if t) or None
 
 
 def to_bytes(client: etree._Element) -> bytes:

@@ -35,6 +35,8 @@ BLOKKADE_OPGEHEVEN = "blokkade_opgeheven"  # an admin lifted a log-in lock-out
 VOORGESTELD = "besluit_voorgesteld"
 AKKOORD_GEGEVEN = "akkoord_gegeven"
 VOORSTEL_INGETROKKEN = "voorstel_ingetrokken"
+# The CJG took over a message's client data that differed from the stored client (design.md §9)
+CLIENT_OVERGENOMEN = "client_overgenomen"
 
 # Every action, with its name on the /audit page.
 ACTIES = {
@@ -54,6 +56,7 @@ ACTIES = {
     VOORGESTELD: "Besluit voorgesteld (wacht op akkoord)",
     AKKOORD_GEGEVEN: "Akkoord gegeven (vier ogen)",
     VOORSTEL_INGETROKKEN: "Voorstel ingetrokken",
+    CLIENT_OVERGENOMEN: "Cliëntgegevens uit bericht overgenomen",
 }
 
 CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_id", "client_id", "adres")

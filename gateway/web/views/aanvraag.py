@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from lxml import etree
+
 from gateway.context import Context
 from gateway.db import taken
 from gateway.db.models import Aanvraag, Bericht, Voorstel
-from gateway.domain.aanvraag import aanvragen, besluiten, voorstellen
+from gateway.domain.aanvraag import aanvragen, besluiten, clientgegevens, voorstellen
 from gateway.domain.aanvraag.aanvragen import (
     AFGEWEZEN,
     IN_ONDERZOEK,
@@ -20,6 +22,7 @@ from gateway.domain.aanvraag.aanvragen import (
 from gateway.model.normen import EENHEID_LABELS, FREQUENTIE_LABELS
 from gateway.readmodels import keten
 from gateway.readmodels.aanvragen import Detail, Section
+from gateway.web.documents import datum_nl
 from gateway.web.forms.besluit import KEUZE_LABELS, ONDERZOEK, TOEKENNEN, WIJZIGEN, Formulier
 from gateway.web.forms.wachtrij import OPEN_VIEW, SOORT_LABELS, STATUS_FILTER, STATUS_LABELS
 from gateway.web.views.normen import ProductRegel, product_rows
@@ -70,12 +73,14 @@ def next_link(status: str, soort: str, last: Aanvraag) -> str:
 # ---------------------------------------------------------------- one aanvraag
 
 def detail_context(aanvraag: Aanvraag, client_id: int | None, found: Detail, formulier: Formulier,
-                   ctx: Context, *, door: str, melding: str | None = None) -> dict:
+                   ctx: Context, *, door: str, melding: str | None = None,
+                   stored_client: etree._Element | None = None) -> dict:
     """What aanvraag.html shows; the decision form only while the aanvraag is open and no
     proposal waits for its second approval."""
     voorstellen_ = proposals(found.voorstellen, door)
     open_ = aanvraag.status in OPEN and not any(v["wacht"] for v in voorstellen_)
     return dict(a=aanvraag, client_id=client_id, inhoud=message_content(found.bericht, ctx),
+                versies=client_versions(aanvraag, stored_client, found.bericht, ctx),
                 aanbieder_naam=found.aanbieder_naam, producten=product_rows(aanvraag, ctx),
                 termijn=termijn(aanvraag, ctx.today()), beschikking=found.beschikking,
                 verwerking=found.verwerking, verzonden=found.verzonden, status_labels=STATUS_LABELS,
@@ -115,6 +120,52 @@ def message_content(bericht: Bericht | None, ctx: Context) -> dict:
             "toelichting": msg.text(f"{form}/m:Afstemming/m:Toelichting"),
         }
     return result
+
+
+WIJKT_AF, GELIJK, NIET_IN_BERICHT = "wijkt af", "gelijk", "niet in het bericht"
+
+
+@dataclass(frozen=True)
+class VersieRegel:
+    """One row of the comparison: a datum as the gemeente knows it and as the message gives it."""
+
+    gegeven: str
+    bekend: str
+    bericht: str
+    verschil: str  # WIJKT_AF, GELIJK, or NIET_IN_BERICHT (nothing to compare: a JW315's address)
+
+
+def client_versions(aanvraag: Aanvraag, stored: etree._Element | None, bericht: Bericht | None,
+                    ctx: Context) -> dict | None:
+    """Both versions of the client of an aanvraag whose message gave another identity than the
+    stored client (design.md §9), and whether the case worker can still take the message's
+    over (while the aanvraag is open and they differ). None for any other aanvraag."""
+    if stored is None or bericht is None or bericht.gewist_op is not None:
+        return None
+    new = clientgegevens.from_request(aanvragen.parsed_request(bericht, ctx))
+    bekend, gegeven = clientgegevens.persoon(stored), clientgegevens.persoon(new)
+    afwijkend = clientgegevens.afwijkingen(stored, new)
+    jw315 = aanvraag.soort == "JW315"  # carries no address: taking it over keeps the known one
+
+    def regel(label: str, old: str | None, now: str | None) -> VersieRegel:
+        if now is None and jw315:
+            return VersieRegel(label, old or "onbekend", NIET_IN_BERICHT, NIET_IN_BERICHT)
+        return VersieRegel(label, old or "onbekend", now or "geen", GELIJK if old == now else WIJKT_AF)
+
+    rijen = [regel("Naam", bekend.naam, gegeven.naam),
+             regel("Geboortedatum", bekend.geboortedatum and datum_nl(bekend.geboortedatum),
+                   gegeven.geboortedatum and datum_nl(gegeven.geboortedatum)),
+             regel("Adres", bekend.adres, gegeven.adres)]
+    return {"rijen": rijen, "verschilt": bool(afwijkend), "wat": " en ".join(afwijkend),
+            "overnemen": bool(afwijkend) and aanvraag.status in OPEN, "adres_blijft": jw315}
+
+
+TAKEN_OVER = ("De gegevens uit het bericht zijn overgenomen: de gemeente kent de cliënt nu zo. Beslis "
+              "hieronder over de aanvraag.")
+
+
+def take_over_refused(exc: aanvragen.ClientFout) -> str:
+    return f"De gegevens zijn niet overgenomen: {exc.detail}."
 
 
 def choices(aanvraag: Aanvraag) -> dict[str, str]:
