@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from gateway.model.datum import datum_nl
 from gateway.reference import Product
 
 # WJ756 Eenheid: (singular, plural), for the case worker's messages.
@@ -242,4 +243,4 @@ def _maanden(n: int) -> str:
 
 
 def _datum(day: date) -> str:
-    return day.strftime("%d-%m-%Y")
+    return datum_nl(day)

@@ -51,6 +51,7 @@ from gateway.domain.berichten import postbus
 from gateway.domain.berichten.envelop import GEWEIGERD
 from gateway.domain.levering.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.messages import BY_NAME
+from gateway.model.datum import datum_nl
 from gateway.model.werkdagen import add_werkdagen, werkdagen_between
 from gateway.readmodels.tijdlijn import SIGNAAL_SOORTEN
 
@@ -359,7 +360,7 @@ def _with_client(row: Termijn, ids: dict[tuple[str, str], int]) -> Termijn:
 
 
 def _dmy(day: date) -> str:
-    return day.strftime("%d-%m-%Y")
+    return datum_nl(day)
 
 
 def overdue_counts(session: Session, today: date) -> dict[str, int]:

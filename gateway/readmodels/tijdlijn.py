@@ -36,6 +36,7 @@ from gateway.domain.aanvraag import clientgegevens
 from gateway.domain.aanvraag.toewijzingen import VERWIJDERD
 from gateway.messages import BASIS_NS
 from gateway.model import normen
+from gateway.model.datum import datum_nl
 from gateway.model.leveringen import TIJDELIJK
 from gateway.reference import ReferenceData
 from gateway.xml.build import tag
@@ -134,6 +135,14 @@ class Traject:
     @property
     def huidige_stap(self) -> str:
         return [s for s in self.stappen if s.bereikt][-1].stap
+
+    @property
+    def in_datumvolgorde(self) -> list[Stap]:
+        """The steps as the client page lists them: those reached in the order of their dates
+        (a bezwaar or a late fetch may come after later steps; ties in process order), then
+        the steps still to come in process order. The API keeps the process order."""
+        reached = sorted((s for s in self.stappen if s.bereikt), key=lambda s: s.datum or date.min)
+        return reached + [s for s in self.stappen if not s.bereikt]
 
 
 @dataclass(frozen=True)
@@ -447,4 +456,4 @@ def _person(client: Client) -> tuple[str | None, str | None]:
 
 
 def _dmy(day: date) -> str:
-    return day.strftime("%d-%m-%Y")
+    return datum_nl(day)

@@ -19,10 +19,12 @@ from gateway.model.normen import bedrag
 TEMPLATES = Path(__file__).parent / "templates"
 
 def moment_nl(value: datetime | None) -> str:
-    """A stored timestamp (UTC) as Dutch wall-clock time: '23-11-2026 14:05'."""
+    """A stored timestamp (UTC) as Dutch wall-clock time, in the pages' one date format:
+    '23 november 2026, 14:05'."""
     if value is None:
         return ""
-    return as_utc(value).astimezone(NL).strftime("%d-%m-%Y %H:%M")
+    local = as_utc(value).astimezone(NL)
+    return f"{datum_nl(local.date())}, {local:%H:%M}"
 
 
 def euro(eurocent: int | None) -> str:

@@ -52,7 +52,7 @@ def test_admin_sees_entries_of_other_users_newest_first_with_links(client, users
     assert '<a href="/aanvragen/12">aanvraag 12</a>' in html
     assert '<a href="/beschikkingen/3">beschikking 3</a>' in html
     assert '<a href="/clienten/7">7</a>' in html  # the client column
-    assert "20-11-2026 10:00" in html  # Dutch time (UTC+1 in November)
+    assert "20 november 2026, 10:00" in html  # Dutch time (UTC+1 in November)
     assert "10.1.2.3" in html and "Besluit genomen" in html and "Ingelogd" in html
     # Newest first: beheer's log-in, then the beschikking view, ..., the bericht view last.
     positions = [html.index(s) for s in ("beschikking 3", "aanvraag 12", "client 7</a>", "bericht 41")]

@@ -289,7 +289,7 @@ def test_rejected_message_shows_its_rule_report_in_plain_dutch(client, parties, 
     assert "<dt>BSN</dt><dd>123456789" in page.text
     assert "VBJW3050001" in text and "22 september 2026" in text
     # Its retour: the JW306 with 0001 in the Header, and the HTTP status.
-    assert "Retourbericht JW306, HTTP-status 422" in text
+    assert "Retourbericht JW306: geweigerd: voldoet niet aan de regels <span class=\"klein\">(HTTP-status 422)</span>" in text
     assert "<jw306:RetourCode>0001</jw306:RetourCode>" in text
 
 
@@ -302,7 +302,7 @@ def test_level_1_message_shows_the_raw_text_the_problem_and_the_schema_message(c
     assert "<script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "ongeldig" in page.text and "geen (veilig leesbare) XML" in page.text
     text = html.unescape(page.text)
-    assert "Foutmelding (problem+json), geen retourbericht, HTTP-status 400" in text
+    assert "Foutmelding (problem+json), geen retourbericht: geweigerd: onleesbaar of ongeldig" in text
     assert '"status": 400' in text
     reference = load_reference(PROJECT_ROOT / "mappings")
     assert reference.regels["XSD"].uitleg in text

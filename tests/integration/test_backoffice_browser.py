@@ -184,6 +184,7 @@ def _morning(page, *, number: int, aanvraag_id: int, sessions) -> None:
     page.check("input[name=besluit][value=wijzigen]")
     volume = page.locator("input[name$=_volume]").first
     volume.fill("3")
+    page.fill("#motivering", "Drie uur per week volstaat voor nu.")  # less than asked (design.md §9)
     page.click("text=Besluit vastleggen")
     page.wait_for_url(re.compile(r"besloten=1"))
     expect(page.locator("p.melding")).to_be_visible()

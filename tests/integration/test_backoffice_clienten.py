@@ -37,7 +37,8 @@ def _client_id(sessions, bsn: str = BSN) -> int:
 
 def _step(html: str, stap: str) -> str:
     """The <li> of step `stap` in the (first) timeline, with its class attribute."""
-    match = re.search(r"<li( class=\"open\")?>\s*<strong>" + re.escape(stap) + r"</strong>(.*?)</li>", html, re.S)
+    match = re.search(r"<li( class=\"open\")?>\s*<strong>[^<]+</strong> <span class=\"klein\">\(stap "
+                      + re.escape(stap) + r"\)</span>(.*?)</li>", html, re.S)
     assert match, f"step {stap} not on the page"
     return ("open " if match.group(1) else "bereikt ") + match.group(2)
 
@@ -95,9 +96,15 @@ def test_client_page_shows_the_whole_route_with_dates_and_links(client, sessions
     html = response.text
     assert "<h1>Sem de Wit</h1>" in html and f"<dd>{BSN}</dd>" in html and "22 februari 2018" in html
 
-    # The steps, in order, with their dates and the messages that moved them.
-    assert list(re.findall(r"<strong>(\d\d[A-D]?(?:/20A)?)</strong>", html)) == [
+    # Every step, those reached in the order of their dates, then those still to come; with
+    # the messages that moved them.
+    timeline = html[html.index('<ol class="tijdlijn">'):]
+    timeline = timeline[:timeline.index("</ol>")]
+    assert sorted(re.findall(r"\(stap (\d\d[A-D]?(?:/20A)?)\)</span>", timeline)) == [
         "17A", "17B", "17C", "17D", "18/20A", "20", "21", "22", "23"]
+    dates = re.findall(r'<time datetime="([0-9-]+)">', timeline)
+    assert len(dates) >= 5 and dates == sorted(dates)
+    assert 'class="open"' not in timeline  # the whole route is reached here
     assert _step(html, "17A").startswith("bereikt") and "23 november 2026" in _step(html, "17A")
     assert f'href="/berichten/{route["aanvraag_bericht"]}"' in _step(html, "17A")
     assert "beschikking nodig" in _step(html, "17A")
@@ -167,6 +174,9 @@ def test_steps_not_reached_are_open(client, parties, sessions, published, app, u
     fetch(client, parties["provider"], item)
     html = client.get(f"/clienten/{client_id}").text
     assert _step(html, "18/20A").startswith("bereikt") and _step(html, "20").startswith("open")
+    # The bezwaar step, not reached, now comes after the fetch that was.
+    order = re.findall(r"\(stap (\d\d[A-D]?(?:/20A)?)\)</span>", html)
+    assert order[:4] == ["17A", "17B", "17C", "18/20A"] and order[4] == "17D"
 
 
 def test_a_rejected_jw301_is_shown_at_step_20(client, parties, sessions, published, app, users):

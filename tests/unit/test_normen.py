@@ -131,8 +131,8 @@ def test_no_einddatum():
 def test_twelve_months_and_a_day():
     assert check_norms(agj_product(einddatum=date(2027, 9, 15)), catalogue()) == [NormAfwijking(
         "duur",
-        "Looptijd 15-09-2026 t/m 15-09-2027 is langer dan de norm van 12 maanden "
-        "(einddatum uiterlijk 14-09-2027).")]
+        "Looptijd 15 september 2026 t/m 15 september 2027 is langer dan de norm van 12 maanden "
+        "(einddatum uiterlijk 14 september 2027).")]
 
 
 def test_exactly_the_maximum_passes():

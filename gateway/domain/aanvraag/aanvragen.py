@@ -25,6 +25,7 @@ from gateway.domain.aanvraag import clienten, clientgegevens, toewijzingen
 from gateway.domain.aanvraag.toewijzingen import Inhoud
 from gateway.domain.fouten import DomainFout
 from gateway.messages import BY_NAME
+from gateway.model.datum import datum_nl
 from gateway.model.normen import AangevraagdProductNorm, automatically_grantable, check_norms
 from gateway.model.werkdagen import add_werkdagen
 from gateway.rules.products import same_product
@@ -270,9 +271,9 @@ def overlaps(session: Session, aanvraag: Aanvraag, categorie: str | None, code: 
         if t.verwijderd or not same_product(_key(t.categorie, t.code), _key(categorie, code)):
             continue
         if t.ingangsdatum <= (einddatum or date.max) and ingangsdatum <= (t.einddatum or date.max):
-            eind = t.einddatum.strftime("%d-%m-%Y") if t.einddatum else "open einde"
+            eind = datum_nl(t.einddatum) if t.einddatum else "open einde"
             found.append(f"Overlapt met toewijzing {t.nummer} (product {t.code or t.categorie or '-'}, "
-                         f"{t.ingangsdatum.strftime('%d-%m-%Y')} t/m {eind}); het CJG beslist.")
+                         f"{datum_nl(t.ingangsdatum)} t/m {eind}); het CJG beslist.")
     return found
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.clock import local_date
 from gateway.db.models import Signaal, Toewijzing, Zorglevering, ZorgleveringStop
+from gateway.model.datum import datum_nl
 from gateway.model.leveringen import TIJDELIJK
 from gateway.model.leveringsklassen import Klasse
 from gateway.model.werkdagen import add_werkdagen
@@ -30,7 +31,7 @@ STARTTERMIJN = 10  # werkdagen after the Ingangsdatum without a start
 
 
 def _datum(day: date) -> str:
-    return day.strftime("%d-%m-%Y")
+    return datum_nl(day)
 
 
 def at_intake(session: Session, *, gemeente: str, aanbieder: str, bsn: str, bericht_id: int,

@@ -238,8 +238,18 @@ def _proposal_text(invoer: dict) -> str:
     return "toekennen met wijzigingen (" + "; ".join(parts) + ")"
 
 
+# Where the service's explanation speaks of the API's fields, the back office says what to do
+# on its own form instead.
+_OP_HET_FORMULIER = {
+    "contactgegevens": "de gemeente kent geen adres of telefoonnummer van deze cliënt, en een toewijzing "
+                       "(JW301) vraagt ze: vul ze in bij 'Contactgegevens van de cliënt'",
+    "als-geheel": "een verzoek om wijziging wordt als geheel en precies zoals gevraagd toegekend; kies "
+                  "'Toekennen (als geheel)'",
+}
+
+
 def refusal_text(exc: besluiten.BesluitFout) -> str:
-    detail = exc.detail
+    detail = _OP_HET_FORMULIER.get(exc.slug, exc.detail)
     if exc.status == 409:
         return f"Dit besluit is niet vastgelegd: {detail}. Hieronder staat de aanvraag zoals hij nu is."
     return f"Dit besluit kan niet worden vastgelegd: {detail}. Er is niets opgeslagen."

@@ -14,6 +14,11 @@ from gateway.readmodels.berichten import MessagePage
 from gateway.rules import report as rule_report
 from gateway.xml.safe import Limits, UnsafeXml, parse
 
+# The gateway's answer in the words of the work; the HTTP status stays as a detail.
+HTTP_UITKOMST = {200: "aangenomen", 202: "aangenomen, wordt verwerkt", 400: "geweigerd: onleesbaar of ongeldig",
+                 409: "geweigerd: al eerder ontvangen of al afgehandeld", 413: "geweigerd: te groot",
+                 415: "geweigerd: geen XML", 422: "geweigerd: voldoet niet aan de regels",
+                 500: "niet verwerkt: fout in de gateway", 503: "niet verwerkt: gateway tijdelijk onbereikbaar"}
 NIVEAUS = {0: "geen afkeuring", 1: "niveau 1: XML-schema of transport", 2: "niveau 2: regels binnen het bericht",
            3: "niveau 3: vergelijking met eerdere berichten", 4: "niveau 4: externe bron"}
 STATUS_LABELS = {"accepted": "goed", "rejected": "fout", "invalid": "fout"}
@@ -89,7 +94,8 @@ def answer(row: Bericht, message) -> dict | None:
         except ValueError:
             text = row.antwoord.decode("utf-8", errors="replace")
         soort = "Foutmelding (problem+json), geen retourbericht" if "problem" in media else "Bevestiging (JSON)"
-    return {"status": row.antwoord_status, "type": media, "soort": soort, "tekst": text}
+    return {"status": row.antwoord_status, "type": media, "soort": soort, "tekst": text,
+            "uitkomst": HTTP_UITKOMST.get(row.antwoord_status or 0, "beantwoord")}
 
 
 def finding(b, reference) -> dict:
