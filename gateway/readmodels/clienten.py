@@ -47,7 +47,7 @@ def namen(session: Session, pairs: set[tuple[str | None, str | None]]) -> dict[t
         return {}
     rows = session.execute(select(Client.gemeente, Client.bsn, Client.naam).where(
         Client.bsn.in_(sorted({b for _, b in wanted})), Client.naam.is_not(None)))
-    return {(g, b): naam for g, b, naam in rows if (g, b) in wanted}
+    return {(g, b): naam for g, b, naam in rows if (g, b) in wanted and naam}
 
 
 @dataclass(frozen=True)

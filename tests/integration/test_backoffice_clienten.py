@@ -439,3 +439,11 @@ def test_search_needs_the_cjg_role_and_reads_its_text_safely(client, namen):
     assert client.get("/clienten", params={"q": "zo\x00e"}).status_code == 400
     empty = client.get("/clienten")
     assert empty.status_code == 200 and "Geen cliënten gevonden" not in empty.text
+
+
+def test_the_aanvragen_list_names_the_client_beside_the_masked_bsn(client, sessions, route):
+    login(client, "marieke")
+    page = client.get("/aanvragen", params={"status": "toegekend"})
+    assert page.status_code == 200, page.text
+    assert 'Sem de Wit<br><span class="klein">*****4323</span>' in page.text
+    assert BSN not in page.text
