@@ -69,7 +69,7 @@ def test_0012_names_the_clients_known_before_it(scratch_database_url):
     """Upgrading a database whose clients have only their XML: the name columns are filled
     from it (shown, and folded for the search); a client without data keeps none."""
     config = alembic_config(scratch_database_url)
-    command.upgrade(config, "0010")
+    command.upgrade(config, "0011")
     engine = make_engine(scratch_database_url)
     b = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
     xml = (f'<Client xmlns="http://www.istandaarden.nl/ijw/3_2/jw301/schema" xmlns:b="{b}"><Bsn>999993653</Bsn>'
@@ -84,5 +84,5 @@ def test_0012_names_the_clients_known_before_it(scratch_database_url):
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT bsn, naam, zoeknaam FROM client ORDER BY id")).all()
     assert rows == [("999993653", "Zoë van der Meer", "zoe van der meer"), ("999994323", None, None)]
-    command.downgrade(config, "0010")
+    command.downgrade(config, "0011")
     engine.dispose()
