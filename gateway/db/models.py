@@ -302,6 +302,12 @@ class Client(Base):
     gegevens: Mapped[bytes | None] = mapped_column(LargeBinary)
     bron_bericht_id: Mapped[int | None] = mapped_column(ForeignKey("bericht.id"))
     bijgewerkt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    # Taken from `gegevens` whenever they change (clienten.remember), so lists can name a
+    # client and the search can find one without parsing the XML of every client:
+    # `naam` as shown, `zoeknaam` folded (clientgegevens.zoektekst) for a LIKE that gives
+    # the same answer on SQLite and PostgreSQL.
+    naam: Mapped[str | None] = mapped_column(String(250))
+    zoeknaam: Mapped[str | None] = mapped_column(String(250))
 
 
 class Aanvraag(Base):

@@ -89,14 +89,16 @@ def detail(session: Session, aanvraag: Aanvraag) -> Detail:
 class Queue:
     sections: list[Section]
     provider_names: dict[str, str]  # code -> naam of the aanbieders in the sections
+    client_names: dict[tuple[str, str], str]  # (gemeente, bsn) -> naam of the clients in the sections
 
 
 def queue(session: Session, statuses: tuple[str, ...], soort: str | None, key: Key | None, *,
           limit: int) -> Queue:
     """The decision queue: one bounded section per status, and the names of their providers
-    (one query for all sections)."""
+    and clients (one query each for all sections)."""
     found = [section(session, status, soort, key, limit=limit) for status in statuses]
-    return Queue(found, provider_names(session, {a.aanbieder for s in found for a in s.aanvragen}))
+    return Queue(found, provider_names(session, {a.aanbieder for s in found for a in s.aanvragen}),
+                 clienten.namen(session, {(a.gemeente, a.bsn) for s in found for a in s.aanvragen}))
 
 
 def stored_client(session: Session, aanvraag: Aanvraag) -> etree._Element | None:

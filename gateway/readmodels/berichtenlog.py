@@ -1,8 +1,10 @@
-"""The message log of the back office (/berichten): filters, one search box and keyset pages.
+"""The message log of the back office (/berichten): filters, one search box, a choice of order
+and keyset pages.
 
-Newest first by id (by receipt time when a period is chosen, see `page`), 50 per page; the
-next page continues after the last message shown (`voor`), so no page ever counts or skips
-rows (no COUNT(*), no OFFSET). The search box finds a message by BSN, ToewijzingNummer,
+Newest first by id (by receipt time when a period is chosen, see `page`), 50 per page, or
+ordered by another column (`SORTERINGEN`); the next page continues after the last message
+shown (`voor`), so no page skips rows or uses OFFSET. The total of the result is one COUNT
+of its own (`count`), asked once per page view. The search box finds a message by BSN, ToewijzingNummer,
 ReferentieAanbieder or BerichtIdentificatie: each of these is its own indexed lookup
 (bericht.bsn, bericht.identificatie, kenmerk(soort, waarde)), combined with UNION ALL, each
 branch already filtered and cut at one page. An OR across the two tables would make the
@@ -17,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, or_, select, union_all
+from sqlalchemy import Select, String, and_, cast, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import Session
 
 from gateway.clock import start_of_day
@@ -51,6 +53,13 @@ BERICHTTYPEN = _stored_types()
 
 _BSN = re.compile(r"[0-9]{9}")  # ASCII digits only (\d also takes other scripts' digits)
 _ID = re.compile(r"[0-9]{1,10}")
+_RETOURCODE = re.compile(r"[0-9]{4}")  # COD954: four digits
+
+# The orders the list can be sorted in (`sorteer`), with how the column headers name them.
+NIEUWSTE, OUDSTE, TYPE, AFZENDER, ONTVANGER = "nieuwste", "oudste", "type", "afzender", "ontvanger"
+SORTERINGEN = {NIEUWSTE: "nieuwste eerst", OUDSTE: "oudste eerst", TYPE: "op berichttype",
+               AFZENDER: "op afzender", ONTVANGER: "op ontvanger"}
+_SORT_COLUMNS = {TYPE: Bericht.berichttype, AFZENDER: Bericht.afzender, ONTVANGER: Bericht.ontvanger}
 
 
 @dataclass(frozen=True)
@@ -62,13 +71,17 @@ class Filters:
     van: date | None = None
     tot: date | None = None
     q: str | None = None
+    retourcode: str | None = None
+    sorteer: str = NIEUWSTE
 
-    def as_params(self) -> dict[str, str]:
-        """The filters as query parameters (for the paging links), empty ones left out."""
+    def as_params(self, *, sorteer: bool = True) -> dict[str, str]:
+        """The filters as query parameters (for the paging links and the export), empty ones
+        and the default order left out; without the order for the column headers' links."""
         values = {"q": self.q, "berichttype": self.berichttype, "status": self.status,
-                  "aanbieder": self.aanbieder, "richting": self.richting,
+                  "retourcode": self.retourcode, "aanbieder": self.aanbieder, "richting": self.richting,
                   "van": self.van.isoformat() if self.van else None,
-                  "tot": self.tot.isoformat() if self.tot else None}
+                  "tot": self.tot.isoformat() if self.tot else None,
+                  "sorteer": self.sorteer if sorteer and self.sorteer != NIEUWSTE else None}
         return {k: v for k, v in values.items() if v}
 
 
@@ -128,7 +141,7 @@ def read(params: Mapping[str, str], known_providers: list[Aanbieder]) -> Gelezen
     """Read the query string. Unknown parameters are ignored; a value that cannot be read
     gives an error for its field (the page then answers 400 and shows the form again)."""
     raw = {k: (params.get(k) or "").strip() for k in
-           ("q", "berichttype", "status", "aanbieder", "richting", "van", "tot", "voor")}
+           ("q", "berichttype", "status", "retourcode", "aanbieder", "richting", "van", "tot", "sorteer", "voor")}
     fouten: dict[str, str] = {}
     q = raw["q"] or None
     if q is not None and (len(q) > MAX_ZOEKTEKST or not q.isprintable()):
@@ -140,6 +153,12 @@ def read(params: Mapping[str, str], known_providers: list[Aanbieder]) -> Gelezen
     status = raw["status"] or None
     if status is not None and status not in STATUSSEN:
         fouten["status"] = "Kies een status uit de lijst."
+    retourcode = raw["retourcode"] or None
+    if retourcode is not None and not _RETOURCODE.fullmatch(retourcode):
+        fouten["retourcode"] = "Een retourcode bestaat uit 4 cijfers, zoals 8001."
+    sorteer = raw["sorteer"] or NIEUWSTE
+    if sorteer not in SORTERINGEN:
+        fouten["sorteer"] = "Deze sortering bestaat niet; kies een kolom om op te sorteren."
     richting = raw["richting"] or None
     if richting is not None and richting not in RICHTINGEN:
         fouten["richting"] = "Kies ontvangen of verzonden."
@@ -156,7 +175,8 @@ def read(params: Mapping[str, str], known_providers: list[Aanbieder]) -> Gelezen
         else:
             fouten["voor"] = "De paginering klopt niet; begin opnieuw bij de nieuwste berichten."
     filters = Filters(berichttype=berichttype, status=status, aanbieder=aanbieder, richting=richting,
-                      van=van, tot=tot, q=q)
+                      van=van, tot=tot, q=q, retourcode=retourcode,
+                      sorteer=sorteer if sorteer in SORTERINGEN else NIEUWSTE)
     return Gelezen(filters, {k: v for k, v in raw.items() if k != "voor"}, fouten, voor)
 
 
@@ -176,22 +196,18 @@ _COLUMNS = (Bericht.id, Bericht.ontvangen_op, Bericht.richting, Bericht.berichtt
 
 def page(session: Session, filters: Filters, *, voor: int | None = None,
          providers: Sequence[Aanbieder] = (), size: int = PAGINA) -> Pagina:
-    """One page of the log, newest first, after message `voor` (the last one shown) when given.
+    """One page of the log in the chosen order, after message `voor` (the last one shown)
+    when given.
 
     Newest first is by id, the order of arrival. With a period it is by ontvangen_op (then
     id), which is the same order for everything the gateway stores (ids and receipt times
     rise together) but lets the database start at the period's end on the time index: by id
-    it would walk back from the newest message to a period a year ago, row by row."""
-    partij_id = None
-    if filters.aanbieder:
-        partij_id = next((a.partij_id for a in providers if a.code == filters.aanbieder), -1)
+    it would walk back from the newest message to a period a year ago, row by row. Oldest
+    first is the same backwards. By a column: that column A-Z, newest first within a value."""
     by_time = filters.van is not None or filters.tot is not None
-    order = (Bericht.ontvangen_op.desc(), Bericht.id.desc()) if by_time else (Bericht.id.desc(),)
-    after = _after(session, voor, by_time)
-
-    def filtered(query: Select) -> Select:
-        return _where(query, filters, partij_id).where(*after)
-
+    order = _order(session, filters.sorteer, by_time)
+    after = _after(session, voor, filters.sorteer, by_time)
+    filtered = _filtered(filters, providers, after)
     if filters.q:
         ids = _search_ids(session, filters.q, filtered, order, size + 1)
         if not ids:
@@ -204,16 +220,63 @@ def page(session: Session, filters: Filters, *, voor: int | None = None,
     return Pagina(rows[:size], ouder)
 
 
-def _after(session: Session, voor: int | None, by_time: bool) -> tuple:
+def count(session: Session, filters: Filters, *, providers: Sequence[Aanbieder] = ()) -> int:
+    """How many messages the filters (and the search text) find in all."""
+    filtered = _filtered(filters, providers, ())
+    if filters.q:
+        # UNION, not UNION ALL: a message found two ways counts once.
+        matches = union(*_search_branches(filters.q, filtered)).subquery()
+        return session.scalar(select(func.count()).select_from(matches)) or 0
+    return session.scalar(filtered(select(func.count()).select_from(Bericht))) or 0
+
+
+def _filtered(filters: Filters, providers: Sequence[Aanbieder], after: tuple):
+    partij_id = None
+    if filters.aanbieder:
+        partij_id = next((a.partij_id for a in providers if a.code == filters.aanbieder), -1)
+
+    def filtered(query: Select) -> Select:
+        return _where(query, filters, partij_id).where(*after)
+
+    return filtered
+
+
+def _sort_key(session: Session, sorteer: str):
+    """The column of a column order; an empty text for none, so a message without a type
+    sorts first on both databases (which put NULLs at opposite ends), compared byte by byte
+    (PostgreSQL's default collation would order otherwise than SQLite)."""
+    key = func.coalesce(_SORT_COLUMNS[sorteer], literal(""))
+    return key.collate("C") if session.get_bind().dialect.name == "postgresql" else key
+
+
+def _order(session: Session, sorteer: str, by_time: bool) -> tuple:
+    if sorteer == NIEUWSTE:
+        return (Bericht.ontvangen_op.desc(), Bericht.id.desc()) if by_time else (Bericht.id.desc(),)
+    if sorteer == OUDSTE:
+        return (Bericht.ontvangen_op.asc(), Bericht.id.asc()) if by_time else (Bericht.id.asc(),)
+    return (_sort_key(session, sorteer).asc(), Bericht.id.desc())
+
+
+def _after(session: Session, voor: int | None, sorteer: str, by_time: bool) -> tuple:
     """The keyset condition: the messages after `voor` in the page order."""
     if voor is None:
         return ()
+    if sorteer in _SORT_COLUMNS:
+        key = _sort_key(session, sorteer)
+        value = session.scalar(select(func.coalesce(_SORT_COLUMNS[sorteer], literal(""))).where(Bericht.id == voor))
+        if value is None:  # an id that names no message: no place in this order
+            return (false(),)
+        return (or_(key > value, and_(key == value, Bericht.id < voor)),)
+    newest = sorteer == NIEUWSTE
     moment = session.scalar(select(Bericht.ontvangen_op).where(Bericht.id == voor)) if by_time else None
-    if moment is None:  # by id (or an id that names no message: then simply the lower ids)
-        return (Bericht.id < voor,)
+    if moment is None:  # by id (or an id that names no message: then simply the lower/higher ids)
+        return (Bericht.id < voor,) if newest else (Bericht.id > voor,)
     # (ontvangen_op, id) < (moment, voor), written so the time index bounds the scan.
-    return (Bericht.ontvangen_op <= moment,
-            or_(Bericht.ontvangen_op < moment, Bericht.id < voor))
+    if newest:
+        return (Bericht.ontvangen_op <= moment,
+                or_(Bericht.ontvangen_op < moment, Bericht.id < voor))
+    return (Bericht.ontvangen_op >= moment,
+            or_(Bericht.ontvangen_op > moment, Bericht.id > voor))
 
 
 def _where(query: Select, filters: Filters, partij_id: int | None) -> Select:
@@ -225,6 +288,10 @@ def _where(query: Select, filters: Filters, partij_id: int | None) -> Select:
         query = query.where(Bericht.partij_id == partij_id)
     if filters.richting:
         query = query.where(Bericht.richting == filters.richting)
+    if filters.retourcode:
+        # The JSON list as text, on both databases as written ('["0001", "8001"]'); the code
+        # is four digits, so it holds nothing LIKE would read as a wildcard.
+        query = query.where(cast(Bericht.retourcodes, String).like(f'%"{filters.retourcode}"%'))
     if filters.van:
         query = query.where(Bericht.ontvangen_op >= start_of_day(filters.van))
     if filters.tot:  # inclusive: before the start of the next day
@@ -236,6 +303,14 @@ def _search_ids(session: Session, q: str, filtered, order: tuple, limit: int) ->
     """The ids of the first `limit` messages (in page order) of each way `q` can match, by a
     UNION ALL of indexed lookups, each with the filters applied and cut at `limit`: at most
     four pages of ids, however many messages a client has. The caller orders and cuts them."""
+    # Each branch ordered and cut inside its own subquery (SQLite allows no ORDER BY/LIMIT
+    # directly in a compound select).
+    parts = [select(b.order_by(*order).limit(limit).subquery().c.id) for b in _search_branches(q, filtered)]
+    return sorted(set(session.scalars(union_all(*parts))))
+
+
+def _search_branches(q: str, filtered) -> list[Select]:
+    """One select of message ids per way `q` can match, each with the filters applied."""
     branches = []
     if _BSN.fullmatch(q):
         branches.append(filtered(select(Bericht.id).where(Bericht.bsn == q)))
@@ -244,10 +319,7 @@ def _search_ids(session: Session, q: str, filtered, order: tuple, limit: int) ->
     for soort in ("toewijzingnummer", "referentie"):  # two equalities on the (soort, waarde) index
         branches.append(filtered(select(Bericht.id).join(Kenmerk, Kenmerk.bericht_id == Bericht.id)
                                  .where(Kenmerk.soort == soort, Kenmerk.waarde == q)))
-    # Each branch ordered and cut inside its own subquery (SQLite allows no ORDER BY/LIMIT
-    # directly in a compound select).
-    parts = [select(b.order_by(*order).limit(limit).subquery().c.id) for b in branches]
-    return sorted(set(session.scalars(union_all(*parts))))
+    return branches
 
 
 def clients_with_bsn(session: Session, bsn: str) -> list[int]:

@@ -438,21 +438,8 @@ def _person(client: Client) -> tuple[str | None, str | None]:
     if not client.gegevens:
         return None, None
     element = clientgegevens.from_bytes(client.gegevens)
-    jw301 = clientgegevens.JW301
-    naam = element.find(tag(jw301, "Naam"))
-    parts = []
-    if naam is not None:
-        for path in ("Voornamen", "Voorletters"):
-            text = naam.findtext(f"{{{BASIS_NS}}}{path}")
-            if text:
-                parts.append(text)
-                break
-        for path in ("Voorvoegsel", "Achternaam"):
-            text = naam.findtext(f"{{{BASIS_NS}}}Geslachtsnaam/{{{BASIS_NS}}}{path}")
-            if text:
-                parts.append(text)
-    geboortedatum = element.findtext(f"{tag(jw301, 'Geboortedatum')}/{{{BASIS_NS}}}Datum")
-    return " ".join(parts) or None, geboortedatum
+    geboortedatum = element.findtext(f"{tag(clientgegevens.JW301, 'Geboortedatum')}/{{{BASIS_NS}}}Datum")
+    return clientgegevens.naam(element), geboortedatum
 
 
 def _dmy(day: date) -> str:

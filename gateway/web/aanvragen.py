@@ -48,7 +48,7 @@ def queue(request: Request, session: DbSession, user: CjgUser, status: str = wac
     if not filters.fouten:
         found = read.queue(session, filters.statuses, soort or None, filters.key, limit=PAGINA)
         secties = view.sections(found.sections, found.provider_names, ctx, soort=soort,
-                                vervolg=filters.key is not None)
+                                vervolg=filters.key is not None, client_names=found.client_names)
     return page(request, "aanvragen.html", status=400 if filters.fouten else 200,
                 **view.queue_context(filters, secties, ctx.today()))
 

@@ -1,5 +1,6 @@
-"""The client page (/clienten/{id}, the internal client id, never the BSN) and the beschikking
-page (/beschikkingen/{id}) with the bezwaar form. Every view is logged in the access log."""
+"""The client search (/clienten?q=), the client page (/clienten/{id}, the internal client id,
+never the BSN) and the beschikking page (/beschikkingen/{id}) with the bezwaar form. Every
+view is logged in the access log; so is a search, once per client it shows."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -17,9 +18,24 @@ from gateway.readmodels import tijdlijn
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
 from gateway.web.documents import render_beschikking
 from gateway.web.forms import bezwaar as bezwaar_form
+from gateway.web.forms import clientzoeken
 from gateway.web.render import page
 
 router = APIRouter()
+
+
+@router.get("/clienten")
+def zoeken(request: Request, session: DbSession, user: CjgUser, q: str = "") -> Response:
+    vraag = clientzoeken.read(q)
+    if vraag.fout:
+        return page(request, "clienten.html", status=400, q=vraag.q, fout=vraag.fout, resultaat=None)
+    resultaat = read_clienten.zoek(session, vraag.q) if vraag.q else None
+    # The list shows names: the search is in each found client's access history (the
+    # search text itself is not logged, it may be a BSN).
+    for gevonden in resultaat.clienten if resultaat else ():
+        log_access(session, request, user, actie=audit.ZOEKEN, object_type="clienten", object_id=None,
+                   client_id=gevonden.id)
+    return page(request, "clienten.html", q=vraag.q, fout=None, resultaat=resultaat)
 
 
 @router.get("/clienten/{client_id}")

@@ -11,6 +11,7 @@ from gateway.web.documents import environment
 # The navigation per role: (path, label, roles that see it); admin sees everything.
 NAVIGATIE = (
     ("/aanvragen", "Aanvragen", (CJG,)),
+    ("/clienten", "Cliënten", (CJG,)),
     ("/berichten", "Berichten", (CJG,)),
     ("/termijnen", "Termijnen", (CJG,)),
     ("/aanvraagformulier", "Nieuwe aanvraag", (CJG,)),

@@ -52,7 +52,7 @@ def party_id(sessions, code: str) -> int:
 def store(sessions, *, partij: str = "12345678", richting: str = "in", berichttype: str = "JW305",
           status: str = "accepted", bsn: str | None = BSN, identificatie: str | None = None,
           ontvangen_op: datetime | None = None, afzender: str | None = None,
-          ontvanger: str | None = None) -> int:
+          ontvanger: str | None = None, retourcodes: list[str] | None = None) -> int:
     """A message row written directly (for filters and pages: no rules needed)."""
     pid = party_id(sessions, partij)
     gemeente_uit = richting == "uit"
@@ -61,7 +61,7 @@ def store(sessions, *, partij: str = "12345678", richting: str = "in", berichtty
                       afzender=afzender or ("0363" if gemeente_uit else partij),
                       ontvanger=ontvanger or (partij if gemeente_uit else "0363"),
                       identificatie=identificatie, bsn=bsn, status=status,
-                      niveau=0 if status == "accepted" else 2, retourcodes=[] if status == "accepted" else ["0001"],
+                      niveau=0 if status == "accepted" else 2, retourcodes=retourcodes if retourcodes is not None else [] if status == "accepted" else ["0001"],
                       inhoud=b"<x/>", inhoud_sha256=hashlib.sha256(str(next(_SHA)).encode()).hexdigest(),
                       ontvangen_op=ontvangen_op or datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
         session.add(row)
@@ -438,3 +438,185 @@ def test_an_outbound_message_names_the_client_of_its_sender_gemeente(client, par
         client_id = session.scalar(select(Client.id).where(Client.gemeente == "0363", Client.bsn == BSN))
         logged = session.scalar(select(AuditRegel.client_id).where(AuditRegel.object_id == str(ids["JW301"])))
     assert logged == client_id and f'<a href="/clienten/{client_id}">' in page.text
+
+
+# ---------------------------------------------------------------- order, total, retourcode, XML, CSV
+
+def _name_client(sessions, bsn: str = BSN, gemeente: str = "0363") -> int:
+    """The gemeente knows the client by name (as after an aanvraagformulier)."""
+    from lxml import etree
+
+    from gateway.domain.aanvraag import clienten
+
+    b = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
+    element = etree.fromstring(
+        f'<Client xmlns="http://www.istandaarden.nl/ijw/3_2/jw301/schema" xmlns:b="{b}"><Bsn>{bsn}</Bsn>'
+        f"<Naam><b:Geslachtsnaam><b:Achternaam>Meer</b:Achternaam><b:Voorvoegsel>van der</b:Voorvoegsel>"
+        f"</b:Geslachtsnaam><b:Voornamen>Zoë</b:Voornamen></Naam></Client>".encode())
+    with unit_of_work(sessions) as session:
+        clienten.remember(session, gemeente, bsn, element, None)
+    with sessions() as session:
+        return session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
+
+
+def _next(page) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="next">', page.text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _all_pages(client, query: str) -> list[int]:
+    page = client.get(f"/berichten?{query}")
+    ids = listed(page)
+    while (link := _next(page)) is not None:
+        assert "sorteer=" in link or "sorteer" not in query.replace("sorteer=nieuwste", "")  # the order goes along
+        page = client.get(link)
+        ids += listed(page)
+    return ids
+
+
+def test_the_log_sorts_by_column_and_pages_in_that_order(client, parties, users, sessions):
+    types = ["JW307", "JW305", None, "AGJ", "JW305"]
+    made = [(store(sessions, berichttype=types[n % 5], afzender=["22222222", "11111111", "33333333"][n % 3],
+                   ontvanger="0363"), types[n % 5], ["22222222", "11111111", "33333333"][n % 3]) for n in range(120)]
+    outbound = store(sessions, richting="uit", berichttype="JW301", afzender="0363", ontvanger="12345678")
+    login(client, "marieke")
+    ids = [i for i, _, _ in made]
+    assert _all_pages(client, "") == [outbound] + ids[::-1]  # newest first, the default
+    assert _all_pages(client, "sorteer=nieuwste") == [outbound] + ids[::-1]
+    assert _all_pages(client, "sorteer=oudste") == ids + [outbound]
+    # By a column: A-Z (no type first, the same on both databases), newest first within a value.
+    by_type = sorted(made + [(outbound, "JW301", "0363")], key=lambda m: (m[1] or "", -m[0]))
+    assert _all_pages(client, "sorteer=type") == [i for i, _, _ in by_type]
+    by_afzender = sorted(made + [(outbound, "JW301", "0363")], key=lambda m: (m[2], -m[0]))
+    assert _all_pages(client, "sorteer=afzender") == [i for i, _, _ in by_afzender]
+    assert _all_pages(client, "sorteer=ontvanger")[-1] == outbound  # 12345678 after 0363
+    # The order combines with the filters, the search and a period.
+    assert _all_pages(client, "sorteer=type&berichttype=JW305") == [i for i, t, _ in made[::-1] if t == "JW305"]
+    assert _all_pages(client, f"sorteer=afzender&q={BSN}") == [i for i, _, _ in by_afzender]
+    assert _all_pages(client, "sorteer=oudste&van=2026-11-20") == ids + [outbound]
+    page = client.get("/berichten?sorteer=type")
+    assert 'aria-sort="ascending"><button class="sorteer" type="submit" form="filters" name="sorteer" value="type"' in page.text
+    assert client.get("/berichten?sorteer=bsn").status_code == 400
+
+
+def test_the_log_counts_its_whole_result(client, parties, users, sessions):
+    # The first is found by its BSN and by its identificatie at once.
+    made = [store(sessions, identificatie=BSN if n == 0 else f"ID{n}") for n in range(55)]
+    store(sessions, berichttype="JW307", bsn="999993653")
+    login(client, "marieke")
+    page = client.get("/berichten")
+    assert '<p class="totaal" data-totaal="56"><strong>56 berichten</strong>' in page.text
+    assert len(listed(page)) == 50
+    assert 'data-totaal="55"' in client.get("/berichten?berichttype=JW305").text
+    assert '<strong>1 bericht</strong> met deze filters' in client.get("/berichten?berichttype=JW307").text
+    assert 'data-totaal="55"' in client.get(f"/berichten?q={BSN}").text  # found two ways, counted once
+    assert 'data-totaal="1"' in client.get("/berichten?q=ID3&berichttype=JW305").text
+    assert 'data-totaal="0"' in client.get("/berichten?berichttype=JW319").text
+    assert 'data-totaal="55"' in client.get(f"/berichten?voor={made[-1]}&berichttype=JW305").text  # on every page
+
+
+def test_the_log_filters_on_a_retourcode(client, parties, users, sessions):
+    both = store(sessions, status="rejected", retourcodes=["8001", "0001"])
+    only = store(sessions, status="rejected", retourcodes=["8001"])
+    other = store(sessions, status="rejected", retourcodes=["8002"])
+    store(sessions, retourcodes=[])
+    login(client, "marieke")
+    assert listed(client.get("/berichten?retourcode=8001")) == [only, both]
+    assert listed(client.get("/berichten?retourcode=0001")) == [both]
+    assert listed(client.get("/berichten?retourcode=8002&status=rejected")) == [other]
+    assert client.get("/berichten?retourcode=800").status_code == 400  # a whole code, not a part
+    assert listed(client.get(f"/berichten?retourcode=8001&q={BSN}")) == [only, both]
+    bad = client.get("/berichten?retourcode=80%25")
+    assert bad.status_code == 400 and 'id="retourcode-fout"' in bad.text
+    assert 'value="8001"' in client.get("/berichten?retourcode=8001").text
+
+
+def test_the_log_names_the_client_beside_the_masked_bsn(client, parties, users, sessions):
+    _name_client(sessions)
+    store(sessions)
+    store(sessions, richting="uit", berichttype="JW301")  # the gemeente is the sender
+    store(sessions, bsn="999993653")  # a client the gemeente knows no name of
+    login(client, "marieke")
+    page = client.get("/berichten")
+    assert page.text.count("Zoë van der Meer<br><span class=\"klein\">*****4323</span>") == 2
+    assert "*****3653" in page.text and BSN not in page.text
+
+
+def test_a_message_downloads_as_its_xml(client, parties, users, sessions, toewijzing_100001):
+    body = example("JW305")
+    shown = bericht_id(post(client, parties["provider"], body))
+    login(client, "marieke")
+    assert f'href="/berichten/{shown}/xml"' in client.get(f"/berichten/{shown}").text
+    response = client.get(f"/berichten/{shown}/xml")
+    assert response.status_code == 200
+    assert response.content == body  # byte for byte, as it came
+    assert response.headers["content-type"] == "application/xml"
+    assert response.headers["content-disposition"] == f'attachment; filename="bericht-{shown}-jw305.xml"'
+    with sessions() as session:
+        client_id = session.scalar(select(Client.id).where(Client.gemeente == "0363", Client.bsn == BSN))
+        rows = session.execute(select(AuditRegel.actie, AuditRegel.object_type, AuditRegel.object_id,
+                                      AuditRegel.client_id).where(AuditRegel.actie == "bekijken")).all()
+    assert rows == [("bekijken", "bericht", str(shown), client_id)] * 2  # the page, then the file
+    not_xml = store(sessions, berichttype=None, status="invalid")
+    with unit_of_work(sessions) as session:
+        session.get(Bericht, not_xml).inhoud = b"geen xml <"
+    odd = client.get(f"/berichten/{not_xml}/xml")
+    assert odd.status_code == 200 and odd.content == b"geen xml <"
+    assert odd.headers["content-type"] == "application/octet-stream"
+    assert client.get("/berichten/999999/xml").status_code == 404
+    with unit_of_work(sessions) as session:
+        session.get(Bericht, shown).gewist_op = datetime(2026, 11, 30, tzinfo=UTC)
+    assert client.get(f"/berichten/{shown}/xml").status_code == 404
+    login(client, "fenna")
+    assert client.get(f"/berichten/{not_xml}/xml").status_code == 403
+
+
+def test_the_csv_export_is_the_filtered_log_in_its_order(client, parties, users, sessions, monkeypatch):
+    from gateway.web import berichten as web_berichten
+
+    monkeypatch.setattr(web_berichten, "EXPORT_BATCH", 2)  # several batches from a few rows
+    _name_client(sessions)
+    first = store(sessions, status="rejected", retourcodes=["8001", "0001"],
+                  ontvangen_op=datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    second = store(sessions, berichttype="JW307", ontvangen_op=datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
+    third = store(sessions, berichttype="AGJ", afzender="=cmd", ontvangen_op=datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+    store(sessions, berichttype="JW315", bsn="999993653")
+    fourth = store(sessions, richting="uit", berichttype="JW301", ontvangen_op=datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    login(client, "marieke")
+    response = client.get(f"/berichten.csv?q={BSN}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert re.fullmatch(r'attachment; filename="berichten-\d{8}\.csv"', response.headers["content-disposition"])
+    lines = response.content.decode("utf-8").split("\r\n")
+    assert lines[0] == "nummer,ontvangen_op,richting,berichttype,afzender,ontvanger,client,bsn,status,retourcodes"
+    assert lines[-1] == ""  # every record ends with CRLF
+    assert [int(line.split(",")[0]) for line in lines[1:-1]] == [fourth, third, second, first]
+    assert lines[-2] == (f"{first},2026-11-20T10:00:00+00:00,ontvangen,JW305,12345678,0363,Zoë van der Meer,"
+                         "*****4323,afgekeurd,8001 0001")
+    assert f"{third},2026-11-22T10:00:00+00:00,ontvangen,AGJ,'=cmd," in lines[2]  # no formula for Excel
+    assert BSN not in response.text
+    # The same filters and orders as the page.
+    only = client.get("/berichten.csv?retourcode=8001").text.split("\r\n")
+    assert [line.split(",")[0] for line in only[1:-1]] == [str(first)]
+    oldest = client.get(f"/berichten.csv?q={BSN}&sorteer=oudste").text.split("\r\n")
+    assert [int(line.split(",")[0]) for line in oldest[1:-1]] == [first, second, third, fourth]
+    assert client.get("/berichten.csv?status=onzin").status_code == 400
+    with sessions() as session:
+        acties = session.execute(select(AuditRegel.actie, AuditRegel.object_type, AuditRegel.client_id)
+                                 .where(AuditRegel.actie.in_(("exporteren", "zoeken")))
+                                 .order_by(AuditRegel.id)).all()
+        client_id = session.scalar(select(Client.id).where(Client.bsn == BSN))
+    assert acties[:2] == [("exporteren", "berichtenlog", None), ("zoeken", "berichtenlog", client_id)]
+    assert len(acties) == 5  # three exports, one of them a search
+
+
+def test_the_csv_export_is_for_those_who_may_read_the_log(client, parties, users, sessions):
+    store(sessions)
+    assert client.get("/berichten.csv", follow_redirects=False).status_code == 303
+    login(client, "fenna")
+    assert client.get("/berichten.csv").status_code == 403
+    login(client, "beheer")
+    assert client.get("/berichten.csv").status_code == 200
+    with sessions() as session:
+        acties = set(session.scalars(select(AuditRegel.actie).where(AuditRegel.gebruiker == "fenna")))
+    assert acties == {"inloggen"}

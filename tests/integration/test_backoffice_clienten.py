@@ -356,3 +356,104 @@ def test_texts_from_the_aanvraag_stay_text_in_the_embedded_document(client, part
     html = client.get(f"/beschikkingen/{beschikking_id}").text
     assert "&lt;/main&gt;&lt;/body&gt;&lt;script src=x&gt;&lt;/script&gt; hulp" in html
     assert "<script" not in html and html.count("</main>") == 1 and html.count("</body>") == 1
+
+
+# ---------------------------------------------------------------- the client search
+
+def _remember(sessions, bsn: str, voornamen: str, voorvoegsel: str | None, achternaam: str,
+              gemeente: str = "0363") -> int:
+    """A client known from an aanvraag with this name (the domain's own bookkeeping)."""
+    from lxml import etree
+
+    from gateway.db.session import unit_of_work
+    from gateway.domain.aanvraag import clienten
+
+    b = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
+    prefix = f"<b:Voorvoegsel>{voorvoegsel}</b:Voorvoegsel>" if voorvoegsel else ""
+    element = etree.fromstring(
+        f'<Client xmlns="http://www.istandaarden.nl/ijw/3_2/jw301/schema" xmlns:b="{b}"><Bsn>{bsn}</Bsn>'
+        f"<Naam><b:Geslachtsnaam><b:Achternaam>{achternaam}</b:Achternaam>{prefix}</b:Geslachtsnaam>"
+        f"<b:Voornamen>{voornamen}</b:Voornamen></Naam></Client>".encode())
+    with unit_of_work(sessions) as session:
+        clienten.remember(session, gemeente, bsn, element, None)
+    return _client_id(sessions, bsn)
+
+
+_FOUND = re.compile(r'<tr data-client="(\d+)">')
+
+
+def _search(client, q: str) -> list[int]:
+    response = client.get("/clienten", params={"q": q})
+    assert response.status_code == 200, response.text
+    return [int(i) for i in _FOUND.findall(response.text)]
+
+
+@pytest.fixture
+def namen(sessions, users):
+    return {"zoe": _remember(sessions, "999993653", "Zoë", "van der", "Meer"),
+            "jan": _remember(sessions, "999991772", "Jan", None, "Meerman"),
+            "eef": _remember(sessions, "123456782", "Eef", None, "Jansen")}
+
+
+def test_search_by_part_of_the_name_ignores_case_and_accents(client, namen):
+    login(client, "marieke")
+    assert _search(client, "mee") == [namen["jan"], namen["zoe"]]  # by name: "Jan Meerman" before "Zoë …"
+    assert _search(client, "zoe") == [namen["zoe"]]
+    assert _search(client, "ZOË VAN DER") == [namen["zoe"]]
+    assert _search(client, "van der meer") == [namen["zoe"]]
+    assert _search(client, "Meer") == [namen["jan"], namen["zoe"]]
+    assert _search(client, "jans") == [namen["eef"]]
+    assert _search(client, "x") == []  # one letter is not a search
+    assert _search(client, "%") == [] and _search(client, "_e") == []  # LIKE's wildcards are text
+
+
+def test_search_lists_name_and_masked_bsn_only(client, namen):
+    login(client, "marieke")
+    html = client.get("/clienten", params={"q": "zoe"}).text
+    assert "Zoë van der Meer" in html and "*****3653" in html and "999993653" not in html
+    assert f'href="/clienten/{namen["zoe"]}"' in html
+    assert "1 cliënt gevonden" in html
+
+
+def test_search_by_bsn_with_or_without_spaces(client, namen):
+    login(client, "marieke")
+    for q in ("123456782", "1234 56 782", " 1234.56.782 "):
+        assert _search(client, q) == [namen["eef"]], q
+    assert _search(client, "1234 56 783") == []
+
+
+def test_search_by_the_keys_of_messages_and_beschikkingen_in_any_case(client, sessions, route):
+    client_id = _client_id(sessions)
+    login(client, "marieke")
+    assert _search(client, "wit") == [client_id]  # the AGJ's name: Sem de Wit
+    for q in (str(route["toewijzing"]), "vb-ref-clp", "VB-REF-CLP", "clp-agj1", route["beschikking_nummer"].lower(),
+              route["beschikking_nummer"]):
+        assert _search(client, q) == [client_id], q
+    assert _search(client, "VB-REF-ONBEKEND") == []
+
+
+def test_search_is_logged_per_client_shown_without_the_search_text(client, sessions, namen):
+    login(client, "marieke")
+    _search(client, "mee")
+    entries = [e for e in _audit(sessions) if e[1] == "zoeken"]
+    assert sorted(entries) == sorted([("marieke", "zoeken", "clienten", None, namen["jan"]),
+                                      ("marieke", "zoeken", "clienten", None, namen["zoe"])])
+
+
+def test_search_needs_the_cjg_role_and_reads_its_text_safely(client, namen):
+    assert client.get("/clienten", params={"q": "zoe"}, follow_redirects=False).status_code == 303
+    login(client, "fenna")
+    assert client.get("/clienten", params={"q": "zoe"}).status_code == 403
+    login(client, "marieke")
+    assert client.get("/clienten", params={"q": "z" * 101}).status_code == 400
+    assert client.get("/clienten", params={"q": "zo\x00e"}).status_code == 400
+    empty = client.get("/clienten")
+    assert empty.status_code == 200 and "Geen cliënten gevonden" not in empty.text
+
+
+def test_the_aanvragen_list_names_the_client_beside_the_masked_bsn(client, sessions, route):
+    login(client, "marieke")
+    page = client.get("/aanvragen", params={"status": "toegekend"})
+    assert page.status_code == 200, page.text
+    assert 'Sem de Wit<br><span class="klein">*****4323</span>' in page.text
+    assert BSN not in page.text

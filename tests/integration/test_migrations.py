@@ -63,3 +63,26 @@ def test_0004_gives_every_client_of_an_accepted_message_an_id(scratch_database_u
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM client")).scalar() == 0
     engine.dispose()
+
+
+def test_0012_names_the_clients_known_before_it(scratch_database_url):
+    """Upgrading a database whose clients have only their XML: the name columns are filled
+    from it (shown, and folded for the search); a client without data keeps none."""
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "0011")
+    engine = make_engine(scratch_database_url)
+    b = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
+    xml = (f'<Client xmlns="http://www.istandaarden.nl/ijw/3_2/jw301/schema" xmlns:b="{b}"><Bsn>999993653</Bsn>'
+           "<Naam><b:Geslachtsnaam><b:Achternaam>Meer</b:Achternaam><b:Voorvoegsel>van der</b:Voorvoegsel>"
+           "</b:Geslachtsnaam><b:Voornamen>Zoë</b:Voornamen></Naam></Client>").encode()
+    with engine.begin() as connection:
+        for n, (bsn, gegevens) in enumerate([("999993653", xml), ("999994323", None)], start=1):
+            connection.execute(text("INSERT INTO client (id, gemeente, bsn, gegevens, bijgewerkt_op) "
+                                    "VALUES (:id, '0363', :bsn, :gegevens, CURRENT_TIMESTAMP)"),
+                               {"id": n, "bsn": bsn, "gegevens": gegevens})
+    command.upgrade(config, "0012")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT bsn, naam, zoeknaam FROM client ORDER BY id")).all()
+    assert rows == [("999993653", "Zoë van der Meer", "zoe van der meer"), ("999994323", None, None)]
+    command.downgrade(config, "0011")
+    engine.dispose()

@@ -43,11 +43,12 @@ def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
         return earlier
     result = clientgegevens.merged(earlier, client)
     if row is None:
-        session.add(Client(gemeente=gemeente, bsn=bsn, gegevens=clientgegevens.to_bytes(result),
-                           bron_bericht_id=bericht_id))
-    elif result is not earlier:
+        row = Client(gemeente=gemeente, bsn=bsn)
+        session.add(row)
+    if result is not earlier:
         row.gegevens = clientgegevens.to_bytes(result)
         row.bron_bericht_id = bericht_id
+        set_naam(row, result)
     session.flush()
     return result
 
@@ -70,14 +71,21 @@ def take_over(session: Session, gemeente: str, bsn: str, client: etree._Element,
     earlier = clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
     result = clientgegevens.overgenomen(earlier, client)
     if row is None:
-        session.add(Client(gemeente=gemeente, bsn=bsn, gegevens=clientgegevens.to_bytes(result),
-                           bron_bericht_id=bericht_id))
-    else:
-        row.gegevens = clientgegevens.to_bytes(result)
-        row.bron_bericht_id = bericht_id
-        row.bijgewerkt_op = clock.now()
+        row = Client(gemeente=gemeente, bsn=bsn)
+        session.add(row)
+    row.gegevens = clientgegevens.to_bytes(result)
+    row.bron_bericht_id = bericht_id
+    row.bijgewerkt_op = clock.now()
+    set_naam(row, result)
     session.flush()
     return result
+
+
+def set_naam(row: Client, client: etree._Element) -> None:
+    """The name columns of the row, from its client element (see Client.naam)."""
+    naam = clientgegevens.naam(client)
+    row.naam = naam[:250] if naam else None
+    row.zoeknaam = clientgegevens.zoektekst(naam)[:250] if naam else None
 
 
 def _row(session: Session, gemeente: str, bsn: str, *, lock: bool = False) -> Client | None:

@@ -18,6 +18,8 @@ carries. The CJG sees both versions (`persoon`) and may take the message's over
 from __future__ import annotations
 
 import copy
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -168,6 +170,23 @@ def _adres(client: etree._Element) -> str | None:
                       if t)
     plaats = " ".join(t for t in (adres.findtext(f"{_B}Postcode"), adres.findtext(f"{_B}Plaatsnaam")) if t)
     return ", ".join(t for t in (straat, plaats) if t) or None
+
+
+def naam(client: etree._Element) -> str | None:
+    """The client's name as the back office lists it and the search finds it: `persoon`'s,
+    whitespace collapsed ("Zoë van der Meer")."""
+    found = persoon(client).naam
+    return " ".join(found.split()) if found else None
+
+
+def zoektekst(text: str) -> str:
+    """A name as the client search compares it, on SQLite and PostgreSQL alike: without
+    accents, case folded, spaces collapsed ("Zoë  van der Meer" -> "zoe van der meer"). Done
+    here, not in SQL: neither database folds accents by itself, and SQLite's LIKE folds
+    ASCII only."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return re.sub(r"\s+", " ", plain).strip()
 
 
 def to_bytes(client: etree._Element) -> bytes:

@@ -48,16 +48,18 @@ class Rij:
     termijn: Termijn | None
     producten: list[ProductRegel]
     aanbieder_naam: str | None = None
+    client_naam: str | None = None
 
 
 def sections(found: list[Section], names: dict[str, str], ctx: Context, *, soort: str,
-             vervolg: bool) -> list[dict]:
+             vervolg: bool, client_names: dict[tuple[str, str], str] | None = None) -> list[dict]:
     """The queue's sections as the template shows them, each with its rows and the link to
     its next page."""
     today = ctx.today()
     result = []
     for part in found:
-        rows = [Rij(a, termijn(a, today), product_rows(a, ctx), names.get(a.aanbieder)) for a in part.aanvragen]
+        rows = [Rij(a, termijn(a, today), product_rows(a, ctx), names.get(a.aanbieder),
+                    (client_names or {}).get((a.gemeente, a.bsn))) for a in part.aanvragen]
         result.append({"status": part.status, "titel": _SECTION_TITLES[part.status], "rijen": rows,
                        "volgende": next_link(part.status, soort, rows[-1].aanvraag) if part.more else None,
                        "vervolg": vervolg})

@@ -2,16 +2,21 @@
 the gateway gave, and the rule report's lines."""
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from lxml import etree
 
+from gateway.clock import as_utc
 from gateway.db.models import Bericht
 from gateway.messages import BY_NAME
 from gateway.readmodels import berichtenlog, enveloppen, keten
 from gateway.readmodels.berichten import MessagePage
 from gateway.rules import report as rule_report
+from gateway.web.documents import bsn_masked
 from gateway.xml.safe import Limits, UnsafeXml, parse
 
 # The gateway's answer in the words of the work; the HTTP status stays as a detail.
@@ -32,15 +37,74 @@ def list_context(gelezen: berichtenlog.Gelezen, providers: list[berichtenlog.Aan
     return dict(waarden=gelezen.waarden, fouten=gelezen.fouten, aanbieders=providers,
                 berichttypen=[(t, berichtenlog.OMSCHRIJVING.get(t, "")) for t in berichtenlog.BERICHTTYPEN],
                 statussen=berichtenlog.STATUSSEN, richtingen=berichtenlog.RICHTINGEN,
-                status_labels=STATUS_LABELS, gefilterd=any(gelezen.waarden.values()),
-                envelop_teksten=enveloppen.STATUS_TEKST)
+                status_labels=STATUS_LABELS,
+                gefilterd=any(v for k, v in gelezen.waarden.items() if k != "sorteer"),
+                envelop_teksten=enveloppen.STATUS_TEKST, sortering=gelezen.filters.sorteer,
+                sorteringen=berichtenlog.SORTERINGEN, view_client_naam=client_name,
+                sorteer_op=sort_choices(gelezen.filters.sorteer))
+
+
+def _url(path: str, params: dict) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def sort_choices(sorteer: str) -> dict[str, str]:
+    """Per sortable column the order its header button asks for; the receipt time's turns
+    its order around."""
+    tijd = berichtenlog.OUDSTE if sorteer == berichtenlog.NIEUWSTE else berichtenlog.NIEUWSTE
+    return {"ontvangen": tijd, **{k: k for k in (berichtenlog.TYPE, berichtenlog.AFZENDER, berichtenlog.ONTVANGER)}}
+
+
+def client_name(names: dict[tuple[str, str], str], regel: berichtenlog.Regel) -> str | None:
+    """The name of the message's client: the gemeente's, the gemeente being the receiver of a
+    message in and the sender of one out (either side is tried: a retour copies the gemeente
+    as sender)."""
+    if not regel.bsn:
+        return None
+    return names.get((regel.ontvanger or "", regel.bsn)) or names.get((regel.afzender or "", regel.bsn))
+
+
+CSV_KOLOMMEN = ("nummer", "ontvangen_op", "richting", "berichttype", "afzender", "ontvanger", "client",
+                "bsn", "status", "retourcodes")
+
+
+def as_csv(regels: Iterable[berichtenlog.Regel], names: dict[tuple[str, str], str], *, kop: bool) -> str:
+    """RFC 4180 CSV (CRLF, quoted where needed), times in UTC as ISO 8601; the BSN masked as
+    on the page, the client by name, retourcodes separated by spaces."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if kop:
+        writer.writerow(CSV_KOLOMMEN)
+    for r in regels:
+        writer.writerow((r.id, as_utc(r.ontvangen_op).isoformat(), berichtenlog.RICHTINGEN.get(r.richting, r.richting),
+                         r.berichttype or "", _cel(r.afzender), _cel(r.ontvanger), _cel(client_name(names, r)),
+                         bsn_masked(r.bsn), berichtenlog.STATUSSEN.get(r.status, r.status),
+                         " ".join(r.retourcodes or [])))
+    return out.getvalue()
+
+
+def _cel(text: str | None) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (as the access
+    log's export): names and codes came from outside."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def xml_download(row: Bericht) -> tuple[str, str]:
+    """The media type and file name of a message's body as a download: XML when it parses
+    (as safely as the intake parses it), else the bytes as they came."""
+    _, is_xml = pretty(row.inhoud)
+    soort = (row.berichttype or "bericht").lower()
+    if is_xml:
+        return "application/xml", f"bericht-{row.id}-{soort}.xml"
+    return "application/octet-stream", f"bericht-{row.id}-{soort}.bin"
 
 
 def paging_links(gelezen: berichtenlog.Gelezen, result: berichtenlog.Pagina) -> dict:
     """The links to the older page and back to the newest, with the same filters."""
     params = gelezen.filters.as_params()
     ouder_url = f"/berichten?{urlencode({**params, 'voor': result.ouder})}" if result.ouder else None
-    nieuwste_url = ("/berichten" + (f"?{urlencode(params)}" if params else "")) if gelezen.voor else None
+    nieuwste_url = _url("/berichten", params) if gelezen.voor else None
     return dict(ouder_url=ouder_url, nieuwste_url=nieuwste_url)
 
 
