@@ -146,6 +146,7 @@ def test_the_letter_as_pdf_through_the_api(client, parties, published, app):
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.headers["content-disposition"] == f'attachment; filename="beschikking-{data["nummer"]}.pdf"'
     assert answer.content.startswith(b"%PDF-")
+    assert answer.headers["cache-control"] == "no-store"  # personal data: kept by no cache
     titles = _pdf_titles(answer.content)
     assert f"Beschikking {data['nummer']} – gemeente Amsterdam" in titles
     assert "Besluit over uw aanvraag jeugdhulp" in titles and "Vragen?" in titles
@@ -197,6 +198,7 @@ def test_the_pdf_in_the_back_office_and_a_bezwaar_decided_on_the_page(client, pa
     pdf = client.get(f"{path}/document.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and data["nummer"] in pdf.headers["content-disposition"]
+    assert pdf.headers["cache-control"] == "no-store"
     assert f"Beschikking {data['nummer']} – gemeente Amsterdam" in _pdf_titles(pdf.content)
 
     page = client.get(path)
