@@ -5,7 +5,9 @@ COPY gateway ./gateway
 COPY tasks ./tasks
 COPY schemas ./schemas
 COPY mappings ./mappings
-RUN apt-get update && apt-get install -y --no-install-recommends procps && rm -rf /var/lib/apt/lists/* \
+# pango (with harfbuzz and fontconfig) and a font: WeasyPrint's libraries for the beschikking as PDF.
+RUN apt-get update && apt-get install -y --no-install-recommends procps libpango-1.0-0 libpangoft2-1.0-0 \
+       libharfbuzz-subset0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir -e . && useradd --create-home gateway
 # The working directory holds what processes write: the SQLite file of the embedded
 # default and beat's schedule. It must belong to the user the processes run as.

@@ -63,6 +63,9 @@ class Context:
     reference: ReferenceData
     limits: Limits = field(default_factory=Limits)
     ggk: GgkRoute | None = None  # None: the gateway is not a link in the chain (no GATEWAY_GGK_URL)
+    # Whom the parents contact, printed in every beschikking (GATEWAY_CJG_CONTACT); empty: the
+    # default sentence naming the gemeente (gateway.domain.aanvraag.beschikkingen).
+    cjg_contact: str = ""
 
     now = staticmethod(clock.now)  # UTC, aware: for stored timestamps
     local_now = staticmethod(clock.local_now)  # Dutch wall-clock time, for what messages say

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         default="du01",
         description="How the JW325 for a JW323 that came through the GGk goes back: as a Du01 answering the "
                     "Di01 (default), or as a Di01 of its own (the facts leave this open).")
+    cjg_contact: str = Field(
+        default="", max_length=500,
+        description="Whom the parents contact about a beschikking, printed in it (telephone, e-mail, hours); "
+                    "{gemeente} stands for the municipality's name. Empty: a sentence naming the CJG of "
+                    "the gemeente.")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"

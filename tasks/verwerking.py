@@ -84,7 +84,7 @@ def _build(settings: Settings, make_publisher: Callable[[], Publish]) -> Runtime
     install(sessions, BackgroundPublisher(make_publisher()))
     ctx = Context(load_schemas(settings.schemas_dir), load_reference(settings.mappings_dir),
                         Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements),
-                  GgkRoute.of(settings))
+                  GgkRoute.of(settings), cjg_contact=settings.cjg_contact)
     return Runtime(sessions, ctx, settings, ThreadPoolExecutor(WEBHOOK_THREADS, thread_name_prefix="webhook"),
                    threading.BoundedSemaphore(WEBHOOK_BACKLOG))
 

@@ -66,7 +66,8 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
     app.state.schemas = schemas
     app.state.reference = reference
     app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
-    app.state.ctx = Context(schemas, reference, app.state.limits, GgkRoute.of(settings))
+    app.state.ctx = Context(schemas, reference, app.state.limits, GgkRoute.of(settings),
+                            cjg_contact=settings.cjg_contact)
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
     install_docs(app)

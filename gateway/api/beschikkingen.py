@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from gateway.api.aanvragen import require_gemeente
@@ -50,6 +50,17 @@ def get_document(nummer: str, session: DbSession, party: CallingParty) -> HTMLRe
     # A page with personal data on the gateway's origin: the back office's headers, its
     # own inline style allowed by hash.
     return HTMLResponse(html, headers=document_headers(html))
+
+
+@router.get("/beschikkingen/{nummer}/document.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}},
+            summary="De beschikking als pdf voor de ouders (A4)")
+def get_document_pdf(nummer: str, session: DbSession, party: CallingParty) -> Response:
+    from gateway.web.documents import pdf_filename, render_beschikking_pdf
+
+    beschikking = _beschikking(session, party, nummer)
+    return Response(render_beschikking_pdf(beschikkingen.as_json(beschikking)), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{pdf_filename(beschikking.nummer)}"'})
 
 
 @router.post("/beschikkingen/{nummer}/bezwaren", status_code=201, summary="Een bezwaar registreren")

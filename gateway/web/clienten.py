@@ -1,6 +1,7 @@
 """The client search (/clienten?q=), the client page (/clienten/{id}, the internal client id,
-never the BSN) and the beschikking page (/beschikkingen/{id}) with the bezwaar form. Every
-view is logged in the access log; so is a search, once per client it shows."""
+never the BSN) and the beschikking page (/beschikkingen/{id}) with the bezwaar forms (register,
+decide) and the letter as PDF (/beschikkingen/{id}/document.pdf). Every view is logged in the
+access log; so is a search, once per client it shows."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -16,7 +17,7 @@ from gateway.readmodels import beschikkingen as read_beschikkingen
 from gateway.readmodels import clienten as read_clienten
 from gateway.readmodels import tijdlijn
 from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
-from gateway.web.documents import render_beschikking
+from gateway.web.documents import pdf_filename, render_beschikking, render_beschikking_pdf
 from gateway.web.forms import bezwaar as bezwaar_form
 from gateway.web.forms import clientzoeken
 from gateway.web.render import page
@@ -59,8 +60,35 @@ def client_page(client_id: str, request: Request, session: DbSession, user: CjgU
 def beschikking_page(beschikking_id: str, request: Request, session: DbSession, user: CjgUser,
                      bezwaar: str = "") -> Response:
     beschikking = _beschikking(session, beschikking_id)
-    melding = "Het bezwaar is geregistreerd." if bezwaar == "geregistreerd" else None
+    melding = MELDINGEN.get(bezwaar)
     return _show(request, session, user, beschikking, melding=melding)
+
+
+MELDINGEN = {"geregistreerd": "Het bezwaar is geregistreerd.", "afgehandeld": "Het bezwaar is afgehandeld."}
+
+
+@router.get("/beschikkingen/{beschikking_id}/document.pdf")
+def beschikking_pdf(beschikking_id: str, request: Request, session: DbSession, user: CjgUser) -> Response:
+    """The letter as a PDF to print or send; a logged view like the page."""
+    beschikking = _beschikking(session, beschikking_id)
+    pdf = render_beschikking_pdf(beschikkingen.as_json(beschikking))
+    log_access(session, request, user, object_type="beschikking", object_id=beschikking.id,
+               client_id=read_beschikkingen.client_id(session, beschikking))
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{pdf_filename(beschikking.nummer)}"'})
+
+
+@router.post("/beschikkingen/{beschikking_id}/bezwaren/{bezwaar_id}/afhandeling")
+def post_afhandeling(beschikking_id: str, bezwaar_id: str, request: Request, session: DbSession, user: CjgUser,
+                     form: CheckedForm) -> Response:
+    """Decide a bezwaar (gegrond, ongegrond, ingetrokken) through the service the API calls; a
+    refusal (already decided, unknown outcome) is the back office's readable error page."""
+    beschikking = _beschikking(session, beschikking_id)
+    beschikkingen.decide_bezwaar(session, beschikking, object_id(bezwaar_id, "bezwaar"),
+                                 uitkomst=bezwaar_form.read_uitkomst(form), today=request.app.state.ctx.today())
+    log_access(session, request, user, actie=audit.BEZWAAR_AFGEHANDELD, object_type="beschikking",
+               object_id=beschikking.id, client_id=read_beschikkingen.client_id(session, beschikking))
+    return RedirectResponse(f"/beschikkingen/{beschikking.id}?bezwaar=afgehandeld", status_code=303)
 
 
 @router.post("/beschikkingen/{beschikking_id}/bezwaren")
@@ -98,6 +126,8 @@ def _show(request: Request, session, user, beschikking: Beschikking, *, melding:
     response = page(request, "beschikking_pagina.html", status=status, b=beschikking, client_id=client_id,
                     document=_document(render_beschikking(beschikkingen.as_json(beschikking))),
                     vandaag=ctx.today(), melding=melding, fouten=fouten or {},
+                    beslistermijn=beschikkingen.beslissen_uiterlijk(beschikking),
+                    uitkomsten=beschikkingen.BEZWAAR_UITKOMSTEN,
                     invoer=invoer or {"ontvangen_op": ctx.today().isoformat(), "indiener": "", "toelichting": ""})
     log_access(session, request, user, object_type="beschikking", object_id=beschikking.id, client_id=client_id)
     return response

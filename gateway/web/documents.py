@@ -2,7 +2,12 @@
 
 `render_beschikking` takes the dict from `gateway.domain.aanvraag.beschikkingen.as_json`. The Jinja2
 environment autoescapes everything (the hulpvraag and the bezwaar texts come from outside) and
-uses StrictUndefined, so a missing key fails loudly instead of printing an empty line.
+uses StrictUndefined, so a missing key fails loudly instead of printing an empty line; keys that
+older stored beschikkingen lack are read with `.get` in the template.
+
+`render_beschikking_pdf` prints the same HTML to PDF with WeasyPrint (its print stylesheet,
+A4). The letter loads nothing from outside, and its fetcher refuses every URL anyway: text from
+a message must never make the gateway fetch a file or call a host while it renders.
 """
 from __future__ import annotations
 
@@ -66,3 +71,29 @@ def render_beschikking(data: dict) -> str:
     # Past the retention period only the beschikking's number, date and kind are left.
     template = "beschikking_gewist.html" if data.get("gewist") else "beschikking.html"
     return environment().get_template(template).render(b=data)
+
+
+def render_beschikking_pdf(data: dict) -> bytes:
+    """The letter as a PDF (A4), titled with the beschikking's number."""
+    from weasyprint import HTML  # imported when a PDF is asked for: it loads pango and cairo
+
+    pdf = HTML(string=render_beschikking(data), base_url=None, url_fetcher=_refusing_fetcher()).write_pdf()
+    assert pdf is not None  # write_pdf without a target returns the bytes
+    return bytes(pdf)
+
+
+def pdf_filename(nummer: str) -> str:
+    """A Content-Disposition file name from a beschikking number (digits, letters, dashes)."""
+    safe = "".join(c for c in nummer if c.isalnum() or c == "-")[:40] or "beschikking"
+    return f"beschikking-{safe}.pdf"
+
+
+@lru_cache(maxsize=1)
+def _refusing_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class Refusing(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"de beschikking haalt niets op ({url[:60]})")
+
+    return Refusing()

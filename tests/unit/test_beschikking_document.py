@@ -167,3 +167,23 @@ def test_missing_nested_key_raises():
     del data["producten"][0]["ingangsdatum"]
     with pytest.raises(UndefinedError):
         render_beschikking(data)
+
+
+def test_an_older_beschikking_without_the_new_keys_still_says_whom_to_contact():
+    text = text_of(render_beschikking(toekenning_zin()))
+    assert "Vragen? Heeft u vragen over dit besluit? Neem dan contact op met gemeente Amsterdam." in text
+    assert "Aan de ouder(s)" not in text and "Gedeeltelijk" not in text
+
+
+def test_a_pgb_budget_is_the_amount_itself():
+    data = pgb_met_budget()
+    data["producten"][0]["pgb"] = {"eurocent": 123456, "grondslag": "budget", "per": None}
+    text = text_of(render_beschikking(data))
+    assert "Uw persoonsgebonden budget" in text and "€ 1.234,56 het toegekende budget" in text
+
+
+def test_a_reason_without_its_explanation_is_still_said():
+    data = afwijzing()
+    data["reden_afwijzing"] = {"code": "7", "omschrijving": "Zorginhoudelijke afkeur", "uitleg": None}
+    text = text_of(render_beschikking(data))
+    assert "Zorginhoudelijke afkeur (code 7 )" in text and "Reden van afwijzing" not in text

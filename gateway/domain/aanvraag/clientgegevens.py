@@ -160,16 +160,22 @@ def _geslachtsnaam(client: etree._Element) -> str | None:
 
 def _adres(client: etree._Element) -> str | None:
     """The first address in the Contactgegevens, on one line ("Damrak 96 B-1, 1012LG Amsterdam")."""
+    return ", ".join(adresregels(client)) or None
+
+
+def adresregels(client: etree._Element) -> list[str]:
+    """The first address in the Contactgegevens as the lines of a letter's address block
+    (["Damrak 96 B-1", "1012LG Amsterdam"]); empty when there is none."""
     adres = client.find(f"{tag(JW301, 'Contactgegevens')}/{tag(JW301, 'Contact')}/{tag(JW301, 'Adres')}")
     if adres is None:
-        return None
+        return []
     huis = " ".join(t for t in (adres.findtext(f"{_B}Huis/{_B}Huisnummer"), adres.findtext(f"{_B}Huis/{_B}Huisletter"))
                     if t)
     toevoeging = adres.findtext(f"{_B}Huis/{_B}HuisnummerToevoeging")
     straat = " ".join(t for t in (adres.findtext(f"{_B}Straatnaam"), huis + (f"-{toevoeging}" if toevoeging else ""))
                       if t)
     plaats = " ".join(t for t in (adres.findtext(f"{_B}Postcode"), adres.findtext(f"{_B}Plaatsnaam")) if t)
-    return ", ".join(t for t in (straat, plaats) if t) or None
+    return [t for t in (straat, plaats) if t]
 
 
 def naam(client: etree._Element) -> str | None:

@@ -34,6 +34,12 @@ def afwijkingen(product: AanvraagProduct, inhoud: Inhoud,
     return found
 
 
+def minder_dan_gevraagd(product: AanvraagProduct, inhoud: Inhoud) -> list[str]:
+    """How `inhoud` grants less than `product` asked, in Dutch sentences; empty when it does not
+    (the beschikking calls such a grant partial)."""
+    return _less_than_asked(product, inhoud)
+
+
 def _as_norm(inhoud: Inhoud) -> AangevraagdProductNorm:
     return AangevraagdProductNorm(inhoud.categorie, inhoud.code, inhoud.volume, inhoud.eenheid,
                                   inhoud.frequentie, inhoud.ingangsdatum, inhoud.einddatum, inhoud.budget)

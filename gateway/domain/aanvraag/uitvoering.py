@@ -19,7 +19,7 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from gateway.context import Context
-from gateway.db.models import Aanvraag, Bericht, Beschikking
+from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Beschikking
 from gateway.domain.aanvraag import beschikkingen, clienten, nummers, toewijzingen
 from gateway.domain.aanvraag.aanvragen import (
     AFGEWEZEN,
@@ -49,6 +49,7 @@ class BeschikkingPlan:
     producten: tuple[Inhoud, ...]
     reden_afwijzing: str | None = None
     reden_tekst: str | None = None
+    gevraagd: tuple[AanvraagProduct, ...] = ()  # what `producten` answer, in the same order (the letter's table)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def _plan_grant(session: Session, ctx: Context, aanvraag: Aanvraag) -> Plan:
     granted = [(p, inhoud_of(p)) for p in aanvraag.producten]
     beschikking = None
     if aanvraag.soort == "AGJ":
-        beschikking = BeschikkingPlan(beschikkingen.TOEKENNING, tuple(inhoud for _, inhoud in granted))
+        beschikking = BeschikkingPlan(beschikkingen.TOEKENNING, tuple(inhoud for _, inhoud in granted),
+                                      gevraagd=tuple(product for product, _ in granted))
     if aanvraag.leveringsvorm == "PGB":
         return Plan(beschikking)  # a budget for the parents: a beschikking, no toewijzing (design.md §1, §7)
     now = ctx.local_now()
@@ -203,7 +205,7 @@ def _plan_reject(aanvraag: Aanvraag) -> Plan:
     beschikking = None
     if aanvraag.soort == "AGJ":
         beschikking = BeschikkingPlan(beschikkingen.AFWIJZING, tuple(inhoud_of(p) for p in aanvraag.producten),
-                                      reden, REDENEN_AFWIJZING.get(reden))
+                                      reden, REDENEN_AFWIJZING.get(reden), gevraagd=tuple(aanvraag.producten))
     return Plan(beschikking, jw319=tuple(Jw319Plan(referentie, AFGEWEZEN_ANTWOORD, reden, woonplaats)
                                          for referentie in _references(aanvraag)))
 
@@ -224,7 +226,7 @@ def _write(session: Session, ctx: Context, aanvraag: Aanvraag, planned: Plan) ->
         msg = parsed_request(session.get(Bericht, aanvraag.bericht_id), ctx)
         beschikking = beschikkingen.issue(session, ctx, aanvraag=aanvraag, msg=msg, soort=b.soort,
                                           producten=list(b.producten), reden_afwijzing=b.reden_afwijzing,
-                                          reden_tekst=b.reden_tekst)
+                                          reden_tekst=b.reden_tekst, gevraagd=list(b.gevraagd))
     if planned.jw301 is not None:
         stored = [_store(session, aanvraag, versie, beschikking) for versie in planned.jw301.toewijzingen]
         toewijzingen.send_jw301(session, ctx, gemeente=aanvraag.gemeente, aanbieder=aanvraag.aanbieder,

@@ -23,6 +23,7 @@ ZOEKEN = "zoeken"  # a search of the message log (by BSN, number, reference, ide
 BESLUITEN = "besluiten"
 AANVRAAG_INGEVOERD = "aanvraag_ingevoerd"
 BEZWAAR_GEREGISTREERD = "bezwaar_geregistreerd"
+BEZWAAR_AFGEHANDELD = "bezwaar_afgehandeld"  # gegrond, ongegrond or ingetrokken
 INLOGGEN = "inloggen"
 INLOGGEN_MISLUKT = "inloggen_mislukt"
 UITLOGGEN = "uitloggen"
@@ -45,6 +46,7 @@ ACTIES = {
     BESLUITEN: "Besluit genomen",
     AANVRAAG_INGEVOERD: "Aanvraag ingevoerd",
     BEZWAAR_GEREGISTREERD: "Bezwaar geregistreerd",
+    BEZWAAR_AFGEHANDELD: "Bezwaar afgehandeld",
     INLOGGEN: "Ingelogd",
     INLOGGEN_MISLUKT: "Inloggen mislukt",
     UITLOGGEN: "Uitgelogd",

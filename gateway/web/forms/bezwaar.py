@@ -1,4 +1,5 @@
-"""The bezwaar form on a beschikking's page (`POST /beschikkingen/{id}/bezwaren`)."""
+"""The bezwaar forms on a beschikking's page: registering one (`POST /beschikkingen/{id}/bezwaren`)
+and deciding one (`POST /beschikkingen/{id}/bezwaren/{bezwaar_id}/afhandeling`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,3 +38,8 @@ def refused(gelezen: Bezwaar, slug: str, detail: str) -> None:
     """The service's refusal as the error of its field, as a sentence."""
     gelezen.fouten[_VELD_VAN_FOUT.get(slug, "ontvangen_op")] = detail[:1].upper() + detail[1:] + (
         "" if detail.endswith(".") else ".")
+
+
+def read_uitkomst(form: dict[str, str]) -> str:
+    """The chosen outcome as sent; the service refuses anything but its three outcomes."""
+    return form.get("uitkomst", "").strip()[:20]
