@@ -57,10 +57,10 @@ from gateway.rules import report as rule_report
 from gateway.rules.check import check_message
 from gateway.web import sessies
 from gateway.web.deps import CheckedForm, CjgUser, LoginNodig, log_access
+from gateway.web.documents import moment_nl
 from gateway.web.forms import aanvraagformulier as form_reader
 from gateway.web.forms.aanvraagformulier import MAX_PRODUCTREGELS, PRODUCTREGELS, Keuzes, row_numbers
 from gateway.web.forms.client import CONTACTSOORTEN, GESLACHTEN
-from gateway.web.documents import moment_nl
 from gateway.web.render import error_page, page
 from gateway.web.views import regelrapport
 from gateway.web.views.normen import product_label

@@ -189,7 +189,8 @@ def _product(parent: etree._Element, product: ProductInvoer, verwijzer: str) -> 
     sub(element, AGJ, "ReferentieAanbieder", product.referentie)
     code = sub(element, AGJ, "Product")
     basis(code, "Categorie", product.categorie)
-    basis(code, "Code", product.code)
+    if product.volume is not None:  # a Budget is asked for the category (CD041: a Code wants an Omvang)
+        basis(code, "Code", product.code)
     sub(element, AGJ, "ToewijzingIngangsdatum", product.ingangsdatum.isoformat())
     if product.einddatum is not None:
         sub(element, AGJ, "ToewijzingEinddatum", product.einddatum.isoformat())

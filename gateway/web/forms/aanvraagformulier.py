@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from gateway.db.models import Partij
-from gateway.domain.financien.bestedingsruimte import parse_euro
 from gateway.domain.aanvraag.aanvraagformulier import Aanvraagformulier, ProductInvoer, referentie_for
+from gateway.domain.financien.bestedingsruimte import parse_euro
 from gateway.reference import Product, ReferenceData
 from gateway.web.forms.client import read_client
 from gateway.web.forms.fields import FieldReader
