@@ -177,9 +177,9 @@ def _proef(request: Request, keuzes: Keuzes, waarden: Mapping[str, str], fouten:
            today) -> list[dict]:
     """The rules' findings on a form with field errors: the form written with stand-ins for
     the fields in error and checked (XSD and the rules up to level 2: level 3 reads the stored
-    state and belongs to the intake). Nothing is stored. Findings on a field in error, or on
-    the message as a whole while the form is incomplete, are left out: they would be about a
-    stand-in."""
+    state and belongs to the intake). Nothing is stored. Findings on a field in error, on its
+    product row, or on the message as a whole while the form is incomplete, are left out: they
+    would be about a stand-in."""
     state = request.app.state
     proef = form_reader.read(form_reader.with_standins(waarden, fouten, keuzes, today), keuzes, today)
     if proef.formulier is None:
@@ -188,7 +188,11 @@ def _proef(request: Request, keuzes: Keuzes, waarden: Mapping[str, str], fouten:
                       schemas=state.schemas)
     result = check_message(body, schemas=state.schemas, reference=state.reference, today=today, max_level=2)
     rapport = regelrapport.of_entries(rule_report.of_result(state.reference, result), proef.productregels)
-    return [r for r in rapport if r["veld"] and r["veld"] not in fouten]
+    # A product row with a stand-in: its other fields are judged against the stand-in (an
+    # Einddatum before a stand-in Ingangsdatum), so the row's findings wait for the next round.
+    rijen = {veld.rpartition("_")[2] for veld in fouten if veld.rpartition("_")[2].isdigit()}
+    return [r for r in rapport if r["veld"] and r["veld"] not in fouten
+            and r["veld"].rpartition("_")[2] not in rijen]
 
 
 def _keuzes(request: Request, session) -> Keuzes:

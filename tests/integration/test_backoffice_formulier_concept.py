@@ -174,3 +174,19 @@ def test_the_draft_table_has_one_row_per_user_and_form(cjg, sessions):
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AanvraagConcept)) == 1
     assert [c.waarden["achternaam"] for c in concepten(sessions)] == ["Daarna"]
+
+
+def test_a_product_row_with_a_field_error_gets_its_rule_findings_in_the_next_round(cjg, sessions):
+    # Ingangsdatum unreadable (a stand-in of today), Einddatum before that stand-in: CS003
+    # would compare with the stand-in, so it is not reported yet; AG001 elsewhere is.
+    answer = indienen(cjg, geldig(ingangsdatum_1="2026-13-01", einddatum_1="2026-11-20",
+                                  toestemming_ouders="2026-11-24"))
+    assert answer.status_code == 400
+    assert 'id="ingangsdatum_1-fout"' in answer.text and "AG001" in answer.text
+    assert "CS003" not in answer.text and 'id="einddatum_1-fout"' not in answer.text
+
+
+def test_the_login_page_says_the_form_was_kept(client, users):
+    page = client.get("/login?volgende=%2Faanvraagformulier%3Fconcept%3D0123456789")
+    assert "bewaard als concept" in page.text
+    assert "bewaard als concept" not in client.get("/login").text
