@@ -637,6 +637,22 @@ class Sessie(Base):
     gebruiker: Mapped[Gebruiker] = relationship(lazy="joined")
 
 
+class AanvraagConcept(Base):
+    """A draft of the aanvraagformulier: the posted fields as typed, kept in the database (any
+    API process may serve the next page) per user and form key, so a form survives an expired
+    session and "Concept opslaan". Removed when the aanvraag is registered, or after
+    `gateway.domain.aanvraag.concepten.BEWAARTERMIJN`."""
+
+    __tablename__ = "aanvraag_concept"
+    __table_args__ = (UniqueConstraint("gebruiker_id", "sleutel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gebruiker_id: Mapped[int] = mapped_column(ForeignKey("gebruiker.id", ondelete="CASCADE"), index=True)
+    sleutel: Mapped[str] = mapped_column(String(9))  # the form's key (gateway.domain.aanvraag.aanvraagformulier)
+    waarden: Mapped[dict[str, str]] = mapped_column(JSON)
+    bijgewerkt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class AuditRegel(Base):
     """One entry of the access log (NEN 7513-style): who did what to which object, about which
     client, when and from where. Append-only: the database refuses UPDATE and DELETE (triggers

@@ -74,6 +74,27 @@ def find(session: Session, key: str | None, now: datetime) -> Lookup:
     return Lookup(found, touch_id=row.id if as_utc(row.laatst_gebruikt) + _TOUCH_AFTER < now else None)
 
 
+@dataclass(frozen=True)
+class Verlopen:
+    """The owner of a session that has expired, and that session's CSRF token."""
+
+    gebruiker_id: int
+    rol: str
+    csrf: str
+
+
+def expired_owner(session: Session, key: str | None, now: datetime) -> Verlopen | None:
+    """Whose session `key` was, when it still exists but has expired (None otherwise). Reads
+    only. A form posted after the session expired is still proven to come from our page by
+    that session's CSRF token, so its values can be kept for its owner (gateway.web.formulier)."""
+    if not key:
+        return None
+    row = session.scalar(select(Sessie).where(Sessie.sleutel_hash == _digest(key)))
+    if row is None or not (as_utc(row.laatst_gebruikt) + IDLE < now or as_utc(row.aangemaakt_op) + ABSOLUTE < now):
+        return None
+    return Verlopen(row.gebruiker_id, row.gebruiker.rol, row.csrf)
+
+
 def record_use(session: Session, found: Lookup, now: datetime) -> None:
     """Remove the expired session or move its "last used", as `find` found due. Statements,
     not ORM changes: two requests of one browser may both find the session expired, and the

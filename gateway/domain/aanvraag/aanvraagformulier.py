@@ -28,7 +28,9 @@ What the form fills in by itself:
     Postcode).
 Left out of the form (optional in the AGJ): Communicatie, JuridischeStatus,
 WettelijkeVertegenwoordiging, Commentaar, Relaties (the gezagsdrager), BeschikkingNummer,
-Budget, Raamcontract and the product's Commentaar.
+Raamcontract and the product's Commentaar. A product is asked either with an Omvang (volume,
+unit, frequency) or, for a PGB for instance, with a Budget (eurocent) and no Omvang: both
+together break CD077/CD078, and the rules say so.
 """
 from __future__ import annotations
 
@@ -80,9 +82,10 @@ class ProductInvoer:
     code: str
     ingangsdatum: date
     einddatum: date | None
-    volume: int
+    volume: int | None  # None: no Omvang (a product asked as a Budget)
     eenheid: str
     frequentie: str
+    budget: int | None = None  # eurocent
 
 
 @dataclass(frozen=True)
@@ -186,14 +189,18 @@ def _product(parent: etree._Element, product: ProductInvoer, verwijzer: str) -> 
     sub(element, AGJ, "ReferentieAanbieder", product.referentie)
     code = sub(element, AGJ, "Product")
     basis(code, "Categorie", product.categorie)
-    basis(code, "Code", product.code)
+    if product.volume is not None:  # a Budget is asked for the category (CD041: a Code wants an Omvang)
+        basis(code, "Code", product.code)
     sub(element, AGJ, "ToewijzingIngangsdatum", product.ingangsdatum.isoformat())
     if product.einddatum is not None:
         sub(element, AGJ, "ToewijzingEinddatum", product.einddatum.isoformat())
-    omvang = sub(element, AGJ, "Omvang")
-    basis(omvang, "Volume", str(product.volume))
-    basis(omvang, "Eenheid", product.eenheid)
-    basis(omvang, "Frequentie", product.frequentie)
+    if product.volume is not None:
+        omvang = sub(element, AGJ, "Omvang")
+        basis(omvang, "Volume", str(product.volume))
+        basis(omvang, "Eenheid", product.eenheid)
+        basis(omvang, "Frequentie", product.frequentie)
+    if product.budget is not None:
+        sub(element, AGJ, "Budget", str(product.budget))
     verwijzing = sub(element, AGJ, "Verwijzer")
     basis(verwijzing, "Type", VERWIJZER_GEMEENTE)
     if verwijzer:

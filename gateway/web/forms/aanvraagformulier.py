@@ -10,6 +10,7 @@ from datetime import date
 
 from gateway.db.models import Partij
 from gateway.domain.aanvraag.aanvraagformulier import Aanvraagformulier, ProductInvoer, referentie_for
+from gateway.domain.financien.bestedingsruimte import parse_euro
 from gateway.reference import Product, ReferenceData
 from gateway.web.forms.client import read_client
 from gateway.web.forms.fields import FieldReader
@@ -21,10 +22,13 @@ MAX_RESULTATEN = 10
 LEVERINGSVORMEN = {"ZIN": "Zorg in natura (ZIN)", "PGB": "Persoonsgebonden budget (PGB)"}
 OVEREENSTEMMING = {"ja": "Ja, CJG en aanbieder zijn het eens", "nee": "Nee, het CJG beslist"}
 EENHEDEN = {"01": "Minuut", "04": "Uur", "14": "Etmaal", "16": "Dagdeel (4 uur)", "82": "Stuks (output)",
-            "83": "Euro's (volume in eurocent)", "84": "Stuks (inspanning)"}  # WJ756
+            "83": "Euro's", "84": "Stuks (inspanning)"}  # WJ756
 FREQUENTIES = {"1": "Per dag", "2": "Per week", "4": "Per maand",
                "6": "Totaal binnen geldigheidsduur toewijzing"}  # WMO757
-PRODUCTVELDEN = ("product", "ingangsdatum", "einddatum", "volume", "eenheid", "frequentie", "referentie")
+EENHEID_EURO = "83"  # an Omvang in this unit is an amount: typed in euro, sent in eurocent
+MAX_LDT = 99_999_999  # LDT_Volume and LDT_Budget (eurocent)
+PRODUCTVELDEN = ("product", "ingangsdatum", "einddatum", "volume", "eenheid", "frequentie", "budget",
+                 "referentie")
 
 # Labels of the fields, for the error summary and the rule report.
 LABELS = {
@@ -41,7 +45,7 @@ LABELS = {
 }
 _PRODUCTLABELS = {"product": "product", "ingangsdatum": "ingangsdatum", "einddatum": "einddatum",
                   "volume": "volume", "eenheid": "eenheid", "frequentie": "frequentie",
-                  "referentie": "referentie"}
+                  "budget": "budget (euro)", "referentie": "referentie"}
 
 
 @dataclass
@@ -114,7 +118,7 @@ def _producten(f: FieldReader, keuzes: Keuzes, today: date, productregels: list[
     producten = []
     for n in row_numbers(f.waarden):
         if not any(f.clean(f"{veld}_{n}") for veld in ("product", "ingangsdatum", "einddatum", "volume",
-                                                        "referentie")):
+                                                        "budget", "referentie")):
             continue  # an empty row
         productregels.append(n)
         product = _product(f, n, keuzes, today)
@@ -129,19 +133,48 @@ def _product(f: FieldReader, n: int, keuzes: Keuzes, today: date) -> ProductInvo
     sleutel = f.choice(f"product_{n}", keuzes.producten, "Kies het product.")
     ingangsdatum = f.date_value(f"ingangsdatum_{n}", verplicht=True)
     einddatum = f.date_value(f"einddatum_{n}")
-    volume = f.integer(f"volume_{n}", verplicht=True, hoogstens=99_999_999)
     eenheid = f.choice(f"eenheid_{n}", EENHEDEN, "", leeg_mag=True)
     frequentie = f.choice(f"frequentie_{n}", FREQUENTIES, "", leeg_mag=True)
+    budget = euro(f, f"budget_{n}")
+    catalogus = keuzes.producten[sleutel] if sleutel is not None else None
+    eenheid = eenheid or (catalogus.eenheden[0] if catalogus is not None else None)
+    # A product asked as a Budget has no Omvang (CD077/CD078): then the volume may stay empty.
+    if eenheid == EENHEID_EURO:
+        volume = euro(f, f"volume_{n}", verplicht=budget is None)
+    else:
+        volume = f.integer(f"volume_{n}", verplicht=budget is None, hoogstens=MAX_LDT)
     referentie = f.text(f"referentie_{n}", max_lengte=36)
-    if (sleutel is None or ingangsdatum is None or volume is None or f"eenheid_{n}" in f.fouten
-            or f"frequentie_{n}" in f.fouten):
+    if (catalogus is None or eenheid is None or ingangsdatum is None or any(
+            f"{veld}_{n}" in f.fouten for veld in ("volume", "budget", "eenheid", "frequentie"))):
         return None
-    catalogus = keuzes.producten[sleutel]
     return ProductInvoer(referentie=referentie or referentie_for(today, f.waarden["sleutel"], n),
                          categorie=catalogus.categorie, code=catalogus.code,
                          ingangsdatum=ingangsdatum, einddatum=einddatum, volume=volume,
-                         eenheid=eenheid or catalogus.eenheden[0],
-                         frequentie=frequentie or catalogus.frequenties[0])
+                         eenheid=eenheid, frequentie=frequentie or catalogus.frequenties[0], budget=budget)
+
+
+def euro(f: FieldReader, naam: str, *, verplicht: bool = False) -> int | None:
+    """An amount typed in euro ("1.234,56", "1234.56", "1234", "€ 1.234") as eurocent: the
+    messages count in eurocent, people in euro."""
+    waarde = f.clean(naam)
+    if not waarde:
+        if verplicht:
+            f.fouten[naam] = "Vul een bedrag in euro in."
+        return None
+    eurocent = parse_euro(waarde)
+    if eurocent is None:
+        f.fouten[naam] = "Vul een bedrag in euro in, bijvoorbeeld 1.234,56 of 1234.56."
+        return None
+    if eurocent > MAX_LDT:
+        f.fouten[naam] = f"Hoogstens {euro_tekst(MAX_LDT)}."
+        return None
+    return eurocent
+
+
+def euro_tekst(eurocent: int) -> str:
+    """Eurocent as the form shows an amount: 123456 -> "1.234,56" (parse_euro reads it back)."""
+    euros, cents = divmod(eurocent, 100)
+    return f"{euros:,}".replace(",", ".") + f",{cents:02d}"
 
 
 def row_numbers(waarden: Mapping[str, str]) -> list[int]:
@@ -161,3 +194,36 @@ def label(veld: str) -> str:
     if naam in _PRODUCTLABELS and nummer.isdigit():
         return f"Product {nummer}: {_PRODUCTLABELS[naam]}"
     return veld
+
+
+# For the rule check of a form with field errors: a stand-in for each field in error, valid
+# for the form, so the rest of the form can be written as a message and checked in the same
+# round. What the rules then say about a stand-in is dropped (gateway.web.formulier).
+_STANDIN = {"bsn": "999990019", "geslacht": "0", "achternaam": "-", "contact_soort": "01",
+            "straatnaam": "-", "huisnummer": "1", "postcode": "1000AA", "plaatsnaam": "-",
+            "hulpvraag": "-", "contextanalyse": "-", "resultaten": "-", "overeenstemming": "ja",
+            "leveringsvorm": "ZIN", "volume": "1"}
+_DATUMVELDEN = ("geboortedatum", "toestemming_ouders", "afstemming_datum", "ingangsdatum")
+
+
+def with_standins(waarden: Mapping[str, str], fouten: Mapping[str, str], keuzes: Keuzes,
+                  today: date) -> dict[str, str]:
+    """`waarden` with a stand-in in each field that has an error; an optional field is left
+    empty. A form without any product row has no stand-in: `read` still finds it wrong."""
+    vervangen = dict(waarden)
+    for veld in fouten:
+        naam, _, nummer = veld.rpartition("_")
+        basis = naam if naam in PRODUCTVELDEN and nummer.isdigit() else veld
+        if basis == "gemeente":
+            vervangen[veld] = next(iter(keuzes.gemeenten), "")
+        elif basis == "aanbieder":
+            vervangen[veld] = next(iter(keuzes.aanbieders), "")
+        elif basis == "product":
+            vervangen[veld] = next(iter(keuzes.producten), "")
+        elif basis in _DATUMVELDEN:
+            vervangen[veld] = today.isoformat()
+        elif basis == "volume" and vervangen.get(f"budget_{nummer}", "").strip():
+            vervangen[veld] = ""
+        else:
+            vervangen[veld] = _STANDIN.get(basis, "")
+    return vervangen

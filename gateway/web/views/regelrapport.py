@@ -57,9 +57,13 @@ def veld_van_locatie(locatie: str, productregels: list[int]) -> str | None:
 
 
 def rapport(findings: list[Bevinding], reference: ReferenceData, productregels: list[int]) -> list[dict]:
+    return of_entries([rule_report.of_stored(reference, row) for row in findings], productregels)
+
+
+def of_entries(entries: list[rule_report.ReportEntry], productregels: list[int]) -> list[dict]:
+    """The report's entries with the form field each points at."""
     result = []
-    for row in findings:
-        report = rule_report.of_stored(reference, row)
+    for report in entries:
         veld = veld_van_locatie(report.location, productregels)
         result.append({"code": report.code, "retourcode": report.retourcode, "locatie": report.location,
                        "uitleg": report.explanation, "oplossing": report.remedy, "melding": report.detail,
@@ -68,10 +72,16 @@ def rapport(findings: list[Bevinding], reference: ReferenceData, productregels: 
 
 
 def field_errors(rapport: list[dict]) -> dict[str, str]:
-    """Beside each field the rules that rejected it; the report itself is shown at the top."""
-    codes_per_veld: dict[str, list[str]] = {}
+    """Beside each field, in words, the rules that rejected it (the code only in brackets: the
+    CJG reads what is wrong, the code is for a question to the beheerder)."""
+    per_veld: dict[str, list[dict]] = {}
     for regel in rapport:
-        if regel["veld"] and regel["code"] not in codes_per_veld.setdefault(regel["veld"], []):
-            codes_per_veld[regel["veld"]].append(regel["code"])
-    return {veld: f"Afgekeurd door regel {', '.join(codes)}; zie het regelrapport bovenaan."
-            for veld, codes in codes_per_veld.items()}
+        if regel["veld"] and regel["code"] not in [r["code"] for r in per_veld.setdefault(regel["veld"], [])]:
+            per_veld[regel["veld"]].append(regel)
+    return {veld: " ".join(f"{_in_woorden(r)} (regel {r['code']})" for r in regels)
+            for veld, regels in per_veld.items()}
+
+
+def _in_woorden(regel: dict) -> str:
+    tekst = (regel["oplossing"] or regel["uitleg"] or "Afgekeurd door deze regel.").strip()
+    return tekst if tekst.endswith((".", "!", "?")) else tekst + "."
