@@ -231,8 +231,14 @@ def municipality() -> None:
 @click.option("--name", required=True, help="Name of the municipality.")
 def municipality_add(code: str, name: str) -> None:
     """Register a municipality (or add a token to it); prints the token as the only line."""
+    from gateway import clock
+    from gateway.reference import load_reference
+
     if not (len(code) == 4 and code.isdigit()):
         raise click.BadParameter("a gemeentecode is 4 digits", param_hint="--code")
+    fout = load_reference(get_settings().mappings_dir).gemeentecode_fout(code, clock.today())
+    if fout is not None:
+        raise click.BadParameter(f"not on the CBS list of municipalities: {fout}", param_hint="--code")
     click.echo(_add_party("gemeente", code, name))
 
 
@@ -299,13 +305,20 @@ def user() -> None:
 @user.command("add")
 @click.option("--username", required=True, help="Log-in name (letters, digits, . _ -).")
 @click.option("--role", required=True, type=click.Choice(["cjg", "finance", "admin"]), help="What the user may do.")
-def user_add(username: str, role: str) -> None:
+@click.option("--gemeente", "gemeenten", default=None, metavar="CODE[,CODE]",
+              help="The gateway's municipalities (CBS codes) whose work the user sees (default: all).")
+def user_add(username: str, role: str, gemeenten: str | None) -> None:
     """Add a back-office user; the password is read from stdin (without its trailing newline)."""
+    from gateway import clock
     from gateway.domain.beheer import gebruikers
+    from gateway.reference import load_reference
 
+    codes = None if gemeenten is None else gemeenten.split(",")
+    keuze = gebruikers.Gemeenten(codes, load_reference(get_settings().mappings_dir), clock.today())
     _change_user(lambda session, password: gebruikers.add(
-        session, gebruikersnaam=username, rol=role, wachtwoord=password))
-    click.echo(f"user {username.strip().lower()} added with role {role}", err=True)
+        session, gebruikersnaam=username, rol=role, wachtwoord=password, gemeenten=keuze))
+    scope = "all municipalities" if codes is None else "municipalities " + ", ".join(sorted(set(codes)))
+    click.echo(f"user {username.strip().lower()} added with role {role} for {scope}", err=True)
 
 
 @user.command("passwd")
