@@ -187,31 +187,17 @@ def provider_kanaal(agb: str, kanaal: str) -> None:
 def provider_webhook(agb: str, url: str | None, off: bool) -> None:
     """Set a provider's webhook (prints the new signing secret as the only line) or switch
     it off with --off. Setting it again makes a new secret."""
-    from urllib.parse import urlsplit
-
-    from sqlalchemy import select
-
-    from gateway.db.models import Partij
-    from gateway.work.webhook_notices import new_secret
+    from gateway.intake import parties
 
     if (url is None) == (not off):
         raise click.UsageError("give either --url URL or --off")
     if not (len(agb) == 8 and agb.isdigit()):
         raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
-    if url is not None:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise click.BadParameter("the webhook URL must be an http:// or https:// URL", param_hint="--url")
-        if len(url) > 500:
-            raise click.BadParameter("the webhook URL is longer than 500 characters", param_hint="--url")
-    secret = None if off else new_secret()
+    if url is not None and (fout := parties.webhook_url_fout(url)) is not None:
+        raise click.BadParameter(f"not a webhook URL: {fout}", param_hint="--url")
     with _database() as session:
-        party = session.scalar(select(Partij).where(Partij.soort == "aanbieder", Partij.code == agb))
-        if party is not None:
-            party.webhook_url, party.webhook_geheim = url, secret
+        party = parties.provider(session, agb)
+        secret = None if party is None else parties.set_webhook(session, party, url)
     if party is None:
         click.echo(f"no provider with AGB code {agb} is registered (gateway provider add)", err=True)
         sys.exit(2)
