@@ -187,31 +187,17 @@ def provider_kanaal(agb: str, kanaal: str) -> None:
 def provider_webhook(agb: str, url: str | None, off: bool) -> None:
     """Set a provider's webhook (prints the new signing secret as the only line) or switch
     it off with --off. Setting it again makes a new secret."""
-    from urllib.parse import urlsplit
-
-    from sqlalchemy import select
-
-    from gateway.db.models import Partij
-    from gateway.work.webhook_notices import new_secret
+    from gateway.intake import parties
 
     if (url is None) == (not off):
         raise click.UsageError("give either --url URL or --off")
     if not (len(agb) == 8 and agb.isdigit()):
         raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
-    if url is not None:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise click.BadParameter("the webhook URL must be an http:// or https:// URL", param_hint="--url")
-        if len(url) > 500:
-            raise click.BadParameter("the webhook URL is longer than 500 characters", param_hint="--url")
-    secret = None if off else new_secret()
+    if url is not None and (fout := parties.webhook_url_fout(url)) is not None:
+        raise click.BadParameter(f"not a webhook URL: {fout}", param_hint="--url")
     with _database() as session:
-        party = session.scalar(select(Partij).where(Partij.soort == "aanbieder", Partij.code == agb))
-        if party is not None:
-            party.webhook_url, party.webhook_geheim = url, secret
+        party = parties.provider(session, agb)
+        secret = None if party is None else parties.set_webhook(session, party, url)
     if party is None:
         click.echo(f"no provider with AGB code {agb} is registered (gateway provider add)", err=True)
         sys.exit(2)
@@ -231,8 +217,14 @@ def municipality() -> None:
 @click.option("--name", required=True, help="Name of the municipality.")
 def municipality_add(code: str, name: str) -> None:
     """Register a municipality (or add a token to it); prints the token as the only line."""
+    from gateway import clock
+    from gateway.reference import load_reference
+
     if not (len(code) == 4 and code.isdigit()):
         raise click.BadParameter("a gemeentecode is 4 digits", param_hint="--code")
+    fout = load_reference(get_settings().mappings_dir).gemeentecode_fout(code, clock.today())
+    if fout is not None:
+        raise click.BadParameter(f"not on the CBS list of municipalities: {fout}", param_hint="--code")
     click.echo(_add_party("gemeente", code, name))
 
 
@@ -299,13 +291,20 @@ def user() -> None:
 @user.command("add")
 @click.option("--username", required=True, help="Log-in name (letters, digits, . _ -).")
 @click.option("--role", required=True, type=click.Choice(["cjg", "finance", "admin"]), help="What the user may do.")
-def user_add(username: str, role: str) -> None:
+@click.option("--gemeente", "gemeenten", default=None, metavar="CODE[,CODE]",
+              help="The gateway's municipalities (CBS codes) whose work the user sees (default: all).")
+def user_add(username: str, role: str, gemeenten: str | None) -> None:
     """Add a back-office user; the password is read from stdin (without its trailing newline)."""
+    from gateway import clock
     from gateway.domain.beheer import gebruikers
+    from gateway.reference import load_reference
 
+    codes = None if gemeenten is None else gemeenten.split(",")
+    keuze = gebruikers.Gemeenten(codes, load_reference(get_settings().mappings_dir), clock.today())
     _change_user(lambda session, password: gebruikers.add(
-        session, gebruikersnaam=username, rol=role, wachtwoord=password))
-    click.echo(f"user {username.strip().lower()} added with role {role}", err=True)
+        session, gebruikersnaam=username, rol=role, wachtwoord=password, gemeenten=keuze))
+    scope = "all municipalities" if codes is None else "municipalities " + ", ".join(sorted(set(codes)))
+    click.echo(f"user {username.strip().lower()} added with role {role} for {scope}", err=True)
 
 
 @user.command("passwd")

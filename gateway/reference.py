@@ -71,6 +71,18 @@ class ReferenceData:
         the list valid on the assignment's start as well as on the Dagtekening)."""
         return any(g.valid_on(d) for g in self.gemeenten.get(code, ()) for d in days)
 
+    def gemeentecode_fout(self, code: str, day: date) -> str | None:
+        """Why `code` is not a CBS municipality on `day`, in Dutch; None when it is one.
+        For whoever types a code in (a command, a form): the messages' own rules say more."""
+        if len(code) != 4 or not code.isdigit():
+            return f"een gemeentecode is 4 cijfers (CBS-code), niet {code[:20]!r}"
+        versions = self.gemeenten.get(code, ())
+        if not versions:
+            return f"{code} is geen gemeentecode op de CBS-lijst (mappings/gemeenten.csv)"
+        if not any(g.valid_on(day) for g in versions):
+            return f"gemeente {code} ({versions[-1].naam}) bestaat op {day:%d-%m-%Y} niet volgens de CBS-lijst"
+        return None
+
     def explain(self, code: str) -> str:
         """What rule `code` checks, in plain Dutch ("" for a code without a text)."""
         text = self.regels.get(code)

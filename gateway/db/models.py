@@ -601,6 +601,11 @@ class Gebruiker(Base):
     rol: Mapped[str] = mapped_column(String(10))  # "cjg" | "finance" | "admin"
     wachtwoord_hash: Mapped[str] = mapped_column(String(200))  # argon2id, with its own salt
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    # The CBS codes of the gateway's municipalities whose work the user sees (design.md §9);
+    # None: all of them (a single-municipality gateway, and a municipality added later).
+    gemeenten: Mapped[list[str] | None] = mapped_column(JSON)
+    # Blocked by an administrator: no log-in, no session (unlike a lock-out, it does not expire).
+    geblokkeerd: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class InlogTeller(Base):

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -15,6 +16,7 @@ from gateway.clock import as_utc
 from gateway.db.models import Partij, Token
 from gateway.domain.berichten.uitgaand import AANBIEDER, GGK
 from gateway.errors import Conflict, GatewayError, NotFound, Unprocessable
+from gateway.work.webhook_notices import new_secret
 
 GEMEENTE = "gemeente"
 # How a provider's heenberichten from the gemeente reach it (design.md §8): its postbus, or a
@@ -54,6 +56,42 @@ def set_kanaal(session: Session, code: str, kanaal: str) -> Partij | None:
     if party is not None:
         party.kanaal = kanaal
     return party
+
+
+MAX_WEBHOOK_URL = 500  # Partij.webhook_url
+
+
+def webhook_url_fout(url: str) -> str | None:
+    """Why `url` cannot be a provider's webhook, in Dutch; None when it can."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return "een webhook-URL begint met http:// of https:// en noemt een host"
+    if len(url) > MAX_WEBHOOK_URL:
+        return f"een webhook-URL is hoogstens {MAX_WEBHOOK_URL} tekens"
+    return None
+
+
+def set_webhook(session: Session, party: Partij, url: str | None) -> str | None:
+    """Notify the provider at `url` of new postbus messages (None: no longer); returns the new
+    signing secret, to be shown once. Setting it again makes a new secret: whoever knew the
+    old one cannot sign for the new address."""
+    if party.soort != AANBIEDER:
+        raise GeenWebhook("alleen een zorgaanbieder heeft een webhook")
+    if url is not None and (fout := webhook_url_fout(url)) is not None:
+        raise GeenWebhook(fout)
+    secret = None if url is None else new_secret()
+    party.webhook_url, party.webhook_geheim = url, secret
+    session.flush()
+    return secret
+
+
+class GeenWebhook(Unprocessable):
+    """A webhook that cannot be set: not a provider, or not an http(s) URL."""
+
+    slug = "ongeldige-webhook"
 
 
 def hash_token(token: str) -> str:

@@ -34,6 +34,7 @@ from gateway.web import (
     financien,
     financien_extra,
     formulier,
+    gebruikers,
     partijen,
     termijnen,
 )
@@ -67,7 +68,7 @@ def create_backoffice() -> FastAPI:
     backoffice.add_middleware(PageHeaders)
     backoffice.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, berichten, aanvragen, formulier, clienten, termijnen, financien, financien_extra,
-                   declaraties, audit, partijen, blokkades):
+                   declaraties, audit, partijen, blokkades, gebruikers):
         backoffice.include_router(module.router)
 
     @backoffice.exception_handler(GatewayError)

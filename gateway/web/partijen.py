@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from gateway.db.models import Partij
 from gateway.domain.beheer import audit
+from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.http.deps import DbSession, discard, parse_id
 from gateway.intake import parties
 from gateway.intake.parties import add_party
@@ -32,14 +33,23 @@ def partijen_page(request: Request, session: DbSession, _user: AdminUser) -> Res
     token = read.token(session, ingetrokken) if ingetrokken is not None else None
     melding = None
     if token is not None and token.ingetrokken_op is not None:  # after the POST below
-        melding = f"Token {token.id} is ingetrokken; het geeft geen toegang tot de API meer."
+        partij = read.party(session, token.partij_id)
+        assert partij is not None  # a token belongs to a party
+        melding = (f"Token {token.id} van {partij.naam} ({partij.code}) is ingetrokken; het geeft geen toegang "
+                   f"tot de API meer.")
+    verwijderd = parse_id(request.query_params.get("webhook_verwijderd", ""))
+    partij = read.party(session, verwijderd) if verwijderd is not None else None
+    if partij is not None and partij.webhook_url is None:  # after the POST below
+        melding = f"De webhook van {partij.naam} ({partij.code}) is verwijderd."
     return _render(request, session, melding=melding)
 
 
 @router.post("/partijen")
 def add_partij(request: Request, session: DbSession, user: AdminUser, form: CheckedForm) -> Response:
     invoer = partij_form.read(form)
-    fouten = partij_form.check(invoer, partial(read.exists, session))
+    ctx = request.app.state.ctx
+    fouten = partij_form.check(invoer, partial(read.exists, session),
+                               lambda code: ctx.reference.gemeentecode_fout(code, ctx.today()))
     if fouten:
         return _render(request, session, invoer=invoer, fouten=fouten, status=400)
     try:
@@ -63,10 +73,21 @@ def new_token(request: Request, session: DbSession, user: AdminUser, _form: Chec
 
 
 @router.post("/partijen/{partij_id}/tokens/{token_id}/intrekken")
-def revoke_token(request: Request, session: DbSession, user: AdminUser, _form: CheckedForm,
+def revoke_token(request: Request, session: DbSession, user: AdminUser, form: CheckedForm,
                  partij_id: str, token_id: str) -> Response:
+    """The list's button asks first (a page naming the party and what it loses); only the
+    confirmation's form, with `bevestigd`, revokes."""
     partij = _partij(session, partij_id)
     number = object_id(token_id, "token")
+    if form.get("bevestigd") != "ja":
+        token = read.token(session, number)
+        if token is None or token.partij_id != partij.id:
+            raise HTTPException(404, f"{partij.naam} heeft geen token met nummer {token_id[:40]}.")
+        if token.ingetrokken_op is not None:
+            return RedirectResponse(f"/partijen?ingetrokken={number}", status_code=303)
+        others = sum(1 for t in read.with_active_tokens(session)[1][partij.id] if t.id != number)
+        return page(request, "token_intrekken.html", partij=partij, token=token, overige=others,
+                    soorten=partij_form.SOORTEN)
     try:
         parties.revoke(session, number, partij_id=partij.id, now=request.app.state.ctx.now())
     except parties.OnbekendToken:
@@ -79,6 +100,34 @@ def revoke_token(request: Request, session: DbSession, user: AdminUser, _form: C
     return RedirectResponse(f"/partijen?ingetrokken={number}", status_code=303)
 
 
+@router.post("/partijen/{partij_id}/webhook")
+def set_webhook(request: Request, session: DbSession, user: AdminUser, form: CheckedForm,
+                partij_id: str) -> Response:
+    """Set (or change) a provider's webhook: the answer shows the new signing secret, once
+    (as `gateway provider webhook` prints it); the old secret stops counting."""
+    partij = _partij(session, partij_id)
+    url = form.get("url", "").strip()
+    fout = "Vul de URL van de webhook in." if not url else parties.webhook_url_fout(url)
+    if fout is not None:
+        return _render(request, session, webhook_fout=(partij.id, url, fout[:1].upper() + fout[1:] + "."),
+                       status=400)
+    secret = parties.set_webhook(session, partij, url)
+    assert secret is not None  # a URL was given
+    log_access(session, request, user, actie=audit.WEBHOOK_INGESTELD, object_type="partij", object_id=partij.id)
+    return _render(request, session, geheim=(partij, secret))
+
+
+@router.post("/partijen/{partij_id}/webhook/verwijderen")
+def remove_webhook(request: Request, session: DbSession, user: AdminUser, _form: CheckedForm,
+                   partij_id: str) -> Response:
+    partij = _partij(session, partij_id)
+    if partij.webhook_url is not None:  # removing twice changes nothing and logs nothing
+        parties.set_webhook(session, partij, None)
+        log_access(session, request, user, actie=audit.WEBHOOK_VERWIJDERD, object_type="partij",
+                   object_id=partij.id)
+    return RedirectResponse(f"/partijen?webhook_verwijderd={partij.id}", status_code=303)
+
+
 def _partij(session, partij_id: str) -> Partij:
     partij = read.party(session, object_id(partij_id, "partij"))
     if partij is None:
@@ -87,9 +136,12 @@ def _partij(session, partij_id: str) -> Partij:
 
 
 def _render(request: Request, session, *, invoer: dict | None = None, fouten: dict | None = None,
-            nieuw: tuple[Partij, str] | None = None, melding: str | None = None, status: int = 200) -> Response:
-    """The page: every party with its active tokens."""
+            nieuw: tuple[Partij, str] | None = None, melding: str | None = None,
+            geheim: tuple[Partij, str] | None = None, webhook_fout: tuple[int, str, str] | None = None,
+            status: int = 200) -> Response:
+    """The page: every party with its active tokens and, for a provider, its webhook."""
     partijen, tokens = read.with_active_tokens(session)
     return page(request, "partijen.html", status=status, partijen=partijen, tokens=tokens,
                 soorten=partij_form.SOORTEN, invoer=invoer or dict(partij_form.LEEG), fouten=fouten or {},
-                nieuw=nieuw, melding=melding)
+                nieuw=nieuw, melding=melding, geheim=geheim, webhook_fout=webhook_fout,
+                aanbieder=AANBIEDER)

@@ -18,6 +18,7 @@ NAVIGATIE = (
     ("/financien", "Financiën", (FINANCE,)),
     ("/audit", "Toegangslog", ()),
     ("/partijen", "Partijen", ()),
+    ("/gebruikers", "Gebruikers", ()),
     ("/blokkades", "Blokkades", ()),
 )
 

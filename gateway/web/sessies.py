@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from gateway.clock import as_utc
 from gateway.db.models import Gebruiker, Sessie
+from gateway.domain.beheer import gebruikers
+from gateway.domain.beheer.gebruikers import ADMIN
 
 COOKIE = "gateway_sessie"
 IDLE = timedelta(minutes=30)
@@ -33,6 +35,14 @@ class Ingelogd:
     gebruikersnaam: str
     rol: str
     csrf: str
+    # The CBS codes of the municipalities whose work the user may see; None: all (an admin,
+    # or a user of every municipality). See `may_see`.
+    gemeenten: frozenset[str] | None = None
+
+
+def may_see(user: Ingelogd, gemeente: str | None) -> bool:
+    """Whether `user` may see (and decide on) the work of `gemeente` (design.md §9)."""
+    return user.rol == ADMIN or gebruikers.may_see(user.gemeenten, gemeente)
 
 
 def start(session: Session, user: Gebruiker, now: datetime) -> str:
@@ -70,7 +80,10 @@ def find(session: Session, key: str | None, now: datetime) -> Lookup:
     if as_utc(row.laatst_gebruikt) + IDLE < now or as_utc(row.aangemaakt_op) + ABSOLUTE < now:
         return Lookup(None, expired_id=row.id)
     user = row.gebruiker
-    found = Ingelogd(row.id, user.id, user.gebruikersnaam, user.rol, row.csrf)
+    if user.geblokkeerd:  # blocking ends the sessions; this also holds for one that raced it
+        return Lookup(None, expired_id=row.id)
+    gemeenten = None if user.rol == ADMIN or user.gemeenten is None else frozenset(user.gemeenten)
+    found = Ingelogd(row.id, user.id, user.gebruikersnaam, user.rol, row.csrf, gemeenten)
     return Lookup(found, touch_id=row.id if as_utc(row.laatst_gebruikt) + _TOUCH_AFTER < now else None)
 
 

@@ -192,6 +192,10 @@ def test_jw315_rejected_on_woonplaatsbeginsel_names_the_gemeente(client, parties
     [aanvraag] = aanvragen(client, parties["gemeente"])
     without = besluit(client, parties["gemeente"], aanvraag["id"], {"besluit": "afwijzen", "reden_afwijzing": "8"})
     assert without.status_code == 422
+    for code in ("0000", "0003"):  # not on the CBS list; Appingedam, which ended in 2021
+        unknown = besluit(client, parties["gemeente"], aanvraag["id"],
+                          {"besluit": "afwijzen", "reden_afwijzing": "8", "woonplaatsbeginsel": code})
+        assert unknown.status_code == 422 and "CBS-lijst" in unknown.text, code
     answer = besluit(client, parties["gemeente"], aanvraag["id"],
                      {"besluit": "afwijzen", "reden_afwijzing": "8", "woonplaatsbeginsel": "0599"})
     assert answer.status_code == 202, answer.text

@@ -104,7 +104,7 @@ def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
         return aanvraag
     afwijkingen: list[GrantAfwijking] = []
     if invoer.besluit == AFWIJZEN:
-        _reject(aanvraag, invoer)
+        _reject(ctx, aanvraag, invoer)
     else:
         afwijkingen = _grant(session, ctx, aanvraag, invoer)
     session.execute(update(Voorstel).where(Voorstel.aanvraag_id == aanvraag.id, Voorstel.status == VOORSTEL_WACHT)
@@ -153,7 +153,7 @@ def _claim(session: Session, ctx: Context, aanvraag_id: int, gemeente: str,
     return aanvraag
 
 
-def _reject(aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
+def _reject(ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
     reden = invoer.reden_afwijzing
     if reden not in REDENEN_AFWIJZING:
         raise BesluitFout(422, "reden-afwijzing", "afwijzen vraagt een reden_afwijzing uit WJ759 "
@@ -166,6 +166,11 @@ def _reject(aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
         if not (invoer.woonplaatsbeginsel or "").isdigit() or len(invoer.woonplaatsbeginsel) != 4:
             raise BesluitFout(422, "woonplaatsbeginsel", "bij reden 8 hoort 'woonplaatsbeginsel': de "
                                                          "gemeentecode (4 cijfers) van de verantwoordelijke gemeente")
+        # The code goes out in the JW319, where the provider's gateway checks it (TR378): a
+        # typing error must be caught here, not there.
+        fout = ctx.reference.gemeentecode_fout(invoer.woonplaatsbeginsel, ctx.today())
+        if fout is not None:
+            raise BesluitFout(422, "woonplaatsbeginsel", f"woonplaatsbeginsel: {fout}")
     aanvraag.status = AFGEWEZEN
     aanvraag.reden_afwijzing = reden
     for product in aanvraag.producten:

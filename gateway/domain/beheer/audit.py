@@ -39,6 +39,16 @@ VOORSTEL_INGETROKKEN = "voorstel_ingetrokken"
 # The CJG took over a message's client data that differed from the stored client (design.md §9)
 CLIENT_OVERGENOMEN = "client_overgenomen"
 
+# An admin managing users on /gebruikers (design.md §9); object_id is the user's id.
+GEBRUIKER_AANGEMAAKT = "gebruiker_aangemaakt"
+GEBRUIKER_GEWIJZIGD = "gebruiker_gewijzigd"  # role and/or municipalities
+GEBRUIKER_GEBLOKKEERD = "gebruiker_geblokkeerd"
+GEBRUIKER_GEDEBLOKKEERD = "gebruiker_gedeblokkeerd"
+WACHTWOORD_GERESET = "wachtwoord_gereset"
+# An admin set or removed a provider's webhook on /partijen.
+WEBHOOK_INGESTELD = "webhook_ingesteld"
+WEBHOOK_VERWIJDERD = "webhook_verwijderd"
+
 # Every action, with its name on the /audit page.
 ACTIES = {
     BEKIJKEN: "Bekeken",
@@ -59,6 +69,13 @@ ACTIES = {
     AKKOORD_GEGEVEN: "Akkoord gegeven (vier ogen)",
     VOORSTEL_INGETROKKEN: "Voorstel ingetrokken",
     CLIENT_OVERGENOMEN: "Cliëntgegevens uit bericht overgenomen",
+    GEBRUIKER_AANGEMAAKT: "Gebruiker aangemaakt",
+    GEBRUIKER_GEWIJZIGD: "Rol of gemeenten van gebruiker gewijzigd",
+    GEBRUIKER_GEBLOKKEERD: "Gebruiker geblokkeerd",
+    GEBRUIKER_GEDEBLOKKEERD: "Blokkering van gebruiker opgeheven",
+    WACHTWOORD_GERESET: "Wachtwoord opnieuw ingesteld",
+    WEBHOOK_INGESTELD: "Webhook ingesteld",
+    WEBHOOK_VERWIJDERD: "Webhook verwijderd",
 }
 
 CSV_KOLOMMEN = ("id", "tijdstip", "gebruiker", "actie", "object_type", "object_id", "client_id", "adres")

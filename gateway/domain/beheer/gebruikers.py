@@ -8,16 +8,19 @@ renewed at the next successful log-in. The lock-out after failed log-ins is coun
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Gebruiker, Sessie
+from gateway.db.models import Gebruiker, Partij, Sessie
 from gateway.domain.beheer import inlogtellers
 from gateway.errors import Unprocessable
+from gateway.reference import ReferenceData
 
 CJG, FINANCE, ADMIN = "cjg", "finance", "admin"  # the roles of the back office
 ROLLEN = (CJG, FINANCE, ADMIN)
@@ -36,16 +39,64 @@ class GebruikerFout(Unprocessable):
     slug = "gebruiker"
 
 
-def add(session: Session, *, gebruikersnaam: str, rol: str, wachtwoord: str) -> Gebruiker:
+@dataclass(frozen=True)
+class Gemeenten:
+    """The municipalities a user is given, as typed (codes), checked against what they must
+    be: a code on the CBS list on `dag` and one of the gateway's municipalities. None: all."""
+
+    codes: Iterable[str] | None
+    reference: ReferenceData
+    dag: date
+
+
+def add(session: Session, *, gebruikersnaam: str, rol: str, wachtwoord: str,
+        gemeenten: Gemeenten | None = None) -> Gebruiker:
+    """A new user; without `gemeenten` (or with codes None) the user belongs to all of the
+    gateway's municipalities."""
     naam = _valid_name(gebruikersnaam)
-    if rol not in ROLLEN:
-        raise GebruikerFout(f"onbekende rol {rol!r}; kies uit {', '.join(ROLLEN)}")
+    _valid_role(rol)
     if by_name(session, naam) is not None:
         raise GebruikerFout(f"gebruiker {naam} bestaat al; een nieuw wachtwoord zet je met `gateway user passwd`")
-    user = Gebruiker(gebruikersnaam=naam, rol=rol, wachtwoord_hash=_hash(wachtwoord))
+    codes = _valid_gemeenten(session, gemeenten)
+    user = Gebruiker(gebruikersnaam=naam, rol=rol, wachtwoord_hash=_hash(wachtwoord), gemeenten=codes)
     session.add(user)
     session.flush()
     return user
+
+
+def change(session: Session, *, gebruikersnaam: str, rol: str, gemeenten: Gemeenten) -> Gebruiker:
+    """A new role and new municipalities. Open sessions carry on with them from the next page
+    (a session reads its user's role and municipalities on every page)."""
+    user = existing(session, gebruikersnaam)
+    _valid_role(rol)
+    if user.rol == ADMIN and rol != ADMIN:
+        _not_the_last_admin(session, user, "een andere rol geven")
+    user.rol, user.gemeenten = rol, _valid_gemeenten(session, gemeenten)
+    session.flush()
+    return user
+
+
+def block(session: Session, *, gebruikersnaam: str, geblokkeerd: bool = True) -> Gebruiker:
+    """Block a user (or lift the block): a blocked user cannot log in, and every open session
+    of the user ends now."""
+    user = existing(session, gebruikersnaam)
+    if geblokkeerd and not user.geblokkeerd:
+        if user.rol == ADMIN:
+            _not_the_last_admin(session, user, "blokkeren")
+        session.execute(delete(Sessie).where(Sessie.gebruiker_id == user.id))
+    user.geblokkeerd = geblokkeerd
+    session.flush()
+    return user
+
+
+def may_see(gemeenten: Iterable[str] | None, gemeente: str | None) -> bool:
+    """Whether someone with these municipalities (None: all) may see the work of `gemeente`."""
+    return gemeenten is None or gemeente in set(gemeenten)
+
+
+def gateway_gemeenten(session: Session) -> list[str]:
+    """The CBS codes of the municipalities the gateway serves (its gemeente parties)."""
+    return list(session.scalars(select(Partij.code).where(Partij.soort == "gemeente").order_by(Partij.code)))
 
 
 def set_password(session: Session, *, gebruikersnaam: str, wachtwoord: str) -> Gebruiker:
@@ -104,13 +155,13 @@ def password_matches(kandidaat: Kandidaat, wachtwoord: str) -> bool:
 
 
 def logged_in(session: Session, kandidaat: Kandidaat, wachtwoord: str) -> Gebruiker | None:
-    """The account after a right password; None if it was removed meanwhile or its password
+    """The account after a right password; None if it was removed or blocked meanwhile or its password
     was changed since the candidate's hash was read (the password was checked against a hash
     that is no longer the account's: `gateway user passwd` must shut out whoever knew the old
     one, also a log-in that was waiting for its check). A hash made with older parameters is
     renewed now, while the password is known."""
     user = session.get(Gebruiker, kandidaat.gebruiker_id)
-    if user is None or user.wachtwoord_hash != kandidaat.wachtwoord_hash:
+    if user is None or user.wachtwoord_hash != kandidaat.wachtwoord_hash or user.geblokkeerd:
         return None
     if _hasher.check_needs_rehash(user.wachtwoord_hash):
         user.wachtwoord_hash = _hash(wachtwoord)
@@ -129,6 +180,36 @@ def _hash(wachtwoord: str) -> str:
     if len(wachtwoord) < MIN_WACHTWOORD:
         raise GebruikerFout(f"een wachtwoord heeft minstens {MIN_WACHTWOORD} tekens")
     return _hasher.hash(wachtwoord)
+
+
+def _valid_role(rol: str) -> None:
+    if rol not in ROLLEN:
+        raise GebruikerFout(f"onbekende rol {rol!r}; kies uit {', '.join(ROLLEN)}")
+
+
+def _not_the_last_admin(session: Session, user: Gebruiker, wat: str) -> None:
+    # Without an administrator nobody can manage users in the back office any more.
+    others = session.scalar(select(func.count()).select_from(Gebruiker).where(
+        Gebruiker.rol == ADMIN, Gebruiker.id != user.id, Gebruiker.geblokkeerd.is_(False)))
+    if not others:
+        raise GebruikerFout(f"{user.gebruikersnaam} is de laatste beheerder; die kun je niet {wat}")
+
+
+def _valid_gemeenten(session: Session, gemeenten: Gemeenten | None) -> list[str] | None:
+    if gemeenten is None or gemeenten.codes is None:
+        return None
+    codes = sorted({code.strip() for code in gemeenten.codes if code.strip()})
+    if not codes:
+        raise GebruikerFout("kies minstens één gemeente (of alle gemeenten)")
+    served = set(gateway_gemeenten(session))
+    for code in codes:
+        fout = gemeenten.reference.gemeentecode_fout(code, gemeenten.dag)
+        if fout is not None:
+            raise GebruikerFout(fout)
+        if code not in served:
+            raise GebruikerFout(f"gemeente {code} is geen gemeente van deze gateway "
+                                "(eerst `gateway municipality add`)")
+    return codes
 
 
 def _valid_name(gebruikersnaam: str) -> str:

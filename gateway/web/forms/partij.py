@@ -17,14 +17,17 @@ def read(form: dict[str, str]) -> dict[str, str]:
     return {name: form.get(name, "").strip() for name in ("soort", "code", "naam")}
 
 
-def check(invoer: dict[str, str], exists) -> dict[str, str]:
-    """The errors per field; `exists(soort, code)` tells whether that party is registered."""
+def check(invoer: dict[str, str], exists, gemeentecode_fout) -> dict[str, str]:
+    """The errors per field; `exists(soort, code)` tells whether that party is registered,
+    `gemeentecode_fout(code)` why a code is no municipality on the CBS list (None: it is one)."""
     fouten: dict[str, str] = {}
     soort, code, naam = invoer["soort"], invoer["code"], invoer["naam"]
     if soort not in SOORTEN:
         fouten["soort"] = "Kies aanbieder of gemeente."
     elif not _CODE[soort][0].fullmatch(code):
         fouten["code"] = _CODE[soort][1]
+    elif soort == GEMEENTE and (fout := gemeentecode_fout(code)) is not None:
+        fouten["code"] = fout[:1].upper() + fout[1:] + "."
     elif exists(soort, code):
         fouten["code"] = (f"Er is al een {soort} met code {code}. Maak bij die partij een nieuw token aan "
                           "met de knop ‘Nieuw token’.")
