@@ -1,14 +1,14 @@
 """Back-office users: the municipalities they belong to, and blocking by an administrator
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 12:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
