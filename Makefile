@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint install bench browser
+.PHONY: serve test lint install bench browser pdf-libs
 
 # The browser tests drive Debian's chromium (never a downloaded browser); installed here
 # when missing, with sudo when not root.
@@ -16,7 +16,15 @@ $(BIN)/gateway: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/gateway
 
-install: $(BIN)/gateway
+install: $(BIN)/gateway pdf-libs
+
+# WeasyPrint (the beschikking as PDF) loads pango and harfbuzz-subset from the system;
+# installed here when missing, like the browser.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 && ldconfig -p | grep -q libharfbuzz-subset.so.0 \
+	  || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PDF_LIBS) \
+	  || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PDF_LIBS))
 
 # Runs the gateway on its embedded default (SQLite file gateway.db in this folder).
 serve: install
