@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from gateway.clock import as_utc
 from gateway.cli import main
 from gateway.db.models import AuditRegel, Gebruiker, Sessie
 from gateway.db.session import unit_of_work
@@ -89,7 +90,7 @@ def test_add_a_user_with_municipalities_who_then_logs_in_and_sees_only_those(cli
     assert log_of(sessions, audit.GEBRUIKER_AANGEMAAKT) == [("beheer", audit.GEBRUIKER_AANGEMAAKT, str(rosa.id))]
     assert login(second_client, "rosa", NIEUW).status_code == 303
     with sessions() as session:
-        found = sessies.find(session, second_client.cookies.get(sessies.COOKIE), rosa.aangemaakt_op)
+        found = sessies.find(session, second_client.cookies.get(sessies.COOKIE), as_utc(rosa.aangemaakt_op))
     assert found.user is not None and found.user.gemeenten == frozenset({"0599"})
     assert may_see(found.user, "0599") and not may_see(found.user, "0363")
 
