@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from gateway.clock import as_utc
 from gateway.cli import main
+from gateway.clock import as_utc
 from gateway.db.models import AuditRegel, Gebruiker, Sessie
 from gateway.db.session import unit_of_work
 from gateway.domain.beheer import audit, gebruikers, inlogtellers
