@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, literal, or_, select, true, union, union_all
+from sqlalchemy import Select, String, and_, cast, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement, true
 
 from gateway.clock import start_of_day
 from gateway.dateinput import HINT, parse_date

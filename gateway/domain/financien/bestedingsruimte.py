@@ -139,10 +139,10 @@ def overzicht(session: Session, jaar: int, *, today: date, producten: Mapping[tu
     caps = list(session.scalars(query.order_by(Bestedingsruimte.aanbieder, Bestedingsruimte.gemeente)))
     if not caps:
         return []
-    gemeenten = {c.gemeente for c in caps}
-    spent = besteed(session, jaar, gemeenten)
+    met_cap = {c.gemeente for c in caps}
+    spent = besteed(session, jaar, met_cap)
     # one report query set per gemeente with a cap (a handful), not per provider
-    allocated = {g: toegewezen_bedrag(session, jaar, g, producten) for g in gemeenten}
+    allocated = {g: toegewezen_bedrag(session, jaar, g, producten) for g in met_cap}
     maanden = verstreken_maanden(jaar, today)
     return [Stand(c.gemeente, c.aanbieder, jaar, c.bedrag_eurocent, besteed=spent.get((c.gemeente, c.aanbieder), 0),
                   toegewezen=round(allocated[c.gemeente].get(c.aanbieder, 0.0)), maanden=maanden,
