@@ -3,7 +3,7 @@ product over a period (design §7 "Finance report"), as JSON, CSV (RFC 4180), CS
 (`format=csv-nl`) or XLSX.
 
 Who may ask: a municipality token (its own gemeente only) or a back-office session of a
-finance user or an administrator (every gemeente the gateway serves, or one with `gemeente=`).
+finance user or an administrator (every gemeente the user may see, or one of them with `gemeente=`).
 The definitions are in gateway.domain.financien.rapportage and in the README ("Finance report").
 """
 from __future__ import annotations
@@ -56,7 +56,7 @@ def allowed_gemeenten(request: Request, session: DbSession,
                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
                       ) -> list[str] | None:
     """The gemeenten the caller may report on: a municipality token its own; a finance (or
-    admin) session all (None). A token wins over a cookie; a provider token is refused."""
+    admin) session the user's municipalities (None: all). A token wins over a cookie; a provider token is refused."""
     if credentials is not None:
         party = get_party(session, credentials)  # 401 for an unknown or revoked token
         if party.soort != "gemeente":
@@ -64,7 +64,7 @@ def allowed_gemeenten(request: Request, session: DbSession,
                           "deze rapportage is er voor de gemeente en voor financiën, niet voor aanbieders")
         return [party.code]
     try:
-        role("finance")(current_user(request, session))  # the back office's own session check
+        user = role("finance")(current_user(request, session))  # the back office's own session check
     except LoginNodig:
         raise Problem(401, "unauthorized", "Niet geauthenticeerd",
                       "geef een gemeentetoken mee (Authorization: Bearer <token>) of log in als financiën",
@@ -72,7 +72,8 @@ def allowed_gemeenten(request: Request, session: DbSession,
     except Verboden:
         raise Problem(403, "finance-only", "Alleen voor financiën",
                       "deze rapportage is er voor financiën en beheerders") from None
-    return None
+    # A user of some municipalities reports on theirs only (design.md §9); None: all.
+    return sorted(user.gemeenten) if user.gemeenten is not None else None
 
 
 Gemeenten = Annotated[list[str] | None, Depends(allowed_gemeenten)]

@@ -25,11 +25,14 @@ class MessagePage:
     enveloppen: enveloppen.Enveloppen  # its StUF-GGk envelopes (none: it went by the API)
 
 
-def message_page(session: Session, bericht_id: int) -> MessagePage | None:
-    row = session.scalar(select(Bericht).options(selectinload(Bericht.bevindingen)).where(Bericht.id == bericht_id))
+def message_page(session: Session, bericht_id: int, gemeenten: frozenset[str] | None = None) -> MessagePage | None:
+    """The page of one message; None for an unknown id and for a message outside `gemeenten`
+    (None: all), so that a message of another gemeente is as absent as an unknown one."""
+    row = session.scalar(select(Bericht).options(selectinload(Bericht.bevindingen))
+                         .where(Bericht.id == bericht_id, berichtenlog.van_gemeenten(gemeenten)))
     if row is None:
         return None
-    chain = keten.of(session, row)
+    chain = keten.of(session, row, gemeenten)
     item = session.get(PostbusItem, row.id) if row.richting == UITGAAND else None
     # Also when the retour answers nothing: then it says so.
     beantwoord = postbus.recorded(session, row) \

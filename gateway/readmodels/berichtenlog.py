@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, String, and_, cast, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement, true
 
 from gateway.clock import start_of_day
 from gateway.dateinput import HINT, parse_date
@@ -122,6 +123,37 @@ class Aanbieder:
     partij_id: int
 
 
+# Which municipality a message belongs to (design.md §9: a user sees only their gemeenten'
+# messages): the gemeente in its Header, which is the Afzender of a message a gemeente sends
+# (JW301, JW319, JW325, outbound) and of the provider's retours on them (JW302, JW320 copy that
+# Header, IV028), and the Ontvanger of every message a provider sends (AGJ, JW315, JW317,
+# JW305, JW307, JW323). So "incoming: Ontvanger, outgoing: Afzender" is not enough: an incoming
+# JW302 names the provider as Ontvanger. A message arriving over StUF-GGk is stored as the same
+# row (its envelope only points at it), so the rule holds for it too. A message the gateway
+# could not read (no berichttype, no Header) belongs to no known gemeente: only users of all
+# municipalities and admins see it.
+GEMEENTE_IS_AFZENDER = tuple(m.name for m in MESSAGE_TYPES if m.sender == "gemeente")
+GEMEENTE_IS_ONTVANGER = tuple(m.name for m in MESSAGE_TYPES if m.sender == "aanbieder")
+
+
+def van_gemeenten(gemeenten: frozenset[str] | None) -> ColumnElement[bool]:
+    """The messages of these gemeenten (None: every message), as a condition on Bericht."""
+    if gemeenten is None:
+        return true()
+    codes = sorted(gemeenten)
+    return or_(and_(Bericht.berichttype.in_(GEMEENTE_IS_AFZENDER), Bericht.afzender.in_(codes)),
+               and_(Bericht.berichttype.in_(GEMEENTE_IS_ONTVANGER), Bericht.ontvanger.in_(codes)))
+
+
+def gemeente_van(berichttype: str | None, afzender: str | None, ontvanger: str | None) -> str | None:
+    """The gemeente of one message, by the same rule as `van_gemeenten`; None: unknown."""
+    if berichttype in GEMEENTE_IS_AFZENDER:
+        return afzender
+    if berichttype in GEMEENTE_IS_ONTVANGER:
+        return ontvanger
+    return None
+
+
 def aanbieders(session: Session) -> list[Aanbieder]:
     """The provider parties, for the filter's select (a region has tens, not thousands)."""
     return [Aanbieder(code, naam, pid) for pid, code, naam in session.execute(
@@ -195,7 +227,8 @@ _COLUMNS = (Bericht.id, Bericht.ontvangen_op, Bericht.richting, Bericht.berichtt
 
 
 def page(session: Session, filters: Filters, *, voor: int | None = None,
-         providers: Sequence[Aanbieder] = (), size: int = PAGINA) -> Pagina:
+         providers: Sequence[Aanbieder] = (), size: int = PAGINA,
+         gemeenten: frozenset[str] | None = None) -> Pagina:
     """One page of the log in the chosen order, after message `voor` (the last one shown)
     when given.
 
@@ -203,11 +236,12 @@ def page(session: Session, filters: Filters, *, voor: int | None = None,
     id), which is the same order for everything the gateway stores (ids and receipt times
     rise together) but lets the database start at the period's end on the time index: by id
     it would walk back from the newest message to a period a year ago, row by row. Oldest
-    first is the same backwards. By a column: that column A-Z, newest first within a value."""
+    first is the same backwards. By a column: that column A-Z, newest first within a value.
+    `gemeenten`: only these gemeenten' messages (`van_gemeenten`); None: all."""
     by_time = filters.van is not None or filters.tot is not None
     order = _order(session, filters.sorteer, by_time)
     after = _after(session, voor, filters.sorteer, by_time)
-    filtered = _filtered(filters, providers, after)
+    filtered = _filtered(filters, providers, after, gemeenten)
     if filters.q:
         ids = _search_ids(session, filters.q, filtered, order, size + 1)
         if not ids:
@@ -220,9 +254,10 @@ def page(session: Session, filters: Filters, *, voor: int | None = None,
     return Pagina(rows[:size], ouder)
 
 
-def count(session: Session, filters: Filters, *, providers: Sequence[Aanbieder] = ()) -> int:
-    """How many messages the filters (and the search text) find in all."""
-    filtered = _filtered(filters, providers, ())
+def count(session: Session, filters: Filters, *, providers: Sequence[Aanbieder] = (),
+          gemeenten: frozenset[str] | None = None) -> int:
+    """How many messages the filters (and the search text) find in all, of `gemeenten`."""
+    filtered = _filtered(filters, providers, (), gemeenten)
     if filters.q:
         # UNION, not UNION ALL: a message found two ways counts once.
         matches = union(*_search_branches(filters.q, filtered)).subquery()
@@ -230,13 +265,14 @@ def count(session: Session, filters: Filters, *, providers: Sequence[Aanbieder] 
     return session.scalar(filtered(select(func.count()).select_from(Bericht))) or 0
 
 
-def _filtered(filters: Filters, providers: Sequence[Aanbieder], after: tuple):
+def _filtered(filters: Filters, providers: Sequence[Aanbieder], after: tuple, gemeenten: frozenset[str] | None):
     partij_id = None
     if filters.aanbieder:
         partij_id = next((a.partij_id for a in providers if a.code == filters.aanbieder), -1)
 
     def filtered(query: Select) -> Select:
-        return _where(query, filters, partij_id).where(*after)
+        query = _where(query, filters, partij_id).where(*after)
+        return query if gemeenten is None else query.where(van_gemeenten(gemeenten))
 
     return filtered
 

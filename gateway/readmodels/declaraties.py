@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Bericht, Bevinding, Client, Declaratie, Prestatie
+from gateway.readmodels import berichtenlog
 from gateway.reference import ReferenceData
 from gateway.xml.safe import UnsafeXml, parse
 
@@ -60,9 +61,11 @@ class Regel:
         return "deels afgewezen" if self.goedgekeurd else "afgewezen"
 
 
-def lijst(session: Session, *, aanbieder: str | None = None, limit: int = LIMIET) -> list[Regel]:
+def lijst(session: Session, *, aanbieder: str | None = None, limit: int = LIMIET,
+          gemeenten: frozenset[str] | None = None) -> list[Regel]:
     """The JW323s received, newest first, with per declaration how many lines were approved
-    and rejected (one grouped query, not one per declaration)."""
+    and rejected (one grouped query, not one per declaration). `gemeenten`: only the JW323s
+    sent to these gemeenten (their Ontvanger, berichtenlog.van_gemeenten); None: all."""
     p = Prestatie
     telling = (select(p.declaratie_id.label("declaratie_id"),
                       func.sum(case((p.status == TOEGEKEND, 1), else_=0)).label("goed"),
@@ -74,7 +77,8 @@ def lijst(session: Session, *, aanbieder: str | None = None, limit: int = LIMIET
              .select_from(Bericht)
              .outerjoin(Declaratie, Declaratie.bericht_id == Bericht.id)
              .outerjoin(telling, telling.c.declaratie_id == Declaratie.id)
-             .where(Bericht.richting == "in", Bericht.berichttype == JW323, Bericht.gewist_op.is_(None))
+             .where(Bericht.richting == "in", Bericht.berichttype == JW323, Bericht.gewist_op.is_(None),
+                    berichtenlog.van_gemeenten(gemeenten))
              .order_by(Bericht.id.desc()).limit(limit))
     if aanbieder is not None:
         query = query.where(Bericht.afzender == aanbieder)
@@ -133,11 +137,15 @@ class Declaratiepagina:
         return sorted({p.client_id for p in self.prestaties if p.client_id is not None})
 
 
-def pagina(session: Session, bericht_id: int, reference: ReferenceData) -> Declaratiepagina | None:
-    """One JW323 with its lines and its JW325, or None when it is no JW323 of ours."""
+def pagina(session: Session, bericht_id: int, reference: ReferenceData,
+           gemeenten: frozenset[str] | None = None) -> Declaratiepagina | None:
+    """One JW323 with its lines and its JW325, or None when it is no JW323 of ours or not of
+    `gemeenten` (None: all): another gemeente's declaration is as absent as an unknown one."""
     teksten = reference.retourcodes
     bericht = session.get(Bericht, bericht_id)
     if bericht is None or bericht.richting != "in" or bericht.berichttype != JW323 or bericht.gewist_op is not None:
+        return None
+    if gemeenten is not None and bericht.ontvanger not in gemeenten:
         return None
     declaratie = session.scalar(select(Declaratie).where(Declaratie.bericht_id == bericht.id))
     prestaties: list[Prestatieregel] = []

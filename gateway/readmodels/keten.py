@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Kenmerk, PostbusItem, Toewijzing
 from gateway.domain.berichten import postbus
 from gateway.messages import BY_NAME, answered_by
-from gateway.readmodels import enveloppen
+from gateway.readmodels import berichtenlog, enveloppen
 
 AANVRAGEN = ("AGJ", "JW315", "JW317")
 UITGAAND = ("JW301", "JW319")
@@ -89,14 +89,20 @@ class Keten:
     schakels: list[Schakel]
 
 
-def of(session: Session, bericht: Bericht) -> Keten:
-    """The chain `bericht` belongs to, in the order of the route."""
+def of(session: Session, bericht: Bericht, gemeenten: frozenset[str] | None = None) -> Keten:
+    """The chain `bericht` belongs to, in the order of the route; with `gemeenten`, only the
+    links of those gemeenten (design.md §9). A chain stays within one gemeente by how it is
+    found, but a message of another gemeente must never show up, whatever the references."""
     aanvraag = aanvraag_of(session, bericht)
     schakels = _by_number(session, bericht) if aanvraag is None else _from_aanvraag(session, aanvraag)
     if all(s.bericht_id != bericht.id for s in schakels):
         # Found through a toewijzing, but not by the chain's own references (e.g. a JW301
         # re-sent for another request): shown anyway, so the page's message is in its chain.
         schakels.append(_link(_light(session, [bericht.id])[0]))
+    if gemeenten is not None:
+        visible = set(session.scalars(select(Bericht.id).where(
+            Bericht.id.in_([s.bericht_id for s in schakels]), berichtenlog.van_gemeenten(gemeenten))))
+        schakels = [s for s in schakels if s.bericht_id in visible]
     return Keten(aanvraag.id if aanvraag else None, _with_envelopes(session, _with_retour_effects(session, schakels)))
 
 

@@ -86,7 +86,8 @@ def _levend(t=Toewijzing):
     return or_(t.reden_wijziging.is_(None), t.reden_wijziging != VERWIJDERD)
 
 
-def boven_toewijzing(session: Session, periode: Periode, aanbieder: str | None, limit: int) -> list[Uitzondering]:
+def boven_toewijzing(session: Session, periode: Periode, aanbieder: str | None, limit: int,
+                     gemeenten: frozenset[str] | None = None) -> list[Uitzondering]:
     d = rapportage.Dates(session.get_bind().dialect.name)
     p, t = Prestatie, Toewijzing
     van, tot = literal(periode.van, Date), literal(periode.tot, Date)
@@ -97,6 +98,8 @@ def boven_toewijzing(session: Session, periode: Periode, aanbieder: str | None, 
                   p.begindatum >= literal(periode.van - timedelta(days=31), Date)]
     if aanbieder:
         conditions.append(p.aanbieder == aanbieder)
+    if gemeenten is not None:
+        conditions.append(p.gemeente.in_(sorted(gemeenten)))
     declared = (select(p.gemeente, p.toewijzingnummer,
                        func.sum(sign * func.abs(p.volume) * share).label("volume"),
                        func.sum(sign * func.abs(p.bedrag_eurocent) * share).label("bedrag"))
@@ -136,7 +139,8 @@ def _eerste_stop_voor(z, day):
                           ZorgleveringStop.einddatum < day).correlate_except(ZorgleveringStop)
 
 
-def zonder_start(session: Session, periode: Periode, aanbieder: str | None, limit: int) -> list[Uitzondering]:
+def zonder_start(session: Session, periode: Periode, aanbieder: str | None, limit: int,
+                 gemeenten: frozenset[str] | None = None) -> list[Uitzondering]:
     p, z = Prestatie, Zorglevering
     credit = aliased(Prestatie)
     conditions = [p.status == TOEGEKEND, p.debet_credit != CREDIT, p.begindatum <= periode.tot,
@@ -148,6 +152,8 @@ def zonder_start(session: Session, periode: Periode, aanbieder: str | None, limi
                                   ~_eerste_stop_voor(z, p.begindatum))]
     if aanbieder:
         conditions.append(p.aanbieder == aanbieder)
+    if gemeenten is not None:
+        conditions.append(p.gemeente.in_(sorted(gemeenten)))
     query = select(p).where(*conditions).order_by(p.aanbieder, p.begindatum, p.id).limit(limit)
     return [Uitzondering("zonder_start", r.gemeente, r.aanbieder, r.toewijzingnummer, r.categorie, r.code, r.bsn,
                          r.begindatum, {"productperiode_van": r.begindatum, "productperiode_tot": r.einddatum,
@@ -163,8 +169,8 @@ def _definitief():
             .subquery("definitief"))
 
 
-def na_einddatum(session: Session, periode: Periode, aanbieder: str | None, today: date,
-                 limit: int) -> list[Uitzondering]:
+def na_einddatum(session: Session, periode: Periode, aanbieder: str | None, today: date, limit: int,
+                 gemeenten: frozenset[str] | None = None) -> list[Uitzondering]:
     t, z = Toewijzing, Zorglevering
     stop = _definitief()
     conditions = [z.actief_sleutel.is_not(None), _levend(t), t.einddatum.is_not(None),
@@ -172,6 +178,8 @@ def na_einddatum(session: Session, periode: Periode, aanbieder: str | None, toda
                   or_(stop.c.einddatum > t.einddatum, and_(stop.c.einddatum.is_(None), t.einddatum < today))]
     if aanbieder:
         conditions.append(t.aanbieder == aanbieder)
+    if gemeenten is not None:
+        conditions.append(t.gemeente.in_(sorted(gemeenten)))
     query = (select(t, z.begindatum, stop.c.einddatum)
              .select_from(z).join(t, and_(t.gemeente == z.gemeente, t.nummer == z.toewijzingnummer))
              .outerjoin(stop, stop.c.zorglevering_id == z.id)
@@ -190,8 +198,8 @@ def laatste_dag_zonder_start(today: date) -> date:
     return day
 
 
-def geen_start(session: Session, periode: Periode, aanbieder: str | None, today: date,
-               limit: int) -> list[Uitzondering]:
+def geen_start(session: Session, periode: Periode, aanbieder: str | None, today: date, limit: int,
+               gemeenten: frozenset[str] | None = None) -> list[Uitzondering]:
     t, z = Toewijzing, Zorglevering
     cutoff = laatste_dag_zonder_start(today)
     # "first sent on or before cutoff" in Dutch time, as a UTC moment for the stored timestamp
@@ -202,6 +210,8 @@ def geen_start(session: Session, periode: Periode, aanbieder: str | None, today:
                                   z.actief_sleutel.is_not(None))]
     if aanbieder:
         conditions.append(t.aanbieder == aanbieder)
+    if gemeenten is not None:
+        conditions.append(t.gemeente.in_(sorted(gemeenten)))
     query = select(t).where(*conditions).order_by(t.aanbieder, t.ingangsdatum, t.nummer).limit(limit)
     return [Uitzondering("geen_start", r.gemeente, r.aanbieder, r.nummer, r.categorie, r.code, r.bsn, r.ingangsdatum,
                          {"ingangsdatum": r.ingangsdatum, "start_uiterlijk": add_werkdagen(
@@ -209,8 +219,8 @@ def geen_start(session: Session, periode: Periode, aanbieder: str | None, today:
             for r in session.scalars(query)]
 
 
-def tijdelijk_gestopt(session: Session, periode: Periode, aanbieder: str | None, today: date,
-                      limit: int) -> list[Uitzondering]:
+def tijdelijk_gestopt(session: Session, periode: Periode, aanbieder: str | None, today: date, limit: int,
+                      gemeenten: frozenset[str] | None = None) -> list[Uitzondering]:
     z, s = Zorglevering, ZorgleveringStop
     later = aliased(Zorglevering)
     definitive = aliased(ZorgleveringStop)
@@ -223,6 +233,8 @@ def tijdelijk_gestopt(session: Session, periode: Periode, aanbieder: str | None,
                                   later.actief_sleutel.is_not(None), later.begindatum > s.einddatum)]
     if aanbieder:
         conditions.append(z.aanbieder == aanbieder)
+    if gemeenten is not None:
+        conditions.append(z.gemeente.in_(sorted(gemeenten)))
     query = (select(z, s.einddatum).select_from(s).join(z, z.id == s.zorglevering_id)
              .where(*conditions).order_by(z.aanbieder, s.einddatum, s.id).limit(limit))
     return [Uitzondering("tijdelijk_gestopt", r.gemeente, r.aanbieder, r.toewijzingnummer, r.categorie, r.code,
@@ -231,13 +243,16 @@ def tijdelijk_gestopt(session: Session, periode: Periode, aanbieder: str | None,
             for r, einde in session.execute(query)]
 
 
-def buiten_norm(session: Session, periode: Periode, aanbieder: str | None, limit: int) -> list[Uitzondering]:
+def buiten_norm(session: Session, periode: Periode, aanbieder: str | None, limit: int,
+                gemeenten: frozenset[str] | None = None) -> list[Uitzondering]:
     a = Aanvraag
     van = datetime.combine(periode.van, time.min, NL)
     tot = datetime.combine(periode.tot + timedelta(days=1), time.min, NL)
     conditions = [a.buiten_norm.is_(True), a.besloten_op >= van, a.besloten_op < tot]
     if aanbieder:
         conditions.append(a.aanbieder == aanbieder)
+    if gemeenten is not None:
+        conditions.append(a.gemeente.in_(sorted(gemeenten)))
     result = []
     for row in session.scalars(select(a).where(*conditions).order_by(a.besloten_op, a.id).limit(limit)):
         besluit = row.besluit or {}
@@ -254,17 +269,18 @@ def buiten_norm(session: Session, periode: Periode, aanbieder: str | None, limit
 
 
 def zoek(session: Session, periode: Periode, *, today: date, aanbieder: str | None = None,
-         limit: int = LIMIET) -> Resultaat:
+         limit: int = LIMIET, gemeenten: frozenset[str] | None = None) -> Resultaat:
     """Every kind for the period (at most `limit` rows per kind), with the clients' internal
-    ids looked up in one query."""
+    ids looked up in one query. `gemeenten`: only the exceptions of these gemeenten (design.md
+    §9, a user sees only their own); None: all."""
     result = Resultaat()
     found = {
-        "boven_toewijzing": boven_toewijzing(session, periode, aanbieder, limit + 1),
-        "zonder_start": zonder_start(session, periode, aanbieder, limit + 1),
-        "na_einddatum": na_einddatum(session, periode, aanbieder, today, limit + 1),
-        "geen_start": geen_start(session, periode, aanbieder, today, limit + 1),
-        "tijdelijk_gestopt": tijdelijk_gestopt(session, periode, aanbieder, today, limit + 1),
-        "buiten_norm": buiten_norm(session, periode, aanbieder, limit + 1),
+        "boven_toewijzing": boven_toewijzing(session, periode, aanbieder, limit + 1, gemeenten),
+        "zonder_start": zonder_start(session, periode, aanbieder, limit + 1, gemeenten),
+        "na_einddatum": na_einddatum(session, periode, aanbieder, today, limit + 1, gemeenten),
+        "geen_start": geen_start(session, periode, aanbieder, today, limit + 1, gemeenten),
+        "tijdelijk_gestopt": tijdelijk_gestopt(session, periode, aanbieder, today, limit + 1, gemeenten),
+        "buiten_norm": buiten_norm(session, periode, aanbieder, limit + 1, gemeenten),
     }
     for soort, rows in found.items():
         if len(rows) > limit:

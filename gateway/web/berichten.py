@@ -43,8 +43,8 @@ def berichten(request: Request, session: DbSession, user: CjgUser) -> HTMLRespon
         return page(request, "berichten.html", status=400, regels=[], namen={}, clientnamen={}, envelop_status={},
                     ouder_url=None, nieuwste_url=None, totaal=0, **context)
     filters = gelezen.filters
-    result = berichtenlog.page(session, filters, voor=gelezen.voor, providers=providers)
-    totaal = berichtenlog.count(session, filters, providers=providers)
+    result = berichtenlog.page(session, filters, voor=gelezen.voor, providers=providers, gemeenten=user.gemeenten)
+    totaal = berichtenlog.count(session, filters, providers=providers, gemeenten=user.gemeenten)
     namen = berichtenlog.partijnamen(session, {c for r in result.regels for c in (r.afzender, r.ontvanger) if c})
     clientnamen = _client_names(session, result.regels)
     envelop_status = enveloppen.status_per_message(session, [r.id for r in result.regels])  # one query a page
@@ -68,17 +68,20 @@ def berichten_csv(request: Request, session: DbSession, user: CjgUser) -> Respon
                      adres=source_address(request))
         _log_search(own, request, user, gelezen.filters)
     dag = request.app.state.ctx.today().strftime("%Y%m%d")
-    return StreamingResponse(_csv_batches(request.app.state.sessions, gelezen.filters, providers),
+    return StreamingResponse(_csv_batches(request.app.state.sessions, gelezen.filters, providers,
+                                          user.gemeenten),
                              media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="berichten-{dag}.csv"'})
 
 
-def _csv_batches(sessions, filters: berichtenlog.Filters, providers) -> Iterator[str]:
+def _csv_batches(sessions, filters: berichtenlog.Filters, providers,
+                 gemeenten: frozenset[str] | None) -> Iterator[str]:
     yield view.as_csv([], {}, kop=True)
     voor = None
     while True:
         with sessions() as session:
-            result = berichtenlog.page(session, filters, voor=voor, providers=providers, size=EXPORT_BATCH)
+            result = berichtenlog.page(session, filters, voor=voor, providers=providers, size=EXPORT_BATCH,
+                                       gemeenten=gemeenten)
             names = _client_names(session, result.regels)
         if result.regels:
             yield view.as_csv(result.regels, names, kop=False)
@@ -102,7 +105,7 @@ def _log_search(session, request: Request, user, filters: berichtenlog.Filters) 
 def bericht(request: Request, bericht_id: str, session: DbSession, user: CjgUser,
             ingevoerd: str = "") -> HTMLResponse:
     number = object_id(bericht_id, "bericht")
-    found = read.message_page(session, number)
+    found = read.message_page(session, number, user.gemeenten)  # another gemeente's: as unknown
     if found is None:
         raise HTTPException(404, f"Er is geen bericht met nummer {number}.")
     log_access(session, request, user, actie=audit.BEKIJKEN, object_type="bericht", object_id=found.bericht.id,
@@ -117,7 +120,7 @@ def bericht(request: Request, bericht_id: str, session: DbSession, user: CjgUser
 def bericht_xml(request: Request, bericht_id: str, session: DbSession, user: CjgUser) -> Response:
     """The message as it came (or went), byte for byte, as a file: a view of the message."""
     number = object_id(bericht_id, "bericht")
-    found = read.message_page(session, number)
+    found = read.message_page(session, number, user.gemeenten)  # another gemeente's: as unknown
     if found is None:
         raise HTTPException(404, f"Er is geen bericht met nummer {number}.")
     if found.bericht.gewist_op is not None:  # the retention purge kept only the counting columns

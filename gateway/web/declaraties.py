@@ -26,13 +26,13 @@ router = APIRouter()
 
 
 @router.get("/financien/declaraties")
-def declaraties_page(request: Request, session: DbSession, _user: FinanceUser) -> HTMLResponse:
+def declaraties_page(request: Request, session: DbSession, user: FinanceUser) -> HTMLResponse:
     aanbieders = financien.providers(session)
     gekozen = request.query_params.get("aanbieder", "").strip()
     fout = None
     if gekozen and gekozen not in dict(aanbieders):
         fout, gekozen = "Kies een aanbieder uit de lijst.", ""
-    regels = read.lijst(session, aanbieder=gekozen or None)
+    regels = read.lijst(session, aanbieder=gekozen or None, gemeenten=user.gemeenten)
     return page(request, "declaraties.html", status=400 if fout else 200, regels=regels, aanbieders=aanbieders,
                 namen=dict(aanbieders), gekozen=gekozen, fout=fout, limiet=read.LIMIET)
 
@@ -41,7 +41,7 @@ def declaraties_page(request: Request, session: DbSession, _user: FinanceUser) -
 def declaratie_page(request: Request, bericht_id: str, session: DbSession, user: FinanceUser) -> HTMLResponse:
     number = object_id(bericht_id, "declaratie")
     ctx = request.app.state.ctx
-    found = read.pagina(session, number, ctx.reference)
+    found = read.pagina(session, number, ctx.reference, user.gemeenten)  # another gemeente's: as unknown
     if found is None:
         raise HTTPException(404, f"Er is geen declaratie (JW323) met nummer {number}.")
     clients: list[int | None] = list(found.client_ids) or [None]

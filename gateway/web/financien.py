@@ -25,15 +25,19 @@ from gateway.web import grafieken
 from gateway.web.deps import FinanceUser
 from gateway.web.forms.financien import volume_filters
 from gateway.web.render import page
+from gateway.web.sessies import may_see
 from gateway.web.views.financien import report_context
 
 router = APIRouter()
 
 
 @router.get("/financien")
-def financien_page(request: Request, session: DbSession, _user: FinanceUser) -> Response:
+def financien_page(request: Request, session: DbSession, user: FinanceUser) -> Response:
     ctx = request.app.state.ctx
-    aanbieders, gemeenten = read.providers(session), read.municipalities_by_name(session)
+    # A user of some municipalities chooses among theirs and, without a choice, gets the
+    # report of all of theirs (design.md §9); the API's downloads scope the same way.
+    aanbieders = read.providers(session)
+    gemeenten = [(code, naam) for code, naam in read.municipalities_by_name(session) if may_see(user, code)]
     f = volume_filters(request.query_params, ctx.today(), aanbieders=aanbieders, gemeenten=gemeenten)
     context = dict(invoer=f.invoer, fouten=f.fouten, aanbieders=aanbieders,
                    gemeenten=gemeenten if len(gemeenten) > 1 else [], eenheden=EENHEID_LABELS,
@@ -43,6 +47,8 @@ def financien_page(request: Request, session: DbSession, _user: FinanceUser) -> 
         return page(request, "financien.html", status=400, **context)
     periode = rapportage.Periode(f.van, f.tot)
     producten = ctx.reference.producten
-    report = read.volume_report(session, periode, gemeenten=f.gemeenten, aanbieder=f.aanbieder, producten=producten)
+    scope = f.gemeenten if f.gemeenten is not None else \
+        (sorted(user.gemeenten) if user.gemeenten is not None else None)
+    report = read.volume_report(session, periode, gemeenten=scope, aanbieder=f.aanbieder, producten=producten)
     return page(request, "financien.html", **context,
                 **report_context(report.rows, report.maandreeks, dict(aanbieders), periode, f.as_params(periode), producten))

@@ -39,7 +39,7 @@ def uitzonderingen_page(request: Request, session: DbSession, user: FinanceUser)
     resultaat = None
     if not f.fouten:
         resultaat = uitzonderingen.zoek(session, Periode(f.van, f.tot), today=today,
-                                        aanbieder=f.invoer["aanbieder"] or None)
+                                        aanbieder=f.invoer["aanbieder"] or None, gemeenten=user.gemeenten)
         log_access(session, request, user, object_type="uitzonderingen",
                    object_id=f"{f.van.isoformat()}/{f.tot.isoformat()}")
     return page(request, "uitzonderingen.html", status=400 if f.fouten else 200, invoer=f.invoer, fouten=f.fouten,
@@ -81,7 +81,8 @@ def _ruimte_page(request: Request, session, user, *, jaar: int, invoer: dict, fo
                  formulier: dict, formfouten: dict, status: int, melding: str | None = None) -> Response:
     today = request.app.state.ctx.today()
     standen = [] if fouten else ruimte.overzicht(session, jaar, today=today,
-                                                 producten=request.app.state.ctx.reference.producten)
+                                                 producten=request.app.state.ctx.reference.producten,
+                                                 gemeenten=user.gemeenten)
     aanbieders = read.providers(session)
     return page(request, "bestedingsruimte.html", status=status, jaar=jaar, invoer=invoer, fouten=fouten,
                 standen=standen, aanbieders=aanbieders, namen=dict(aanbieders),

@@ -127,16 +127,22 @@ def toegewezen_bedrag(session: Session, jaar: int, gemeente: str,
     return result
 
 
-def overzicht(session: Session, jaar: int, *, today: date,
-              producten: Mapping[tuple[str, str], Product]) -> list[Stand]:
-    caps = list(session.scalars(select(Bestedingsruimte).where(Bestedingsruimte.jaar == jaar)
-                                .order_by(Bestedingsruimte.aanbieder, Bestedingsruimte.gemeente)))
+def overzicht(session: Session, jaar: int, *, today: date, producten: Mapping[tuple[str, str], Product],
+              gemeenten: frozenset[str] | None = None) -> list[Stand]:
+    """The caps of the year with their standing. A cap is one provider's at one gemeente, and
+    its figures (spent, committed, forecast) are that gemeente's alone: with `gemeenten` only
+    the caps of those gemeenten are shown (design.md §9). A user of one municipality sees
+    nothing of another's budget for the same provider, not even that it has one. None: all."""
+    query = select(Bestedingsruimte).where(Bestedingsruimte.jaar == jaar)
+    if gemeenten is not None:
+        query = query.where(Bestedingsruimte.gemeente.in_(sorted(gemeenten)))
+    caps = list(session.scalars(query.order_by(Bestedingsruimte.aanbieder, Bestedingsruimte.gemeente)))
     if not caps:
         return []
-    gemeenten = {c.gemeente for c in caps}
-    spent = besteed(session, jaar, gemeenten)
+    met_cap = {c.gemeente for c in caps}
+    spent = besteed(session, jaar, met_cap)
     # one report query set per gemeente with a cap (a handful), not per provider
-    allocated = {g: toegewezen_bedrag(session, jaar, g, producten) for g in gemeenten}
+    allocated = {g: toegewezen_bedrag(session, jaar, g, producten) for g in met_cap}
     maanden = verstreken_maanden(jaar, today)
     return [Stand(c.gemeente, c.aanbieder, jaar, c.bedrag_eurocent, besteed=spent.get((c.gemeente, c.aanbieder), 0),
                   toegewezen=round(allocated[c.gemeente].get(c.aanbieder, 0.0)), maanden=maanden,
