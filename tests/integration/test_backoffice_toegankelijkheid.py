@@ -242,3 +242,52 @@ def _error_summary(page, aanvraag_id: int) -> None:
     expect(page.locator("#reden_afwijzing")).to_have_attribute("aria-invalid", "true")
     # The field's own message stays beside it, tied to it for a screen reader.
     expect(page.locator("#reden_afwijzing")).to_have_attribute("aria-describedby", "reden_afwijzing-fout")
+
+
+# -- the error summary at HTTP level: every link leads to a field that is on the page ----------
+_SUMMARY = re.compile(r'<div class="foutsamenvatting" role="alert" tabindex="-1"[^>]*>(.*?)</div>', re.S)
+
+
+def _summary_links(html: str) -> list[tuple[str, str]]:
+    """The summary's (target id, link text), after checking each target exists once."""
+    found = _SUMMARY.search(html)
+    assert found, "no error summary on the page"
+    assert '<script src="/static/foutsamenvatting.js"></script>' in html
+    assert "Er is iets niet goed ingevuld" in found.group(1)
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', found.group(1), re.S)
+    assert links, "an error summary without links"
+    for target, _ in links:
+        assert len(re.findall(rf'\sid="{re.escape(target)}"', html)) == 1, target
+    return [(target, " ".join(text.split())) for target, text in links]
+
+
+def test_the_decision_forms_error_summary_links_each_field_with_its_label(client, parties, users, published, app,
+                                                                         sessions):
+    from tests.backoffice import login
+    from tests.integration.test_backoffice_aanvragen import _agj, _decide
+    aanvraag_id = _agj(client, parties, published, app, sessions, "R-AGJ1", "VB-REF-0101")
+    login(client, USERS["cjg"])
+    links = dict(_summary_links(_decide(client, aanvraag_id, {}).text))
+    assert links == {"besluit": "Besluit: Kies een van de besluiten."}  # the first radio has the id
+    wijzigen = {"besluit": "wijzigen", "p1_volume": "abc", "p1_eenheid": "04", "p1_frequentie": "2",
+                "p1_ingangsdatum": "2026-09-15", "p1_einddatum": "2026-09-01"}
+    links = dict(_summary_links(_decide(client, aanvraag_id, wijzigen).text))
+    assert links["p1_volume"].startswith("VB-REF-0101, volume: ") and "geheel getal" in links["p1_volume"]
+    assert links["p1_einddatum"].startswith("VB-REF-0101, einddatum: ")
+    links = dict(_summary_links(_decide(client, aanvraag_id, {"besluit": "afwijzen", "reden_afwijzing": "8"}).text))
+    assert links["woonplaatsbeginsel"].startswith("Verantwoordelijke gemeente: ")
+    # A good decision shows no summary.
+    assert "data-foutsamenvatting" not in client.get(f"/aanvragen/{aanvraag_id}").text
+
+
+def test_the_intake_forms_error_summary_links_each_field(client, parties, users, sessions):
+    from tests.backoffice import login
+    from tests.integration.test_backoffice_formulier import geldig, indienen
+    login(client, USERS["cjg"])
+    data = geldig(bsn="", overeenstemming="")
+    answer = indienen(client, data)
+    assert answer.status_code == 400
+    targets = [target for target, _ in _summary_links(answer.text)]
+    assert "bsn" in targets and "overeenstemming" in targets
+    none = indienen(client, geldig(product_1="", ingangsdatum_1="", einddatum_1="", volume_1=""))
+    assert "producten" in [target for target, _ in _summary_links(none.text)]  # the fieldset of the lines
