@@ -245,7 +245,7 @@ def test_beschikking_page_shows_the_document_and_links(client, sessions, route):
     assert f'href="/clienten/{_client_id(sessions)}"' in html and f'href="/aanvragen/{route["aanvraag"]}"' in html
     # One page: the document's own <html>, <style> and <main> are not nested into it (CSP).
     assert html.count("<html") == 1 and "<style" not in html and "style=" not in html
-    assert html.count("<main>") == 1
+    assert html.count("<main") == 1
     assert "moeder" in html  # the bezwaar registered through the API
     assert not [h for h in _hrefs(html) if BSN in h]
 
