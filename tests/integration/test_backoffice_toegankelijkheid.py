@@ -204,6 +204,7 @@ def _finance_pages(page, checker: Checker, ids: dict) -> None:
     checker.check(f"/financien/declaraties/{ids['declaratie']}", "/financien/declaraties/{bericht_id}")
     checker.check("/financien/uitzonderingen", "/financien/uitzonderingen")
     checker.check("/financien/bestedingsruimte", "/financien/bestedingsruimte")
+    checker.check("/financien?van=gisteren", "/financien")  # a filter with an error summary
 
 
 def _admin_pages(page, checker: Checker) -> None:
@@ -211,6 +212,7 @@ def _admin_pages(page, checker: Checker) -> None:
     _login(page, USERS["admin"])
     page.wait_for_url(lambda url: "/login" not in url)
     checker.check("/audit", "/audit")
+    checker.check("/audit?van=gisteren", "/audit")
     checker.check("/partijen", "/partijen")
     checker.check("/blokkades", "/blokkades")
 
@@ -291,3 +293,18 @@ def test_the_intake_forms_error_summary_links_each_field(client, parties, users,
     assert "bsn" in targets and "overeenstemming" in targets
     none = indienen(client, geldig(product_1="", ingangsdatum_1="", einddatum_1="", volume_1=""))
     assert "producten" in [target for target, _ in _summary_links(none.text)]  # the fieldset of the lines
+
+
+def test_the_filter_forms_error_summaries_lead_to_their_fields(client, parties, users):
+    from tests.backoffice import login
+    pages = {USERS["cjg"]: [("/berichten?van=gisteren", "van"), ("/aanvragen?status=weg", "status")],
+             USERS["finance"]: [("/financien?van=gisteren", "f-van"), ("/financien/uitzonderingen?tot=morgen", "u-tot"),
+                                ("/financien/bestedingsruimte?jaar=dit", "b-jaar")],
+             USERS["admin"]: [("/audit?van=gisteren", "f-van")]}
+    for user, checks in pages.items():
+        login(client, user)
+        for path, target in checks:
+            answer = client.get(path)
+            assert answer.status_code in (200, 400), (path, answer.status_code)
+            assert target in [t for t, _ in _summary_links(answer.text)], path
+        client.cookies.clear()
