@@ -37,9 +37,10 @@ DESKTOP, PHONE = 1366, 390
 # it very hard (serious); "moderate" and "minor" are reported by axe but do not fail the run.
 FAILING_IMPACTS = ("serious", "critical")
 # Downloads, not pages.
-NOT_PAGES = {"/audit.csv"}
+NOT_PAGES = {"/audit.csv", "/berichten.csv", "/berichten/{bericht_id}/xml",
+             "/beschikkingen/{beschikking_id}/document.pdf"}
 WEB_MODULES = ("auth", "berichten", "aanvragen", "formulier", "clienten", "termijnen", "financien",
-               "financien_extra", "declaraties", "audit", "partijen", "blokkades")
+               "financien_extra", "declaraties", "audit", "partijen", "blokkades", "gebruikers")
 
 _AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -174,6 +175,8 @@ def _cjg_pages(page, checker: Checker, ids: dict, sessions) -> None:
     page.wait_for_selector("[data-foutsamenvatting]")
     checker.check("/aanvraagformulier (fouten)", "/aanvraagformulier", navigate=False)
     checker.check(f"/clienten/{ids['client']}", "/clienten/{client_id}")
+    checker.check("/clienten", "/clienten")
+    checker.check("/clienten?q=Hoek", "/clienten")
 
     with sessions() as session:
         beschikking = session.scalar(select(Beschikking.id).where(Beschikking.aanvraag_id == ids["toegekend"]))
@@ -220,6 +223,7 @@ def _admin_pages(page, checker: Checker) -> None:
     checker.check("/audit?van=gisteren", "/audit")
     checker.check("/partijen", "/partijen")
     checker.check("/blokkades", "/blokkades")
+    checker.check("/gebruikers", "/gebruikers")
 
 
 def _error_summary(page, aanvraag_id: int) -> None:
