@@ -39,6 +39,8 @@ OMSCHRIJVING = {
     "JW305": "start zorg", "JW307": "stop zorg", "JW315": "verzoek om toewijzing",
     "JW317": "verzoek om wijziging", "JW319": "antwoord op verzoek", "JW320": "retour antwoord",
     "JW323": "declaratie", "JW325": "declaratie-antwoord",
+    "AGR": "retour aanvraagformulier", "JW306": "retour start zorg", "JW308": "retour stop zorg",
+    "JW316": "retour verzoek om toewijzing", "JW318": "retour verzoek om wijziging",
 }
 
 

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from gateway.clock import NL, as_utc
 from gateway.model.datum import datum_nl
-from gateway.model.normen import bedrag
+from gateway.model.normen import EENHEID_LABELS, bedrag
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,6 +30,13 @@ def moment_nl(value: datetime | None) -> str:
         return ""
     local = as_utc(value).astimezone(NL)
     return f"{datum_nl(local.date())}, {local:%H:%M}"
+
+
+def eenheid_nl(code: str | None) -> str:
+    """A WJ756 Eenheid in words, the code as a detail: '04' -> 'uur (eenheid 04)'."""
+    if code in EENHEID_LABELS:
+        return f"{EENHEID_LABELS[code][1]} (eenheid {code})"
+    return f"eenheid {code or 'onbekend'}"
 
 
 def euro(eurocent: int | None) -> str:
@@ -63,7 +70,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(datum_nl=datum_nl, moment_nl=moment_nl, euro=euro, bsn_masked=bsn_masked,
-                       gewist=gewist_nl)
+                       gewist=gewist_nl, eenheid_nl=eenheid_nl)
     return env
 
 

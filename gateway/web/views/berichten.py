@@ -36,6 +36,7 @@ def list_context(gelezen: berichtenlog.Gelezen, providers: list[berichtenlog.Aan
     """What the list page shows whatever the result: the filter form and its errors."""
     return dict(waarden=gelezen.waarden, fouten=gelezen.fouten, aanbieders=providers,
                 berichttypen=[(t, berichtenlog.OMSCHRIJVING.get(t, "")) for t in berichtenlog.BERICHTTYPEN],
+                omschrijvingen=berichtenlog.OMSCHRIJVING,
                 statussen=berichtenlog.STATUSSEN, richtingen=berichtenlog.RICHTINGEN,
                 status_labels=STATUS_LABELS,
                 gefilterd=any(v for k, v in gelezen.waarden.items() if k != "sorteer"),
