@@ -79,6 +79,9 @@ def test_list_is_newest_first_with_the_bsn_masked(client, parties, users, toewij
     assert page.text.count(MASKED) == 2
     assert "geaccepteerd" in page.text and "Zorg BV" in page.text  # status in Dutch, provider by name
     assert "Oudere berichten" not in page.text and "Nieuwste berichten" not in page.text
+    # each type in the words of the work beside its code
+    assert 'JW305<br><span class="klein">start zorg</span>' in page.text
+    assert 'JW307<br><span class="klein">stop zorg</span>' in page.text
 
 
 def test_each_filter_alone_and_combined(client, parties, users, sessions):
