@@ -15,6 +15,7 @@ from gateway.domain.aanvraag.aanvragen import CLIENT_WIJKT_AF, OPEN
 from gateway.domain.berichten import postbus
 from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.readmodels import clienten, partijen
+from gateway.readmodels.scope import Gemeenten, binnen
 from gateway.work import queue as outbox
 
 # The keyset position after which a next page starts: (antwoord_uiterlijk, ontvangen_op, id)
@@ -31,15 +32,18 @@ class Section:
     more: bool
 
 
-def aanvraag(session: Session, aanvraag_id: int) -> Aanvraag | None:
-    return session.get(Aanvraag, aanvraag_id)
+def aanvraag(session: Session, aanvraag_id: int, *, gemeenten: Gemeenten = None) -> Aanvraag | None:
+    """The aanvraag, if it belongs to one of `gemeenten` (None: any): another municipality's
+    aanvraag is as unknown as an id that does not exist."""
+    return session.scalar(select(Aanvraag).where(Aanvraag.id == aanvraag_id, binnen(Aanvraag.gemeente, gemeenten)))
 
 
-def section(session: Session, status: str, soort: str | None, key: Key | None, *, limit: int) -> Section:
+def section(session: Session, status: str, soort: str | None, key: Key | None, *, limit: int,
+            gemeenten: Gemeenten = None) -> Section:
     """Open aanvragen by deadline (most overdue first), then by receipt and id; decided ones
-    newest first. Bounded and keyset-paged (ix_aanvraag_status), never by OFFSET; the
-    products come with one selectin query."""
-    query = select(Aanvraag).where(Aanvraag.status == status)
+    newest first, only those of `gemeenten` (None: all). Bounded and keyset-paged
+    (ix_aanvraag_status), never by OFFSET; the products come with one selectin query."""
+    query = select(Aanvraag).where(Aanvraag.status == status, binnen(Aanvraag.gemeente, gemeenten))
     if soort:
         query = query.where(Aanvraag.soort == soort)
     if status in OPEN:
@@ -93,10 +97,10 @@ class Queue:
 
 
 def queue(session: Session, statuses: tuple[str, ...], soort: str | None, key: Key | None, *,
-          limit: int) -> Queue:
-    """The decision queue: one bounded section per status, and the names of their providers
-    and clients (one query each for all sections)."""
-    found = [section(session, status, soort, key, limit=limit) for status in statuses]
+          limit: int, gemeenten: Gemeenten = None) -> Queue:
+    """The decision queue of `gemeenten` (None: all): one bounded section per status, and the
+    names of their providers and clients (one query each for all sections)."""
+    found = [section(session, status, soort, key, limit=limit, gemeenten=gemeenten) for status in statuses]
     return Queue(found, provider_names(session, {a.aanbieder for s in found for a in s.aanvragen}),
                  clienten.namen(session, {(a.gemeente, a.bsn) for s in found for a in s.aanvragen}))
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Bericht, Beschikking, Client, Kenmerk
 from gateway.domain.aanvraag.clientgegevens import zoektekst
+from gateway.readmodels.scope import Gemeenten, binnen
 
 ZOEK_LIMIET = 50
 MAX_ZOEKTEKST = 100
@@ -28,8 +29,10 @@ MIN_NAAM = 2  # one letter would match most of the region
 _BSN = re.compile(r"[0-9]{8,9}")  # ASCII digits only
 
 
-def client(session: Session, client_id: int) -> Client | None:
-    return session.get(Client, client_id)
+def client(session: Session, client_id: int, *, gemeenten: Gemeenten = None) -> Client | None:
+    """The client, if of one of `gemeenten` (None: any); another municipality's client is
+    as unknown as an id that does not exist."""
+    return session.scalar(select(Client).where(Client.id == client_id, binnen(Client.gemeente, gemeenten)))
 
 
 def client_id(session: Session, gemeente: str | None, bsn: str | None) -> int | None:
@@ -72,8 +75,8 @@ def bsn_uit(text: str) -> str | None:
     return digits.rjust(9, "0")
 
 
-def zoek(session: Session, q: str, *, limit: int = ZOEK_LIMIET) -> Zoekresultaat:
-    """The clients `q` names, by name (A-Z), at most `limit`."""
+def zoek(session: Session, q: str, *, limit: int = ZOEK_LIMIET, gemeenten: Gemeenten = None) -> Zoekresultaat:
+    """The clients of `gemeenten` (None: all) that `q` names, by name (A-Z), at most `limit`."""
     text = q.strip()
     branches: list[Select] = []
     bsn = bsn_uit(text)
@@ -89,7 +92,7 @@ def zoek(session: Session, q: str, *, limit: int = ZOEK_LIMIET) -> Zoekresultaat
         return Zoekresultaat([], False)
     ids = union(*branches).subquery()
     rows = session.execute(select(Client.id, Client.gemeente, Client.bsn, Client.naam)
-                           .where(Client.id.in_(select(ids.c.id)))
+                           .where(Client.id.in_(select(ids.c.id)), binnen(Client.gemeente, gemeenten))
                            .order_by(Client.zoeknaam.is_(None), Client.zoeknaam, Client.id).limit(limit + 1))
     found = [Gevonden(*row) for row in rows]
     return Zoekresultaat(found[:limit], len(found) > limit)

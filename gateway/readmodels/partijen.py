@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Partij, Token
 from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.intake.parties import GEMEENTE
+from gateway.readmodels.scope import Gemeenten, binnen
 
 
 def names(session: Session, soort: str, codes: set[str]) -> dict[str, str]:
@@ -31,9 +32,12 @@ def choices_by_code(session: Session, soort: str) -> list[tuple[str, str]]:
                                 .order_by(Partij.code)).all())
 
 
-def municipalities_and_providers(session: Session) -> tuple[list[Partij], list[Partij]]:
-    """The gemeenten and the aanbieders, each by name (one query)."""
-    rows = session.scalars(select(Partij).where(Partij.soort.in_((GEMEENTE, AANBIEDER)))
+def municipalities_and_providers(session: Session, *, gemeenten: Gemeenten = None
+                                  ) -> tuple[list[Partij], list[Partij]]:
+    """The gemeenten (only those of `gemeenten`; None: all) and all aanbieders, each by name
+    (one query)."""
+    rows = session.scalars(select(Partij).where(
+        (Partij.soort == AANBIEDER) | ((Partij.soort == GEMEENTE) & binnen(Partij.code, gemeenten)))
                            .order_by(Partij.naam, Partij.code)).all()
     return [p for p in rows if p.soort == GEMEENTE], [p for p in rows if p.soort == AANBIEDER]
 

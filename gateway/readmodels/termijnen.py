@@ -53,6 +53,7 @@ from gateway.domain.levering.signalen import MELDTERMIJN, STARTTERMIJN
 from gateway.messages import BY_NAME
 from gateway.model.datum import datum_nl
 from gateway.model.werkdagen import add_werkdagen, werkdagen_between
+from gateway.readmodels.scope import Gemeenten, binnen
 from gateway.readmodels.tijdlijn import SIGNAAL_SOORTEN
 
 LIMIT = 200  # rows per list
@@ -97,10 +98,12 @@ class Overzicht:
     te_laat_gemeld: Lijst
 
 
-def overview(session: Session, today: date) -> Overzicht:
-    lists = [_aanvragen(session, today), _retours(session, today), _afgekeurd(session),
-             _retours_aandacht(session), _geweigerd(session), _starts_stops(session, today),
-             _late_reports(session, today)]
+def overview(session: Session, today: date, *, gemeenten: Gemeenten = None) -> Overzicht:
+    """Every list of the page, each only of `gemeenten` (None: all municipalities), filtered in
+    its query so that a list's LIMIT counts only rows the user may see."""
+    lists = [_aanvragen(session, today, gemeenten), _retours(session, today, gemeenten),
+             _afgekeurd(session, gemeenten), _retours_aandacht(session, gemeenten), _geweigerd(session, gemeenten),
+             _starts_stops(session, today, gemeenten), _late_reports(session, today, gemeenten)]
     ids = _client_ids(session, [r for rows, _ in lists for r in rows])
     aanvragen, retours, afgekeurd, retours_aandacht, geweigerd, starts_stops, te_laat = (
         Lijst([_with_client(r, ids) for r in rows], cut) for rows, cut in lists)
@@ -148,11 +151,11 @@ _AANVRAAG_STATUS = {"te_beoordelen": "te beoordelen", "in_onderzoek": "in onderz
                     "afgewezen": "afgewezen, antwoord nog niet verstuurd"}
 
 
-def _aanvragen(session: Session, today: date) -> tuple[list[Termijn], bool]:
+def _aanvragen(session: Session, today: date, gemeenten: Gemeenten) -> tuple[list[Termijn], bool]:
     rows = session.execute(
         select(Aanvraag.id, Aanvraag.bericht_id, Aanvraag.soort, Aanvraag.gemeente, Aanvraag.aanbieder,
                Aanvraag.bsn, Aanvraag.status, Aanvraag.ontvangen_op, Aanvraag.antwoord_uiterlijk, Aanvraag.termijn)
-        .where(Aanvraag.afgehandeld_op.is_(None))
+        .where(Aanvraag.afgehandeld_op.is_(None), binnen(Aanvraag.gemeente, gemeenten))
         .order_by(Aanvraag.antwoord_uiterlijk, Aanvraag.id).limit(LIMIT + 1)).all()
     return _cut([Termijn(wat=f"Antwoord op {a.soort}", uiterlijk=a.antwoord_uiterlijk,
                          werkdagen=stand(today, a.antwoord_uiterlijk), gemeente=a.gemeente, bsn=a.bsn,
@@ -164,18 +167,19 @@ def _aanvragen(session: Session, today: date) -> tuple[list[Termijn], bool]:
 _POSTBUS_STATUS = {"nieuw": "klaar in de postbus", "opgehaald": "opgehaald"}
 
 
-def _postbus(session: Session, statuses, *extra):
+def _postbus(session: Session, statuses, gemeenten: Gemeenten, *extra):
     # The provider ids as a list, not a subquery: with both columns of ix_postbus_partij_status
     # given as lists, PostgreSQL reads the few open items from the index instead of the table.
     providers = list(session.scalars(select(Partij.id).where(Partij.soort == "aanbieder")))
     return (select(PostbusItem, Bericht.afzender, Bericht.ontvanger, Bericht.bsn, Bericht.identificatie)
             .join(Bericht, Bericht.id == PostbusItem.bericht_id)
             .where(PostbusItem.partij_id.in_(providers), PostbusItem.status.in_(statuses),
-                   PostbusItem.berichttype.in_(("JW301", "JW319")), *extra))
+                   PostbusItem.berichttype.in_(("JW301", "JW319")), binnen(Bericht.afzender, gemeenten),
+                   *extra))
 
 
-def _retours(session: Session, today: date) -> tuple[list[Termijn], bool]:
-    rows = session.execute(_postbus(session, OPEN_POSTBUS)
+def _retours(session: Session, today: date, gemeenten: Gemeenten) -> tuple[list[Termijn], bool]:
+    rows = session.execute(_postbus(session, OPEN_POSTBUS, gemeenten)
                            .order_by(PostbusItem.aangemaakt_op, PostbusItem.bericht_id).limit(LIMIT + 1)).all()
     result = []
     for item, gemeente, aanbieder, bsn, identificatie in rows:
@@ -191,8 +195,8 @@ def _retours(session: Session, today: date) -> tuple[list[Termijn], bool]:
     return _cut(result)
 
 
-def _afgekeurd(session: Session) -> tuple[list[Termijn], bool]:
-    rows = session.execute(_postbus(session, ("afgekeurd",), PostbusItem.aandacht_cjg.is_(True))
+def _afgekeurd(session: Session, gemeenten: Gemeenten) -> tuple[list[Termijn], bool]:
+    rows = session.execute(_postbus(session, ("afgekeurd",), gemeenten, PostbusItem.aandacht_cjg.is_(True))
                            .order_by(PostbusItem.beantwoord_op.desc(), PostbusItem.bericht_id.desc())
                            .limit(LIMIT + 1)).all()
     return _cut([Termijn(wat=f"{item.berichttype} {identificatie or ''}".rstrip() + " afgekeurd door de aanbieder",
@@ -209,14 +213,15 @@ _AANDACHT = {postbus.UNMATCHED: ("niet gekoppeld", "De gateway stuurde geen {ans
                                                 "anders. De eerste bepaalt de status in de postbus.")}
 
 
-def _retours_aandacht(session: Session) -> tuple[list[Termijn], bool]:
+def _retours_aandacht(session: Session, gemeenten: Gemeenten) -> tuple[list[Termijn], bool]:
     """Received JW302/JW320s that did not count and need a look, newest first: found by their
-    kenmerk on the (soort, waarde) index."""
+    kenmerk on the (soort, waarde) index. A retour names the gemeente as its Afzender."""
     rows = session.execute(
         select(Bericht.id, Bericht.berichttype, Bericht.afzender, Bericht.ontvanger, Bericht.identificatie,
                Bericht.bsn, Bericht.ontvangen_op, Kenmerk.waarde)
         .join(Kenmerk, Kenmerk.bericht_id == Bericht.id)
-        .where(Kenmerk.soort == "retour", Kenmerk.waarde.in_(postbus.NEEDS_ATTENTION))
+        .where(Kenmerk.soort == "retour", Kenmerk.waarde.in_(postbus.NEEDS_ATTENTION),
+               binnen(Bericht.afzender, gemeenten))
         .order_by(Bericht.id.desc()).limit(LIMIT + 1)).all()
     result = []
     for r in rows:
@@ -231,7 +236,7 @@ def _retours_aandacht(session: Session) -> tuple[list[Termijn], bool]:
 
 
 
-def _geweigerd(session: Session) -> tuple[list[Termijn], bool]:
+def _geweigerd(session: Session, gemeenten: Gemeenten) -> tuple[list[Termijn], bool]:
     """The JW301s and JW319s whose envelope the chain refused (an Fo01 came back), newest
     refusal first."""
     rows = session.execute(
@@ -239,7 +244,8 @@ def _geweigerd(session: Session) -> tuple[list[Termijn], bool]:
                Envelop.geweigerd_op, Bericht.berichttype, Bericht.identificatie, Bericht.afzender,
                Bericht.ontvanger, Bericht.bsn)
         .join(Bericht, Bericht.id == Envelop.bericht_id)
-        .where(Envelop.richting == "uit", Envelop.status == GEWEIGERD, Bericht.berichttype.in_(("JW301", "JW319")))
+        .where(Envelop.richting == "uit", Envelop.status == GEWEIGERD, Bericht.berichttype.in_(("JW301", "JW319")),
+               binnen(Bericht.afzender, gemeenten))
         .order_by(Envelop.geweigerd_op.desc(), Envelop.id.desc()).limit(LIMIT + 1)).all()
     return _cut([Termijn(wat=f"{r.berichttype} {r.identificatie or ''}".rstrip(), uiterlijk=None, werkdagen=None,
                          gemeente=r.afzender or "", bsn=r.bsn, aanbieder=r.ontvanger,
@@ -266,14 +272,14 @@ def _signal_exists(soort: str):
                           Signaal.soort == soort, Signaal.toewijzingnummer == Toewijzing.nummer)
 
 
-def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
+def _starts_stops(session: Session, today: date, gemeenten: Gemeenten) -> tuple[list[Termijn], bool]:
     rows: list[Termijn] = []
     not_deleted = Toewijzing.reden_wijziging.is_distinct_from(VERWIJDERD)
     # Open signals: still no start, or still no stop.
     signals = session.execute(
         select(Signaal, Toewijzing.ingangsdatum, Toewijzing.einddatum, Toewijzing.aangemaakt_op)
         .join(Toewijzing, and_(Toewijzing.gemeente == Signaal.gemeente, Toewijzing.nummer == Signaal.toewijzingnummer))
-        .where(not_deleted,
+        .where(not_deleted, binnen(Signaal.gemeente, gemeenten),
                ((Signaal.soort == "geen_start") & ~_active_start(Signaal.toewijzingnummer, Signaal.gemeente))
                | ((Signaal.soort == "zorg_na_einddatum")
                   & _running_without_stop(Signaal.toewijzingnummer, Signaal.gemeente)))
@@ -291,7 +297,7 @@ def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
                             bericht_id=signal.bericht_id, toewijzingnummer=signal.toewijzingnummer))
     # Toewijzingen in force without a start, not (yet) a signal.
     waiting = session.scalars(
-        select(Toewijzing).where(not_deleted, Toewijzing.ingangsdatum <= today,
+        select(Toewijzing).where(not_deleted, binnen(Toewijzing.gemeente, gemeenten), Toewijzing.ingangsdatum <= today,
                                  ~_active_start(Toewijzing.nummer, Toewijzing.gemeente),
                                  ~_signal_exists("geen_start"))
         .order_by(Toewijzing.ingangsdatum, Toewijzing.id).limit(LIMIT + 1)).all()
@@ -313,7 +319,8 @@ def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
         select(Toewijzing, Zorglevering.begindatum, Zorglevering.bericht_id)
         .join(Zorglevering, and_(Zorglevering.gemeente == Toewijzing.gemeente,
                                  Zorglevering.toewijzingnummer == Toewijzing.nummer))
-        .where(not_deleted, Toewijzing.einddatum < today, Zorglevering.actief_sleutel.is_not(None),
+        .where(not_deleted, binnen(Toewijzing.gemeente, gemeenten), Toewijzing.einddatum < today,
+               Zorglevering.actief_sleutel.is_not(None),
                ~exists().where(ZorgleveringStop.zorglevering_id == Zorglevering.id,
                                ZorgleveringStop.actief_sleutel.is_not(None)),
                ~_signal_exists("zorg_na_einddatum"))
@@ -331,9 +338,9 @@ def _starts_stops(session: Session, today: date) -> tuple[list[Termijn], bool]:
     return rows[:LIMIT], cut or len(rows) > LIMIT
 
 
-def _late_reports(session: Session, today: date) -> tuple[list[Termijn], bool]:
+def _late_reports(session: Session, today: date, gemeenten: Gemeenten) -> tuple[list[Termijn], bool]:
     signals = session.scalars(
-        select(Signaal).where(Signaal.soort.in_(("start_te_laat", "stop_te_laat")),
+        select(Signaal).where(Signaal.soort.in_(("start_te_laat", "stop_te_laat")), binnen(Signaal.gemeente, gemeenten),
                               Signaal.datum >= today - timedelta(days=TE_LAAT_DAGEN))
         .order_by(Signaal.datum.desc(), Signaal.id.desc()).limit(LIMIT + 1)).all()
     return _cut([Termijn(wat=SIGNAAL_SOORTEN.get(s.soort, s.soort), uiterlijk=None, werkdagen=None,

@@ -32,6 +32,7 @@ from gateway.web.deps import CheckedForm, CjgUser, log_access, object_id
 from gateway.web.forms import wachtrij
 from gateway.web.forms.besluit import Formulier, parse_form, prefilled
 from gateway.web.render import page
+from gateway.web.sessies import Ingelogd
 from gateway.web.views import aanvraag as view
 
 router = APIRouter()
@@ -46,7 +47,8 @@ def queue(request: Request, session: DbSession, user: CjgUser, status: str = wac
     filters = wachtrij.read(status, soort, na)
     secties = []
     if not filters.fouten:
-        found = read.queue(session, filters.statuses, soort or None, filters.key, limit=PAGINA)
+        found = read.queue(session, filters.statuses, soort or None, filters.key, limit=PAGINA,
+                           gemeenten=user.gemeenten)
         secties = view.sections(found.sections, found.provider_names, ctx, soort=soort,
                                 vervolg=filters.key is not None, client_names=found.client_names)
     return page(request, "aanvragen.html", status=400 if filters.fouten else 200,
@@ -56,7 +58,7 @@ def queue(request: Request, session: DbSession, user: CjgUser, status: str = wac
 @router.get("/aanvragen/{aanvraag_id}")
 def detail(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser, besloten: str = "",
            voorgesteld: str = "", ingetrokken: str = "", overgenomen: str = "") -> Response:
-    aanvraag = _aanvraag(session, aanvraag_id)
+    aanvraag = _aanvraag(session, user, aanvraag_id)
     melding = view.confirmation(aanvraag) if besloten else (
         view.PROPOSED if voorgesteld else view.WITHDRAWN if ingetrokken else view.TAKEN_OVER if overgenomen
         else None)
@@ -65,7 +67,7 @@ def detail(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser
 
 @router.post("/aanvragen/{aanvraag_id}/besluit")
 def decide(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser, form: CheckedForm) -> Response:
-    aanvraag = _aanvraag(session, aanvraag_id)
+    aanvraag = _aanvraag(session, user, aanvraag_id)
     invoer, formulier = parse_form(form, aanvraag)
     if aanvraag.status not in OPEN:  # decided meanwhile: the form is gone, so say so first
         formulier.fout = view.already_decided(aanvraag)
@@ -93,7 +95,7 @@ def decide(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser
 def approve(request: Request, aanvraag_id: str, voorstel_id: str, session: DbSession, user: CjgUser,
             form: CheckedForm) -> Response:
     """The second approval of a grant outside the norms: carried out as the decision."""
-    aanvraag = _aanvraag(session, aanvraag_id)
+    aanvraag = _aanvraag(session, user, aanvraag_id)
     number = object_id(voorstel_id, "voorstel")
     try:
         if user.rol != CJG:
@@ -110,7 +112,7 @@ def approve(request: Request, aanvraag_id: str, voorstel_id: str, session: DbSes
 @router.post("/aanvragen/{aanvraag_id}/voorstel/{voorstel_id}/intrekken")
 def withdraw(request: Request, aanvraag_id: str, voorstel_id: str, session: DbSession, user: CjgUser,
              form: CheckedForm) -> Response:
-    aanvraag = _aanvraag(session, aanvraag_id)
+    aanvraag = _aanvraag(session, user, aanvraag_id)
     number = object_id(voorstel_id, "voorstel")
     try:
         _of_aanvraag(session, aanvraag, number)
@@ -141,7 +143,7 @@ def _refused(request: Request, session: Session, user, number: int, formulier: F
         formulier.fouten["motivering"] = view.motivering_needed(exc)
     else:
         formulier.fout = view.refusal_text(exc)
-    return _viewed(request, session, user, _aanvraag(session, str(number)), formulier,
+    return _viewed(request, session, user, _aanvraag(session, user, str(number)), formulier,
                    status=exc.status if exc.status in (403, 409) else 422)
 
 
@@ -151,7 +153,7 @@ def take_over_client(request: Request, aanvraag_id: str, session: DbSession, use
     """The case worker's choice for a client whose identity differed (design.md §9): the
     message's data become the stored client. Keeping the stored client needs no step: the
     case worker decides as usual."""
-    aanvraag = _aanvraag(session, aanvraag_id)
+    aanvraag = _aanvraag(session, user, aanvraag_id)
     number = aanvraag.id
     try:
         aanvragen.take_over_client(session, request.app.state.ctx, aanvraag_id=number, gemeente=aanvraag.gemeente)
@@ -159,7 +161,7 @@ def take_over_client(request: Request, aanvraag_id: str, session: DbSession, use
         discard(session)
         if exc.status == 404:
             raise HTTPException(404, f"Er is geen aanvraag met nummer {number}.") from None
-        aanvraag = _aanvraag(session, str(number))
+        aanvraag = _aanvraag(session, user, str(number))
         formulier = prefilled(aanvraag)
         formulier.fout = view.take_over_refused(exc)
         return _viewed(request, session, user, aanvraag, formulier, status=exc.status)
@@ -168,9 +170,11 @@ def take_over_client(request: Request, aanvraag_id: str, session: DbSession, use
     return RedirectResponse(f"/aanvragen/{number}?overgenomen=1", status_code=303)
 
 
-def _aanvraag(session: Session, text: str) -> Aanvraag:
+def _aanvraag(session: Session, user: Ingelogd, text: str) -> Aanvraag:
+    """The aanvraag, or the 404 page: also for another municipality's aanvraag (design.md
+    §9), with the same words as for an unknown id, so the page tells nothing of it."""
     number = object_id(text, "aanvraag")
-    aanvraag = read.aanvraag(session, number)
+    aanvraag = read.aanvraag(session, number, gemeenten=user.gemeenten)
     if aanvraag is None:
         raise HTTPException(404, f"Er is geen aanvraag met nummer {number}.")
     return aanvraag

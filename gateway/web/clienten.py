@@ -21,6 +21,7 @@ from gateway.web.documents import pdf_filename, render_beschikking, render_besch
 from gateway.web.forms import bezwaar as bezwaar_form
 from gateway.web.forms import clientzoeken
 from gateway.web.render import page
+from gateway.web.sessies import Ingelogd
 
 router = APIRouter()
 
@@ -30,7 +31,7 @@ def zoeken(request: Request, session: DbSession, user: CjgUser, q: str = "") -> 
     vraag = clientzoeken.read(q)
     if vraag.fout:
         return page(request, "clienten.html", status=400, q=vraag.q, fout=vraag.fout, resultaat=None)
-    resultaat = read_clienten.zoek(session, vraag.q) if vraag.q else None
+    resultaat = read_clienten.zoek(session, vraag.q, gemeenten=user.gemeenten) if vraag.q else None
     # The list shows names: the search is in each found client's access history (the
     # search text itself is not logged, it may be a BSN).
     for gevonden in resultaat.clienten if resultaat else ():
@@ -41,7 +42,8 @@ def zoeken(request: Request, session: DbSession, user: CjgUser, q: str = "") -> 
 
 @router.get("/clienten/{client_id}")
 def client_page(client_id: str, request: Request, session: DbSession, user: CjgUser) -> Response:
-    client = read_clienten.client(session, object_id(client_id, "cliënt"))
+    # Another municipality's client is the same 404 as an unknown id (design.md §9).
+    client = read_clienten.client(session, object_id(client_id, "cliënt"), gemeenten=user.gemeenten)
     if client is None:
         # The retention purge deletes a client's data: an old link then ends here.
         raise HTTPException(404, f"Er is geen cliënt met nummer {client_id[:40]}. De gegevens van een cliënt "
@@ -59,7 +61,7 @@ def client_page(client_id: str, request: Request, session: DbSession, user: CjgU
 @router.get("/beschikkingen/{beschikking_id}")
 def beschikking_page(beschikking_id: str, request: Request, session: DbSession, user: CjgUser,
                      bezwaar: str = "") -> Response:
-    beschikking = _beschikking(session, beschikking_id)
+    beschikking = _beschikking(session, user, beschikking_id)
     melding = MELDINGEN.get(bezwaar)
     return _show(request, session, user, beschikking, melding=melding)
 
@@ -70,7 +72,7 @@ MELDINGEN = {"geregistreerd": "Het bezwaar is geregistreerd.", "afgehandeld": "H
 @router.get("/beschikkingen/{beschikking_id}/document.pdf")
 def beschikking_pdf(beschikking_id: str, request: Request, session: DbSession, user: CjgUser) -> Response:
     """The letter as a PDF to print or send; a logged view like the page."""
-    beschikking = _beschikking(session, beschikking_id)
+    beschikking = _beschikking(session, user, beschikking_id)
     pdf = render_beschikking_pdf(beschikkingen.as_json(beschikking))
     log_access(session, request, user, object_type="beschikking", object_id=beschikking.id,
                client_id=read_beschikkingen.client_id(session, beschikking))
@@ -83,7 +85,7 @@ def post_afhandeling(beschikking_id: str, bezwaar_id: str, request: Request, ses
                      form: CheckedForm) -> Response:
     """Decide a bezwaar (gegrond, ongegrond, ingetrokken) through the service the API calls; a
     refusal (already decided, unknown outcome) is the back office's readable error page."""
-    beschikking = _beschikking(session, beschikking_id)
+    beschikking = _beschikking(session, user, beschikking_id)
     beschikkingen.decide_bezwaar(session, beschikking, object_id(bezwaar_id, "bezwaar"),
                                  uitkomst=bezwaar_form.read_uitkomst(form), today=request.app.state.ctx.today())
     log_access(session, request, user, actie=audit.BEZWAAR_AFGEHANDELD, object_type="beschikking",
@@ -94,7 +96,7 @@ def post_afhandeling(beschikking_id: str, bezwaar_id: str, request: Request, ses
 @router.post("/beschikkingen/{beschikking_id}/bezwaren")
 def post_bezwaar(beschikking_id: str, request: Request, session: DbSession, user: CjgUser,
                  form: CheckedForm) -> Response:
-    beschikking = _beschikking(session, beschikking_id)
+    beschikking = _beschikking(session, user, beschikking_id)
     gelezen = bezwaar_form.read(form)
     if not gelezen.fouten:
         try:
@@ -111,8 +113,9 @@ def post_bezwaar(beschikking_id: str, request: Request, session: DbSession, user
     return RedirectResponse(f"/beschikkingen/{beschikking.id}?bezwaar=geregistreerd", status_code=303)
 
 
-def _beschikking(session, text: str) -> Beschikking:
-    beschikking = read_beschikkingen.beschikking(session, object_id(text, "beschikking"))
+def _beschikking(session, user: Ingelogd, text: str) -> Beschikking:
+    """The beschikking, or the 404 page: also for another municipality's (design.md §9)."""
+    beschikking = read_beschikkingen.beschikking(session, object_id(text, "beschikking"), gemeenten=user.gemeenten)
     if beschikking is None:
         raise HTTPException(404, f"Er is geen beschikking met nummer {text[:40]}.")
     return beschikking

@@ -72,7 +72,7 @@ PAD = "/aanvraagformulier"
 
 @router.get(PAD)
 def formulier(request: Request, session: DbSession, user: CjgUser, concept: str = "") -> Response:
-    keuzes = _keuzes(request, session)
+    keuzes = _keuzes(request, session, user)
     sleutel = valid_form_key(concept)
     bewaard = read_concepten.van(session, user.gebruiker_id, sleutel) if sleutel else None
     if bewaard is not None:
@@ -126,7 +126,7 @@ def _keep(sessions, gebruiker_id: int, sleutel: str, waarden: dict[str, str], no
 def submit(request: Request, _kept: Annotated[None, Depends(keep_after_expiry)], session: DbSession,
            user: CjgUser, form: CheckedForm) -> Response:
     state = request.app.state
-    keuzes = _keuzes(request, session)
+    keuzes = _keuzes(request, session, user)
     waarden = {k: v for k, v in form.items() if k not in ("csrf_token", "actie")}
     regels = row_numbers(waarden)
     toon = {"user": user, "session": session}
@@ -195,8 +195,10 @@ def _proef(request: Request, keuzes: Keuzes, waarden: Mapping[str, str], fouten:
             and r["veld"].rpartition("_")[2] not in rijen]
 
 
-def _keuzes(request: Request, session) -> Keuzes:
-    gemeenten, aanbieders = read_partijen.municipalities_and_providers(session)
+def _keuzes(request: Request, session, user: sessies.Ingelogd) -> Keuzes:
+    """The form's choices: only the user's municipalities (design.md §9), so that the form's
+    reader refuses another gemeente as it refuses an unknown one."""
+    gemeenten, aanbieders = read_partijen.municipalities_and_providers(session, gemeenten=user.gemeenten)
     return form_reader.keuzes(gemeenten, aanbieders, request.app.state.reference)
 
 
