@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from gateway.db.models import Aanvraag, AuditRegel, Beschikking, Bezwaar, Bericht, Client
+from gateway.db.models import Aanvraag, AuditRegel, Bericht, Beschikking, Bezwaar, Client, Voorstel
 from gateway.db.session import unit_of_work
 from gateway.domain.beheer import gebruikers
 from gateway.intake.parties import add_party
@@ -82,7 +82,7 @@ def test_the_queue_and_an_aanvraag_are_only_the_users_municipalitys(client, sess
     _not_found_as_unknown(client, "/aanvragen/{}", regio["open"][ander])
 
 
-@pytest.mark.parametrize("stap", ["besluit", "client-overnemen", "voorstel/1/akkoord", "voorstel/1/intrekken"])
+@pytest.mark.parametrize("stap", ["besluit", "client-overnemen"])
 def test_a_post_on_another_municipalitys_aanvraag_is_a_404_and_records_nothing(client, sessions, regio, stap):
     login(client, "ams")
     other = regio["open"]["0599"]
@@ -191,3 +191,28 @@ def test_the_intake_form_offers_and_accepts_only_the_users_municipalities(client
     assert re.search(r'id="gemeente-fout">Kies een waarde uit de lijst\.<', answer.text)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Bericht)) == before
+
+
+@pytest.mark.parametrize("stap", ["akkoord", "intrekken"])
+def test_another_municipalitys_proposal_can_be_neither_approved_nor_withdrawn(client, sessions, regio, stap):
+    """A real proposal (four eyes) on Rotterdam's aanvraag: Amsterdam's user gets the 404."""
+    own = regio["open"]["0599"]
+    login(client, "rot")
+    page = client.get(f"/aanvragen/{own}").text
+    velden = dict(re.findall(r'name="(p1_[a-z]+)"[^>]*value="([^"]*)"', page))
+    answer = client.post(f"/aanvragen/{own}/besluit", follow_redirects=False,
+                         data={**velden, "besluit": "wijzigen", "p1_volume": "12", "csrf_token": csrf_of(page),
+                               "motivering": "Het gezin heeft de komende maanden meer begeleiding nodig."})
+    assert answer.status_code == 303 and "voorgesteld=1" in answer.headers["location"], answer.text
+    with sessions() as session:
+        [voorstel_id] = session.scalars(select(Voorstel.id).where(Voorstel.aanvraag_id == own)).all()
+    login(client, "ams")
+    csrf = csrf_of(client.get(f"/aanvragen/{regio['open']['0363']}").text)
+    before = _audit_count(sessions)
+    answer = client.post(f"/aanvragen/{own}/voorstel/{voorstel_id}/{stap}", data={"csrf_token": csrf},
+                         follow_redirects=False)
+    assert answer.status_code == 404
+    with sessions() as session:
+        voorstel = session.get(Voorstel, voorstel_id)
+        assert voorstel.status == "wacht" and session.get(Aanvraag, own).status == "te_beoordelen"
+    assert _audit_count(sessions) == before
