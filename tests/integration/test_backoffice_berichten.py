@@ -282,6 +282,7 @@ def test_rejected_message_shows_its_rule_report_in_plain_dutch(client, parties, 
     # The rule report: rule, retourcode with its meaning, where, the plain-Dutch explanation
     # and how to fix it, under their Dutch headings (design.md §7).
     assert "CS002" in text and "/Bericht/Client/Bsn" in text
+    assert 'CS002<br><span class="klein">niveau 2: regels binnen het bericht</span>' in text  # the level in words
     assert '<th scope="col">Uitleg</th><th scope="col">Hoe op te lossen</th>' in page.text
     assert (f"<td>{reference.regels['CS002'].uitleg}</td>\n      <td>{reference.regels['CS002'].oplossing}</td>"
             in text)

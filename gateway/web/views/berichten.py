@@ -169,5 +169,6 @@ def finding(b, reference) -> dict:
     report = rule_report.of_stored(reference, b)
     return {"code": report.code, "retourcode": report.retourcode,
             "retourcode_tekst": reference.retourcodes.get(report.retourcode or "", ""),
-            "niveau": b.niveau, "locatie": report.location, "melding": report.detail,
+            "niveau": b.niveau, "niveau_tekst": NIVEAUS.get(b.niveau, f"niveau {b.niveau}"),
+            "locatie": report.location, "melding": report.detail,
             "uitleg": report.explanation, "oplossing": report.remedy}
