@@ -242,7 +242,7 @@ def page(session: Session, filters: Filters, *, voor: int | None = None,
     `gemeenten`: only these gemeenten' messages (`van_gemeenten`); None: all."""
     by_time = filters.van is not None or filters.tot is not None
     order = _order(session, filters.sorteer, by_time)
-    after = _after(session, voor, filters.sorteer, by_time)
+    after = _after(session, voor, filters.sorteer, by_time, gemeenten)
     filtered = _filtered(filters, providers, after, gemeenten)
     if filters.q:
         ids = _search_ids(session, filters.q, filtered, order, size + 1)
@@ -295,18 +295,22 @@ def _order(session: Session, sorteer: str, by_time: bool) -> tuple:
     return (_sort_key(session, sorteer).asc(), Bericht.id.desc())
 
 
-def _after(session: Session, voor: int | None, sorteer: str, by_time: bool) -> tuple:
-    """The keyset condition: the messages after `voor` in the page order."""
+def _after(session: Session, voor: int | None, sorteer: str, by_time: bool,
+           gemeenten: frozenset[str] | None) -> tuple:
+    """The keyset condition: the messages after `voor` in the page order. `voor` is read only
+    within the user's gemeenten: another gemeente's message has no place in this order, so its
+    type or parties never show through where a page is cut."""
     if voor is None:
         return ()
+    visible = (Bericht.id == voor, van_gemeenten(gemeenten))
     if sorteer in _SORT_COLUMNS:
         key = _sort_key(session, sorteer)
-        value = session.scalar(select(func.coalesce(_SORT_COLUMNS[sorteer], literal(""))).where(Bericht.id == voor))
+        value = session.scalar(select(func.coalesce(_SORT_COLUMNS[sorteer], literal(""))).where(*visible))
         if value is None:  # an id that names no message: no place in this order
             return (false(),)
         return (or_(key > value, and_(key == value, Bericht.id < voor)),)
     newest = sorteer == NIEUWSTE
-    moment = session.scalar(select(Bericht.ontvangen_op).where(Bericht.id == voor)) if by_time else None
+    moment = session.scalar(select(Bericht.ontvangen_op).where(*visible)) if by_time else None
     if moment is None:  # by id (or an id that names no message: then simply the lower/higher ids)
         return (Bericht.id < voor,) if newest else (Bericht.id > voor,)
     # (ontvangen_op, id) < (moment, voor), written so the time index bounds the scan.
@@ -360,12 +364,14 @@ def _search_branches(q: str, filtered) -> list[Select]:
     return branches
 
 
-def clients_with_bsn(session: Session, bsn: str) -> list[int]:
-    """The internal ids of the clients with this BSN, in any gemeente the gateway serves
-    (one per gemeente). Looked up per gemeente so the (gemeente, bsn) index is used."""
+def clients_with_bsn(session: Session, bsn: str, scope: frozenset[str] | None = None) -> list[int]:
+    """The internal ids of the clients with this BSN, in any gemeente the gateway serves that
+    is in `scope` (None: all; one per gemeente). Looked up per gemeente so the (gemeente, bsn)
+    index is used."""
     if not _BSN.fullmatch(bsn):
         return []
-    gemeenten = list(session.scalars(select(Partij.code).where(Partij.soort == "gemeente")))
+    gemeenten = [g for g in session.scalars(select(Partij.code).where(Partij.soort == "gemeente"))
+                 if scope is None or g in scope]
     if not gemeenten:
         return []
     return list(session.scalars(select(Client.id).where(Client.gemeente.in_(gemeenten), Client.bsn == bsn)

@@ -96,7 +96,7 @@ def _client_names(session, regels) -> dict[tuple[str, str], str]:
 
 def _log_search(session, request: Request, user, filters: berichtenlog.Filters) -> None:
     if filters.q:
-        for client_id in berichtenlog.clients_with_bsn(session, filters.q) or [None]:
+        for client_id in berichtenlog.clients_with_bsn(session, filters.q, user.gemeenten) or [None]:
             log_access(session, request, user, actie=audit.ZOEKEN, object_type="berichtenlog", object_id=None,
                        client_id=client_id)
 

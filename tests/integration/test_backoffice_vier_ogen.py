@@ -176,3 +176,43 @@ def test_within_the_norms_the_back_office_decides_at_once(client, parties, users
     assert answer.status_code == 303 and answer.headers["location"].endswith("?besloten=1")
     assert _voorstel(sessions, aanvraag_id) is None
     assert _audit(sessions) == [("marieke", "besluiten")]
+
+
+def test_in_onderzoek_through_the_api_makes_a_waiting_proposal_lapse(client, parties, users, published, app,
+                                                                     sessions):
+    aanvraag_id = _aanvraag(client, parties, published, app)
+    login(client, users["cjg"])
+    assert _propose(client, aanvraag_id).status_code == 303
+    assert besluit(client, parties["gemeente"], aanvraag_id, {"besluit": "in_onderzoek"}).status_code == 202
+    assert _voorstel(sessions, aanvraag_id).status == "vervallen"
+
+
+def test_two_proposals_at_the_same_moment_give_one_and_a_409(client, parties, users, published, app, sessions,
+                                                             monkeypatch):
+    from gateway.domain.aanvraag import voorstellen
+    aanvraag_id = _aanvraag(client, parties, published, app)
+    login(client, users["cjg"])
+    form_page = f"/aanvragen/{aanvraag_id}"
+    assert _propose(client, aanvraag_id).status_code == 303
+    # The second arrives before the first is visible to it: only the unique index stops it.
+    monkeypatch.setattr(voorstellen, "waiting", lambda session, aanvraag_id: None)
+    monkeypatch.setattr("gateway.web.views.aanvraag.proposals", lambda found, door: [])  # its form still shown
+    second = _post(client, f"/aanvragen/{aanvraag_id}/besluit", ABOVE, form_page)
+    assert second.status_code == 409 and "zojuist gedaan door een collega" in second.text
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Voorstel)) == 1
+
+
+def test_the_clients_data_cannot_be_taken_over_under_a_waiting_proposal(client, parties, users, published, app,
+                                                                         sessions):
+    from gateway.domain.aanvraag import aanvragen
+    aanvraag_id = _aanvraag(client, parties, published, app)
+    login(client, users["cjg"])
+    assert _propose(client, aanvraag_id).status_code == 303
+    with unit_of_work(sessions) as session:
+        try:
+            aanvragen.take_over_client(session, app.state.ctx, aanvraag_id=aanvraag_id, gemeente="0363")
+        except aanvragen.ClientFout as exc:
+            assert (exc.status, exc.slug) == (409, "voorstel-wacht")
+        else:
+            raise AssertionError("taken over under a waiting proposal")

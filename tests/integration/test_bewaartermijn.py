@@ -26,6 +26,7 @@ from gateway.db.models import (
     Prestatie,
     Signaal,
     Toewijzing,
+    Voorstel,
     Zorglevering,
     ZorgleveringStop,
 )
@@ -38,6 +39,7 @@ OLD = "999994323"  # care in 2026-2027: past the period from 2048 on
 LATER = "999993653"  # a message in 2030: inside the period in 2048
 OPEN = "999991772"  # a toewijzing without Einddatum, never stopped: care may still run
 NAAM = b"Jansen-de Vries"
+MOTIVERING = "Het gezin van Jansen-de Vries heeft meer steun nodig."
 HEEL = rapportage.Periode(date(2026, 1, 1), date(2030, 12, 31))
 _n = itertools.count(1)
 
@@ -67,9 +69,12 @@ def client_file(session, bsn: str, *, nummer: int, ingang: date, einde: date | N
     aanvraag_bericht = _bericht(session, bsn, ingang, "AGJ")
     aanvraag = Aanvraag(bericht_id=aanvraag_bericht, soort="AGJ", gemeente=GEMEENTE, aanbieder=AGB, bsn=bsn,
                         dagtekening=ingang, ontvangen_op=ingang, status="toegekend", antwoord_uiterlijk=ingang,
-                        termijn="5 werkdagen", afgehandeld_op=_moment(ingang))
+                        termijn="5 werkdagen", afgehandeld_op=_moment(ingang),
+                        besluit={"besluit": "toekennen", "motivering": f"{MOTIVERING} {bsn}"})
     session.add(aanvraag)
     session.flush()
+    session.add(Voorstel(aanvraag_id=aanvraag.id, invoer={"besluit": "toekennen", "motivering": f"{MOTIVERING} {bsn}"},
+                         afwijkingen=[], voorgesteld_door="marieke", voorgesteld_op=_moment(ingang), status="akkoord"))
     beschikking = Beschikking(nummer=f"BS{nummer}", gemeente=GEMEENTE, aanvraag_id=aanvraag.id, bsn=bsn,
                               datum=ingang, soort="toekenning", leveringsvorm="ZIN",
                               inhoud={"naam": NAAM.decode(), "hulpvraag": "Slaapt slecht"},
@@ -127,7 +132,7 @@ def snapshot(sessions) -> dict:
     with sessions() as session:
         return {model.__tablename__: sorted(map(repr, session.execute(select(model.__table__)).all()))
                 for model in (Bericht, Bevinding, Aanvraag, Beschikking, Bezwaar, Toewijzing, Zorglevering,
-                              ZorgleveringStop, Prestatie, Client, Signaal, AuditRegel)}
+                              ZorgleveringStop, Prestatie, Client, Signaal, AuditRegel, Voorstel)}
 
 
 def report(sessions) -> list:
@@ -161,6 +166,9 @@ def test_past_the_period_bodies_and_personal_data_go_and_the_counts_stay(session
         assert OLD not in start.actief_sleutel and OLD not in start.stops[0].actief_sleutel
         everything = repr(snapshot(sessions))
         assert everything.count(OLD) == 0  # nowhere, not even in a key or a finding
+        purged = session.scalar(select(Aanvraag).where(Aanvraag.bsn == ""))
+        assert purged.besluit == {"besluit": "toekennen", "motivering_gewist": True}  # what was decided stays
+        assert session.scalar(select(func.count()).select_from(Voorstel)) == 2  # the other two clients' only
         assert session.scalar(select(func.count()).select_from(AuditRegel)) == 1  # left alone
     assert report(sessions) == before  # finance: the same allocated, delivered, declared totals
 

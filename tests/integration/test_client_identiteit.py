@@ -144,6 +144,14 @@ def test_a_known_bsn_with_another_name_and_birth_date_leaves_the_client_and_the_
     jw301 = fetch(client, parties["provider"], item)
     assert texts(jw301, "//jw301:Client/jw301:Naam/ijw:Geslachtsnaam/ijw:Achternaam") == ["Meer"]
     assert _stored(sessions).naam == "Julia Maria van der Meer"
+    # ... and so does the beschikking: the letter goes to the client the JW301 names.
+    gemeente = json_auth(parties["gemeente"])
+    href = client.get(f"/api/v1/aanvragen/{aanvraag['id']}", headers=gemeente).json()["beschikking"]["href"]
+    letter = client.get(href, headers=gemeente).json()
+    assert letter["client"]["naam"] == "Julia Maria van der Meer"
+    assert letter["client"]["geboortedatum"] == "2013-10-22"
+    assert "Julia Maria van der Meer" in letter["geadresseerde"]["aan"] and "Mila" not in str(letter)
+    assert any("1012LG" in regel.replace(" ", "") for regel in letter["geadresseerde"]["adres"])
 
 
 def test_only_the_birth_date_differs_is_enough(client, parties, published, app, sessions):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.clock import local_date
 from gateway.context import Context
-from gateway.db.models import Aanvraag, AanvraagProduct, Bericht
+from gateway.db.models import Aanvraag, AanvraagProduct, Bericht, Voorstel
 from gateway.domain.aanvraag import clienten, clientgegevens, toewijzingen
 from gateway.domain.aanvraag.toewijzingen import Inhoud
 from gateway.domain.fouten import DomainFout
@@ -36,6 +36,9 @@ TE_BEOORDELEN, IN_ONDERZOEK, TOEGEKEND, AFGEWEZEN = "te_beoordelen", "in_onderzo
 OPEN = (TE_BEOORDELEN, IN_ONDERZOEK)
 # The reason code of an aanvraag whose client's identity differs from the stored client (§9).
 CLIENT_WIJKT_AF = "client_wijkt_af"
+# A back-office proposal waiting for a second approval, and one a decision taken otherwise
+# overtook (gateway.domain.aanvraag.voorstellen).
+VOORSTEL_WACHT, VOORSTEL_VERVALLEN = "wacht", "vervallen"
 ANTWOORDTERMIJN_WERKDAGEN = 5  # OP274 (JW315, AGJ as a request), OP346 (JW317)
 TERMIJN = {"AGJ": "5 werkdagen na ontvangst (OP274)", "JW315": "5 werkdagen na ontvangst (OP274)",
            "JW317": "5 werkdagen na ontvangst (OP346)"}
@@ -110,6 +113,11 @@ def take_over_client(session: Session, ctx: Context, *, aanvraag_id: int, gemeen
     if aanvraag.status not in OPEN:
         raise ClientFout(409, "al-besloten", f"over aanvraag {aanvraag_id} is al besloten; de gegevens van "
                                              "de cliënt worden niet meer overgenomen")
+    if session.scalar(select(Voorstel.id).where(Voorstel.aanvraag_id == aanvraag_id,
+                                                Voorstel.status == VOORSTEL_WACHT)) is not None:
+        # the colleague would approve a JW301 for another client than the one proposed
+        raise ClientFout(409, "voorstel-wacht", "er wacht een voorstel op akkoord; trek het eerst in en neem "
+                                                "dan de gegevens over")
     if not any(r.get("code") == CLIENT_WIJKT_AF for r in aanvraag.beoordeling or []):
         raise ClientFout(409, "client-wijkt-niet-af", "de gegevens van de cliënt in deze aanvraag weken niet af "
                                                       "van de bekende gegevens")

@@ -24,12 +24,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.context import Context
 from gateway.db.models import Aanvraag, AanvraagProduct, Beschikking, Bezwaar, Partij
+from gateway.db.rows import rowcount
 from gateway.domain.aanvraag import clienten, clientgegevens, normtoets, nummers
+from gateway.domain.aanvraag.aanvragen import CLIENT_WIJKT_AF
 from gateway.domain.aanvraag.toewijzingen import Inhoud
 from gateway.domain.fouten import DomainFout
 from gateway.model.normen import EENHEID_EURO, EENHEID_LABELS, FREQUENTIE_LABELS, hoeveelheid
@@ -95,6 +97,9 @@ def issue(session: Session, ctx: Context, *, aanvraag: Aanvraag, msg: ParsedMess
                                                          Partij.code == aanvraag.aanbieder))
     gemeente_naam = gemeente[-1].naam if gemeente else aanvraag.gemeente
     naam, geboortedatum = _naam(msg), msg.text("m:Client/m:Geboortedatum/b:Datum")
+    stored = _stored_identity(session, aanvraag)
+    if stored is not None:  # the case worker kept (or took over into) the stored client
+        naam, geboortedatum = stored.naam or naam, stored.geboortedatum
     besluit = aanvraag.besluit or {}
     decided = [_product(p, ctx, aanvraag.leveringsvorm) for p in producten]
     if gevraagd is not None and len(gevraagd) == len(producten):
@@ -102,7 +107,8 @@ def issue(session: Session, ctx: Context, *, aanvraag: Aanvraag, msg: ParsedMess
             row.update(_vergeleken(asked, inhoud_, soort))
     inhoud = {
         "client": {"bsn": aanvraag.bsn, "naam": naam, "geboortedatum": geboortedatum},
-        "geadresseerde": _geadresseerde(session, aanvraag, msg, naam, geboortedatum, datum),
+        "geadresseerde": _geadresseerde(session, aanvraag, None if stored is not None else msg, naam,
+                                        geboortedatum, datum),
         "gemeente": {"code": aanvraag.gemeente, "naam": gemeente_naam},
         "aanbieder": {"agb": aanvraag.aanbieder, "naam": aanbieder or aanvraag.aanbieder},
         "hulpvraag": msg.text(f"{form}/m:Hulpvraag"),
@@ -167,9 +173,13 @@ def decide_bezwaar(session: Session, beschikking: Beschikking, bezwaar_id: int, 
         raise BezwaarFout(404, "not-found", f"geen bezwaar {bezwaar_id} bij beschikking {beschikking.nummer}")
     if uitkomst not in BEZWAAR_UITKOMSTEN:
         raise BezwaarFout(422, "uitkomst", f"uitkomst is een van {', '.join(BEZWAAR_UITKOMSTEN)}")
-    if bezwaar.status != "ingediend":
+    # One conditional update: of two decisions on the same bezwaar (two tabs, two colleagues)
+    # exactly one is taken.
+    claimed = rowcount(session, update(Bezwaar).where(Bezwaar.id == bezwaar.id, Bezwaar.status == "ingediend")
+                       .values(status=uitkomst, afgehandeld_op=today))
+    session.refresh(bezwaar)
+    if not claimed:
         raise BezwaarFout(409, "al-afgehandeld", f"bezwaar {bezwaar_id} is al afgehandeld ({bezwaar.status})")
-    bezwaar.status, bezwaar.afgehandeld_op = uitkomst, today
     return bezwaar
 
 
@@ -195,7 +205,17 @@ def _naam(msg: ParsedMessage) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _geadresseerde(session: Session, aanvraag: Aanvraag, msg: ParsedMessage, naam: str,
+def _stored_identity(session: Session, aanvraag: Aanvraag) -> clientgegevens.Persoon | None:
+    """For an aanvraag whose message named somebody else under a known BSN (design.md §9), the
+    client the gemeente keeps: its JW301 carries that client, so its letter is addressed to it
+    too. After "gegevens uit het bericht overnemen" the stored client is the message's."""
+    if not any(r.get("code") == CLIENT_WIJKT_AF for r in aanvraag.beoordeling or []):
+        return None
+    known = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
+    return clientgegevens.persoon(known) if known is not None else None
+
+
+def _geadresseerde(session: Session, aanvraag: Aanvraag, msg: ParsedMessage | None, naam: str,
                    geboortedatum: str | None, datum: date) -> dict[str, Any]:
     """Whom the letter is addressed to: the client, or for a minor (younger than 18 on the
     beschikking's date) the parents or verzorgers, at the address the aanvraag gives (an
@@ -205,7 +225,7 @@ def _geadresseerde(session: Session, aanvraag: Aanvraag, msg: ParsedMessage, naa
     # parents are then the ones to read it.
     minderjarig = leeftijd is None or leeftijd < MEERDERJARIG
     adres: list[str] = []
-    if msg.find("m:Client/m:Contactgegevens") is not None:
+    if msg is not None and msg.find("m:Client/m:Contactgegevens") is not None:
         adres = clientgegevens.adresregels(clientgegevens.from_request(msg))
     if not adres:
         known = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)

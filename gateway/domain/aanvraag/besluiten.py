@@ -24,6 +24,8 @@ from gateway.domain.aanvraag.aanvragen import (
     REDENEN_AFWIJZING,
     TE_BEOORDELEN,
     TOEGEKEND,
+    VOORSTEL_VERVALLEN,
+    VOORSTEL_WACHT,
     overlaps,
 )
 from gateway.domain.aanvraag.clientgegevens import Contact
@@ -42,9 +44,6 @@ ONGEWIJZIGD = "ongewijzigd"  # AanvraagProduct.soort of a JW317's OngewijzigdPro
 ONDERZOEK_WEKEN = 8  # OP274/OP346: the final answer within 8 weeks of the request's Dagtekening
 _MAX_VOLUME = 99_999_999  # LDT_Volume
 MOTIVERING_MAX = 4000  # design.md §9
-# A back-office proposal waiting for a second approval, and one a decision taken otherwise
-# overtook (gateway.domain.aanvraag.voorstellen).
-VOORSTEL_WACHT, VOORSTEL_VERVALLEN = "wacht", "vervallen"
 
 
 class BesluitFout(DomainFout):
@@ -89,6 +88,9 @@ def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
                                           "afwijzen of in_onderzoek")
     invoer = replace(invoer, motivering=_motivering(invoer.motivering))
     aanvraag = _claim(session, ctx, aanvraag_id, gemeente, invoer.besluit)
+    # A decision taken otherwise, 'in onderzoek' too, overtakes a proposal waiting for approval.
+    session.execute(update(Voorstel).where(Voorstel.aanvraag_id == aanvraag.id, Voorstel.status == VOORSTEL_WACHT)
+                    .values(status=VOORSTEL_VERVALLEN, afgehandeld_door=door, afgehandeld_op=ctx.now()))
     if invoer.besluit == ONDERZOEK:
         if aanvraag.soort == "JW317":
             raise BesluitFout(422, "onderzoek", "een verzoek om wijziging kan niet 'in onderzoek' "
@@ -107,8 +109,6 @@ def record(session: Session, ctx: Context, *, aanvraag_id: int, gemeente: str,
         _reject(ctx, aanvraag, invoer)
     else:
         afwijkingen = _grant(session, ctx, aanvraag, invoer)
-    session.execute(update(Voorstel).where(Voorstel.aanvraag_id == aanvraag.id, Voorstel.status == VOORSTEL_WACHT)
-                    .values(status=VOORSTEL_VERVALLEN, afgehandeld_door=door, afgehandeld_op=ctx.now()))
     aanvraag.besluit = as_json(invoer, afwijkingen)
     aanvraag.buiten_norm = any(a.soort == BUITEN_NORM for a in afwijkingen)
     aanvraag.besloten_door = door

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.context import Context
@@ -25,8 +26,8 @@ from gateway.db.models import Aanvraag, Voorstel
 from gateway.db.rows import rowcount
 from gateway.domain.aanvraag import besluiten
 from gateway.domain.aanvraag.aanvragen import OPEN
-from gateway.domain.aanvraag.besluiten import VOORSTEL_VERVALLEN as VERVALLEN
-from gateway.domain.aanvraag.besluiten import VOORSTEL_WACHT as WACHT
+from gateway.domain.aanvraag.aanvragen import VOORSTEL_VERVALLEN as VERVALLEN
+from gateway.domain.aanvraag.aanvragen import VOORSTEL_WACHT as WACHT
 from gateway.domain.aanvraag.besluiten import BesluitFout, BesluitInvoer, ProductBesluit
 from gateway.domain.aanvraag.clientgegevens import Contact
 from gateway.domain.aanvraag.normtoets import GrantAfwijking
@@ -55,8 +56,12 @@ def propose(session: Session, ctx: Context, *, aanvraag: Aanvraag, invoer: Beslu
         savepoint.rollback()  # a full check, nothing kept
     voorstel = Voorstel(aanvraag_id=aanvraag.id, invoer=invoer_json(invoer), afwijkingen=[vars(a) for a in afwijkingen],
                         voorgesteld_door=door, voorgesteld_op=ctx.now(), status=WACHT)
-    session.add(voorstel)
-    session.flush()  # the partial unique index refuses a second waiting proposal here
+    try:
+        with session.begin_nested():  # the partial unique index refuses a second waiting proposal
+            session.add(voorstel)
+    except IntegrityError:
+        raise BesluitFout(409, "voorstel-wacht", "er wacht al een voorstel op akkoord (zojuist gedaan door een "
+                                                 "collega); geef akkoord of trek het eerst in") from None
     return voorstel
 
 

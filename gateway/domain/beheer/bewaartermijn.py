@@ -50,6 +50,7 @@ from gateway.db.models import (
     Prestatie,
     Signaal,
     Toewijzing,
+    Voorstel,
     Zorglevering,
     ZorgleveringStop,
 )
@@ -212,6 +213,14 @@ def _purge_client(session: Session, gemeente: str, bsn: str, cutoff: date, resul
     changed += result.add("beschikkingen", _count(session, update(Beschikking).where(
         Beschikking.id.in_(beschikkingen), Beschikking.bsn != GEWIST_BSN).values(
         bsn=GEWIST_BSN, inhoud={"gewist": True, "gewist_op": clock.today().isoformat()})))
+    # A decision's motivering and a proposal's input (motivering, the client's address) are the
+    # client's case: they go with it. What was decided, and who decided, stays.
+    changed += result.add("voorstellen", _count(session, delete(Voorstel).where(
+        Voorstel.aanvraag_id.in_(aanvragen))))
+    for row in session.scalars(select(Aanvraag).where(Aanvraag.id.in_(aanvragen))):
+        if row.besluit and "motivering" in row.besluit:
+            row.besluit = {**{k: v for k, v in row.besluit.items() if k != "motivering"}, "motivering_gewist": True}
+    session.flush()
     changed += result.add("aanvragen", _count(session, update(Aanvraag).where(
         Aanvraag.id.in_(aanvragen)).values(bsn=GEWIST_BSN)))
     # A start's key and its stops' keys contain the BSN: a placeholder unique per row keeps
