@@ -14,6 +14,8 @@ The routes only wire: the queries are `gateway.readmodels.aanvragen`, the form
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -95,33 +97,37 @@ def decide(request: Request, aanvraag_id: str, session: DbSession, user: CjgUser
 def approve(request: Request, aanvraag_id: str, voorstel_id: str, session: DbSession, user: CjgUser,
             form: CheckedForm) -> Response:
     """The second approval of a grant outside the norms: carried out as the decision."""
-    aanvraag = _aanvraag(session, user, aanvraag_id)
-    number = object_id(voorstel_id, "voorstel")
-    try:
+    def step(number: int) -> None:
         if user.rol != CJG:
             raise besluiten.BesluitFout(403, "vier-ogen", "alleen een cjg-medewerker kan akkoord geven")
-        _of_aanvraag(session, aanvraag, number)
         voorstellen.approve(session, request.app.state.ctx, voorstel_id=number, door=_door(user))
-    except besluiten.BesluitFout as exc:
-        return _refused(request, session, user, aanvraag.id, prefilled(aanvraag), exc)
-    log_access(session, request, user, actie=audit.AKKOORD_GEGEVEN, object_type="aanvraag",
-               object_id=aanvraag.id, client_id=read.client_id(session, aanvraag))
-    return RedirectResponse(f"/aanvragen/{aanvraag.id}?besloten=1", status_code=303)
+    return _proposal_step(request, session, user, aanvraag_id, voorstel_id, step,
+                          actie=audit.AKKOORD_GEGEVEN, melding="besloten")
 
 
 @router.post("/aanvragen/{aanvraag_id}/voorstel/{voorstel_id}/intrekken")
 def withdraw(request: Request, aanvraag_id: str, voorstel_id: str, session: DbSession, user: CjgUser,
              form: CheckedForm) -> Response:
+    def step(number: int) -> None:
+        voorstellen.withdraw(session, request.app.state.ctx, voorstel_id=number, door=_door(user))
+    return _proposal_step(request, session, user, aanvraag_id, voorstel_id, step,
+                          actie=audit.VOORSTEL_INGETROKKEN, melding="ingetrokken")
+
+
+def _proposal_step(request: Request, session: Session, user, aanvraag_id: str, voorstel_id: str,
+                   step: Callable[[int], None], *, actie: str, melding: str) -> Response:
+    """One step on a proposal of this aanvraag (the user's municipalities only): taken and
+    logged, or refused with nothing kept and the page shown again."""
     aanvraag = _aanvraag(session, user, aanvraag_id)
     number = object_id(voorstel_id, "voorstel")
     try:
         _of_aanvraag(session, aanvraag, number)
-        voorstellen.withdraw(session, request.app.state.ctx, voorstel_id=number, door=_door(user))
+        step(number)
     except besluiten.BesluitFout as exc:
         return _refused(request, session, user, aanvraag.id, prefilled(aanvraag), exc)
-    log_access(session, request, user, actie=audit.VOORSTEL_INGETROKKEN, object_type="aanvraag",
-               object_id=aanvraag.id, client_id=read.client_id(session, aanvraag))
-    return RedirectResponse(f"/aanvragen/{aanvraag.id}?ingetrokken=1", status_code=303)
+    log_access(session, request, user, actie=actie, object_type="aanvraag", object_id=aanvraag.id,
+               client_id=read.client_id(session, aanvraag))
+    return RedirectResponse(f"/aanvragen/{aanvraag.id}?{melding}=1", status_code=303)
 
 
 def _door(user) -> str:

@@ -197,8 +197,7 @@ def _grant(session: Session, ctx: Context, aanvraag: Aanvraag,
     for product in aanvraag.producten:
         entry = besluiten.get(product.referentie_aanbieder)
         inhoud = granted(product, entry, ctx)
-        if product.soort != ONGEWIJZIGD:  # a JW317's unchanged toewijzing is not decided again
-            afwijkingen.extend(normtoets.afwijkingen(product, inhoud, ctx.reference.producten))
+        afwijkingen.extend(_afwijkingen(product, inhoud, ctx))
         if aanvraag.soort != "JW317" and aanvraag.leveringsvorm == "ZIN":
             _check_taakgericht(product, ctx)
             _check_overlap(session, aanvraag, product, inhoud)
@@ -229,9 +228,14 @@ def grant_afwijkingen(ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -
     if invoer.besluit != TOEKENNEN:
         return []
     besluiten = {p.referentie_aanbieder: p for p in invoer.producten}
-    return [a for product in aanvraag.producten if product.soort != ONGEWIJZIGD
-            for a in normtoets.afwijkingen(product, granted(product, besluiten.get(product.referentie_aanbieder), ctx),
-                                           ctx.reference.producten)]
+    return [a for product in aanvraag.producten
+            for a in _afwijkingen(product, granted(product, besluiten.get(product.referentie_aanbieder), ctx), ctx)]
+
+
+def _afwijkingen(product: AanvraagProduct, inhoud: Inhoud, ctx: Context) -> list[GrantAfwijking]:
+    if product.soort == ONGEWIJZIGD:  # a JW317's unchanged toewijzing is not decided again
+        return []
+    return normtoets.afwijkingen(product, inhoud, ctx.reference.producten)
 
 
 def _motivering(text: str | None) -> str | None:
