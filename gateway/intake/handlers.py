@@ -69,8 +69,8 @@ class Flow(Protocol):
     def lock(self, session: Session, view: ParsedMessage) -> None:
         """Serialise with the messages its rules compare it with (receive only)."""
 
-    def state(self, session: Session) -> StateReader:
-        """What its level-3 rules read."""
+    def state(self, session: Session, view: ParsedMessage) -> StateReader:
+        """What its level-3 rules read about `view`, the message being checked."""
 
     def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,
                 today: date) -> Answer | Problem:
@@ -102,8 +102,8 @@ class _Answered:
     def lock(self, session: Session, view: ParsedMessage) -> None:
         lock_client(session, view.ontvanger, view.afzender, view.bsn)
 
-    def state(self, session: Session) -> StateReader:
-        return MessageLog(session)
+    def state(self, session: Session, view: ParsedMessage) -> StateReader:
+        return MessageLog(session, view)
 
     def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,
                 today: date) -> Answer | Problem:
@@ -121,7 +121,7 @@ class _Answered:
         if outcome.accepted:
             row.uniek_sleutel = uniek_sleutel(judged.message.name, view.afzender, view.identificatie)
             if view.bsn:  # every accepted message about a client gives the client an id (back office)
-                clienten.ensure(session, present(view.ontvanger), view.bsn)
+                clienten.register(session, present(view.ontvanger), view.bsn)
             if handler.record is not None:
                 handler.record(session, row, view, today)
             if handler.follow_up is not None:
@@ -149,7 +149,7 @@ class _Declaratie:
         # and TR333 read what the previous declaration booked.
         lock_client(session, view.ontvanger, view.afzender, "declaraties")
 
-    def state(self, session: Session) -> StateReader:
+    def state(self, session: Session, view: ParsedMessage) -> StateReader:
         return declaraties.DeclaratieLog(session, MessageLog(session))
 
     def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,
@@ -182,7 +182,7 @@ class _Declaratie:
             approved = {r.bsn for _, regels in clients(view) for r in regels
                         if not answer.verdicts.get(r.element)}
             for bsn in sorted(approved):  # a client id for the back office, as for every message
-                clienten.ensure(session, present(view.ontvanger), bsn)
+                clienten.register(session, present(view.ontvanger), bsn)
         jw325 = uitgaand.send(session, ctx, message="JW325", gemeente=present(view.ontvanger),
                               aanbieder=present(view.afzender), bsn=None,
                               render=lambda kop: render_jw325(kop, view, answer, ctx.schemas))
@@ -235,7 +235,7 @@ class _Retour:
     def lock(self, session: Session, view: ParsedMessage) -> None:
         """Nothing to serialise: a retour's rules read only the retour itself."""
 
-    def state(self, session: Session) -> StateReader:
+    def state(self, session: Session, view: ParsedMessage) -> StateReader:
         return MessageLog(session)
 
     def take_in(self, session: Session, ctx: Context, handler: Handler, row: Bericht, judged: Judged,

@@ -96,12 +96,15 @@ def receive(session: Session, ctx: Context, party: Partij, screened: Screened, *
         return answer
     row = Bericht(richting="in", partij_id=party.id, inhoud=screened.body,
                   inhoud_sha256=screened.digest, status="invalid", niveau=1, retourcodes=[])
+    view = screened.result.view
+    if view is not None:  # in the row's INSERT: no UPDATE for them later
+        _store_keys(row, view)
     session.add(row)
     session.flush()  # the id goes into Location and the retour's IdentificatieRetour
+    if view is not None:
+        session.add_all(_kenmerken(row, view))
 
     result, problem = _gate(session, ctx, party, screened, today, serialise=True, envelope=envelope)
-    if result.view is not None:
-        _store_keys(session, row, result.view)
     if problem is not None:
         row.status = "invalid" if problem.status == 400 else "rejected"
         session.add_all(Bevinding(bericht_id=row.id, code=code, retourcode=None, niveau=1,
@@ -184,7 +187,7 @@ def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, tod
     flow = HANDLERS[message.name].flow
     if serialise:
         flow.lock(session, view)
-    check_rules(result, reference=ctx.reference, today=today, state=flow.state(session))
+    check_rules(result, reference=ctx.reference, today=today, state=flow.state(session, view))
     return result, None
 
 
@@ -234,17 +237,19 @@ def _sender_detail(party: Partij, message: MessageType) -> str:
     return f"de {field_name} van dit {message.name}-bericht is niet {party.code}, de partij van het token"
 
 
-def _store_keys(session: Session, row: Bericht, view: ParsedMessage) -> None:
+def _store_keys(row: Bericht, view: ParsedMessage) -> None:
     row.berichttype = view.type.name
     row.afzender = _fit(view.afzender, 8)
     row.ontvanger = _fit(view.ontvanger, 8)
     row.identificatie = _fit(view.identificatie, 12)
     row.dagtekening = view.dagtekening
     row.bsn = _fit(view.bsn, 9)
+
+
+def _kenmerken(row: Bericht, view: ParsedMessage) -> list[Kenmerk]:
     kenmerken = {("toewijzingnummer", v) for v in view.all_texts("ToewijzingNummer")}
     kenmerken |= {("referentie", v) for v in view.all_texts("ReferentieAanbieder")}
-    session.add_all(Kenmerk(bericht_id=row.id, soort=s, waarde=v)
-                    for s, v in sorted(kenmerken) if _fit(v, 36))
+    return [Kenmerk(bericht_id=row.id, soort=s, waarde=v) for s, v in sorted(kenmerken) if _fit(v, 36)]
 
 
 def _fit(value: str | None, size: int) -> str | None:

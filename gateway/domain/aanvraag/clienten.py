@@ -16,14 +16,23 @@ def known(session: Session, gemeente: str, bsn: str) -> etree._Element | None:
     return clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
 
 
+def register(session: Session, gemeente: str, bsn: str) -> None:
+    """Register the client when this is the first message about them (every accepted message
+    about a client gives the client an id, for the back office). Two providers may report the
+    same client at once (their intakes are serialised per provider, not per client), so the
+    insert yields to a row another transaction made. One statement, and no flush of what the
+    caller has pending: the intake writes its message row once, at its end."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    with session.no_autoflush:
+        session.execute(dialect.insert(Client).values(gemeente=gemeente, bsn=bsn, gegevens=None,
+                                                      bijgewerkt_op=clock.now())
+                        .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
+
+
 def ensure(session: Session, gemeente: str, bsn: str) -> int:
     """The client's internal id, registering the client when this is the first message about
-    them. Two providers may report the same client at once (their intakes are serialised
-    per provider, not per client), so the insert yields to a row another transaction made."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(Client).values(gemeente=gemeente, bsn=bsn, gegevens=None,
-                                                  bijgewerkt_op=clock.now())
-                    .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
+    them (see `register`)."""
+    register(session, gemeente, bsn)
     client_id = session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
     assert client_id is not None  # inserted just now, or there already
     return client_id
