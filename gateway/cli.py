@@ -112,7 +112,8 @@ def _export_to_api_processes(settings) -> None:
 
 
 def _metrics_directory(*, private: bool) -> str | None:
-    """Make sure PROMETHEUS_MULTIPROC_DIR, when set, exists; when unset and `private`, make a
+    """Make sure PROMETHEUS_MULTIPROC_DIR, when set, exists (emptying it is the operator's: other
+    processes may be writing there already); when unset and `private`, make a new, empty
     directory of our own for this process and its children (returned, to be removed at exit)."""
     import os
 

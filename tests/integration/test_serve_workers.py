@@ -23,11 +23,14 @@ from celery.exceptions import DuplicateNodenameWarning
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.db.migrate import upgrade
+from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+from gateway.intake.parties import add_party
 from gateway.settings import Settings
 from tasks.celery_app import create_celery
 from tests.agj_stream import agj
 from tests.integration.worker import REDIS_URL, flush_broker, wait_for
-from tests.live_gateway import cli, gateway_env
+from tests.live_gateway import gateway_env
 from tests.own_redis import free_port
 
 API_PROCESSES = 2
@@ -38,18 +41,25 @@ RECEIVED = "gateway_messages_received"
 class ServedProcesses:
     """`gateway serve --workers N` in a session of its own, and what runs under it (from /proc)."""
 
-    def __init__(self, env: dict[str, str], directory: Path, workers: int):
-        self.env, self.directory, self.workers = env, directory, workers
+    def __init__(self, env: dict[str, str], directory: Path, workers: int, *args: str):
+        self.env, self.directory, self.workers, self.args = env, directory, workers, args
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = directory / "serve.log"
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90) -> ServedProcesses:
+        return self.launch().wait_until_started(timeout)
+
+    def launch(self) -> ServedProcesses:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port), "--workers", str(self.workers),
+             *self.args],
             cwd=self.directory, env=self.env, stdout=self.log_path.open("a"), stderr=subprocess.STDOUT,
             start_new_session=True)
+        return self
+
+    def wait_until_started(self, timeout: float = 90) -> ServedProcesses:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"gateway serve stopped:\n{self.log()}"
@@ -75,8 +85,9 @@ class ServedProcesses:
         return [pid for pid in self.children() if "gateway.cli worker" in cmdline(pid)]
 
     def stop(self) -> int:
+        """SIGTERM to the supervisor alone, as a service manager sends it: it stops the rest."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -166,14 +177,29 @@ def exercise(served: ServedProcesses, token: str, metrics_dir: str) -> None:
         assert received_in_scrape(served.base_url) == len(locations)
 
 
+def register_parties(database_url: str) -> str:
+    """The examples' provider and municipality in a database of the test's own; the provider's token."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            _, token = add_party(session, soort="aanbieder", code="12345678", naam="Zorg BV")
+            add_party(session, soort="gemeente", code="0363", naam="Amsterdam")
+    finally:
+        engine.dispose()
+    return token
+
+
 def test_two_api_processes_on_the_embedded_default_run_one_worker(database_url, tmp_path):
     if not database_url.startswith("sqlite"):
         pytest.skip("the embedded default, with a SQLite file of its own: runs in the SQLite pass")
-    env = gateway_env(f"sqlite:///{tmp_path / 'gateway.db'}")
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    token = register_parties(url)
+    env = gateway_env(url)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the command's own private directory
-    token = cli(env, "provider", "add", "--agb", "12345678", "--name", "Zorg BV", cwd=tmp_path)
-    cli(env, "municipality", "add", "--code", "0363", "--name", "Amsterdam", cwd=tmp_path)
-    served = ServedProcesses(env, tmp_path, API_PROCESSES).start()
+    # The API processes build their apps themselves: told what the command line said, they
+    # believe the proxy's X-Forwarded-For on /metrics instead of refusing an unknown proxy.
+    served = ServedProcesses(env, tmp_path, API_PROCESSES, "--proxy-headers").start()
     try:
         api = served.api_processes()
         assert len(api) == API_PROCESSES
@@ -182,9 +208,13 @@ def test_two_api_processes_on_the_embedded_default_run_one_worker(database_url, 
         assert {environment(pid)["PROMETHEUS_MULTIPROC_DIR"] for pid in api} == {metrics_dir}
         wait_for(lambda: "ready." in served.log(), timeout=60)
         exercise(served, token, metrics_dir)
+        for _ in range(2 * API_PROCESSES):
+            through_proxy = httpx.get(f"{served.base_url}/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
+            assert through_proxy.status_code == 200, through_proxy.text
     finally:
         returncode = served.stop()
     assert returncode == 0, served.log()
+    assert not [pid for pid in api if Path(f"/proc/{pid}").exists()], "an API process outlived the command"
     assert served.log().count(" ready.") == 1  # one Celery worker started, and it was stopped:
     assert "Warm shutdown" in served.log()
     assert served.log().count("Application shutdown complete.") == API_PROCESSES
@@ -224,7 +254,7 @@ def test_two_api_processes_and_two_workers_on_postgresql_and_redis(database_url,
     env = gateway_env(database_url, REDIS_URL, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
     # Exactly one of them runs the periodic tasks.
     workers = [Worker(env, tmp_path / "beat"), Worker(env, tmp_path / "no-beat", "--no-beat")]
-    served = None
+    served = ServedProcesses(env, tmp_path, API_PROCESSES).launch()
     try:
         wait_for(lambda: all(worker.ready() for worker in workers), timeout=60, interval=0.2)
         with warnings.catch_warnings():
@@ -232,11 +262,11 @@ def test_two_api_processes_and_two_workers_on_postgresql_and_redis(database_url,
             answers = create_celery(Settings(database_url=database_url, broker_url=REDIS_URL)).control.ping(timeout=2)
         names = sorted(name for answer in answers for name in answer)
         assert [name.split("@")[0] for name in names] == sorted(f"gateway-{w.process.pid}" for w in workers)
-        served = ServedProcesses(env, tmp_path, API_PROCESSES).start()
+        served.wait_until_started()
         assert served.celery_workers() == [], "with a broker configured, serve starts no worker"
         exercise(served, parties["provider"], str(metrics_dir))
     finally:
-        returncode = served.stop() if served is not None else 0
+        returncode = served.stop()
         for worker in workers:
             worker.stop()
         flush_broker(REDIS_URL)
