@@ -207,6 +207,7 @@ def test_two_api_processes_on_the_embedded_default_run_one_worker(database_url, 
         metrics_dir = environment(api[0])["PROMETHEUS_MULTIPROC_DIR"]
         assert {environment(pid)["PROMETHEUS_MULTIPROC_DIR"] for pid in api} == {metrics_dir}
         wait_for(lambda: "ready." in served.log(), timeout=60)
+        assert f"gateway-{served.celery_workers()[0]}@" in served.log()  # its own node name
         exercise(served, token, metrics_dir)
         for _ in range(2 * API_PROCESSES):
             through_proxy = httpx.get(f"{served.base_url}/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
@@ -272,3 +273,20 @@ def test_two_api_processes_and_two_workers_on_postgresql_and_redis(database_url,
         flush_broker(REDIS_URL)
     assert returncode == 0, served.log()
     assert served.log().count("Application shutdown complete.") == API_PROCESSES
+
+
+@pytest.mark.parametrize(("args", "hostname", "beat"), [
+    ((), f"gateway-{os.getpid()}@%h", True),
+    (("--no-beat", "--name", "tweede@%h"), "tweede@%h", False),
+])
+def test_a_worker_names_its_node_and_runs_the_beat_unless_told_not_to(cli_env, monkeypatch, args, hostname, beat):
+    from celery import Celery
+
+    from gateway.cli import main
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(Celery, "worker_main", lambda app, argv: seen.append(argv))
+    result = cli_env.invoke(main, ["worker", *args])
+    assert result.exit_code == 0, result.output
+    assert f"--hostname={hostname}" in seen[0]
+    assert ("--beat" in seen[0]) is beat
