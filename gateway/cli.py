@@ -630,18 +630,10 @@ def _exit_on_signal(signum, _frame) -> None:
 def _start_embedded_worker():
     import subprocess
 
+    from gateway.lifetime import die_with_parent
+
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker", "--concurrency", "1"],
-                            preexec_fn=_die_with_parent)
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM when `gateway serve` dies, even by SIGKILL."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the worker then outlives a killed serve
+                            preexec_fn=die_with_parent)
 
 
 def _stop(process) -> None:

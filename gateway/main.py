@@ -30,7 +30,10 @@ def app_from_environment() -> FastAPI:
     process gets its own engine, context and background publisher at start-up (the lifespan),
     so no process holds anything another one needs."""
     from gateway import clock
+    from gateway.lifetime import die_with_parent
 
+    # uvicorn's supervisor stops its processes when it is stopped, but not when it is killed.
+    die_with_parent()
     settings = get_settings()
     # A process uvicorn starts runs no `gateway` command, so nothing else sets its clock.
     clock.configure(settings.today, settings.clock_shift_seconds)
