@@ -28,18 +28,30 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default GATEWAY_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default GATEWAY_PORT).")
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="API processes behind the one port (default GATEWAY_WORKERS, 1). They share the "
+                   "database and the broker; on the embedded default one worker runs beside them.")
 @click.option("--proxy-headers/--no-proxy-headers", default=None,
               help="Believe X-Forwarded-For and X-Forwarded-Proto from the addresses of "
                    "--forwarded-allow-ips (default GATEWAY_PROXY_HEADERS, off).")
 @click.option("--forwarded-allow-ips", default=None, metavar="A,B",
               help="Addresses or networks of the trusted proxies "
                    "(default GATEWAY_FORWARDED_ALLOW_IPS, 127.0.0.1,::1).")
-def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwarded_allow_ips: str | None) -> None:
-    """Run the API; creates or migrates the database first."""
+def serve(host: str | None, port: int | None, workers: int | None, proxy_headers: bool | None,
+          forwarded_allow_ips: str | None) -> None:
+    """Run the API; creates or migrates the database first.
+
+    On the embedded default (no GATEWAY_BROKER_URL) it also runs one Celery worker with the
+    periodic sweep, stopped with it. With --workers N (N > 1) a supervisor starts N API
+    processes on the one port and restarts one that dies; /metrics in any of them counts for
+    all (PROMETHEUS_MULTIPROC_DIR, a private directory when unset). SIGTERM stops them
+    gracefully: requests under way are answered first.
+    """
     settings = get_settings()
-    # Before anything imports prometheus_client: the embedded worker's task metrics reach
-    # this process's /metrics only through a directory both write to.
-    private_metrics = _metrics_directory(private=settings.embedded_broker)
+    processes = workers or settings.workers
+    # Before anything imports prometheus_client: the embedded worker's task metrics, and the
+    # counts of the other API processes, reach /metrics only through a directory all write to.
+    private_metrics = _metrics_directory(private=settings.embedded_broker or processes > 1)
     from gateway import logs
 
     logs.configure(settings.log_format, settings.log_level)
@@ -52,21 +64,33 @@ def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwar
 
     proxy = _proxy_options(settings, proxy_headers, forwarded_allow_ips)
     # The app must know what uvicorn was told: it refuses /metrics through a proxy it does not believe.
-    app = _or_exit(lambda: create_app(settings.model_copy(update={"proxy_headers": proxy["proxy_headers"]})))
+    served = settings.model_copy(update={"proxy_headers": proxy["proxy_headers"]})
+    # Built here even when the API processes build their own: a broken configuration stops
+    # start-up with its one line, not with N processes failing one after the other.
+    app = _or_exit(lambda: create_app(served))
     upgrade(settings.database_url)
     # On the embedded default one command runs everything: a worker (with the periodic
-    # sweep) beside the API, stopped with it. With GATEWAY_BROKER_URL set, workers are
-    # separate processes (`gateway worker`).
+    # sweep) beside the API, stopped with it, one however many API processes there are. With
+    # GATEWAY_BROKER_URL set, workers are separate processes (`gateway worker`).
     worker = _start_embedded_worker() if settings.embedded_broker else None
     # uvicorn re-raises SIGTERM/SIGINT after its own shutdown; turning them into SystemExit
-    # lets the `finally` below stop the worker too.
+    # lets the `finally` below stop the worker too. (With N processes uvicorn's supervisor
+    # takes the signals over, stops its processes and returns.)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_on_signal)
+    # uvicorn's own access log is off: gateway.access writes one with duration and request id.
+    options = {"host": host or settings.host, "port": port or settings.port, "access_log": False,
+               "log_config": log_config(settings.log_format, settings.log_level), **proxy}
     try:
-        # uvicorn's own access log is off: gateway.access writes one with duration and request id.
-        uvicorn.run(app, host=host or settings.host, port=port or settings.port, access_log=False,
-                    log_config=log_config(settings.log_format, settings.log_level),
-                    **proxy)
+        if processes == 1:
+            uvicorn.run(app, **options)
+        else:
+            _export_to_api_processes(served)
+            # Each process imports and builds the app anew (uvicorn spawns them): seconds on a
+            # busy machine, longer than the supervisor's default 5 s wait for a new process's
+            # first answer, after which it kills and restarts it, over and over.
+            uvicorn.run("gateway.main:app_from_environment", factory=True, workers=processes,
+                        timeout_worker_healthcheck=API_PROCESS_HEALTHCHECK_SECONDS, **options)
     finally:
         if worker is not None:
             _stop(worker)
@@ -76,8 +100,20 @@ def serve(host: str | None, port: int | None, proxy_headers: bool | None, forwar
             shutil.rmtree(private_metrics, ignore_errors=True)
 
 
+API_PROCESS_HEALTHCHECK_SECONDS = 30  # how long uvicorn waits for an API process to answer
+
+
+def _export_to_api_processes(settings) -> None:
+    """The API processes read their settings from the environment they inherit: what the
+    command line decided rather than the environment goes there first."""
+    import os
+
+    os.environ["GATEWAY_PROXY_HEADERS"] = "true" if settings.proxy_headers else "false"
+
+
 def _metrics_directory(*, private: bool) -> str | None:
-    """Make sure PROMETHEUS_MULTIPROC_DIR, when set, exists; when unset and `private`, make a
+    """Make sure PROMETHEUS_MULTIPROC_DIR, when set, exists (emptying it is the operator's: other
+    processes may be writing there already); when unset and `private`, make a new, empty
     directory of our own for this process and its children (returned, to be removed at exit)."""
     import os
 
@@ -105,18 +141,33 @@ def _proxy_options(settings, proxy_headers: bool | None, forwarded_allow_ips: st
 
 
 @main.command()
-@click.option("--no-beat", is_flag=True, help="Do not run the periodic sweep in this worker.")
+@click.option("--no-beat", is_flag=True,
+              help="Do not run the periodic tasks (sweep, signals, purge) in this worker: give it to "
+                   "every worker but one.")
 @click.option("--concurrency", default=2, show_default=True, help="Pool processes.")
-def worker(no_beat: bool, concurrency: int) -> None:
-    """Run a Celery worker (with the periodic sweep unless --no-beat)."""
+@click.option("--name", default=None, metavar="NAME@HOST",
+              help="Celery node name, unique among the workers on one broker (default gateway-<pid>@%h; "
+                   "%h is this host's name).")
+def worker(no_beat: bool, concurrency: int, name: str | None) -> None:
+    """Run a Celery worker (with the periodic tasks unless --no-beat).
+
+    Run as many as the work needs, on one host or several, on the same database and broker.
+    Exactly one of them runs the periodic tasks: start the others with --no-beat (or all of
+    them with --no-beat and `gateway beat` once). Each beat sends every sweep, so two of them
+    do all periodic work twice.
+    """
+    import os
+
     _metrics_directory(private=False)
     from tasks.celery_app import create_celery
 
     # Workers share nothing through Celery's worker-to-worker chatter (the outbox is the work
     # list), and the mingle step right after a broker reconnect is where a known kombu stall
     # leaves a worker connected but consuming nothing (celery/celery#8030): both are off.
+    # The node name still matters: the broker's control queue is per name, so two workers
+    # under Celery's one default name (celery@host) would answer as one.
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-mingle",
-            "--without-gossip"]
+            "--without-gossip", f"--hostname={name or f'gateway-{os.getpid()}@%h'}"]
     if not no_beat:
         argv.append("--beat")
     create_celery(get_settings()).worker_main(argv)
@@ -579,18 +630,10 @@ def _exit_on_signal(signum, _frame) -> None:
 def _start_embedded_worker():
     import subprocess
 
+    from gateway.lifetime import die_with_parent
+
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker", "--concurrency", "1"],
-                            preexec_fn=_die_with_parent)
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM when `gateway serve` dies, even by SIGKILL."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the worker then outlives a killed serve
+                            preexec_fn=die_with_parent)
 
 
 def _stop(process) -> None:

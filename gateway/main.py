@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from gateway.api.app import create_api
 from gateway.ggk import endpoint as ggk_endpoint
-from gateway.settings import Settings
+from gateway.settings import Settings, get_settings
 from gateway.web.app import mount_backoffice
 from gateway.work.relay import Publish
 from tasks.celery_app import create_celery
@@ -21,6 +21,23 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     app.include_router(ggk_endpoint.router)  # answers 404 unless GATEWAY_GGK_URL is set
     mount_backoffice(app)  # last: it takes every path the API does not
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one API process of `gateway serve --workers N`, which uvicorn builds in each
+    process it starts (`gateway.main:app_from_environment`, factory=True). Everything comes
+    from the GATEWAY_* environment, which the command completed before it started them; each
+    process gets its own engine, context and background publisher at start-up (the lifespan),
+    so no process holds anything another one needs."""
+    from gateway import clock
+    from gateway.lifetime import die_with_parent
+
+    # uvicorn's supervisor stops its processes when it is stopped, but not when it is killed.
+    die_with_parent()
+    settings = get_settings()
+    # A process uvicorn starts runs no `gateway` command, so nothing else sets its clock.
+    clock.configure(settings.today, settings.clock_shift_seconds)
+    return create_app(settings)
 
 
 def celery_publisher(settings: Settings) -> Publish:

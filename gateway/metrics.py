@@ -6,10 +6,12 @@ what a client sends or who it is about.
 Several processes (the API, `gateway worker` and its pool children) each count for
 themselves. prometheus-client's multiprocess mode adds them up: every process that has
 `PROMETHEUS_MULTIPROC_DIR` in its environment *before it imports prometheus_client* writes
-its values to files there, and `/metrics` reads them all. `gateway serve` on the embedded
-default makes a private directory for itself and its worker when none is set; processes
-started apart (`gateway worker` beside `gateway serve`) must be given the same directory,
-emptied before they start. Without one a process reports only its own counts.
+its values to files there, and `/metrics` reads them all. `gateway serve` makes a private
+directory, new and empty, for itself and its children when none is set and it has any: the
+embedded worker, or the API processes of `--workers N`; it removes it when it stops.
+Processes started apart (`gateway worker` beside `gateway serve`) must be given the same
+directory, emptied before they start (never while one of them runs: its counts would go on
+into a file nobody reads). Without one a process reports only its own counts.
 
 What is state rather than an event (work pending in the outbox, the age of the oldest,
 deadlines overdue) is read from the database at each scrape, so it is right whichever

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1, ge=1,
+        description="API processes `gateway serve` runs behind its one port, all on the same database and "
+                    "broker. 1: the API runs in the serve process itself.")
     proxy_headers: bool = Field(
         default=False,
         description="Believe X-Forwarded-For/-Proto, but only from forwarded_allow_ips (a TLS proxy in "
