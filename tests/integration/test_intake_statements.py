@@ -16,7 +16,7 @@ def statements(app, client):
     """The SQL the app's engine runs, from the moment the test asks."""
     seen: list[str] = []
     engine = app.state.engine
-    listener = lambda _c, _cur, statement, _p, _ctx, _many: seen.append(" ".join(statement.split()))  # noqa: E731
+    listener = lambda _c, _cur, statement, _p, _ctx, _many: seen.append(" ".join(statement.split()))
     event.listen(engine, "before_cursor_execute", listener)
     yield seen
     event.remove(engine, "before_cursor_execute", listener)
