@@ -79,8 +79,12 @@ def serve(host: str | None, port: int | None, workers: int | None, proxy_headers
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_on_signal)
     # uvicorn's own access log is off: gateway.access writes one with duration and request id.
+    # A stop (SIGTERM) waits this long for requests in progress, then closes what is left:
+    # uvicorn's default waits for ever, and a client that keeps its connection open (a load
+    # generator, a hung provider system) kept a stopped gateway running for many minutes.
     options = {"host": host or settings.host, "port": port or settings.port, "access_log": False,
-               "log_config": log_config(settings.log_format, settings.log_level), **proxy}
+               "log_config": log_config(settings.log_format, settings.log_level),
+               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS, **proxy}
     try:
         if processes == 1:
             uvicorn.run(app, **options)
@@ -100,6 +104,7 @@ def serve(host: str | None, port: int | None, workers: int | None, proxy_headers
             shutil.rmtree(private_metrics, ignore_errors=True)
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 30
 API_PROCESS_HEALTHCHECK_SECONDS = 30  # how long uvicorn waits for an API process to answer
 
 
