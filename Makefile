@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint install bench browser pdf-libs
+.PHONY: serve test lint install bench bench-intake browser pdf-libs
 
 # The browser tests drive Debian's chromium (never a downloaded browser); installed here
 # when missing, with sudo when not root.
@@ -48,3 +48,11 @@ browser:
 
 bench: install
 	$(BIN)/python bench/intake_throughput.py
+
+# The front-door benchmark (bench/intake.py) drives Debian's wrk; installed here when missing,
+# like the browser. Pass options with INTAKE_ARGS, e.g. INTAKE_ARGS=--burst.
+WRK ?= /usr/bin/wrk
+bench-intake: install
+	@test -x $(WRK) || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk \
+	  || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk)
+	$(BIN)/python bench/intake.py $(INTAKE_ARGS)
