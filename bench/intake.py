@@ -209,7 +209,7 @@ def wait_ready(base: str, process: subprocess.Popen, log: Path, what: str) -> No
         if process.poll() is not None:
             tail = log.read_text(errors="replace")[-3000:]
             hint = ""
-            if "No such option: --workers" in tail:
+            if re.search(r"No such option:? .?--workers", tail):
                 hint = "\n`gateway serve` has no --workers option yet: --api-processes > 1 needs it.\n"
             raise SystemExit(f"{what} exited with {process.returncode} before it was ready.{hint}\n"
                              f"log: {log}\n{tail}")
@@ -399,6 +399,13 @@ def print_hottest(profile: Profile) -> None:
         print(f"  {own:6.1f}  {total:7.1f}  {frame}")
 
 
+def print_machine_load() -> None:
+    """Other work on the machine takes the cores from both servers, and not in proportion."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    note = "" if load < 0.5 * cores else "  (busy machine: the figures are not representative)"
+    print(f"  load average (1 min) {load:.1f} on {cores} cores{note}")
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "NOT MET"
 
@@ -433,6 +440,7 @@ def report(backend: Backend, load: Load, api_processes: int, celery_workers: int
     print(f"  echo    {echo.rate:8.1f} req/s   p50 {echo.p50_ms:6.1f} ms   p99 {echo.p99_ms:6.1f} ms   "
           f"max {echo.max_ms:6.1f} ms")
     print(f"  ratio   {ratio:8.3f}")
+    print_machine_load()
     print_failures(gateway)
     print(f"  target ratio >= {min_ratio}: {verdict(ratio >= min_ratio)}")
     print(f"  target gateway p99 < {max_p99:g} ms: {verdict(gateway.p99_ms < max_p99)}")
@@ -489,6 +497,7 @@ def burst(backend: Backend, load: Load, count: int, api_processes: int, celery_w
         print(f"  answered {result.answered}, of which 202: {result.accepted}   in {result.seconds:.1f} s "
               f"({count / result.seconds:.0f} req/s)   worst latency {result.max_ms:.0f} ms")
         print_failures(result)
+        print_machine_load()
         print(f"  stored (bericht, richting 'in'): {messages}, accepted {accepted}; lost: {count - messages}")
         complete = result.accepted == count and messages == count and accepted == count
         print(f"  all {count} answered 202 and stored: {verdict(complete)}")
