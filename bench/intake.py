@@ -17,7 +17,7 @@ Prints the gateway's rate, the echo's, their ratio, p50/p99 of both, and the tar
 --burst [N] (default 20000, meant for PostgreSQL + Redis) posts N aanvragen over 32
 connections as fast as they are answered, checks that all N were answered 202 and stored
 (bericht, richting 'in'), prints the total time and the worst latency, then waits until the
-workers have caught up (no pending outbox row that is due) and prints how long that took.
+workers have caught up (no pending outbox row left) and prints how long that took.
 
 --api-processes N is passed as `gateway serve --workers N` (N > 1 only), --celery-workers M
 starts M `gateway worker` processes (the first with beat). --scaling measures 1 and then 2
@@ -319,7 +319,7 @@ def wrk(base: str, token: str, template: Path, run_digit: int, load: Load, secon
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     result_line, finished = None, 0
     elapsed = None
-    assert process.stdout is not None
+    assert process.stdout is not None  # a pipe: stdout=PIPE
     for line in process.stdout:
         if line.startswith("QUOTA_DONE"):
             finished += 1
@@ -328,9 +328,9 @@ def wrk(base: str, token: str, template: Path, run_digit: int, load: Load, secon
                 process.send_signal(signal.SIGINT)  # wrk sleeps out -d otherwise
         elif line.startswith("INTAKE_RESULT "):
             result_line = line.removeprefix("INTAKE_RESULT ")
-    process.wait()
+    _, errors = process.communicate()
     if result_line is None:
-        raise SystemExit(f"wrk printed no result (exit {process.returncode}): {process.stderr.read()[-2000:]}")
+        raise SystemExit(f"wrk printed no result (exit {process.returncode}): {errors[-2000:]}")
     return Result.from_wrk(result_line, elapsed)
 
 
@@ -501,15 +501,18 @@ def burst(backend: Backend, load: Load, count: int, api_processes: int, celery_w
         print(f"  stored (bericht, richting 'in'): {messages}, accepted {accepted}; lost: {count - messages}")
         complete = result.accepted == count and messages == count and accepted == count
         print(f"  all {count} answered 202 and stored: {verdict(complete)}")
-        print(f"  outbox right after the burst: {due} pending and due, {later} pending later, {failed} failed")
-        while due and time.monotonic() - burst_end < catch_up_limit:
+        print(f"  outbox right after the burst: {due} pending and due, {later} pending with a later attempt "
+              f"time (leased to a worker, or a retry), {failed} failed")
+        # Caught up means no pending row at all: a leased row is still being worked on.
+        while due + later and time.monotonic() - burst_end < catch_up_limit:
             time.sleep(0.5)
             _, _, due, later, failed = stored(gateway.database_url)
         waited = time.monotonic() - burst_end
-        if due:
-            print(f"  workers NOT caught up after {waited:.0f} s: {due} outbox rows still due; log {gateway.log}")
+        if due + later:
+            print(f"  workers NOT caught up after {waited:.0f} s: {due} outbox rows due, {later} later; "
+                  f"log {gateway.log}")
         else:
-            print(f"  workers caught up {waited:.1f} s after the burst ended ({later} pending later, {failed} failed)")
+            print(f"  workers caught up {waited:.1f} s after the burst ended ({failed} outbox rows failed)")
 
 
 def main() -> None:
