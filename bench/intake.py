@@ -19,7 +19,7 @@ connections as fast as they are answered, checks that all N were answered 202 an
 (bericht, richting 'in'), prints the total time and the worst latency, then waits until the
 workers have caught up (no pending outbox row left) and prints how long that took.
 
---api-processes N is passed as `gateway serve --workers N` (N > 1 only), --celery-workers M
+--api-processes N is passed as `gateway serve --workers N`, --celery-workers M
 starts M `gateway worker` processes (the first with beat). --scaling measures 1 and then 2
 API processes (2 Celery workers both times) and prints how the rate grows. --profile DIR
 records a py-spy flame graph (SVG) of the gateway's API processes during the measured run,
@@ -210,7 +210,7 @@ def wait_ready(base: str, process: subprocess.Popen, log: Path, what: str) -> No
             tail = log.read_text(errors="replace")[-3000:]
             hint = ""
             if re.search(r"No such option:? .?--workers", tail):
-                hint = "\n`gateway serve` has no --workers option yet: --api-processes > 1 needs it.\n"
+                hint = "\nthis `gateway serve` has no --workers option (bench/intake.py passes --api-processes as it).\n"
             raise SystemExit(f"{what} exited with {process.returncode} before it was ready.{hint}\n"
                              f"log: {log}\n{tail}")
         try:
@@ -245,10 +245,8 @@ def running_gateway(backend: Backend, api_processes: int, celery_workers: int) -
         token = cli(env, workdir, "provider", "add", "--agb", "12345678", "--name", "Bench Zorg")
         cli(env, workdir, "municipality", "add", "--code", "0363", "--name", "Amsterdam")
         port = free_port()
-        serve_args = ["serve", "--port", str(port)]
-        if api_processes > 1:
-            serve_args += ["--workers", str(api_processes)]
-        serve = processes.start(gateway_command(*serve_args), env, workdir)
+        serve = processes.start(gateway_command("serve", "--port", str(port), "--workers", str(api_processes)),
+                                env, workdir)
         if backend.kind == "postgresql":
             for n in range(celery_workers):
                 processes.start(gateway_command("worker", *(["--no-beat"] if n else [])), env, workdir)
