@@ -123,8 +123,8 @@ class Load:
 
     threads: int
     connections: int
-    duration: float
-    warmup: float
+    duration: int
+    warmup: int
 
 
 @dataclass
@@ -305,13 +305,13 @@ class RunDigits:
         return self.next - 1
 
 
-def wrk(base: str, token: str, template: Path, run_digit: int, load: Load, seconds: float,
+def wrk(base: str, token: str, template: Path, run_digit: int, load: Load, seconds: int,
         connections: int | None = None, quota: int = 0) -> Result:
     """One wrk run; with a quota it ends when every thread's quota of POSTs has been answered."""
     if not 1 <= load.threads <= 9:
         raise SystemExit("--threads must be 1-9 (one BSN digit per thread)")
     argv = ["wrk", "-t", str(load.threads), "-c", str(connections or load.connections),
-            "-d", f"{int(seconds) if not quota else 3600}s", "--timeout", "30s", "-s", str(LUA), base,
+            "-d", f"{seconds if not quota else 3600}s", "--timeout", "30s", "-s", str(LUA), base,
             "--", str(template), token, str(run_digit), str(quota)]
     started = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -357,12 +357,12 @@ class Profile:
         self.pid = pid
         self.recorders: list[subprocess.Popen] = []
 
-    def start(self, seconds: float) -> None:
+    def start(self, seconds: int) -> None:
         for out, form in ((self.svg, "flamegraph"), (self.raw, "raw")):
             # --nonblocking: a paused gateway would show up in the very latencies measured.
             self.recorders.append(subprocess.Popen(
                 [self.py_spy, "record", "--pid", str(self.pid), "--subprocesses", "--nonblocking",
-                 "--duration", str(int(seconds)), "--format", form, "--output", str(out)],
+                 "--duration", str(seconds), "--format", form, "--output", str(out)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
 
     def finish(self) -> None:
@@ -517,8 +517,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1-9)")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=15, help="measured seconds")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up before each measured run")
+    # Whole seconds: what wrk's -d takes.
+    parser.add_argument("--duration", type=int, default=15, help="measured seconds")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measured run")
     parser.add_argument("--api-processes", type=int, default=1, help="gateway serve --workers N")
     parser.add_argument("--celery-workers", type=int, default=1, help="gateway worker processes (PostgreSQL + Redis)")
     parser.add_argument("--burst", type=int, nargs="?", const=20000, default=None, metavar="N",
