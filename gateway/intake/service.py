@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.context import Context
@@ -80,10 +80,14 @@ def _replay(first: Bericht) -> Answer:
                   message=first.berichttype, outcome="replay")
 
 
+# Built once (a statement costs more to build than to run): see gateway.intake.parties.
+_SENT_BEFORE = select(Bericht).where(Bericht.partij_id == bindparam("partij_id"), Bericht.richting == "in",
+                                     Bericht.inhoud_sha256 == bindparam("digest"))
+
+
 def _first_sent(session: Session, party: Partij, digest: str) -> Bericht | None:
     """The message this party sent earlier with exactly these bytes."""
-    return session.scalar(select(Bericht).where(
-        Bericht.partij_id == party.id, Bericht.richting == "in", Bericht.inhoud_sha256 == digest))
+    return session.scalar(_SENT_BEFORE, {"partij_id": party.id, "digest": digest})
 
 
 def receive(session: Session, ctx: Context, party: Partij, screened: Screened, *, today: date,

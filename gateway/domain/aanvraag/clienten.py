@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,17 +16,26 @@ def known(session: Session, gemeente: str, bsn: str) -> etree._Element | None:
     return clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
 
 
+def _register_statement(dialect):
+    return (dialect.insert(Client)
+            .values(gemeente=bindparam("gemeente"), bsn=bindparam("bsn"), gegevens=None,
+                    bijgewerkt_op=bindparam("bijgewerkt_op"))
+            .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
+
+
+# Built once per dialect (SQLite, PostgreSQL): every accepted message runs it.
+_REGISTER = {False: _register_statement(sqlite), True: _register_statement(postgresql)}
+
+
 def register(session: Session, gemeente: str, bsn: str) -> None:
     """Register the client when this is the first message about them (every accepted message
     about a client gives the client an id, for the back office). Two providers may report the
     same client at once (their intakes are serialised per provider, not per client), so the
     insert yields to a row another transaction made. One statement, and no flush of what the
     caller has pending: the intake writes its message row once, at its end."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = _REGISTER[session.get_bind().dialect.name == "postgresql"]
     with session.no_autoflush:
-        session.execute(dialect.insert(Client).values(gemeente=gemeente, bsn=bsn, gegevens=None,
-                                                      bijgewerkt_op=clock.now())
-                        .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
+        session.execute(insert, {"gemeente": gemeente, "bsn": bsn, "bijgewerkt_op": clock.now()})
 
 
 def ensure(session: Session, gemeente: str, bsn: str) -> int:
