@@ -33,7 +33,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -293,11 +292,6 @@ class Dates:
     def __init__(self, dialect: str):
         self.pg = dialect == "postgresql"
 
-    def constant(self, day: date):
-        """A date as a column of its own (a UNION's rows): typed on PostgreSQL; on SQLite a
-        date is its ISO text already (CAST AS DATE there would make it the number 2026)."""
-        return cast(literal(day, Date), Date) if self.pg else literal(day, Date)
-
     def greatest(self, *args):
         return func.greatest(*args, type_=Date) if self.pg else func.max(*args, type_=Date)
 
@@ -529,40 +523,45 @@ def maanden(periode: Periode) -> list[Periode]:
     return result
 
 
-def _maanden_sql(d: Dates, periode: Periode):
-    """The period's months as rows (van, tot, vanaf): each month clipped to the period, and
-    van less 31 days for the prestatie index bound. A UNION ALL of constant rows, not
-    generate_series or a VALUES list: SQLite has neither as a named table, and the planner
-    knows exactly how many rows there are."""
-    day = d.constant
-    rows = [select(day(m.van).label("van"), day(m.tot).label("tot"),
-                   day(m.van - timedelta(days=31)).label("vanaf")) for m in maanden(periode)]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("maand")
+def _per_maand(delen: list[Periode], waarden) -> list:
+    """One SUM column per month: `waarden(van, tot, vanaf)` gives a row's value over the month
+    and the condition that the row counts in it (the per-period query's WHERE, with the
+    month's bounds). Conditional sums, not a join against a list of months: the table is read
+    once whatever the planner estimates (joined, PostgreSQL rescanned the toewijzingen or
+    the prestatie index once per month), and the same text runs on SQLite."""
+    kolommen = []
+    for k, m in enumerate(delen):
+        waarde, telt = waarden(literal(m.van, Date), literal(m.tot, Date),
+                               literal(m.van - timedelta(days=31), Date))
+        kolommen.append(func.sum(case((telt, waarde))).label(f"m{k}"))
+    return kolommen
 
 
 def _toegewezen_per_maand_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
-    """`_toegewezen_sql` for every month of the period at once: each toewijzing joined to the
-    months it overlaps, the same expressions over each month's bounds, grouped by month and
-    by what the tariff depends on (the aanbieder does not matter for money)."""
-    t, m = Toewijzing, _maanden_sql(d, periode)
-    waarde, _, overlapt = _toegewezen_waarden(d, m.c.van, m.c.tot)
+    """`_toegewezen_sql`'s toegewezen for every month of the period in one pass, grouped by
+    what the tariff depends on (the aanbieder does not matter for money)."""
+    t = Toewijzing
+
+    def waarden(van, tot, _vanaf):
+        waarde, _, overlapt = _toegewezen_waarden(d, van, tot)
+        return waarde, overlapt
+
     _, _, in_periode = _toegewezen_waarden(d, literal(periode.van, Date), literal(periode.tot, Date))
-    groep = (m.c.van, t.categorie, t.code, _groep(t)[3])
-    return (select(*groep, func.sum(waarde).label("waarde"))
-            .select_from(t).join(m, overlapt)
-            # the whole period's bound too: it filters the toewijzingen before the join
+    groep = (t.categorie, t.code, _groep(t)[3])
+    return (select(*groep, *_per_maand(maanden(periode), waarden))
             .where(*_toewijzingen(gemeenten, aanbieder), in_periode)
             .group_by(*groep))
 
 
 def _gedeclareerd_per_maand_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
-    """`_gedeclareerd_sql`'s amount for every month of the period at once, per month."""
-    p, m = Prestatie, _maanden_sql(d, periode)
-    _, bedrag, overlapt = _gedeclareerd_waarden(d, m.c.van, m.c.tot, m.c.vanaf)
-    return (select(m.c.van, func.sum(bedrag).label("bedrag"))
-            .select_from(m).join(p, overlapt)
-            .where(*_prestaties(gemeenten, aanbieder))
-            .group_by(m.c.van))
+    """`_gedeclareerd_sql`'s amount for every month of the period in one pass."""
+    def waarden(van, tot, vanaf):
+        _, bedrag, overlapt = _gedeclareerd_waarden(d, van, tot, vanaf)
+        return bedrag, overlapt
+
+    _, _, in_periode = _gedeclareerd_waarden(d, literal(periode.van, Date), literal(periode.tot, Date),
+                                             literal(periode.van - timedelta(days=31), Date))
+    return select(*_per_maand(maanden(periode), waarden)).where(in_periode, *_prestaties(gemeenten, aanbieder))
 
 
 def maandreeks(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
@@ -572,23 +571,18 @@ def maandreeks(session: Session, periode: Periode, *, gemeenten: list[str] | Non
     same expressions as `volumes` (only the two sources a chart of money needs), each over
     the month's bounds: one grouped query per source for all months. Every definition is
     additive over days, so the months add up to the whole period's report (a test checks it).
-    The work grows with the months (a toewijzing is counted once per month it overlaps), so
-    the caller keeps the series to MAX_MAANDEN months."""
+    The work grows with the months (each row is tested against every month, the query grows
+    by a column per month), so the caller keeps the series to MAX_MAANDEN months."""
     d = Dates(session.get_bind().dialect.name)
     if d.pg:
         session.execute(text("SET LOCAL jit = off"))  # see `volumes`
     delen = maanden(periode)
-    toegewezen_ = dict.fromkeys((m.van for m in delen), 0.0)
+    toegewezen_ = [0.0] * len(delen)
     for found in session.execute(_toegewezen_per_maand_sql(d, periode, gemeenten, aanbieder)):
         prijs = tarief(producten or {}, found.categorie, found.code, found.eenheid)
         if prijs is not None:
-            toegewezen_[_datum(found.van)] += (found.waarde or 0.0) * prijs
-    gedeclareerd_ = {_datum(found.van): found.bedrag or 0.0 for found in session.execute(
-        _gedeclareerd_per_maand_sql(d, periode, gemeenten, aanbieder))}
-    return [Maandbedrag(date(m.van.year, m.van.month, 1), m, toegewezen_[m.van], gedeclareerd_.get(m.van, 0.0))
-            for m in delen]
-
-
-def _datum(value) -> date:
-    # A constant column of a UNION comes back from SQLite as its text (no column type to convert by).
-    return value if isinstance(value, date) else date.fromisoformat(value)
+            for k in range(len(delen)):
+                toegewezen_[k] += (found[3 + k] or 0.0) * prijs
+    gedeclareerd_ = session.execute(_gedeclareerd_per_maand_sql(d, periode, gemeenten, aanbieder)).one()
+    return [Maandbedrag(date(m.van.year, m.van.month, 1), m, toegewezen_[k], gedeclareerd_[k] or 0.0)
+            for k, m in enumerate(delen)]
