@@ -363,9 +363,9 @@ def _toewijzingen(gemeenten: list[str] | None, aanbieder: str | None):
 
 
 def _toegewezen_waarden(d: Dates, van, tot):
-    """`toegewezen` and `benutbaar` of a toewijzing row over [van, tot] (SQL expressions: bound
-    dates for the report, a month's columns for the month series), and the condition that
-    the toewijzing overlaps it."""
+    """`toegewezen` and `benutbaar` of a toewijzing row over [van, tot] (bound dates: the
+    report's period, or one month of the month series), and the condition that the
+    toewijzing overlaps it."""
     t = Toewijzing
     begin = d.greatest(t.ingangsdatum, van)
     eind = d.least(func.coalesce(t.einddatum, tot), tot)
