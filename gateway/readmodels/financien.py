@@ -20,8 +20,9 @@ class Report:
 
 def volume_report(session: Session, periode: rapportage.Periode, *, gemeenten: list[str] | None,
                   aanbieder: str | None, producten) -> Report:
-    """The same rows as `GET /api/v1/rapportages/volumes`, and month by month (bounded: two
-    grouped queries per month, so only up to MAX_MAANDEN months)."""
+    """The same rows as `GET /api/v1/rapportages/volumes`, and month by month (bounded: one
+    pass per source for all months, but each month adds a column every row is tested
+    against, so only up to MAX_MAANDEN months)."""
     rows = [r.as_json() for r in rapportage.volumes(session, periode, gemeenten=gemeenten, aanbieder=aanbieder,
                                                     producten=producten)]
     maandreeks = None

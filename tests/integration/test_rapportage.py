@@ -333,10 +333,12 @@ def test_a_cjg_session_is_403(client, parties, users):
 # --------------------------------------------------------------------------- SQL = definitions
 
 
-def test_the_sql_report_equals_the_definitions_on_random_data(client, sessions, parties):
-    """Random toewijzingen, starts, stops and prestaties: the grouped SQL must give what the
-    pure definitions give, on this database, for a few periods."""
-    rng = random.Random(6)
+def random_data(sessions, seed: int = 6) -> tuple[list, list]:
+    """Random toewijzingen (one in ten deleted, some open-ended), starts, stops and prestaties
+    from October 2025 on, inserted; returns what the pure definitions need: the current
+    toewijzingen as (key, Omvang, [Levering]) and the accepted prestaties as (key, volume,
+    bedrag, begin, eind, credit)."""
+    rng = random.Random(seed)
     base = date(2025, 10, 1)
     products = [("45", "45A01", "04", "2"), ("45", "45A02", "01", "4"), ("42", "42A01", "82", "1"),
                 ("54", "54A01", "84", "6"), ("45", None, None, None)]
@@ -385,6 +387,13 @@ def test_the_sql_report_equals_the_definitions_on_random_data(client, sessions, 
                 if status == "toegekend":
                     prestaties.append(((aanbieder, categorie, code or "45X00", peenheid), hoeveel, bedrag, first,
                                        last, credit))
+    return facts, prestaties
+
+
+def test_the_sql_report_equals_the_definitions_on_random_data(client, sessions, parties):
+    """Random toewijzingen, starts, stops and prestaties: the grouped SQL must give what the
+    pure definitions give, on this database, for a few periods."""
+    facts, prestaties = random_data(sessions)
     for van, tot in [(date(2026, 1, 1), date(2026, 12, 31)), (date(2025, 11, 17), date(2026, 2, 3)),
                      (date(2026, 2, 1), date(2026, 2, 28)), (date(2025, 1, 1), date(2027, 12, 31))]:
         periode = rapportage.Periode(van, tot)

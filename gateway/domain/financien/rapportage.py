@@ -362,21 +362,28 @@ def _toewijzingen(gemeenten: list[str] | None, aanbieder: str | None):
     return conditions
 
 
-def _toegewezen_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+def _toegewezen_waarden(d: Dates, van, tot):
+    """`toegewezen` and `benutbaar` of a toewijzing row over [van, tot] (bound dates: the
+    report's period, or one month of the month series), and the condition that the
+    toewijzing overlaps it."""
     t = Toewijzing
-    van, tot = literal(periode.van, Date), literal(periode.tot, Date)
     begin = d.greatest(t.ingangsdatum, van)
     eind = d.least(func.coalesce(t.einddatum, tot), tot)
     open_einde = and_(verdeeld(t), t.einddatum.is_(None))
     waarde = case((open_einde, case((t.ingangsdatum >= van, cast(func.coalesce(t.volume, t.budget), Float)),
                                     else_=0.0)),
                   else_=deel_sql(d, t, begin, eind))
-    # `benutbaar`: a TBGT or Budget whole in every period it overlaps (the WHERE keeps those)
+    # `benutbaar`: a TBGT or Budget whole in every period it overlaps (the overlap keeps those)
     benutbaar_ = case((verdeeld(t), cast(func.coalesce(t.volume, t.budget), Float)), else_=deel_sql(d, t, begin, eind))
-    groep = _groep(t)
+    overlapt = and_(t.ingangsdatum <= tot, or_(t.einddatum.is_(None), t.einddatum >= van))
+    return waarde, benutbaar_, overlapt
+
+
+def _toegewezen_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+    waarde, benutbaar_, overlapt = _toegewezen_waarden(d, literal(periode.van, Date), literal(periode.tot, Date))
+    groep = _groep(Toewijzing)
     return (select(*groep, func.sum(waarde).label("waarde"), func.sum(benutbaar_).label("benutbaar"))
-            .where(*_toewijzingen(gemeenten, aanbieder), t.ingangsdatum <= tot,
-                   or_(t.einddatum.is_(None), t.einddatum >= van))
+            .where(*_toewijzingen(gemeenten, aanbieder), overlapt)
             .group_by(*groep))
 
 
@@ -424,23 +431,35 @@ def _geleverd_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
     return perioden, open_einde
 
 
-def _gedeclareerd_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+def _gedeclareerd_waarden(d: Dates, van, tot, vanaf):
+    """Per accepted prestatie row its signed volume and amount inside [van, tot] (SQL
+    expressions, as in `_toegewezen_waarden`), and the condition that it overlaps."""
     p = Prestatie
-    van, tot = literal(periode.van, Date), literal(periode.tot, Date)
     share = d.dagen(d.greatest(p.begindatum, van), d.least(p.einddatum, tot)) / d.dagen(p.begindatum, p.einddatum)
     sign = case((p.debet_credit == CREDIT, -1.0), else_=1.0)
-    conditions = [p.status == TOEGEKEND, p.begindatum <= tot, p.einddatum >= van,
-                  # A ProductPeriode lies inside one calendar month (CS337): this bound lets the
-                  # (gemeente, begindatum) index find the period's lines without a full scan.
-                  p.begindatum >= literal(periode.van - timedelta(days=31), Date)]
+    # A ProductPeriode lies inside one calendar month (CS337): `vanaf` (van less 31 days) lets
+    # the (gemeente, begindatum) index find the period's lines without a full scan.
+    overlapt = and_(p.status == TOEGEKEND, p.begindatum <= tot, p.einddatum >= van, p.begindatum >= vanaf)
+    return sign * func.abs(p.volume) * share, sign * func.abs(p.bedrag_eurocent) * share, overlapt
+
+
+def _prestaties(gemeenten, aanbieder):
+    p = Prestatie
+    conditions = []
     if gemeenten is not None:
         conditions.append(p.gemeente.in_(gemeenten))
     if aanbieder is not None:
         conditions.append(p.aanbieder == aanbieder)
+    return conditions
+
+
+def _gedeclareerd_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+    p = Prestatie
+    volume, bedrag, overlapt = _gedeclareerd_waarden(d, literal(periode.van, Date), literal(periode.tot, Date),
+                                                     literal(periode.van - timedelta(days=31), Date))
     groep = (p.aanbieder, p.categorie, p.code, p.eenheid)
-    return (select(*groep, func.sum(sign * func.abs(p.volume) * share).label("volume"),
-                   func.sum(sign * func.abs(p.bedrag_eurocent) * share).label("bedrag"))
-            .where(*conditions).group_by(*groep))
+    return (select(*groep, func.sum(volume).label("volume"), func.sum(bedrag).label("bedrag"))
+            .where(overlapt, *_prestaties(gemeenten, aanbieder)).group_by(*groep))
 
 
 def volumes(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
@@ -504,25 +523,66 @@ def maanden(periode: Periode) -> list[Periode]:
     return result
 
 
+def _per_maand(delen: list[Periode], waarden) -> list:
+    """One SUM column per month: `waarden(van, tot, vanaf)` gives a row's value over the month
+    and the condition that the row counts in it (the per-period query's WHERE, with the
+    month's bounds). Conditional sums, not a join against a list of months: the table is read
+    once whatever the planner estimates (joined, PostgreSQL rescanned the toewijzingen or
+    the prestatie index once per month), and the same text runs on SQLite."""
+    kolommen = []
+    for k, m in enumerate(delen):
+        waarde, telt = waarden(literal(m.van, Date), literal(m.tot, Date),
+                               literal(m.van - timedelta(days=31), Date))
+        kolommen.append(func.sum(case((telt, waarde))).label(f"m{k}"))
+    return kolommen
+
+
+def _toegewezen_per_maand_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+    """`_toegewezen_sql`'s toegewezen for every month of the period in one pass, grouped by
+    what the tariff depends on (the aanbieder does not matter for money)."""
+    t = Toewijzing
+
+    def waarden(van, tot, _vanaf):
+        waarde, _, overlapt = _toegewezen_waarden(d, van, tot)
+        return waarde, overlapt
+
+    _, _, in_periode = _toegewezen_waarden(d, literal(periode.van, Date), literal(periode.tot, Date))
+    groep = (t.categorie, t.code, _groep(t)[3])
+    return (select(*groep, *_per_maand(maanden(periode), waarden))
+            .where(*_toewijzingen(gemeenten, aanbieder), in_periode)
+            .group_by(*groep))
+
+
+def _gedeclareerd_per_maand_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+    """`_gedeclareerd_sql`'s amount for every month of the period in one pass."""
+    def waarden(van, tot, vanaf):
+        _, bedrag, overlapt = _gedeclareerd_waarden(d, van, tot, vanaf)
+        return bedrag, overlapt
+
+    _, _, in_periode = _gedeclareerd_waarden(d, literal(periode.van, Date), literal(periode.tot, Date),
+                                             literal(periode.van - timedelta(days=31), Date))
+    return select(*_per_maand(maanden(periode), waarden)).where(in_periode, *_prestaties(gemeenten, aanbieder))
+
+
 def maandreeks(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
                producten: dict | None = None) -> list[Maandbedrag]:
     """Per calendar month in [van, tot]: the toegewezen amount (the report's toegewezen ×
     the catalogue tariff, as `Regel.as_json` prices it) and the gedeclareerd amount, by the
-    same definitions and queries as `volumes`, run per month (only the two sources a chart
-    of money needs). Every definition is additive over days, so the months add up to the
-    whole period's report (a test checks it). Periods of more than MAX_MAANDEN months are
-    refused by the caller: this costs two grouped queries per month."""
+    same expressions as `volumes` (only the two sources a chart of money needs), each over
+    the month's bounds: one grouped query per source for all months. Every definition is
+    additive over days, so the months add up to the whole period's report (a test checks it).
+    The work grows with the months (each row is tested against every month, the query grows
+    by a column per month), so the caller keeps the series to MAX_MAANDEN months."""
     d = Dates(session.get_bind().dialect.name)
     if d.pg:
         session.execute(text("SET LOCAL jit = off"))  # see `volumes`
-    result = []
-    for deel_ in maanden(periode):
-        toegewezen_ = 0.0
-        for found in session.execute(_toegewezen_sql(d, deel_, gemeenten, aanbieder)):
-            prijs = tarief(producten or {}, found.categorie, found.code, found.eenheid)
-            if prijs is not None:
-                toegewezen_ += (found.waarde or 0.0) * prijs
-        gedeclareerd_ = sum(found.bedrag or 0.0 for found in session.execute(
-            _gedeclareerd_sql(d, deel_, gemeenten, aanbieder)))
-        result.append(Maandbedrag(date(deel_.van.year, deel_.van.month, 1), deel_, toegewezen_, gedeclareerd_))
-    return result
+    delen = maanden(periode)
+    toegewezen_ = [0.0] * len(delen)
+    for found in session.execute(_toegewezen_per_maand_sql(d, periode, gemeenten, aanbieder)):
+        prijs = tarief(producten or {}, found.categorie, found.code, found.eenheid)
+        if prijs is not None:
+            for k in range(len(delen)):
+                toegewezen_[k] += (found[3 + k] or 0.0) * prijs
+    gedeclareerd_ = session.execute(_gedeclareerd_per_maand_sql(d, periode, gemeenten, aanbieder)).one()
+    return [Maandbedrag(date(m.van.year, m.van.month, 1), m, toegewezen_[k], gedeclareerd_[k] or 0.0)
+            for k, m in enumerate(delen)]
