@@ -1,10 +1,13 @@
 """The client records (table `client`): what each gemeente knows of a client for its JW301s."""
 from __future__ import annotations
 
+from types import ModuleType
+
 from lxml import etree
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from gateway import clock
 from gateway.db.models import Client
@@ -16,11 +19,12 @@ def known(session: Session, gemeente: str, bsn: str) -> etree._Element | None:
     return clientgegevens.from_bytes(row.gegevens) if row is not None and row.gegevens else None
 
 
-def _register_statement(dialect):
-    return (dialect.insert(Client)
+def _register_statement(dialect: ModuleType) -> Executable:
+    insert: Executable = (dialect.insert(Client)
             .values(gemeente=bindparam("gemeente"), bsn=bindparam("bsn"), gegevens=None,
                     bijgewerkt_op=bindparam("bijgewerkt_op"))
             .on_conflict_do_nothing(index_elements=["gemeente", "bsn"]))
+    return insert
 
 
 # Built once per dialect (SQLite, PostgreSQL): every accepted message runs it.
