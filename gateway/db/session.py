@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -31,7 +31,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # The pool holds a connection for each request thread that can be working at once
         # (anyio's default of 40 worker threads), so none waits for the pool itself.
-        engine = create_engine(url, hide_parameters=True, pool_size=SQLITE_POOL_SIZE, max_overflow=0,
+        # (An in-memory database has a pool of its own kind, with no size.)
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}
+        engine = create_engine(url, hide_parameters=True, **pool,
                                connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", sqlite_pragmas)
         return engine

@@ -14,6 +14,7 @@ from gateway.model.stand import ToewijzingStand
 from gateway.xml.view import ParsedMessage, present
 
 REQUESTS = ("AGJ", "JW315", "JW317")
+BATCHED_REFERENTIES = 20
 _CLIENT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 
 
@@ -112,7 +113,10 @@ class MessageLog:
         afzender = msg.afzender
         keys: list[tuple[str, ...]] = [("identificatie", msg.type.name, afzender, msg.identificatie)]
         values = {"sleutel0": uniek_sleutel(msg.type.name, afzender, msg.identificatie)}
-        referenties = list(dict.fromkeys(msg.all_texts("ReferentieAanbieder")))
+        # A request may hold any number of products (maxOccurs unbounded): the first ones are
+        # asked here, any further ones each on its own, so the statement stays within what a
+        # database takes in one select list (SQLite 2000 columns, PostgreSQL 1664).
+        referenties = list(dict.fromkeys(msg.all_texts("ReferentieAanbieder")))[:BATCHED_REFERENTIES]
         for n, referentie in enumerate(referenties):
             keys.append(("referentie", afzender, referentie))
             values |= {f"aanbieder{n}": afzender, f"referentie{n}": referentie}

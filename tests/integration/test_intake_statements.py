@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import auth
-from tests.support import edit, example, valid_bsns
+from gateway.db.session import unit_of_work
+from gateway.intake.log import MessageLog
+from gateway.rules.check import check_schema
+from gateway.xml.safe import Limits
+from gateway.xml.view import present
+from tests.conftest import AGB, auth
+from tests.support import edit, example, schemas, valid_bsns
 
 URL = "/api/v1/berichten"
 
@@ -57,3 +62,26 @@ def test_the_batched_questions_still_see_earlier_messages(client, parties):
     same_identificatie = edit(_aanvraag(0), "STMT-REF-0", "STMT-REF-9")
     answer = client.post(URL, content=same_identificatie, headers=headers)
     assert answer.status_code == 422 and b"9056" in answer.content, answer.text
+
+
+def _jw315_with_products(count: int) -> bytes:
+    """The JW315 example with `count` products, each with its own ReferentieAanbieder."""
+    xml = example("JW315").decode("utf-8")
+    start = xml.index("<jw315:AangevraagdProduct>")
+    end = xml.index("</jw315:AangevraagdProduct>") + len("</jw315:AangevraagdProduct>")
+    block = xml[start:end]
+    assert "VB-REF-0003" in block
+    products = "".join(block.replace("VB-REF-0003", f"MANY-{n}") for n in range(count))
+    return (xml[:start] + products + xml[end:]).encode("utf-8")
+
+
+def test_a_request_with_many_products_is_asked_within_a_statements_bounds(sessions, parties):
+    # More references than SQLite (2000) or PostgreSQL (1664) take as columns of one SELECT
+    # (the example's product is larger than a minimal one: the body limit is raised to read it).
+    view = check_schema(_jw315_with_products(2100), schemas=schemas(), limits=Limits(max_bytes=4_000_000)).view
+    assert view is not None and len(view.all_texts("ReferentieAanbieder")) == 2100
+    with unit_of_work(sessions) as session:
+        log = MessageLog(session, view)
+        assert not log.referentie_used(AGB, "MANY-0")
+        assert not log.referentie_used(AGB, "MANY-2099")  # beyond the batch: asked on its own
+        assert not log.identificatie_used("JW315", AGB, present(view.identificatie))

@@ -42,15 +42,6 @@ def register(session: Session, gemeente: str, bsn: str) -> None:
         session.execute(insert, {"gemeente": gemeente, "bsn": bsn, "bijgewerkt_op": clock.now()})
 
 
-def ensure(session: Session, gemeente: str, bsn: str) -> int:
-    """The client's internal id, registering the client when this is the first message about
-    them (see `register`)."""
-    register(session, gemeente, bsn)
-    client_id = session.scalar(select(Client.id).where(Client.gemeente == gemeente, Client.bsn == bsn))
-    assert client_id is not None  # inserted just now, or there already
-    return client_id
-
-
 def remember(session: Session, gemeente: str, bsn: str, client: etree._Element,
              bericht_id: int | None) -> etree._Element:
     """Keep `client` as what is known, merged with the earlier record; returns the result.
