@@ -8,8 +8,9 @@ calendar year, a few runs after one warm-up, and once each as CSV and XLSX and f
 provider; the figure is the wall time of the whole request (authentication, the grouped
 queries, the answer). The page logged in as a finance user: the default period (this calendar
 year up to today), one calendar year and 36 months (the longest month chart); the figure is
-the server's own time from the `Server-Timing` header. Then the page's two parts on their own
-(`volumes`, the table, and `maandreeks`, the chart) to show which one dominates.
+the server's own time from the `Server-Timing` header. Then the report on its own without and
+with the month columns (`rapport`, per_maand False as the API runs it, True as the page does:
+the same queries, the months riding along) to show what the chart costs.
 
 Run: .venv/bin/python bench/volume_report.py [--runs N] [--reset]
 """
@@ -75,15 +76,15 @@ def median_of(runs: int, measure) -> float:
 
 
 def parts_of_page(session: Session, periode: rapportage.Periode, producten, runs: int) -> tuple[float, float]:
-    """Median seconds of the page's table (`volumes`) and of its month chart (`maandreeks`)."""
-    def table(s: Session) -> None:
-        rapportage.volumes(s, periode, gemeenten=None, producten=producten)
+    """Median seconds of the report without month columns (the table, as the API asks it) and
+    with them (table and chart, as the page asks it)."""
+    def run(per_maand: bool):
+        def measure(s: Session) -> None:
+            rapportage.rapport(s, periode, gemeenten=None, producten=producten, per_maand=per_maand)
+        return measure
 
-    def chart(s: Session) -> None:
-        rapportage.maandreeks(s, periode, gemeenten=None, producten=producten)
-
-    return (median_of(runs, lambda: part_seconds(session, table)),
-            median_of(runs, lambda: part_seconds(session, chart)))
+    return (median_of(runs, lambda: part_seconds(session, run(False))),
+            median_of(runs, lambda: part_seconds(session, run(True))))
 
 
 def main() -> None:
@@ -114,11 +115,11 @@ def main() -> None:
                 print(f"  {name:22} {seconds:.2f} s", flush=True)
     if args.only != "api":
         producten = app.state.ctx.reference.producten
-        print("its parts on their own, median:", flush=True)
+        print("the report on its own (rapport), median:", flush=True)
         with Session(engine) as session:
             for name, periode in PARTS:
                 table_s, chart_s = parts_of_page(session, periode, producten, args.runs)
-                print(f"  {name:22} volumes (table) {table_s:.2f} s  maandreeks (chart) {chart_s:.2f} s", flush=True)
+                print(f"  {name:22} table only {table_s:.2f} s  table and month chart {chart_s:.2f} s", flush=True)
     engine.dispose()
 
 

@@ -20,16 +20,13 @@ class Report:
 
 def volume_report(session: Session, periode: rapportage.Periode, *, gemeenten: list[str] | None,
                   aanbieder: str | None, producten) -> Report:
-    """The same rows as `GET /api/v1/rapportages/volumes`, and month by month (bounded: one
-    pass per source for all months, but each month adds a column every row is tested
-    against, so only up to MAX_MAANDEN months)."""
-    rows = [r.as_json() for r in rapportage.volumes(session, periode, gemeenten=gemeenten, aanbieder=aanbieder,
-                                                    producten=producten)]
-    maandreeks = None
-    if len(rapportage.maanden(periode)) <= rapportage.MAX_MAANDEN:
-        maandreeks = rapportage.maandreeks(session, periode, gemeenten=gemeenten, aanbieder=aanbieder,
-                                           producten=producten)
-    return Report(rows, maandreeks)
+    """The same rows as `GET /api/v1/rapportages/volumes`, and month by month from the same
+    queries (each source read once for both). Bounded: each month adds a column every row is
+    tested against, so the series only up to MAX_MAANDEN months."""
+    per_maand = len(rapportage.maanden(periode)) <= rapportage.MAX_MAANDEN
+    found = rapportage.rapport(session, periode, gemeenten=gemeenten, aanbieder=aanbieder, producten=producten,
+                               per_maand=per_maand)
+    return Report([r.as_json() for r in found.regels], found.maandreeks)
 
 
 def providers(session: Session) -> list[tuple[str, str]]:

@@ -379,10 +379,18 @@ def _toegewezen_waarden(d: Dates, van, tot):
     return waarde, benutbaar_, overlapt
 
 
-def _toegewezen_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+def _toegewezen_sql(d: Dates, periode: Periode, gemeenten, aanbieder, delen: list[Periode]):
+    """Per group the period's toegewezen and benutbaar and, when `delen` holds months, the
+    toegewezen of each month: the month columns ride along the same scan (`_per_maand`)."""
     waarde, benutbaar_, overlapt = _toegewezen_waarden(d, literal(periode.van, Date), literal(periode.tot, Date))
+
+    def per_maand(van, tot, _vanaf):
+        waarde_, _, overlapt_ = _toegewezen_waarden(d, van, tot)
+        return waarde_, overlapt_
+
     groep = _groep(Toewijzing)
-    return (select(*groep, func.sum(waarde).label("waarde"), func.sum(benutbaar_).label("benutbaar"))
+    return (select(*groep, func.sum(waarde).label("waarde"), func.sum(benutbaar_).label("benutbaar"),
+                   *_per_maand(delen, per_maand))
             .where(*_toewijzingen(gemeenten, aanbieder), overlapt)
             .group_by(*groep))
 
@@ -453,12 +461,20 @@ def _prestaties(gemeenten, aanbieder):
     return conditions
 
 
-def _gedeclareerd_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
+def _gedeclareerd_sql(d: Dates, periode: Periode, gemeenten, aanbieder, delen: list[Periode]):
+    """Per group the period's gedeclareerd volume and amount and, when `delen` holds months,
+    the amount of each month, in the same scan."""
     p = Prestatie
     volume, bedrag, overlapt = _gedeclareerd_waarden(d, literal(periode.van, Date), literal(periode.tot, Date),
                                                      literal(periode.van - timedelta(days=31), Date))
+
+    def per_maand(van, tot, vanaf):
+        _, bedrag_, overlapt_ = _gedeclareerd_waarden(d, van, tot, vanaf)
+        return bedrag_, overlapt_
+
     groep = (p.aanbieder, p.categorie, p.code, p.eenheid)
-    return (select(*groep, func.sum(volume).label("volume"), func.sum(bedrag).label("bedrag"))
+    return (select(*groep, func.sum(volume).label("volume"), func.sum(bedrag).label("bedrag"),
+                   *_per_maand(delen, per_maand))
             .where(overlapt, *_prestaties(gemeenten, aanbieder)).group_by(*groep))
 
 
@@ -466,35 +482,17 @@ def volumes(session: Session, periode: Periode, *, gemeenten: list[str] | None, 
             producten: Mapping[tuple[str, str], Product] | None = None) -> list[Regel]:
     """The report rows for the period, ordered by aanbieder and product; `gemeenten` None
     means every gemeente in the database (a finance user of the region)."""
-    d = Dates(session.get_bind().dialect.name)
-    if d.pg:
-        # These are single-pass aggregates: PostgreSQL's JIT compilation, which the large row
-        # estimates switch on, cost more than it saved (about 0.4 s per query, measured).
-        session.execute(text("SET LOCAL jit = off"))
-    rows: dict[tuple, Regel] = {}
+    return rapport(session, periode, gemeenten=gemeenten, aanbieder=aanbieder, producten=producten,
+                   per_maand=False).regels
 
-    def row(key) -> Regel:
-        key = tuple(key)
-        if key not in rows:
-            rows[key] = Regel(*key)
-        return rows[key]
 
-    for found in session.execute(_toegewezen_sql(d, periode, gemeenten, aanbieder)):
-        regel = row(found[:4])
-        regel.toegewezen += found.waarde or 0.0
-        regel.benutbaar += found.benutbaar or 0.0
-    for query in _geleverd_sql(d, periode, gemeenten, aanbieder):
-        for found in session.execute(query):
-            row(found[:4]).geleverd += found.waarde or 0.0
-    for found in session.execute(_gedeclareerd_sql(d, periode, gemeenten, aanbieder)):
-        regel = row(found[:4])
-        regel.gedeclareerd += found.volume or 0.0
-        regel.gedeclareerd_eurocent += found.bedrag or 0.0
-    result = sorted(rows.values(), key=lambda r: (r.aanbieder, r.productcategorie or "", r.productcode or "",
-                                                  r.eenheid or ""))
-    for regel in result:
-        regel.tarief_eurocent = tarief(producten or {}, regel.productcategorie, regel.productcode, regel.eenheid)
-    return result
+def maandreeks(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
+               producten: Mapping[tuple[str, str], Product] | None = None) -> list[Maandbedrag]:
+    """The month series of `rapport` on its own (the page asks `rapport` for both at once)."""
+    reeks = rapport(session, periode, gemeenten=gemeenten, aanbieder=aanbieder, producten=producten,
+                    per_maand=True).maandreeks
+    assert reeks is not None  # per_maand asks for it
+    return reeks
 
 
 # --------------------------------------------------------------------------- month by month
@@ -537,52 +535,64 @@ def _per_maand(delen: list[Periode], waarden) -> list:
     return kolommen
 
 
-def _toegewezen_per_maand_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
-    """`_toegewezen_sql`'s toegewezen for every month of the period in one pass, grouped by
-    what the tariff depends on (the aanbieder does not matter for money)."""
-    t = Toewijzing
-
-    def waarden(van, tot, _vanaf):
-        waarde, _, overlapt = _toegewezen_waarden(d, van, tot)
-        return waarde, overlapt
-
-    _, _, in_periode = _toegewezen_waarden(d, literal(periode.van, Date), literal(periode.tot, Date))
-    groep = (t.categorie, t.code, _groep(t)[3])
-    return (select(*groep, *_per_maand(maanden(periode), waarden))
-            .where(*_toewijzingen(gemeenten, aanbieder), in_periode)
-            .group_by(*groep))
+@dataclass(frozen=True)
+class Rapport:
+    regels: list[Regel]
+    maandreeks: list[Maandbedrag] | None  # None: not asked for
 
 
-def _gedeclareerd_per_maand_sql(d: Dates, periode: Periode, gemeenten, aanbieder):
-    """`_gedeclareerd_sql`'s amount for every month of the period in one pass."""
-    def waarden(van, tot, vanaf):
-        _, bedrag, overlapt = _gedeclareerd_waarden(d, van, tot, vanaf)
-        return bedrag, overlapt
+def rapport(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
+            producten: Mapping[tuple[str, str], Product] | None = None, per_maand: bool) -> Rapport:
+    """The report rows (`volumes`) and, with `per_maand`, per calendar month in [van, tot] the
+    toegewezen amount (the report's toegewezen × the catalogue tariff, as `Regel.as_json`
+    prices it) and the gedeclareerd amount.
 
-    _, _, in_periode = _gedeclareerd_waarden(d, literal(periode.van, Date), literal(periode.tot, Date),
-                                             literal(periode.van - timedelta(days=31), Date))
-    return select(*_per_maand(maanden(periode), waarden)).where(in_periode, *_prestaties(gemeenten, aanbieder))
-
-
-def maandreeks(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
-               producten: dict | None = None) -> list[Maandbedrag]:
-    """Per calendar month in [van, tot]: the toegewezen amount (the report's toegewezen ×
-    the catalogue tariff, as `Regel.as_json` prices it) and the gedeclareerd amount, by the
-    same expressions as `volumes` (only the two sources a chart of money needs), each over
-    the month's bounds: one grouped query per source for all months. Every definition is
-    additive over days, so the months add up to the whole period's report (a test checks it).
-    The work grows with the months (each row is tested against every month, the query grows
-    by a column per month), so the caller keeps the series to MAX_MAANDEN months."""
+    The months come from the same queries as the rows: each source is read once, its grouped
+    query summing every row over the period and, in one extra column per month, over that
+    month's bounds with the same expressions. Geleverd has no month columns (the chart shows
+    money only). Every definition is additive over days, so the months add up to the period
+    (a test checks it). A month column costs every row one more test, so the caller keeps
+    the series to MAX_MAANDEN months; without `per_maand` (the API) the queries carry none."""
     d = Dates(session.get_bind().dialect.name)
     if d.pg:
-        session.execute(text("SET LOCAL jit = off"))  # see `volumes`
-    delen = maanden(periode)
+        # These are single-pass aggregates: PostgreSQL's JIT compilation, which the large row
+        # estimates switch on, cost more than it saved (about 0.4 s per query, measured).
+        session.execute(text("SET LOCAL jit = off"))
+    delen = maanden(periode) if per_maand else []
+    producten = producten or {}
+    rows: dict[tuple, Regel] = {}
     toegewezen_ = [0.0] * len(delen)
-    for found in session.execute(_toegewezen_per_maand_sql(d, periode, gemeenten, aanbieder)):
-        prijs = tarief(producten or {}, found.categorie, found.code, found.eenheid)
+    gedeclareerd_ = [0.0] * len(delen)
+
+    def row(key) -> Regel:
+        key = tuple(key)
+        if key not in rows:
+            rows[key] = Regel(*key)
+        return rows[key]
+
+    for found in session.execute(_toegewezen_sql(d, periode, gemeenten, aanbieder, delen)):
+        regel = row(found[:4])
+        regel.toegewezen += found.waarde or 0.0
+        regel.benutbaar += found.benutbaar or 0.0
+        prijs = tarief(producten, *found[1:4]) if delen else None
         if prijs is not None:
             for k in range(len(delen)):
-                toegewezen_[k] += (found[3 + k] or 0.0) * prijs
-    gedeclareerd_ = session.execute(_gedeclareerd_per_maand_sql(d, periode, gemeenten, aanbieder)).one()
-    return [Maandbedrag(date(m.van.year, m.van.month, 1), m, toegewezen_[k], gedeclareerd_[k] or 0.0)
-            for k, m in enumerate(delen)]
+                toegewezen_[k] += (found[6 + k] or 0.0) * prijs
+    for query in _geleverd_sql(d, periode, gemeenten, aanbieder):
+        for found in session.execute(query):
+            row(found[:4]).geleverd += found.waarde or 0.0
+    for found in session.execute(_gedeclareerd_sql(d, periode, gemeenten, aanbieder, delen)):
+        regel = row(found[:4])
+        regel.gedeclareerd += found.volume or 0.0
+        regel.gedeclareerd_eurocent += found.bedrag or 0.0
+        for k in range(len(delen)):
+            gedeclareerd_[k] += found[6 + k] or 0.0
+    regels = sorted(rows.values(), key=lambda r: (r.aanbieder, r.productcategorie or "", r.productcode or "",
+                                                  r.eenheid or ""))
+    for regel in regels:
+        regel.tarief_eurocent = tarief(producten, regel.productcategorie, regel.productcode, regel.eenheid)
+    reeks = None
+    if per_maand:
+        reeks = [Maandbedrag(date(m.van.year, m.van.month, 1), m, toegewezen_[k], gedeclareerd_[k])
+                 for k, m in enumerate(delen)]
+    return Rapport(regels, reeks)
