@@ -9,6 +9,8 @@ Two halves that must agree:
   five million prestaties is added up inside the database (one pass per source, no rows to
   Python). It runs on PostgreSQL and on the embedded SQLite with the same formulas; only a few
   date functions differ per dialect (`Dates`). A test compares both halves on random data.
+  `rapport` runs them; for the /financien chart the same queries also sum each calendar
+  month (one column per month), so the page reads each source once for table and chart.
 
 Every date is inclusive: van and tot, Ingangsdatum and Einddatum of a toewijzing, Begindatum
 of a start, the Einddatum of a stop (its last day of care), a ProductPeriode.
