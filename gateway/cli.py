@@ -16,7 +16,18 @@ if TYPE_CHECKING:
     from gateway.validate_files import FileReport
 
 
-@click.group()
+class _Gateway(click.Group):
+    """The `gateway` group: its --help ends with the database the commands would work on."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        with formatter.section("Database"):
+            formatter.write_text(_database_help())
+
+
+# -h as well as --help, on every command (subcommands inherit the group's context settings).
+@click.group(cls=_Gateway, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="jeugdhulp-gateway", prog_name="gateway", message="%(prog)s %(version)s")
 def main() -> None:
     """Jeugdhulp message gateway (iJw 3.2)."""
     from gateway import clock
@@ -194,9 +205,12 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the current schema."""
+    from gateway.db.existing import shown
     from gateway.db.migrate import upgrade
 
-    upgrade(get_settings().database_url)
+    url = get_settings().database_url
+    click.echo(f"database: {shown(url)}", err=True)
+    upgrade(url)
     click.echo("database is up to date", err=True)
 
 
@@ -205,29 +219,50 @@ def provider() -> None:
     """Providers (aanbieders) and their tokens."""
 
 
+def _agb_code(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from gateway.intake.registration import agb_fout
+
+    if (fout := agb_fout(value)) is not None:
+        raise click.BadParameter(fout)
+    return value
+
+
+def _party_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from gateway.intake.registration import OngeldigeNaam, clean_name
+
+    try:
+        return clean_name(value)
+    except OngeldigeNaam as exc:
+        raise click.BadParameter(exc.detail) from exc
+
+
+_RENAME_HELP = ("The code is registered under another name: register NAME as its name from now on "
+                "(and add a token). Without it, another name is refused and no token is added.")
+
+
 @provider.command("add")
-@click.option("--agb", required=True, help="AGB code, 8 digits.")
-@click.option("--name", required=True, help="Name of the provider.")
+@click.option("--agb", required=True, callback=_agb_code, help="AGB code, 8 digits.")
+@click.option("--name", required=True, callback=_party_name,
+              help="Name of the provider; for a registered AGB code its registered name (capitals and "
+                   "spaces aside), or see --rename.")
 @click.option("--kanaal", type=click.Choice(["api", "ggk"]), default=None,
               help="How its JW301/JW319 reach it: its postbus (api, the default for a new provider) or a "
                    "Di01 through the national chain (ggk). Given for an existing provider, it changes it.")
-def provider_add(agb: str, name: str, kanaal: str | None) -> None:
-    """Register a provider (or add a token to it); prints the token as the only line."""
-    if not (len(agb) == 8 and agb.isdigit()):
-        raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
-    click.echo(_add_party("aanbieder", agb, name, kanaal))
+@click.option("--rename", is_flag=True, help=_RENAME_HELP)
+def provider_add(agb: str, name: str, kanaal: str | None, rename: bool) -> None:
+    """Register a provider (or add a token to it); prints the token as the only line.
+    The database it changes is named on stderr."""
+    click.echo(_add_party("aanbieder", agb, name, kanaal, rename=rename))
 
 
 @provider.command("kanaal")
-@click.option("--agb", required=True, help="AGB code of a registered provider, 8 digits.")
+@click.option("--agb", required=True, callback=_agb_code, help="AGB code of a registered provider, 8 digits.")
 @click.option("--kanaal", required=True, type=click.Choice(["api", "ggk"]),
               help="api: its postbus; ggk: a Di01 through the national chain (the postbus keeps a copy).")
 def provider_kanaal(agb: str, kanaal: str) -> None:
     """Set how a provider's JW301 and JW319 reach it, from now on."""
     from gateway.intake.parties import set_kanaal
 
-    if not (len(agb) == 8 and agb.isdigit()):
-        raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
     with _database() as session:
         found = set_kanaal(session, agb, kanaal) is not None
     if not found:
@@ -237,7 +272,7 @@ def provider_kanaal(agb: str, kanaal: str) -> None:
 
 
 @provider.command("webhook")
-@click.option("--agb", required=True, help="AGB code of a registered provider, 8 digits.")
+@click.option("--agb", required=True, callback=_agb_code, help="AGB code of a registered provider, 8 digits.")
 @click.option("--url", default=None, help="http(s) URL to notify of new postbus messages.")
 @click.option("--off", is_flag=True, help="Stop notifying this provider.")
 def provider_webhook(agb: str, url: str | None, off: bool) -> None:
@@ -247,8 +282,6 @@ def provider_webhook(agb: str, url: str | None, off: bool) -> None:
 
     if (url is None) == (not off):
         raise click.UsageError("give either --url URL or --off")
-    if not (len(agb) == 8 and agb.isdigit()):
-        raise click.BadParameter("an AGB code is 8 digits", param_hint="--agb")
     if url is not None and (fout := parties.webhook_url_fout(url)) is not None:
         raise click.BadParameter(f"not a webhook URL: {fout}", param_hint="--url")
     with _database() as session:
@@ -269,10 +302,14 @@ def municipality() -> None:
 
 
 @municipality.command("add")
-@click.option("--code", required=True, help="CBS gemeentecode, 4 digits.")
-@click.option("--name", required=True, help="Name of the municipality.")
-def municipality_add(code: str, name: str) -> None:
-    """Register a municipality (or add a token to it); prints the token as the only line."""
+@click.option("--code", required=True, help="CBS gemeentecode, 4 digits, on the CBS list (mappings/gemeenten.csv).")
+@click.option("--name", required=True, callback=_party_name,
+              help="Name of the municipality; for a registered code its registered name (capitals and "
+                   "spaces aside), or see --rename.")
+@click.option("--rename", is_flag=True, help=_RENAME_HELP)
+def municipality_add(code: str, name: str, rename: bool) -> None:
+    """Register a municipality (or add a token to it); prints the token as the only line.
+    The database it changes is named on stderr."""
     from gateway import clock
     from gateway.reference import load_reference
 
@@ -281,7 +318,35 @@ def municipality_add(code: str, name: str) -> None:
     fout = load_reference(get_settings().mappings_dir).gemeentecode_fout(code, clock.today())
     if fout is not None:
         raise click.BadParameter(f"not on the CBS list of municipalities: {fout}", param_hint="--code")
-    click.echo(_add_party("gemeente", code, name))
+    click.echo(_add_party("gemeente", code, name, rename=rename))
+
+
+@main.group()
+def partij() -> None:
+    """The registered parties: aanbieders (providers) and gemeenten (municipalities)."""
+
+
+@partij.command("list")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per party per line: soort, code, naam, kanaal, actieve_tokens.")
+def partij_list(as_json: bool) -> None:
+    """One line per party, providers first: soort, code, name, kanaal (a provider's; - for a
+    municipality) and its number of active tokens, tab-separated under a header line."""
+    from dataclasses import asdict
+
+    from gateway.readmodels.partijen import listing
+
+    with _database(changes=False) as session:
+        rows = listing(session)
+    if not rows:
+        click.echo("no parties are registered (gateway provider add, gateway municipality add)", err=True)
+    elif not as_json:
+        click.echo("soort\tcode\tnaam\tkanaal\tactieve tokens")
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(asdict(row), ensure_ascii=False))
+        else:
+            click.echo(f"{row.soort}\t{row.code}\t{row.naam}\t{row.kanaal or '-'}\t{row.actieve_tokens}")
 
 
 @main.group()
@@ -297,7 +362,7 @@ def token_list(code: str | None) -> None:
     active or revoked. Never the token or its hash."""
     from gateway.intake.parties import tokens
 
-    with _database() as session:
+    with _database(changes=False) as session:
         rows = tokens(session, code)
     if code is not None and not rows:
         click.echo(f"no party with code {code} has a token", err=True)
@@ -414,21 +479,83 @@ def _password_from_stdin() -> str:
     return line[:-1] if line.endswith("\n") else line
 
 
-def _add_party(soort: str, code: str, name: str, kanaal: str | None = None) -> str:
-    from gateway.intake.parties import add_party
+def _add_party(soort: str, code: str, name: str, kanaal: str | None = None, *, rename: bool = False) -> str:
+    from gateway.intake.registration import AndereNaam, register
 
-    with _database() as session:
-        _, token = add_party(session, soort=soort, code=code, naam=name, kanaal=kanaal)
-    return token
+    try:
+        with _database() as session:
+            done = register(session, soort=soort, code=code, naam=name, kanaal=kanaal, rename=rename)
+    except AndereNaam as exc:
+        option = "--agb" if soort == "aanbieder" else "--code"
+        click.echo(f"error: {soort} {code} is registered as {exc.registered!r}, not {name!r}; no token added. "
+                   f"For a new token give --name {exc.registered!r}; if it was renamed, add --rename; "
+                   f"if it is another party, check {option}.", err=True)
+        sys.exit(1)
+    if done.renamed_from is not None:
+        click.echo(f"{soort} {code} renamed from {done.renamed_from!r} to {done.party.naam!r}", err=True)
+    return done.token
+
+
+def _existing_database(url: str, *, changes: bool) -> None:
+    """Stop (exit 1) unless `url` names a gateway database: no command but `serve` and
+    `db upgrade` may create one, or a token would go to a database no server reads."""
+    from gateway.db.existing import DatabaseMissing, DatabaseUnreadable, require_existing, shown
+
+    try:
+        require_existing(url)
+    except DatabaseMissing as exc:
+        click.echo(f"error: {exc.detail}.\n{_database_source()}\n"
+                   "Run this command from the folder of the server, or set GATEWAY_DATABASE_URL to the "
+                   "server's database. For a new gateway, create the database first: gateway db upgrade "
+                   "(gateway serve does so too).", err=True)
+        sys.exit(1)
+    except DatabaseUnreadable as exc:
+        click.echo(f"error: {exc.detail}.\n{_database_source()}", err=True)
+        sys.exit(1)
+    if changes:
+        click.echo(f"database: {shown(url)}", err=True)
+
+
+def _database_source() -> str:
+    """Where the database URL comes from: GATEWAY_DATABASE_URL, or its default."""
+    from gateway.db.existing import shown
+    from gateway.settings import Settings
+
+    settings = get_settings()
+    if "database_url" in settings.model_fields_set:
+        return f"GATEWAY_DATABASE_URL is {shown(settings.database_url)}."
+    default = Settings.model_fields["database_url"].default
+    return (f"GATEWAY_DATABASE_URL is not set: the default {default} is a file in the current folder "
+            f"({Path.cwd()}).")
+
+
+def _database_help() -> str:
+    from sqlalchemy.exc import ArgumentError
+
+    from gateway.db.existing import shown
+    from gateway.settings import Settings
+
+    default = Settings.model_fields["database_url"].default
+    try:
+        url = shown(get_settings().database_url)
+    except (ValueError, ArgumentError) as exc:  # a broken setting must not hide the help itself
+        url = f"(cannot be read: {exc})"
+    return (f"GATEWAY_DATABASE_URL names the database (a SQLAlchemy URL; default {default}, a file in "
+            f"the current folder). In use here: {url}\n\n"
+            "Only `serve` and `db upgrade` create or migrate a new database. The commands on parties, "
+            "tokens, users, the outbox and purge stop when it does not exist yet, and those that "
+            "change data name it on stderr.")
 
 
 @contextmanager
-def _database():
-    """One transaction on the configured database, created or migrated first."""
+def _database(*, changes: bool = True):
+    """One transaction on the configured database, which must exist already (migrated first
+    when it is behind). A command that changes data names the database on stderr."""
     from gateway.db.migrate import upgrade
     from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
 
     settings = get_settings()
+    _existing_database(settings.database_url, changes=changes)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -451,7 +578,7 @@ def outbox_list(status: str, limit: int) -> None:
     """One line per item: id, task, message id, attempts, created, last error."""
     from gateway.work import queue as work
 
-    with _database() as session:
+    with _database(changes=False) as session:
         for row in work.listing(session, status, limit):
             fout = (row.fout or "").replace("\n", " ")[:200]
             click.echo(f"{row.id}\t{row.taak}\tbericht {row.bericht_id}\t{row.pogingen} pogingen\t"
@@ -549,7 +676,7 @@ def ggk_fo01(cross_ref: str, code: str, omschrijving: str, plek: str, zender: st
 
     sent = None
     if ontvanger is None:
-        with _database() as session:
+        with _database(changes=False) as session:
             sent = client.sent_envelope(session, cross_ref)
         if sent is None:
             click.echo(f"error: the gateway sent no envelope {cross_ref}; give --ontvanger", err=True)
@@ -591,6 +718,7 @@ def purge(dry_run: bool) -> None:
     from gateway.work import bewaartermijn
 
     settings = get_settings()
+    _existing_database(settings.database_url, changes=not dry_run)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:

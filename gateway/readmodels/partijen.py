@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,3 +63,21 @@ def with_active_tokens(session: Session) -> tuple[list[Partij], dict[int, list[T
     for row in session.scalars(select(Token).where(Token.ingetrokken_op.is_(None)).order_by(Token.id)):
         tokens[row.partij_id].append(row)
     return partijen, tokens
+
+
+@dataclass(frozen=True)
+class Regel:
+    """One registered party as `gateway partij list` shows it."""
+
+    soort: str
+    code: str
+    naam: str
+    kanaal: str | None  # a provider's; a gemeente has none
+    actieve_tokens: int
+
+
+def listing(session: Session) -> list[Regel]:
+    """Every party, aanbieders first (by code), then gemeenten, with its count of active tokens."""
+    partijen, tokens = with_active_tokens(session)
+    return [Regel(p.soort, p.code, p.naam, p.kanaal if p.soort == AANBIEDER else None, len(tokens[p.id]))
+            for p in sorted(partijen, key=lambda p: (p.soort != AANBIEDER, p.code))]

@@ -243,6 +243,7 @@ def test_end_to_end_a_jw315_through_the_chain_and_its_jw316_back(database_url, t
 
     with ChainStub() as chain:
         env = gateway_env(f"sqlite:///{tmp_path / 'gateway.db'}", GATEWAY_GGK_URL=chain.url)
+        cli(env, "db", "upgrade", cwd=tmp_path)  # the party commands create no database themselves
         cli(env, "provider", "add", "--agb", "12345678", "--name", "Zorg BV", "--kanaal", "ggk", cwd=tmp_path)
         cli(env, "municipality", "add", "--code", "0363", "--name", "Amsterdam", cwd=tmp_path)
         served = Served(env, tmp_path).start(wait_for_worker=True)

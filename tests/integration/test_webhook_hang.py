@@ -65,6 +65,7 @@ def test_a_hanging_webhook_slows_no_grant_and_locks_nothing(database_url, tmp_pa
     if not database_url.startswith("sqlite"):
         pytest.skip("the embedded default, with a SQLite file of its own: runs in the SQLite pass")
     env = gateway_env(f"sqlite:///{tmp_path / 'gateway.db'}")
+    cli(env, "db", "upgrade", cwd=tmp_path)  # the party commands create no database themselves
     token = cli(env, "provider", "add", "--agb", "12345678", "--name", "Zorg BV", cwd=tmp_path)
     cli(env, "municipality", "add", "--code", "0363", "--name", "Amsterdam", cwd=tmp_path)
     hanging = HangingServer()
