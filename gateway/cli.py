@@ -21,8 +21,13 @@ class _Gateway(click.Group):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
+        about, in_use, rule = _database_help()
         with formatter.section("Database"):
-            formatter.write_text(_database_help())
+            formatter.write_text(about)
+            # The URL on a line of its own, never wrapped: it can be copied as it stands.
+            formatter.write(f"{'':>{formatter.current_indent}}In use here: {in_use}\n")
+            formatter.write_paragraph()
+            formatter.write_text(rule)
 
 
 # -h as well as --help, on every command (subcommands inherit the group's context settings).
@@ -529,7 +534,9 @@ def _database_source() -> str:
             f"({Path.cwd()}).")
 
 
-def _database_help() -> str:
+def _database_help() -> tuple[str, str, str]:
+    """For the group's --help: where the URL comes from, the database it names here, and which
+    commands may create one."""
     from sqlalchemy.exc import ArgumentError
 
     from gateway.db.existing import shown
@@ -541,7 +548,7 @@ def _database_help() -> str:
     except (ValueError, ArgumentError) as exc:  # a broken setting must not hide the help itself
         url = f"(cannot be read: {exc})"
     return (f"GATEWAY_DATABASE_URL names the database (a SQLAlchemy URL; default {default}, a file in "
-            f"the current folder). In use here: {url}\n\n"
+            "the current folder).", url,
             "Only `serve` and `db upgrade` create or migrate a new database. The commands on parties, "
             "tokens, users, the outbox and purge stop when it does not exist yet, and those that "
             "change data name it on stderr.")

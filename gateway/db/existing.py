@@ -79,8 +79,18 @@ def _migrated(url: str) -> bool:
         with engine.connect() as connection:
             return inspect(connection).has_table(VERSION_TABLE)
     except DatabaseError as exc:
-        if getattr(exc.orig, "sqlstate", None) == UNKNOWN_DATABASE:
+        if _unknown_database(exc, make_url(url).database):
             raise DatabaseMissing(f"the database {shown(url)} does not exist on its server") from exc
         raise DatabaseUnreadable(f"the database {shown(url)} cannot be used: {describe(exc.orig or exc)}") from exc
     finally:
         engine.dispose()
+
+
+def _unknown_database(exc: DatabaseError, name: str | None) -> bool:
+    """Whether the server said it has no database of that name. psycopg gives a refused
+    connection no SQLSTATE (only the server's text), so its English wording counts too; a
+    server speaking another language (lc_messages) gets the other answer, which still shows
+    the server's own text and the URL."""
+    if getattr(exc.orig, "sqlstate", None) == UNKNOWN_DATABASE:
+        return True
+    return name is not None and f'database "{name}" does not exist' in str(exc.orig)

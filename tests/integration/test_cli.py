@@ -38,7 +38,7 @@ def test_adding_an_existing_party_adds_a_token(cli_env, sessions):
 
 def test_bad_codes_are_refused(cli_env):
     result = cli_env.invoke(main, ["provider", "add", "--agb", "123", "--name", "X"])
-    assert result.exit_code == 2 and "8 digits" in result.output
+    assert result.exit_code == 2 and "8 cijfers" in result.output
     result = cli_env.invoke(main, ["municipality", "add", "--code", "AMS", "--name", "X"])
     assert result.exit_code == 2
 
@@ -157,4 +157,4 @@ def test_provider_kanaal_of_an_unknown_provider_is_refused(cli_env, sessions):
     assert result.exit_code == 2
     assert "no provider with AGB code 11112222" in result.stderr
     result = cli_env.invoke(main, ["provider", "kanaal", "--agb", "123", "--kanaal", "ggk"])
-    assert result.exit_code == 2 and "8 digits" in result.output
+    assert result.exit_code == 2 and "8 cijfers" in result.output

@@ -80,4 +80,4 @@ def test_url_or_off_exactly_once(cli_env, provider, sessions, args):
 
 def test_bad_agb_exits_2(cli_env):
     result = cli_env.invoke(main, ["provider", "webhook", "--agb", "123", "--url", URL])
-    assert result.exit_code == 2 and "8 digits" in result.stderr
+    assert result.exit_code == 2 and "8 cijfers" in result.stderr
