@@ -10,6 +10,7 @@ migrate a database from nothing.
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import inspect, make_url
@@ -68,9 +69,27 @@ def require_existing(url: str) -> None:
             raise DatabaseMissing(f"there is no database file {path}")
         if not path.is_file():
             raise DatabaseUnreadable(f"{path} is not a file (a database file was expected)")
-    if not _migrated(url):
+        migrated = _sqlite_migrated(path)
+    else:
+        migrated = _migrated(url)
+    if not migrated:
         raise DatabaseMissing(f"the database {shown(url)} has no gateway tables "
                               f"(no {VERSION_TABLE} table: it was never migrated)")
+
+
+def _sqlite_migrated(path: Path) -> bool:
+    """Read-only and without the gateway's pragmas: looking changes nothing in a file that may
+    not be the gateway's (WAL mode, once set, stays in the file)."""
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            found = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                       (VERSION_TABLE,)).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnreadable(f"{path} cannot be read as a SQLite database: {exc}") from exc
+    return found is not None
 
 
 def _migrated(url: str) -> bool:

@@ -110,7 +110,18 @@ def test_a_sqlite_file_that_was_never_migrated_is_refused_and_left_as_it_was(tmp
     assert "gateway db upgrade" in result.stderr
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT name FROM sqlite_master").fetchall() == [("iets",)]
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # not made WAL
     connection.close()
+
+
+def test_a_file_that_is_no_database_is_one_line(tmp_path, monkeypatch, runner):
+    path = tmp_path / "gateway.db"
+    path.write_text("geen database\n" * 100)
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", f"sqlite:///{path}")
+    result = runner.invoke(main, ["token", "list"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"error: {path} cannot be read as a SQLite database: file is not a database." in result.stderr
+    assert path.read_text() == "geen database\n" * 100
 
 
 @pytest.fixture
