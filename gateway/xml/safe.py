@@ -31,7 +31,7 @@ class UnsafeXml(BadRequest):
         self.original = original
 
     @staticmethod
-    def error_json(reason: str, line: int | None, original: str | None) -> dict:
+    def error_json(reason: str, line: int | None, original: str | None) -> dict[str, object]:
         """The one member of `errors` (design.md §7), with libxml2's text as `original`."""
         return {"line": line, "path": "/", "message": reason, "original": original}
 

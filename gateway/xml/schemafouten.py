@@ -119,8 +119,7 @@ BUILTIN_TEXTS: Mapping[str, str] = {
     "decimal": "{value} is geen decimaal getal; schrijf alleen cijfers met hoogstens één punt als "
                "decimaalteken (geen komma), bijvoorbeeld 12.50",
     "boolean": "{value} is geen geldige waarde; schrijf true of false",
-    **{name: "{value} is geen geheel getal; schrijf alleen cijfers, zonder punt, komma of spaties"
-       for name in _INTEGERS},
+    **dict.fromkeys(_INTEGERS, "{value} is geen geheel getal; schrijf alleen cijfers, zonder punt, komma of spaties"),
 }
 
 _ELEMENT_CONTENT = re.compile(

@@ -13,7 +13,6 @@ from lxml import etree
 from gateway.messages import BASIS_NS, MESSAGE_TYPES, MessageType
 from gateway.xml.schemafouten import SchemaFacts, element_at, element_of, schema_message
 
-
 BASIS_FILE = "basisschema.xsd"  # imported by every iJw schema, beside it
 
 
@@ -28,7 +27,7 @@ class SchemaError:
     # libxml2's own English text, kept beside the Dutch; None for what the gateway found itself.
     original: str | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         """One member of a schema rejection's `errors` (design.md §7), plus `original`."""
         return {"line": self.line, "path": self.path, "message": self.message, "original": self.original}
 
