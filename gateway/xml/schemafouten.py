@@ -9,7 +9,7 @@ Dutch lead sentence followed by the original.
 
 Element content errors ("This element is not expected") say the same thing for a missing,
 an extra, a misplaced or a doubled element; the message's own tree tells which it is, so
-that translation looks at the element's siblings (`ElementContext`).
+that translation looks at the element's siblings (`ElementIndex`).
 """
 from __future__ import annotations
 
@@ -122,6 +122,7 @@ BUILTIN_TEXTS: Mapping[str, str] = {
     **dict.fromkeys(_INTEGERS, "{value} is geen geheel getal; schrijf alleen cijfers, zonder punt, komma of spaties"),
 }
 
+CONTENT_KIND = "SCHEMAV_ELEMENT_CONTENT"
 _ELEMENT_CONTENT = re.compile(
     _ELEMENT + r"(?P<what>This element is not expected|Missing child element\(s\))\."
                r"(?: Expected is(?: one of)? \( (?P<expected>.*) \)\.)?", re.DOTALL)
@@ -240,7 +241,7 @@ def schema_message(kind: str, original: str, *, facts: SchemaFacts,
     tree: it tells a missing element from a misplaced one."""
     head = re.match(_ELEMENT, original)
     name = _local(head.group("element")) if head else None
-    if kind == "SCHEMAV_ELEMENT_CONTENT" and (found := _ELEMENT_CONTENT.fullmatch(original)):
+    if kind == CONTENT_KIND and (found := _ELEMENT_CONTENT.fullmatch(original)):
         return _content(found, element, facts)
     if kind in _DATATYPE_KINDS and (found := _DATATYPE.fullmatch(original)):
         return _datatype(found, facts)
@@ -295,6 +296,9 @@ def _content(found: re.Match[str], element: etree._Element | None, facts: Schema
             return f"{name} staat op de verkeerde plaats: eerst komt {_or(misplaced)}."
     if not wanted:
         return f"{name} wordt hier niet verwacht: op deze plaats mag geen element meer staan."
+    if element is None:  # its siblings unknown: missing and misplaced cannot be told apart
+        return (f"{name} wordt hier niet verwacht: het schema verwacht hier {_or(wanted)}; ontbreekt dat, "
+                f"of staat {name} op de verkeerde plaats?")
     return f"Vóór {name} ontbreekt een verplicht element: het schema verwacht hier {_or(wanted)}."
 
 
@@ -307,21 +311,34 @@ def syntax_message(code: int, original: str) -> str:
     return translation.template.format(**{k: v for k, v in found.groupdict().items() if v is not None})
 
 
-def element_at(tree: etree._ElementTree, line: int | None, clark: str, path: str = "") -> etree._Element | None:
-    """The element named `clark` that starts on `line`: libxml2's path of an element in a
-    default namespace is only `/*/*[3]`, the line and the name are what every error has.
-    Of two on one line, the path's last position (`Bsn[2]`) tells which."""
-    if line is None:
-        return None
-    candidates = [c for c in tree.getroot().iter(clark) if c.sourceline == line]
-    position = re.search(r"\[(\d+)\]$", path)
-    if len(candidates) > 1 and position:
-        for candidate in candidates:
-            parent = candidate.getparent()
-            same = [c for c in parent if c.tag == clark] if parent is not None else [candidate]
-            if same.index(candidate) + 1 == int(position.group(1)):
-                return candidate
-    return candidates[0] if candidates else None
+class ElementIndex:
+    """Finds the element an error is about by its line and its name, the two things every
+    error has (libxml2's path of an element in a default namespace is only `/*/*[3]`). Of
+    several on one line, lxml's `getpath`, the libxml2 function that named the error's path,
+    tells which; past a few the element is left unknown, so a hostile body of thousands of
+    elements on one line costs no more than a plain one. Built once per tree, and only when
+    an error needs its element."""
+
+    _MAX_ON_ONE_LINE = 8
+
+    def __init__(self, tree: etree._ElementTree):
+        self._tree = tree
+        self._by_line: dict[tuple[int, str], list[etree._Element]] | None = None
+
+    def find(self, line: int | None, clark: str, path: str) -> etree._Element | None:
+        if line is None:
+            return None
+        if self._by_line is None:
+            self._by_line = {}
+            for element in self._tree.getroot().iter():
+                if isinstance(element.tag, str) and element.sourceline is not None:
+                    self._by_line.setdefault((element.sourceline, element.tag), []).append(element)
+        candidates = self._by_line.get((line, clark), [])
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > self._MAX_ON_ONE_LINE:
+            return None
+        return next((c for c in candidates if self._tree.getpath(c) == path), None)
 
 
 def element_of(original: str) -> str | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from lxml import etree
 
 from gateway.messages import BASIS_NS, MESSAGE_TYPES, MessageType
-from gateway.xml.schemafouten import SchemaFacts, element_at, element_of, schema_message
+from gateway.xml.schemafouten import CONTENT_KIND, ElementIndex, SchemaFacts, element_of, schema_message
 
 BASIS_FILE = "basisschema.xsd"  # imported by every iJw schema, beside it
 
@@ -43,15 +43,15 @@ class LoadedSchema:
     def errors(self, tree: etree._ElementTree) -> list[SchemaError]:
         if self.xsd.validate(tree):
             return []
-        return [self._error(tree, e) for e in self.xsd.error_log]
+        elements = ElementIndex(tree)
+        return [self._error(elements, e) for e in self.xsd.error_log]
 
-    def _error(self, tree: etree._ElementTree, entry: etree._LogEntry) -> SchemaError:
-        line = entry.line or None
-        clark = element_of(entry.message)
-        element = element_at(tree, line, clark, entry.path or "") if clark else None
-        return SchemaError(line, entry.path or "", schema_message(entry.type_name, entry.message, facts=self.facts,
-                                                                  element=element),
-                           entry.type_name, entry.message)
+    def _error(self, elements: ElementIndex, entry: etree._LogEntry) -> SchemaError:
+        path, line, clark = entry.path or "", entry.line or None, element_of(entry.message)
+        # Only an element content error is told apart by the element's siblings.
+        element = elements.find(line, clark, path) if entry.type_name == CONTENT_KIND and clark else None
+        message = schema_message(entry.type_name, entry.message, facts=self.facts, element=element)
+        return SchemaError(line, path, message, entry.type_name, entry.message)
 
     def is_valid(self, tree: etree._ElementTree) -> bool:
         return self.xsd.validate(tree)

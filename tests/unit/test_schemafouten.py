@@ -219,3 +219,21 @@ def test_gateway_validate_prints_the_dutch_text_with_the_original(tmp_path):
     assert validate_file(broken, Settings())["details"][0] == (
         "regel 1: geen goedgevormde XML: het bericht houdt op voordat <Bericht> (regel 1) is afgesloten; is het "
         "afgebroken? (origineel: Premature end of data in tag Bericht line 1, line 1, column 10)")
+
+
+def test_thousands_of_misplaced_elements_on_one_line_are_told_without_searching_each():
+    # A hostile body: every StartProduct on one line, each with its StatusAanlevering too early.
+    # Finding each one's siblings would cost the square of their number; the text stays Dutch.
+    product = ("<jw305:StartProduct><jw305:ToewijzingNummer>1</jw305:ToewijzingNummer><jw305:Product>"
+               "<ijw:Categorie>45</ijw:Categorie><ijw:Code>45A01</ijw:Code></jw305:Product>"
+               "<jw305:ToewijzingIngangsdatum>2026-09-15</jw305:ToewijzingIngangsdatum>"
+               "<jw305:StatusAanlevering>1</jw305:StatusAanlevering><jw305:Begindatum>2026-09-21</jw305:Begindatum>"
+               "</jw305:StartProduct>")
+    text = example("JW305").decode()
+    start, end = text.index("<jw305:StartProduct>"), text.index("</jw305:StartProducten>")
+    body = (text[:start] + product * 2000 + text[end:]).encode()
+    errors = check_schema(body, schemas=schemas(), limits=Limits(max_elements=100_000)).schema_errors
+    assert len(errors) == 2000
+    assert {e.message for e in errors} == {
+        "StatusAanlevering wordt hier niet verwacht: het schema verwacht hier Begindatum; ontbreekt dat, "
+        "of staat StatusAanlevering op de verkeerde plaats?"}
