@@ -307,7 +307,7 @@ def syntax_message(code: int, original: str) -> str:
     translation = SYNTAX_TEXTS.get(_SYNTAX_NAMES.get(code, ""))
     found = re.match(translation.pattern, original, re.DOTALL) if translation else None
     if translation is None or found is None:
-        return f"de XML is niet goedgevormd ({original})"
+        return f"de XML-parser meldt: {original}"
     return translation.template.format(**{k: v for k, v in found.groupdict().items() if v is not None})
 
 

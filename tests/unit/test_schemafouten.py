@@ -167,7 +167,7 @@ def test_an_unknown_kind_still_leads_in_dutch_and_keeps_the_original():
         f"Iets voldoet niet aan het XML-schema: {original}"
     assert schema_message("SCHEMAV_CVC_PATTERN_VALID", "reworded by a newer libxml2", facts=facts) == \
         "Het bericht voldoet niet aan het XML-schema: reworded by a newer libxml2"
-    assert syntax_message(-1, "Something odd") == "de XML is niet goedgevormd (Something odd)"
+    assert syntax_message(-1, "Something odd") == "de XML-parser meldt: Something odd"
 
 
 # The iJw 3.2 schemas have no decimal, dateTime or digit facets; these kinds are checked against a
