@@ -50,6 +50,7 @@ def validate_file(path: Path, settings: Settings) -> FileReport:
     except UnsafeXml as exc:
         report["rules"] = ["XSD"]
         line = f"regel {exc.line}: {exc.reason}" if exc.line else exc.reason
+        line += f" (origineel: {exc.original})" if exc.original else ""
         _add_entries(report, [(rule_report.entry(reference, "XSD", None, "/", exc.reason), line)])
         return report
     report["message"] = result.message.name if result.message else None
@@ -57,7 +58,8 @@ def validate_file(path: Path, settings: Settings) -> FileReport:
     report["retourcodes"], report["rules"] = result.retourcodes, result.rule_codes
     entries = rule_report.of_result(reference, result)
     if result.schema_errors:
-        lines = [f"regel {e.line}: {e.path}: {e.message}" for e in result.schema_errors]
+        lines = [f"regel {e.line}: {e.path}: {e.message}" + (f" (origineel: {e.original})" if e.original else "")
+                 for e in result.schema_errors]
     else:
         lines = [f"{e.code} ({e.retourcode}) {e.location}" for e in entries]
     _add_entries(report, zip(entries, lines, strict=True))

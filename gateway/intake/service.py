@@ -66,7 +66,7 @@ def screen(ctx: Context, body: bytes, *, max_bytes: int | None = None) -> Screen
     except UnsafeXml as exc:
         return Screened(body, digest, CheckResult(None, None), Problem(
             400, "not-well-formed", "Bericht is geen bruikbare XML", exc.reason,
-            {"errors": [{"line": exc.line, "path": "/", "message": exc.reason}]}))
+            {"errors": [UnsafeXml.error_json(exc.reason, exc.line, exc.original)]}))
 
 
 def replayed(session: Session, party: Partij, digest: str) -> Answer | None:
@@ -180,8 +180,7 @@ def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, tod
         return result, Problem(
             400, "schema", "Bericht voldoet niet aan het XML-schema",
             f"{len(result.schema_errors)} schemafout(en); er is geen retourbericht (niveau 1)",
-            {"errors": [{"line": e.line, "path": e.path, "message": e.message}
-                        for e in result.schema_errors]})
+            {"errors": [e.as_json() for e in result.schema_errors]})
     gemeente = view.afzender if message.is_retour else view.ontvanger
     if envelope is not None and (disagreement := _disagreement(envelope, message, gemeente)):
         return result, Problem(422, "envelop", "Envelop en bericht verschillen", disagreement)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import cast
 
 from lxml import etree
 
 import gateway.rules  # noqa: F401  (registers the rules)
-from gateway.messages import MessageType, by_namespace
+from gateway.messages import BY_NAME, RECEIVABLE, MessageType, by_namespace
 from gateway.reference import ReferenceData
 from gateway.rules.engine import Outcome, RuleContext, StateReader, evaluate
 from gateway.xml.safe import Limits, check_depth_of, parse
+from gateway.xml.schemafouten import unknown_root_message
 from gateway.xml.schemas import SchemaError, SchemaSet
 from gateway.xml.view import ParsedMessage
 
@@ -56,6 +56,10 @@ class CheckResult:
         return [] if self.outcome is None else list(dict.fromkeys(f.code for f in self.outcome.findings))
 
 
+# What an unknown namespace is compared with: the messages a provider sends (BerichtCode, namespace).
+_RECEIVABLE_NAMESPACES = {name: (BY_NAME[name].berichtcode, BY_NAME[name].namespace) for name in RECEIVABLE}
+
+
 def identify(tree: etree._ElementTree) -> MessageType | None:
     root = tree.getroot()
     if not isinstance(root.tag, str) or not root.tag.startswith("{"):
@@ -78,9 +82,8 @@ def check_tree_schema(tree: etree._ElementTree, schemas: SchemaSet) -> CheckResu
     message = identify(tree)
     if message is None:
         root = tree.getroot()
-        tag = cast(str, root.tag)  # an element's tag reads back as str
         return CheckResult(None, None, [SchemaError(root.sourceline, "/",
-                                                    f"onbekend bericht: root-element {tag}")])
+                                                    unknown_root_message(root, _RECEIVABLE_NAMESPACES))])
     errors = schemas.for_type(message).errors(tree)
     view = ParsedMessage(tree, message)
     return CheckResult(message, None if errors else view, errors, view=view)

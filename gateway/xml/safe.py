@@ -15,17 +15,25 @@ from typing import NoReturn
 from lxml import etree
 
 from gateway.errors import BadRequest
+from gateway.xml.schemafouten import syntax_message
 
 
 class UnsafeXml(BadRequest):
-    """The body is not XML we are willing to read. `reason` is safe to show the sender."""
+    """The body is not XML we are willing to read. `reason` is safe to show the sender, in
+    Dutch; `original` is libxml2's English text when the parser refused it."""
 
     slug, title = "not-well-formed", "Bericht is geen bruikbare XML"
 
-    def __init__(self, reason: str, line: int | None = None):
-        super().__init__(reason, extra={"errors": [{"line": line, "path": "/", "message": reason}]})
+    def __init__(self, reason: str, line: int | None = None, original: str | None = None):
+        super().__init__(reason, extra={"errors": [self.error_json(reason, line, original)]})
         self.reason = reason
         self.line = line
+        self.original = original
+
+    @staticmethod
+    def error_json(reason: str, line: int | None, original: str | None) -> dict[str, object]:
+        """The one member of `errors` (design.md §7), with libxml2's text as `original`."""
+        return {"line": line, "path": "/", "message": reason, "original": original}
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,8 @@ def parse(body: bytes, limits: Limits = Limits(), *, check_depth: bool = True,
     try:
         root = etree.fromstring(body, parser=_HUGE_TEXT_PARSER if huge_text else _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise UnsafeXml(f"geen goedgevormde XML: {exc.msg}", line=exc.lineno) from None
+        raise UnsafeXml(f"geen goedgevormde XML: {syntax_message(exc.code, exc.msg)}", line=exc.lineno,
+                        original=exc.msg) from None
     tree = root.getroottree()
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:

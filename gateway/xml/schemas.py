@@ -11,16 +11,25 @@ from pathlib import Path
 from lxml import etree
 
 from gateway.messages import BASIS_NS, MESSAGE_TYPES, MessageType
+from gateway.xml.schemafouten import CONTENT_KIND, ElementIndex, SchemaFacts, element_of, schema_message
+
+BASIS_FILE = "basisschema.xsd"  # imported by every iJw schema, beside it
 
 
 @dataclass(frozen=True)
 class SchemaError:
     line: int | None
     path: str
-    message: str
+    message: str  # in Dutch (gateway.xml.schemafouten)
     # libxml2's name for the error (SCHEMAV_CVC_PATTERN_VALID, ...): what is wrong without
     # the value that `message` may quote, for logs that must carry no personal data.
     kind: str = ""
+    # libxml2's own English text, kept beside the Dutch; None for what the gateway found itself.
+    original: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """One member of a schema rejection's `errors` (design.md §7), plus `original`."""
+        return {"line": self.line, "path": self.path, "message": self.message, "original": self.original}
 
 
 @dataclass
@@ -29,12 +38,20 @@ class LoadedSchema:
     xsd: etree.XMLSchema
     basis_version: str
     message_version: str
+    facts: SchemaFacts
 
     def errors(self, tree: etree._ElementTree) -> list[SchemaError]:
         if self.xsd.validate(tree):
             return []
-        return [SchemaError(e.line or None, e.path or "", e.message, e.type_name)
-                for e in self.xsd.error_log]
+        elements = ElementIndex(tree)
+        return [self._error(elements, e) for e in self.xsd.error_log]
+
+    def _error(self, elements: ElementIndex, entry: etree._LogEntry) -> SchemaError:
+        path, line, clark = entry.path or "", entry.line or None, element_of(entry.message)
+        # Only an element content error is told apart by the element's siblings.
+        element = elements.find(line, clark, path) if entry.type_name == CONTENT_KIND and clark else None
+        message = schema_message(entry.type_name, entry.message, facts=self.facts, element=element)
+        return SchemaError(line, path, message, entry.type_name, entry.message)
 
     def is_valid(self, tree: etree._ElementTree) -> bool:
         return self.xsd.validate(tree)
@@ -45,14 +62,17 @@ class SchemaSet:
         self.directory = directory
         self._by_ns: dict[str, LoadedSchema] = {}
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-        for message in MESSAGE_TYPES:
-            path = directory / message.schema_file
-            doc = etree.parse(str(path), parser)
+        docs = {message: etree.parse(str(directory / message.schema_file), parser) for message in MESSAGE_TYPES}
+        # The types and elements of every schema, the basisschema's among them: they are
+        # namespace-qualified, so one set serves all messages.
+        facts = SchemaFacts.of([etree.parse(str(directory / BASIS_FILE), parser), *docs.values()])
+        for message, doc in docs.items():
             self._by_ns[message.namespace] = LoadedSchema(
                 message=message,
                 xsd=etree.XMLSchema(doc),
                 basis_version=_appinfo(doc, "BasisschemaXsdVersie"),
                 message_version=_appinfo(doc, "BerichtXsdVersie"),
+                facts=facts,
             )
 
     def for_namespace(self, namespace: str | None) -> LoadedSchema | None:

@@ -52,7 +52,8 @@ def test_problem_json_renders_any_error_of_the_family():
     assert problems.to_dict(unsafe) == {
         "type": "urn:jeugdhulp-gateway:problem:not-well-formed", "title": "Bericht is geen bruikbare XML",
         "status": 400, "detail": "geen goedgevormde XML: iets",
-        "errors": [{"line": 3, "path": "/", "message": "geen goedgevormde XML: iets"}]}
+        "errors": [{"line": 3, "path": "/", "message": "geen goedgevormde XML: iets",
+                    "original": None}]}
     problem = Problem(413, "too-large", "Bericht te groot", "berichten zijn hoogstens 10 bytes")
     assert problems.body(problem).decode() == (
         '{"type": "urn:jeugdhulp-gateway:problem:too-large", "title": "Bericht te groot", "status": 413, '

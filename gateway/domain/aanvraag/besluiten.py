@@ -155,9 +155,12 @@ def _claim(session: Session, ctx: Context, aanvraag_id: int, gemeente: str,
 
 def _reject(ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
     reden = invoer.reden_afwijzing
+    if reden is None:
+        raise BesluitFout(422, "reden-afwijzing", "afwijzen vraagt een reden_afwijzing uit WJ759 (1 t/m 9), "
+                                                  "bijvoorbeeld \"reden_afwijzing\": \"7\"; die ontbreekt")
     if reden not in REDENEN_AFWIJZING:
         raise BesluitFout(422, "reden-afwijzing", "afwijzen vraagt een reden_afwijzing uit WJ759 "
-                                                  f"(1 t/m 9), niet {reden!r}")
+                                                  f"(1 t/m 9), niet '{reden}'")
     if reden == WOONPLAATSBEGINSEL:
         # FAQ/IV095: reason 8 only on a request for a toewijzing, with the responsible gemeente.
         if aanvraag.soort == "JW317":
@@ -278,7 +281,9 @@ def granted(product: AanvraagProduct, entry: ProductBesluit | None, ctx: Context
 def _check_niet_nul(ref: str | None, inhoud: Inhoud) -> None:
     """A grant of nothing is no grant (design.md §9): it would send a JW301 with Volume 0."""
     if inhoud.volume == 0:
-        raise BesluitFout(422, "volume", f"product {ref}: een volume van 0 kan niet worden toegekend; "
+        # A JW317's unchanged product may carry no referentie_aanbieder: named by its code then.
+        label = ref or f"{inhoud.code} (zonder referentie_aanbieder)"
+        raise BesluitFout(422, "volume", f"product {label}: een volume van 0 kan niet worden toegekend; "
                                          "wijs af als er niets wordt toegekend")
 
 
@@ -288,10 +293,9 @@ def _check_omvang(ref: str, inhoud: Inhoud, ctx: Context) -> None:
     if not 0 <= inhoud.volume <= _MAX_VOLUME:
         raise BesluitFout(422, "volume", f"product {ref}: volume {inhoud.volume} ligt buiten 0 t/m {_MAX_VOLUME}")
     if inhoud.eenheid not in EENHEID_LABELS:
-        raise BesluitFout(422, "eenheid", f"product {ref}: eenheid {inhoud.eenheid!r} bestaat niet (WJ756)")
+        raise BesluitFout(422, "eenheid", f"product {ref}: {_code('eenheid', inhoud.eenheid)} (WJ756)")
     if inhoud.frequentie not in FREQUENTIE_LABELS:
-        raise BesluitFout(422, "frequentie", f"product {ref}: frequentie {inhoud.frequentie!r} bestaat "
-                                             "niet (WMO757)")
+        raise BesluitFout(422, "frequentie", f"product {ref}: {_code('frequentie', inhoud.frequentie)} (WMO757)")
     product = ctx.reference.producten.get((inhoud.categorie or "", inhoud.code or ""))
     if product is None:
         return
@@ -301,6 +305,13 @@ def _check_omvang(ref: str, inhoud: Inhoud, ctx: Context) -> None:
     if inhoud.frequentie not in product.frequenties:
         raise BesluitFout(422, "frequentie", f"product {ref} ({product.code}) kent alleen frequentie "
                                              f"{', '.join(product.frequenties)}, niet {inhoud.frequentie}")
+
+
+def _code(field_name: str, value: str | None) -> str:
+    """Why a code is refused, in words: a missing one is named as missing, never as None."""
+    if value is None:
+        return f"de {field_name} ontbreekt; geef '{field_name}' mee bij een volume"
+    return f"{field_name} '{value}' bestaat niet"
 
 
 def _check_taakgericht(product: AanvraagProduct, ctx: Context) -> None:
