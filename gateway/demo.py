@@ -64,6 +64,17 @@ def summary(response: httpx.Response) -> str:
         name = ijw.group(1).upper() if ijw else code.group(1) if code else "?"
         codes = re.findall(r"RetourCode>([0-9A-Z]{4})<", text)
         return f"{name}, " + (f"RetourCodes {' '.join(codes)}" if codes else "geen RetourCodes")
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("items"), list):  # the postbus
+        return "postbus: " + (", ".join(f"{i.get('message')} {i.get('id')} ({i.get('status')})"
+                                        for i in data["items"]) or "leeg")
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict):  # a retour taken in
+        answers = data["answers"]
+        return (f"{data.get('message')} {data.get('status')}, beantwoordt {answers.get('message')} "
+                f"{answers.get('identificatie')}: {answers.get('postbus_status') or answers.get('effect')}")
     body = response.text.replace("\n", " ")
     return body if len(body) <= 200 else body[:197] + "..."
 

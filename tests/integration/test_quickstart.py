@@ -104,6 +104,9 @@ def test_gateway_demo_walks_the_quickstart_on_a_database_of_its_own(database_url
     assert [step.split(" -> ")[1][:3] for step in steps] == ["202", "200", "200", "202", "202", "202", "202",
                                                              "200", "200"], done.stdout
     assert "POST /api/v1/berichten, declaratie (JW323) -> 202: JW325, RetourCodes 0200 8001" in lines
+    assert ("POST /api/v1/berichten, retour op de toewijzing (JW302) -> 202: JW302 accepted, "
+            "beantwoordt JW301 T00000000002: bevestigd") in lines
+    assert "GET /api/v1/postbus -> 200: postbus: JW301 2 (nieuw)" in lines
     assert "   JW301 T00000000002 van 2026-11-23, ToewijzingNummer 1" in lines
     assert lines[-1] == "gateway demo: alle stappen geslaagd"
     # Neither the configured database nor one in the working folder was touched.
