@@ -54,8 +54,9 @@ class Seen:
 
 
 def summary(response: httpx.Response) -> str:
-    """A short line for an answer: for XML the message's BerichtCode and its RetourCodes, for
-    JSON the body itself, cut to one line."""
+    """A short line for an answer: for XML the message (JW-number, else BerichtCode) and its
+    RetourCodes; for the postbus its items; for a retour what it answered and what that is now;
+    else the body, cut to one line."""
     kind = response.headers.get("content-type", "")
     if "xml" in kind:
         text = response.text
@@ -190,6 +191,9 @@ def run(say: Callable[[str], None] = print) -> int:
             return 2
         except DemoFailed as fout:
             say(f"gateway demo: onverwacht antwoord: {fout}")
+            return 1
+        except httpx.HTTPError as fout:  # the gateway stopped answering mid-way
+            say(f"gateway demo: geen antwoord van de gateway: {fout}")
             return 1
     say("gateway demo: alle stappen geslaagd")
     return 0
