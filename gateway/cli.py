@@ -678,7 +678,8 @@ def demo() -> None:
     Starts `gateway serve` on a free port with a new SQLite database in a temporary folder
     (never ./gateway.db, whatever GATEWAY_DATABASE_URL says) and the clock on the example's
     day, then registers a municipality and a provider and sends the messages of
-    docs/quickstart/ through HTTP, printing each answer. Exits 1 on an unexpected answer.
+    docs/quickstart/ through HTTP, printing each answer. Exits 1 on an unexpected answer, 2
+    when the gateway does not start.
     """
     from gateway.demo import run
 
