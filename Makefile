@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint install bench bench-intake browser pdf-libs
+.PHONY: serve demo test lint install bench bench-intake browser pdf-libs
 
 # The browser tests drive Debian's chromium (never a downloaded browser); installed here
 # when missing, with sudo when not root.
@@ -29,6 +29,11 @@ pdf-libs:
 # Runs the gateway on its embedded default (SQLite file gateway.db in this folder).
 serve: install
 	$(BIN)/gateway serve
+
+# The README's quickstart, unattended: a gateway of its own on a free port with a new SQLite
+# database in a temporary folder (never ./gateway.db), each answer printed; fails on any surprise.
+demo: install
+	$(BIN)/gateway demo
 
 # Runs the tests on SQLite; set GATEWAY_TEST_DATABASE_URL for PostgreSQL, e.g.
 # GATEWAY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make test

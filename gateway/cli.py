@@ -804,5 +804,22 @@ def _or_exit(build):
     except (ConfigurationError, OSError, ValueError) as exc:
         click.echo(f"gateway kan niet starten: {exc}", err=True)
         sys.exit(2)
+
+
+@main.command()
+def demo() -> None:
+    """Walk a provider's first hour (the README's quickstart) unattended on a gateway of its own.
+
+    Starts `gateway serve` on a free port with a new SQLite database in a temporary folder
+    (never ./gateway.db, whatever GATEWAY_DATABASE_URL says) and the clock on the example's
+    day, then registers a municipality and a provider and sends the messages of
+    docs/quickstart/ through HTTP, printing each answer. Exits 1 on an unexpected answer, 2
+    when the gateway does not start.
+    """
+    from gateway.demo import run
+
+    sys.exit(run(click.echo))
+
+
 if __name__ == "__main__":
     main()

@@ -116,11 +116,13 @@ class Settings(BaseSettings):
             return value
         return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
-    @field_validator("ggk_client_cert", "ggk_client_key", "ggk_ca_bundle", mode="before")
+    @field_validator("ggk_client_cert", "ggk_client_key", "ggk_ca_bundle", "today", "clock_shift_seconds",
+                     mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         # An empty variable (docker-compose passes `${GATEWAY_GGK_CLIENT_CERT:-}`) means "none",
-        # not the file "." that a Path would make of it.
+        # not the file "." that a Path would make of it; an empty GATEWAY_TODAY is the machine's
+        # clock, as the README's table says, not a date that fails to parse.
         return None if isinstance(value, str) and not value.strip() else value
 
     @property

@@ -207,6 +207,9 @@ class _Declaratie:
 
 
 # The gateway's own marks on a JW302/JW320 (mappings/regels.toml):
+# The facts are silent on a retour for a heenbericht never sent (they know one retour per
+# heenbericht, OP090, and no retour on a retour): it is taken in and marked, not refused
+# (docs/decisions.md, "A retour that matches nothing").
 UNMATCHED_RULE = "AG003"  # it names no message the gateway sent to this party
 LATER_RULE = "AG004"  # the message it answers had its retour already
 _NAMED = "/Bericht/Header/BerichtIdentificatie/Identificatie"

@@ -51,6 +51,8 @@ def test_the_suite_starts_at_noon_and_crosses_no_midnight():
 def test_the_setting_pins_the_day(monkeypatch):
     monkeypatch.setenv("GATEWAY_TODAY", "2030-01-02")
     assert Settings().today == date(2030, 1, 2)
+    monkeypatch.setenv("GATEWAY_TODAY", "")  # empty: the machine's clock
+    assert Settings().today is None
     monkeypatch.delenv("GATEWAY_TODAY")
     assert Settings().today is None
     assert Settings().clock_shift_seconds == SHIFT_SECONDS  # what the suite hands its subprocesses
