@@ -53,8 +53,11 @@ def main() -> None:
 @click.option("--forwarded-allow-ips", default=None, metavar="A,B",
               help="Addresses or networks of the trusted proxies "
                    "(default GATEWAY_FORWARDED_ALLOW_IPS, 127.0.0.1,::1).")
+@click.option("--sandbox/--no-sandbox", default=None,
+              help="Run as a sandbox for providers' own tests, on an empty or sandbox database only "
+                   "(default GATEWAY_SANDBOX, off; docs/sandbox.md).")
 def serve(host: str | None, port: int | None, workers: int | None, proxy_headers: bool | None,
-          forwarded_allow_ips: str | None) -> None:
+          forwarded_allow_ips: str | None, sandbox: bool | None) -> None:
     """Run the API; creates or migrates the database first.
 
     On the embedded default (no GATEWAY_BROKER_URL) it also runs one Celery worker with the
@@ -80,11 +83,13 @@ def serve(host: str | None, port: int | None, workers: int | None, proxy_headers
 
     proxy = _proxy_options(settings, proxy_headers, forwarded_allow_ips)
     # The app must know what uvicorn was told: it refuses /metrics through a proxy it does not believe.
-    served = settings.model_copy(update={"proxy_headers": proxy["proxy_headers"]})
+    served = settings.model_copy(update={"proxy_headers": proxy["proxy_headers"],
+                                         "sandbox": settings.sandbox if sandbox is None else sandbox})
     # Built here even when the API processes build their own: a broken configuration stops
     # start-up with its one line, not with N processes failing one after the other.
     app = _or_exit(lambda: create_app(served))
     upgrade(settings.database_url)
+    _check_sandbox(served)
     # On the embedded default one command runs everything: a worker (with the periodic
     # sweep) beside the API, stopped with it, one however many API processes there are. With
     # GATEWAY_BROKER_URL set, workers are separate processes (`gateway worker`).
@@ -130,6 +135,22 @@ def _export_to_api_processes(settings) -> None:
     import os
 
     os.environ["GATEWAY_PROXY_HEADERS"] = "true" if settings.proxy_headers else "false"
+    os.environ["GATEWAY_SANDBOX"] = "true" if settings.sandbox else "false"
+
+
+def _check_sandbox(settings) -> None:
+    """A sandbox only on an empty or sandbox database, a normal gateway never on a sandbox's."""
+    from gateway.domain.aanvraag import sandbox as table
+    from gateway.domain.beheer.sandbox import SandboxGeweigerd, check_start
+
+    if settings.sandbox:
+        _or_exit(lambda: table.tabel(settings.mappings_dir))  # a broken table stops start-up here
+    try:
+        with _database() as session:
+            check_start(session, sandbox=settings.sandbox)
+    except SandboxGeweigerd as exc:
+        click.echo(f"gateway kan niet starten: {exc.detail}", err=True)
+        sys.exit(1)
 
 
 def _metrics_directory(*, private: bool) -> str | None:

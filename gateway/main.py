@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from gateway.api import sandbox as sandbox_api
 from gateway.api.app import create_api
 from gateway.ggk import endpoint as ggk_endpoint
 from gateway.settings import Settings, get_settings
@@ -19,6 +20,8 @@ def create_app(settings: Settings, *, publish: Publish | None = None) -> FastAPI
     configured broker); tests pass their own."""
     app = create_api(settings, publish=publish, default_publisher=celery_publisher)
     app.include_router(ggk_endpoint.router)  # answers 404 unless GATEWAY_GGK_URL is set
+    if settings.sandbox:  # else /api/v1/sandbox answers 404, as any unknown path
+        sandbox_api.install(app)
     mount_backoffice(app)  # last: it takes every path the API does not
     return app
 

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         description="Whom the parents contact about a beschikking, printed in it (telephone, e-mail, hours); "
                     "{gemeente} stands for the municipality's name. Empty: a sentence naming the CJG of "
                     "the gemeente.")
+    sandbox: bool = Field(
+        default=False,
+        description="Run as a sandbox for providers' own tests (docs/sandbox.md): providers register "
+                    "themselves and a stand-in municipality answers by the client's BSN. Only on a "
+                    "database that holds nothing else.")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     host: str = "127.0.0.1"

@@ -80,6 +80,27 @@ class Token(Base):
     partij: Mapped[Partij] = relationship(back_populates="tokens", lazy="raise")
 
 
+class SandboxMarker(Base):
+    """One row when this database is a sandbox (docs/sandbox.md), written by the first
+    `gateway serve --sandbox` on an empty database: from then on only a sandbox runs on it."""
+
+    __tablename__ = "sandbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    sinds: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class SandboxAanbieder(Base):
+    """A provider that registered itself in the sandbox, with the municipality that answers
+    it: one of its own, so no two providers ever see each other's clients or numbers."""
+
+    __tablename__ = "sandbox_aanbieder"
+
+    agb: Mapped[str] = mapped_column(String(8), primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4), unique=True)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
 class Bericht(Base):
     """One message in or out, raw bytes included, with the answer the gateway gave.
 

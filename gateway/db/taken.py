@@ -15,3 +15,5 @@ UITVOEREN = "uitvoeren_besluit"
 ONDERZOEK_MELDEN = "uitvoeren_onderzoek"
 WEBHOOK = "webhook"
 GGK_VERZENDEN = "ggk_verzenden"  # hand one stored StUF-GGk envelope to the chain's adapter
+# The sandbox's grant after 'in onderzoek' (gateway.domain.aanvraag.sandbox), due a while later.
+SANDBOX_TOEKENNEN = "sandbox_toekennen"

@@ -30,7 +30,8 @@ def page(request: Request, template: str, *, status: int = 200, headers: dict | 
         (path, label) for path, label, roles in NAVIGATIE if user.rol == ADMIN or user.rol in roles]
     html = environment().get_template(template).render(
         user=user, rolnaam=ROLE_NAMES.get(user.rol, "") if user else "", navigatie=navigatie,
-        huidig=request.url.path, csrf=user.csrf if user else "", **context)
+        huidig=request.url.path, csrf=user.csrf if user else "",
+        sandbox=request.app.state.settings.sandbox, **context)
     return HTMLResponse(html, status_code=status, headers=headers)
 
 

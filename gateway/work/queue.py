@@ -20,17 +20,19 @@ from gateway.db.models import Bericht, Envelop, Outbox
 from gateway.db.taken import (
     GGK_VERZENDEN,
     ONDERZOEK_MELDEN,
+    SANDBOX_TOEKENNEN,
     UITVOEREN,
     VERWERK_AGJ,
     VERWERK_JW315,
     VERWERK_JW317,
     WEBHOOK,
 )
-from gateway.domain.aanvraag import aanvragen, uitvoering
+from gateway.domain.aanvraag import aanvragen, sandbox, uitvoering
 from gateway.domain.berichten.envelop import MISLUKT as ENVELOP_MISLUKT
 from gateway.domain.berichten.envelop import TE_VERZENDEN
 from gateway.domain.berichten.uitgaand import UitgaandOngeldig
 from gateway.errors import NotFound
+from gateway.settings import get_settings
 from gateway.work.attempts import MISLUKT, PENDING
 from gateway.xml.view import MissingValue
 
@@ -48,7 +50,12 @@ LEASE = timedelta(seconds=10)
 def _register(session: Session, ctx: Context, row: Outbox) -> None:
     if aanvragen.for_message(session, row.bericht_id) is not None:
         return
-    aanvraag = aanvragen.register(session, ctx, session.get(Bericht, row.bericht_id))
+    bericht = session.get_one(Bericht, row.bericht_id)
+    if sandbox.answers(session, bericht):  # a sandbox provider: the table decides, nothing else
+        aanvraag = aanvragen.register(session, ctx, bericht, automatisch=False)
+        sandbox.decide(session, ctx, aanvraag, get_settings().mappings_dir)
+        return
+    aanvraag = aanvragen.register(session, ctx, bericht)
     if aanvraag.status != aanvragen.TOEGEKEND:
         return
     try:  # granted automatically: carry it out now, or hand it to the CJG if that cannot be done
@@ -69,6 +76,10 @@ def _onderzoek(session: Session, ctx: Context, row: Outbox) -> None:
     uitvoering.report_onderzoek(session, ctx, _aanvraag(session, row))
 
 
+def _sandbox_toekennen(session: Session, ctx: Context, row: Outbox) -> None:
+    sandbox.grant_after_onderzoek(session, ctx, row.bericht_id, get_settings().mappings_dir)
+
+
 def _aanvraag(session: Session, row: Outbox):
     aanvraag = aanvragen.for_message(session, row.bericht_id, lock=True)
     if aanvraag is None:
@@ -82,6 +93,7 @@ HANDLERS: dict[str, Callable[[Session, Context, Outbox], None]] = {
     VERWERK_JW317: _register,
     UITVOEREN: _execute,
     ONDERZOEK_MELDEN: _onderzoek,
+    SANDBOX_TOEKENNEN: _sandbox_toekennen,
 }
 
 

@@ -58,7 +58,9 @@ def parsed_request(bericht: Bericht, ctx: Context) -> ParsedMessage:
     return ParsedMessage(parse(bericht.inhoud, ctx.limits), BY_NAME[bericht.berichttype])
 
 
-def register(session: Session, ctx: Context, bericht: Bericht) -> Aanvraag:
+def register(session: Session, ctx: Context, bericht: Bericht, *, automatisch: bool = True) -> Aanvraag:
+    """`automatisch=False` leaves even a grantable aanvraag open, for whoever decides instead
+    (the sandbox's municipality, gateway.domain.aanvraag.sandbox)."""
     msg = parsed_request(bericht, ctx)
     soort = msg.type.name
     ontvangen = local_date(bericht.ontvangen_op)
@@ -79,7 +81,7 @@ def register(session: Session, ctx: Context, bericht: Bericht) -> Aanvraag:
         clienten.remember(session, aanvraag.gemeente, aanvraag.bsn, client, bericht.id)
     aanvraag.beoordeling = _reasons_for_cjg(session, ctx, msg, aanvraag, afwijkend)
     session.flush()
-    if not aanvraag.beoordeling:
+    if automatisch and not aanvraag.beoordeling:
         aanvraag.automatisch = True
         aanvraag.status = TOEGEKEND
         aanvraag.besluit = {"besluit": "toekennen"}
