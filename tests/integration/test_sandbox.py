@@ -131,6 +131,20 @@ def test_bsn_ending_1_is_granted_as_asked(sandbox, published, bsn):
     assert [i["id"] for i in postbus(client, aanbieder["token"], "bevestigd")] == [item["id"]]
 
 
+def test_a_jw315_is_answered_too_with_the_sandboxs_address_for_its_client(sandbox, published):
+    app, client = sandbox
+    aanbieder = aanmelden(client)
+    xml = request("JW315", "SBX315").replace(b"999980919", b"999990111")
+    xml = xml.replace(b"<jw315:Ontvanger>0363<", f"<jw315:Ontvanger>{aanbieder['gemeente']['code']}<".encode())
+    assert post(client, aanbieder["token"], xml).status_code == 202
+    run_work(app, published)
+    [item] = postbus(client, aanbieder["token"])
+    jw301 = fetch(client, aanbieder["token"], item)
+    assert texts(jw301, "//jw301:ToegewezenProduct/jw301:ReferentieAanbieder") == ["VB-REF-0003"]
+    assert texts(jw301, "//jw301:ToegewezenProduct/jw301:Omvang/ijw:Volume") == ["12"]
+    assert texts(jw301, "//jw301:Contactgegevens/jw301:Contact/jw301:Adres/ijw:Postcode") == ["9999ZZ"]
+
+
 def test_bsn_ending_2_is_granted_with_a_lower_volume_and_a_motivering(sandbox, published):
     app, client = sandbox
     aanbieder = aanmelden(client)

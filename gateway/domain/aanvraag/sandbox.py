@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from gateway.context import Context
 from gateway.db.models import Aanvraag, Bericht, Outbox, SandboxAanbieder
 from gateway.db.taken import SANDBOX_TOEKENNEN
-from gateway.domain.aanvraag import aanvragen, besluiten
+from gateway.domain.aanvraag import aanvragen, besluiten, clienten, clientgegevens
 from gateway.domain.aanvraag.aanvragen import IN_ONDERZOEK, REDENEN_AFWIJZING
 from gateway.domain.aanvraag.besluiten import (
     AFWIJZEN,
@@ -38,12 +38,15 @@ from gateway.domain.aanvraag.besluiten import (
     BesluitInvoer,
     ProductBesluit,
 )
+from gateway.domain.aanvraag.clientgegevens import Contact
 from gateway.reference import MappingError
 
 FILE = "sandbox.toml"
 DOOR = "sandbox (gemeente zonder CJG)"  # besloten_door: who decided, on the aanvraag and in the back office
 _log = logging.getLogger("gateway.sandbox")
 _GEWICHTEN = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+# The address the sandbox gives a client it knows only from a JW315 (docs/sandbox.md).
+ADRES = Contact(soort="01", straatnaam="Sandboxstraat", huisnummer=1, postcode="9999ZZ", plaatsnaam="Teststad")
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,11 @@ def _invoer(aanvraag: Aanvraag, rij: Rij) -> BesluitInvoer:
 
 
 def _record(session: Session, ctx: Context, aanvraag: Aanvraag, invoer: BesluitInvoer) -> None:
+    if invoer.besluit == TOEKENNEN and aanvraag.soort == "JW315" and aanvraag.leveringsvorm == "ZIN":
+        known = clienten.known(session, aanvraag.gemeente, aanvraag.bsn)
+        if known is None or not clientgegevens.complete(known):
+            # A JW315 carries no address, and a JW301 needs one: a CJG would add it, the sandbox adds its own.
+            invoer = replace(invoer, contactgegevens=(ADRES,))
     try:
         with session.begin_nested():  # a refused decision leaves nothing of itself behind
             besluiten.record(session, ctx, aanvraag_id=aanvraag.id, gemeente=aanvraag.gemeente, invoer=invoer,
