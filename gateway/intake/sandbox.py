@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Partij, SandboxAanbieder
@@ -48,10 +49,16 @@ def register(session: Session, reference: ReferenceData, today: date, *, agb: st
     gemeente_naam = next(g.naam for g in reference.gemeenten[code] if g.valid_on(today))
     # The municipality gets no token: the sandbox decides for it, nobody calls the API as it.
     gemeente = Partij(soort=GEMEENTE, code=code, naam=gemeente_naam)
-    session.add(gemeente)
-    aanbieder, token = add_party(session, soort="aanbieder", code=agb, naam=naam)
-    session.add(SandboxAanbieder(agb=agb, gemeente=code))
-    session.flush()
+    try:
+        session.add(gemeente)
+        aanbieder, token = add_party(session, soort="aanbieder", code=agb, naam=naam)
+        session.add(SandboxAanbieder(agb=agb, gemeente=code))
+        session.flush()
+    except IntegrityError:
+        # Two registrations at the same moment took the same municipality or AGB code: the
+        # unique keys let one through; the other is rolled back whole by its request.
+        raise Conflict("een andere aanmelding kwam tegelijk binnen; probeer het opnieuw",
+                       slug="tegelijk-aangemeld") from None
     return Aanmelding(aanbieder, token, gemeente)
 
 
