@@ -17,6 +17,7 @@ from gateway.domain.aanvraag import sandbox as table
 from gateway.domain.beheer.sandbox import SandboxGeweigerd, check_start
 from gateway.intake.parties import add_party
 from gateway.main import create_app
+from gateway.reference import MappingError
 from gateway.settings import PROJECT_ROOT, Settings
 from gateway.work import outbox as outbox_work
 from gateway.work import queue as outbox
@@ -329,3 +330,16 @@ def test_serve_refuses_the_wrong_database(serve, sessions):
     assert "is een sandbox" in refused.output and "--sandbox" in refused.output
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Partij)) == 0  # nothing was written
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ('eindcijfers = ["1"]\nbesluit = "toekennen"', "geen rij voor eindcijfer 0"),
+    ('eindcijfers = ["0","1","2","3","4","5","6","7","8","9"]\nbesluit = "afwijzen"', "reden_afwijzing"),
+    ('eindcijfers = ["0","1","2","3","4","5","6","7","8","9"]\nbesluit = "toekennen"\n'
+     'voorbeelden = ["999990082"]', "elfproef"),
+])
+def test_a_broken_table_is_refused_with_its_reason(tmp_path, rows, message):
+    (tmp_path / "sandbox.toml").write_text(f'[[rij]]\n{rows}\nomschrijving = "x"\nmotivering = "Sandbox: x"\n'
+                                           + ("voorbeelden = []\n" if "voorbeelden" not in rows else ""))
+    with pytest.raises(MappingError, match=message):
+        table.tabel(tmp_path)
