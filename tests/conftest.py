@@ -10,12 +10,16 @@ import tempfile
 # Before anything imports prometheus_client: the suite runs in its multiprocess mode, as
 # `gateway serve` does, so a worker subprocess (which inherits the environment) reports its
 # task metrics to the test's /metrics through the same directory; removed after the run.
-if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+# Under pytest-xdist each worker process gets a directory of its own (it inherits the
+# controller's variable): tests read their own process's counts.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ or "PYTEST_XDIST_WORKER" in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-test-metrics-")
     atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 from datetime import UTC, date, datetime
 
 import pytest
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -25,6 +29,7 @@ from gateway.db import append_only
 from gateway.db.migrate import upgrade
 from gateway.db.models import Base, Toewijzing
 from gateway.db.session import make_engine, make_sessionmaker, unit_of_work
+from gateway.domain.beheer import gebruikers
 from gateway.intake.parties import add_party
 from gateway.main import create_app
 from gateway.settings import Settings, get_settings
@@ -40,6 +45,22 @@ clock.configure(shift_seconds=SHIFT_SECONDS)
 
 AGB = "12345678"
 GEMEENTE = "0363"
+
+# argon2id with its production parameters costs a quarter to half a second of CPU per hash or
+# check, by design; some 200 tests add users or log in, which made that a quarter of the suite's
+# time. In-process tests use argon2id's cheapest parameters instead (the same code paths: hash
+# strings, rehash and the dummy hash for unknown names); tests where the cost is the point
+# (the answer time of an unknown name) say `@pytest.mark.real_argon2`. Subprocesses (`gateway
+# serve`, the CLI as a command) always hash as in production.
+_CHEAP_HASHER = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
+_CHEAP_DUMMY_HASH = _CHEAP_HASHER.hash("geen-gebruiker-met-deze-naam")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request, monkeypatch):
+    if request.node.get_closest_marker("real_argon2") is None:
+        monkeypatch.setattr(gebruikers, "_hasher", _CHEAP_HASHER)
+        monkeypatch.setattr(gebruikers, "_DUMMY_HASH", _CHEAP_DUMMY_HASH)
 
 
 @pytest.fixture(scope="session")

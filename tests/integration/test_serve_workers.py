@@ -288,9 +288,11 @@ def test_two_api_processes_and_two_workers_on_postgresql_and_redis(database_url,
     assert served.log().count("Application shutdown complete.") == API_PROCESSES
 
 
+# The default node name holds the pid of the process running the test; the ids are fixed, so
+# that every pytest-xdist worker collects the same tests.
 @pytest.mark.parametrize(("args", "hostname", "beat"), [
-    ((), f"gateway-{os.getpid()}@%h", True),
-    (("--no-beat", "--name", "tweede@%h"), "tweede@%h", False),
+    pytest.param((), f"gateway-{os.getpid()}@%h", True, id="default-name-with-beat"),
+    pytest.param(("--no-beat", "--name", "tweede@%h"), "tweede@%h", False, id="named-without-beat"),
 ])
 def test_a_worker_names_its_node_and_runs_the_beat_unless_told_not_to(cli_env, monkeypatch, args, hostname, beat):
     from celery import Celery

@@ -11,8 +11,18 @@ from pathlib import Path
 
 import redis
 
-# A database of its own, since the tests flush it (GATEWAY_TEST_REDIS_URL moves it elsewhere).
-REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+def _redis_url() -> str:
+    """A database of its own, since the tests flush it (GATEWAY_TEST_REDIS_URL moves it
+    elsewhere); under pytest-xdist worker gwN takes the N-th database after it, so two workers
+    never flush or consume each other's queues."""
+    url = os.environ.get("GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number) + int(worker.removeprefix('gw'))}"
+
+
+REDIS_URL = _redis_url()
 
 
 def broker_for(database_url: str) -> str:
