@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException
 
 from gateway import correlation, problems
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
-from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
+from gateway.api import (aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten,
+                         validation)
 from gateway.api.docs import install_docs
+from gateway.api.openapi import install_openapi
 from gateway.context import Context, GgkRoute
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.errors import GatewayError
@@ -70,6 +72,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
                             cjg_contact=settings.cjg_contact)
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
+    install_openapi(app)
     install_docs(app)
 
     @app.exception_handler(GatewayError)
@@ -101,10 +104,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
-        problem = Problem(400, "bad-request", "Ongeldig verzoek", "controleer pad en parameters",
-                          {"errors": [{"path": ".".join(map(str, e["loc"])), "message": e["msg"]}
-                                      for e in exc.errors()]})
-        return _problem_response(problem)
+        return _problem_response(validation.problem(exc))
 
     # The correlation id and the access log wrap everything, the back office included.
     app.add_middleware(RequestContext)
