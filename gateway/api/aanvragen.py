@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from gateway.api.deps import CallingParty
-from gateway.api.openapi_models import AanvraagPayload, AanvragenPayload, AanvraagStatus
+from gateway.api.openapi_models import AanvraagPayload, AanvraagStatus, AanvragenPayload
 from gateway.api.responses import GEMEENTE_ONLY, NOT_FOUND, json_model, problem
 from gateway.clock import iso_utc
 from gateway.db.models import Aanvraag, Partij

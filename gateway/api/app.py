@@ -14,10 +14,10 @@ from starlette.exceptions import HTTPException
 
 from gateway import correlation, problems
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
-from gateway.api import (aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten,
-                         validation)
+from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
 from gateway.api.docs import install_docs
 from gateway.api.openapi import install_openapi
+from gateway.api.validation import request_problem
 from gateway.context import Context, GgkRoute
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.errors import GatewayError
@@ -104,7 +104,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
-        return _problem_response(validation.problem(exc))
+        return _problem_response(request_problem(exc))
 
     # The correlation id and the access log wrap everything, the back office included.
     app.add_middleware(RequestContext)

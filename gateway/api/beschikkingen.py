@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -39,7 +40,7 @@ def _beschikking(session, party, nummer: str) -> Beschikking:
     return found
 
 
-_FOUND = {403: GEMEENTE_ONLY, 404: problem("Geen beschikking van deze gemeente met dit nummer")}
+_FOUND: dict[int | str, dict[str, Any]] = {403: GEMEENTE_ONLY, 404: problem("Geen beschikking van deze gemeente met dit nummer")}
 
 
 @router.get("/beschikkingen/{nummer}", summary="Een beschikking (JSON)",

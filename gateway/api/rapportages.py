@@ -84,8 +84,8 @@ _PERIODE = (f"`van` en `tot` (beide inclusief) liggen tussen {rapportage.EARLIES
                                     "gemeente dan die van het token"),
                        404: problem("Een onbekende aanbieder")})
 def volumes(request: Request, session: DbSession, gemeenten: Gemeenten,
-            van: IsoDate = Query(description="Eerste dag van de periode (JJJJ-MM-DD)"),
-            tot: IsoDate = Query(description="Laatste dag van de periode (JJJJ-MM-DD)"),
+            van: Annotated[IsoDate, Query(description="Eerste dag van de periode (JJJJ-MM-DD)")],
+            tot: Annotated[IsoDate, Query(description="Laatste dag van de periode (JJJJ-MM-DD)")],
             # The schema shows the code's form; the Dutch answer to another comes from the checks below.
             aanbieder: str | None = Query(None, description="AGB-code van 8 cijfers",
                                           json_schema_extra={"pattern": "^[0-9]{8}$"}),

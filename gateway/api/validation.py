@@ -36,7 +36,7 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
-def problem(exc: RequestValidationError) -> Problem:
+def request_problem(exc: RequestValidationError) -> Problem:
     errors = [{"path": ".".join(map(str, e["loc"])), "message": message(e)} for e in exc.errors()]
     detail = "; ".join(f"{_name(e['loc'])}: {m['message']}" for e, m in zip(exc.errors(), errors, strict=True))
     return Problem(400, "bad-request", "Ongeldig verzoek", detail or "controleer pad en parameters",
