@@ -59,7 +59,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
     # /docs is the gateway's own page (gateway.api.docs), not FastAPI's CDN-loading one.
     app = FastAPI(title="Jeugdhulp message gateway", version="0.1.0", lifespan=lifespan,
-                  description="iJw 3.2 berichtenverkeer voor de toegang jeugdhulp",
+                  description=_DESCRIPTION,
                   docs_url=None, redoc_url=None)
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
@@ -112,6 +112,12 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
 
 _log = logging.getLogger("gateway.api")
+_DESCRIPTION = (
+    "iJw 3.2 berichtenverkeer voor de toegang jeugdhulp. Een bericht gaat als XML naar `POST /api/v1/berichten` "
+    "en krijgt zijn retourbericht als XML terug (202 aangenomen, 422 afgekeurd door een regel); de gateway "
+    "zet wat hij stuurt (JW301, JW319, JW325) in de postbus. Elke andere fout is RFC 9457 problem+json "
+    "(`application/problem+json`: `type`, `title`, `status`, `detail`, bij een schemafout of een ongeldige "
+    "parameter `errors` met `line`, `path` en `message`). Authenticatie: zie het bearer-schema.")
 
 
 def database_unavailable_problem() -> Problem:

@@ -22,9 +22,11 @@ router = APIRouter(prefix="/api/v1", tags=["beschikkingen"])
 
 
 class BezwaarIn(BaseModel):
-    ontvangen_op: date
-    indiener: str
-    toelichting: str | None = None
+    # The schema shows the limits the service checks (422 with a Dutch reason otherwise); the
+    # date lies between the beschikking's and today, which it cannot say.
+    ontvangen_op: date = Field(description="Ontvangstdatum: niet vóór de beschikking, niet in de toekomst")
+    indiener: str = Field(json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"^\s*\S[\s\S]*$"})
+    toelichting: str | None = Field(None, json_schema_extra={"maxLength": 4000})
 
 
 class AfhandelingIn(BaseModel):
