@@ -24,7 +24,9 @@ class FoutregelPayload(BaseModel):
     line: int | None = Field(None, description="Regelnummer in het bericht (bij een schemafout)")
     path: str = Field(description="Pad van de fout: XPath in het bericht, of de parameter (bijvoorbeeld "
                                   "query.status)", examples=["/Bericht/Client/Bsn"])
-    message: str = Field(description="De melding")
+    message: str = Field(description="De melding, in het Nederlands")
+    original: str | None = Field(None, description="Bij een schema- of syntaxfout: de oorspronkelijke (Engelse) "
+                                                   "melding van libxml2")
 
 
 class ProblemPayload(BaseModel):

@@ -41,7 +41,8 @@ def test_every_error_is_problem_json_and_no_fastapi_422_is_left(client):
             assert {"401", "503"} <= operation["responses"].keys(), (path, method)
     problem = spec["components"]["schemas"]["ProblemPayload"]
     assert set(problem["required"]) == {"type", "title", "status", "detail"}
-    assert spec["components"]["schemas"]["FoutregelPayload"]["properties"].keys() == {"line", "path", "message"}
+    assert spec["components"]["schemas"]["FoutregelPayload"]["properties"].keys() == {"line", "path", "message",
+                                                                                        "original"}
 
 
 def test_every_json_answer_has_a_model(client):
