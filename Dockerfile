@@ -5,6 +5,8 @@ COPY gateway ./gateway
 COPY tasks ./tasks
 COPY schemas ./schemas
 COPY mappings ./mappings
+# The example messages that /docs shows per message type (gateway.api.examples).
+COPY tests/fixtures/berichten ./tests/fixtures/berichten
 # pango (with harfbuzz and fontconfig) and a font: WeasyPrint's libraries for the beschikking as PDF.
 RUN apt-get update && apt-get install -y --no-install-recommends procps libpango-1.0-0 libpangoft2-1.0-0 \
        libharfbuzz-subset0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/* \

@@ -5,13 +5,15 @@ from datetime import date
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from gateway.api.deps import CallingParty
+from gateway.api.openapi_models import AanvraagPayload, AanvraagStatus, AanvragenPayload
+from gateway.api.responses import GEMEENTE_ONLY, NOT_FOUND, json_model, problem
 from gateway.clock import iso_utc
 from gateway.db.models import Aanvraag, Partij
-from gateway.domain.aanvraag import aanvragen, beschikkingen, besluiten
+from gateway.domain.aanvraag import beschikkingen, besluiten
 from gateway.domain.aanvraag.clientgegevens import Contact
 from gateway.domain.berichten import postbus
 from gateway.http.deps import DbSession, parse_id
@@ -19,19 +21,21 @@ from gateway.problems import Problem
 from gateway.work import queue as outbox
 
 router = APIRouter(prefix="/api/v1", tags=["aanvragen"])
-STATUSES = (aanvragen.TE_BEOORDELEN, aanvragen.IN_ONDERZOEK, aanvragen.TOEGEKEND, aanvragen.AFGEWEZEN)
 
 
 class BesluitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    besluit: str
+    # The schema names the three decisions; the service answers another with a Dutch 422.
+    besluit: str = Field(json_schema_extra={"enum": [besluiten.TOEKENNEN, besluiten.AFWIJZEN, besluiten.ONDERZOEK]})
     # The domain's own dataclasses, validated by pydantic: one definition of each field.
     producten: list[besluiten.ProductBesluit] | None = None
     reden_afwijzing: str | None = None
     woonplaatsbeginsel: str | None = None
     contactgegevens: list[Contact] | None = None
-    motivering: str | None = None  # 1..4000 characters, checked by the service (422)
+    # 1..4000 characters besides the spaces around them, checked by the service (422).
+    motivering: str | None = Field(None, json_schema_extra={
+        "minLength": 1, "maxLength": besluiten.MOTIVERING_MAX, "pattern": r"^\s*\S[\s\S]*$"})
 
 
 def require_gemeente(party: Partij) -> str:
@@ -41,21 +45,24 @@ def require_gemeente(party: Partij) -> str:
     return party.code
 
 
-@router.get("/aanvragen", summary="Aanvragen van de gemeente, oudste eerst")
-def list_aanvragen(request: Request, session: DbSession, party: CallingParty, status: str | None = None,
+@router.get("/aanvragen", summary="Aanvragen van de gemeente, oudste eerst",
+            responses={200: json_model(AanvragenPayload, "De aanvragen, oudste eerst"), 403: GEMEENTE_ONLY})
+def list_aanvragen(request: Request, session: DbSession, party: CallingParty,
+                   status: AanvraagStatus | None = Query(None, description="Alleen aanvragen met deze status"),
                    limit: int = Query(500, ge=1, le=5000)) -> dict:
     gemeente = require_gemeente(party)
     query = select(Aanvraag).where(Aanvraag.gemeente == gemeente)
     if status is not None:
-        if status not in STATUSES:
-            raise Problem(400, "bad-request", "Onbekende status", f"status is een van {', '.join(STATUSES)}")
         query = query.where(Aanvraag.status == status)
     rows = session.scalars(query.order_by(Aanvraag.id).limit(limit))
     today = request.app.state.ctx.today()
     return {"items": [_summary(a, today) for a in rows]}
 
 
-@router.get("/aanvragen/{aanvraag_id}", summary="Eén aanvraag met producten en beschikking")
+@router.get("/aanvragen/{aanvraag_id}", summary="Eén aanvraag met producten en beschikking",
+            description="Voor de gemeente, of de aanbieder die de aanvraag stuurde (zonder de aantekeningen van "
+                        "het CJG).",
+            responses={200: json_model(AanvraagPayload, "De aanvraag"), 404: NOT_FOUND})
 def get_aanvraag(request: Request, aanvraag_id: str, session: DbSession, party: CallingParty) -> dict:
     aanvraag = visible(session, party, aanvraag_id)
     return aanvraag_json(session, aanvraag, request.app.state.ctx.today(), for_gemeente=party.soort == "gemeente")
@@ -63,9 +70,12 @@ def get_aanvraag(request: Request, aanvraag_id: str, session: DbSession, party: 
 
 @router.post("/aanvragen/{aanvraag_id}/besluit", status_code=202,
              summary="Besluit van het CJG: toekennen, afwijzen of in onderzoek",
-             responses={404: {"description": "Geen aanvraag van deze gemeente"},
-                        409: {"description": "Er is al besloten"},
-                        422: {"description": "Besluit klopt niet (problem+json met uitleg)"}})
+             responses={202: json_model(AanvraagPayload, "Besluit vastgelegd: de aanvraag zoals hij nu is"),
+                        403: GEMEENTE_ONLY,
+                        404: problem("Geen aanvraag van deze gemeente"),
+                        409: problem("Er is al besloten (of de aanvraag is al in onderzoek)"),
+                        422: problem("Besluit klopt niet: `detail` zegt wat (een onbekend besluit, een product dat "
+                                     "niet bij de aanvraag hoort, een reden die ontbreekt, ...)")})
 def post_besluit(request: Request, aanvraag_id: str, body: BesluitIn, session: DbSession,
                  party: CallingParty) -> JSONResponse:
     gemeente = require_gemeente(party)

@@ -16,6 +16,8 @@ from gateway import correlation, problems
 from gateway.accesslog import SCOPE_KEY, RequestContext, masked_path
 from gateway.api import aanvragen, berichten, beschikkingen, health, metrics, postbus, rapportages, trajecten
 from gateway.api.docs import install_docs
+from gateway.api.openapi import install_openapi
+from gateway.api.validation import request_problem
 from gateway.context import Context, GgkRoute
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe, make_engine, make_sessionmaker
 from gateway.errors import GatewayError
@@ -57,7 +59,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
     # /docs is the gateway's own page (gateway.api.docs), not FastAPI's CDN-loading one.
     app = FastAPI(title="Jeugdhulp message gateway", version="0.1.0", lifespan=lifespan,
-                  description="iJw 3.2 berichtenverkeer voor de toegang jeugdhulp",
+                  description=_DESCRIPTION,
                   docs_url=None, redoc_url=None)
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
@@ -70,6 +72,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
                             cjg_contact=settings.cjg_contact)
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
+    install_openapi(app)
     install_docs(app)
 
     @app.exception_handler(GatewayError)
@@ -101,10 +104,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
-        problem = Problem(400, "bad-request", "Ongeldig verzoek", "controleer pad en parameters",
-                          {"errors": [{"path": ".".join(map(str, e["loc"])), "message": e["msg"]}
-                                      for e in exc.errors()]})
-        return _problem_response(problem)
+        return _problem_response(request_problem(exc))
 
     # The correlation id and the access log wrap everything, the back office included.
     app.add_middleware(RequestContext)
@@ -112,6 +112,12 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
 
 
 _log = logging.getLogger("gateway.api")
+_DESCRIPTION = (
+    "iJw 3.2 berichtenverkeer voor de toegang jeugdhulp. Een bericht gaat als XML naar `POST /api/v1/berichten` "
+    "en krijgt zijn retourbericht als XML terug (202 aangenomen, 422 afgekeurd door een regel); de gateway "
+    "zet wat hij stuurt (JW301, JW319, JW325) in de postbus. Elke andere fout is RFC 9457 problem+json "
+    "(`application/problem+json`: `type`, `title`, `status`, `detail`, bij een schemafout of een ongeldige "
+    "parameter `errors` met `line`, `path` en `message`). Authenticatie: zie het bearer-schema.")
 
 
 def database_unavailable_problem() -> Problem:

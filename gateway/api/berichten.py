@@ -3,21 +3,26 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from gateway import metrics
+from gateway.api import examples
 from gateway.api.deps import CallingParty, XmlBody
+from gateway.api.openapi_models import RetourOntvangenPayload
 from gateway.api.payloads import BerichtPayload, ValidatiePayload
+from gateway.api.responses import JSON, LOCATION, PROBLEM_REF, REPLAY, XML, json_model, problem, xml_content
 from gateway.clock import as_utc
 from gateway.context import Context
 from gateway.db.models import Bericht
 from gateway.domain.berichten import postbus
 from gateway.http.deps import DbSession, after_commit, discard, parse_id, with_twin_retry
 from gateway.intake.service import Answer, receive, screen, validate_only
-from gateway.problems import Problem
+from gateway.messages import RECEIVABLE
+from gateway.problems import PROBLEM_JSON, Problem
 from gateway.readmodels.keten import RETOUREN
 from gateway.rules import report as rule_report
 
@@ -34,42 +39,52 @@ _RETOUR_JSON = (
     "en `effect`: `recorded` (de eerste retour: die bepaalt de postbus-status), `repeat` of `conflict` "
     "(een latere retour, die niets verandert, zie regel AG004) of `unmatched`.")
 
-_POST_RESPONSES = {
-    202: {"description": "Geaccepteerd; de body is het retourbericht (XML). " + _RETOUR_JSON},
-    400: {"description": "Niet-goedgevormd of schema-ongeldig (niveau 1), problem+json"},
-    401: {"description": "Geen of ongeldig token"},
-    403: {"description": "Afzender is niet de partij van het token"},
-    413: {"description": "Bericht groter dan de limiet"},
-    415: {"description": "Geen XML"},
-    422: {"description": "Afgekeurd door een regel (niveau 2-4): retourbericht (XML); "
-                         "of onbekende ontvanger: problem+json"},
-    500: {"description": "Het antwoord van de gateway voldeed niet aan de eigen controle (een fout in "
-                         "de gateway) en is niet verstuurd: problem+json `eigen-controle`; het bericht "
-                         "is opgeslagen, maar niet verwerkt"},
+_STORED = ("Het bericht is opgeslagen: `Location` wijst naar `GET /api/v1/berichten/{id}`. ")
+_ANSWER_HEADERS = {**LOCATION, **REPLAY}
+
+_POST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Geaccepteerd: de body is het retourbericht (XML; op een JW323 de JW325). " + _STORED
+                         + _RETOUR_JSON, "model": RetourOntvangenPayload,
+          "content": {XML: xml_content(examples.declaratie_antwoord())}, "headers": _ANSWER_HEADERS},
+    400: problem("Niet-goedgevormd, schema-ongeldig of een bericht dat de gateway niet ontvangt (niveau 1): "
+                 "`errors` noemt per fout regel, pad en melding. " + _STORED, headers=_ANSWER_HEADERS),
+    403: problem("De Afzender is niet de partij van het token (bij een JW302/JW320: de Ontvanger). " + _STORED,
+                 headers=_ANSWER_HEADERS),
+    413: problem("Bericht groter dan de limiet (standaard 1 MiB)"),
+    415: problem("Geen XML: stuur `Content-Type: application/xml` of `text/xml`"),
+    422: {"description": "Afgekeurd door een regel (niveau 2-4): het retourbericht (XML) met de retourcodes; of "
+                         "een ontvanger die deze gateway niet bedient (problem+json, zonder retourbericht). "
+                         + _STORED,
+          "content": {XML: xml_content(), PROBLEM_JSON: {"schema": PROBLEM_REF}}, "headers": _ANSWER_HEADERS},
+    500: problem("Het antwoord van de gateway voldeed niet aan de eigen controle (een fout in de gateway) en is "
+                 "niet verstuurd: `type` eindigt op `eigen-controle`; het bericht is opgeslagen, maar niet "
+                 "verwerkt. Of een andere onverwachte fout; ze is gelogd.", headers=_ANSWER_HEADERS),
 }
 
 
 _REPORT_FIELDS = ("Met `Accept: application/json` krijgen de members `accepted`, `level`, `retourcodes` en "
                   "`rules` (het regelrapport, met per regel `explanation` en `remedy`) erbij.")
-_VALIDATIE_RESPONSES = {
+_REPORT_OR_RETOUR_JSON = {"schema": {"anyOf": [{"$ref": "#/components/schemas/ValidatiePayload"},
+                                               {"$ref": "#/components/schemas/RetourOntvangenPayload"}]}}
+_VALIDATIE_RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {"description": "Zou worden aangenomen. Zonder `Accept: application/json` het retourbericht (XML) dat "
                          "`POST /api/v1/berichten` zou geven (bij een JW323 de JW325; bij een JW302/JW320 JSON); "
-                         "met `Accept: application/json` het regelrapport",
-          "model": ValidatiePayload,
-          "content": {"application/xml": {"schema": {"type": "string"}}}},
-    400: {"description": "Niet-goedgevormd, schema-ongeldig of een bericht dat de gateway niet ontvangt (niveau "
-                         "1): problem+json met `errors` (regel, pad, melding). " + _REPORT_FIELDS,
-          "content": {"application/problem+json": {}}},
-    401: {"description": "Geen of ongeldig token"},
-    403: {"description": "Afzender is niet de partij van het token: problem+json. " + _REPORT_FIELDS,
-          "content": {"application/problem+json": {}}},
-    413: {"description": "Bericht groter dan de limiet"},
-    415: {"description": "Geen XML"},
+                         "met `Accept: application/json` het regelrapport. Hetzelfde bericht van dezelfde partij "
+                         "als eerder aangeboden: het eerste oordeel, met `Idempotent-Replay`.",
+          "headers": REPLAY,
+          "content": {XML: xml_content(examples.declaratie_antwoord()), JSON: _REPORT_OR_RETOUR_JSON}},
+    400: problem("Niet-goedgevormd, schema-ongeldig of een bericht dat de gateway niet ontvangt (niveau "
+                 "1): problem+json met `errors` (regel, pad, melding). " + _REPORT_FIELDS, headers=REPLAY),
+    403: problem("Afzender is niet de partij van het token. " + _REPORT_FIELDS, headers=REPLAY),
+    413: problem("Bericht groter dan de limiet (standaard 1 MiB)"),
+    415: problem("Geen XML: stuur `Content-Type: application/xml` of `text/xml`"),
     422: {"description": "Afgekeurd door een regel (niveau 2-4): het retourbericht (XML), of met "
                          "`Accept: application/json` het regelrapport (JSON). Onbekende ontvanger: "
                          "problem+json. " + _REPORT_FIELDS,
-          "model": ValidatiePayload,
-          "content": {"application/xml": {"schema": {"type": "string"}}, "application/problem+json": {}}},
+          "model": ValidatiePayload, "headers": REPLAY,
+          "content": {XML: xml_content(), PROBLEM_JSON: {"schema": PROBLEM_REF}}},
+    500: problem("Het antwoord dat de gateway zou geven voldeed niet aan de eigen controle (een fout in de "
+                 "gateway): `type` eindigt op `eigen-controle`; er is niets opgeslagen. " + _REPORT_FIELDS),
 }
 
 
@@ -114,13 +129,15 @@ def _response(answer: Answer) -> Response:
                     headers=headers)
 
 
+_XML_SCHEMA = {"type": "string", "description": "Eén iJw 3.2-bericht (XML), hoogstens 1 MiB"}
 _XML_BODY = {"requestBody": {"required": True, "content": {
-    "application/xml": {"schema": {"type": "string", "format": "binary"}},
-    "text/xml": {"schema": {"type": "string", "format": "binary"}}}}}
+    XML: {"schema": _XML_SCHEMA, "examples": examples.requests()},
+    "text/xml": {"schema": _XML_SCHEMA}}}}
+_RECEIVED = ", ".join(RECEIVABLE)
 
 
 @router.post("/berichten", status_code=202, responses=_POST_RESPONSES, openapi_extra=_XML_BODY,
-             summary="Een bericht aanbieden (AGJ, JW315, JW317, JW305, JW307, JW302, JW320)",
+             summary=f"Een bericht aanbieden ({_RECEIVED})",
              description=_RETOUR_JSON)
 def post_bericht(request: Request, session: DbSession, party: CallingParty, body: XmlBody) -> Response:
     started = time.perf_counter()
@@ -158,9 +175,9 @@ def post_validatie(request: Request, session: DbSession, party: CallingParty, bo
             description="Elke regel van het regelrapport zegt wat hij controleert (`explanation`) en wat de "
                         "afzender moet veranderen (`remedy`), in gewone taal.",
             response_model=None,
-            responses={200: {"model": BerichtPayload, "description": "Het bericht en zijn regelrapport"},
-                       401: {"description": "Geen of ongeldig token"},
-                       404: {"description": "Geen bericht van deze partij met dit id"}})
+            responses={200: json_model(BerichtPayload, "Het bericht en zijn regelrapport"),
+                       404: problem("Geen bericht van deze partij met dit id (ook als het van een andere "
+                                    "partij is)")})
 def get_bericht(request: Request, bericht_id: str, session: DbSession, party: CallingParty) -> dict:
     # Anything that cannot be an id is simply not found: no hint about what exists.
     number = parse_id(bericht_id)

@@ -16,11 +16,20 @@ XML_TYPES = ("application/xml", "text/xml")
 
 
 # Declared so that OpenAPI (/docs) shows the bearer scheme; we answer the 401 ourselves.
-_bearer = HTTPBearer(auto_error=False, description="Token van `gateway provider add` of `municipality add`")
+# One scheme for every route (the finance report too): two would share FastAPI's name.
+BEARER_DESCRIPTION = (
+    "Elke partij heeft een eigen token, dat de beheerder aanmaakt en dat alleen als hash wordt bewaard. "
+    "Een **aanbieder** krijgt het van `gateway provider add --agb AGB --name NAAM`: daarmee biedt hij "
+    "berichten aan (`/api/v1/berichten`, `/api/v1/validatie`), haalt hij zijn postbus op en ziet hij zijn "
+    "eigen aanvragen en signalen. Een **gemeente** krijgt het van `gateway municipality add --code CODE "
+    "--name NAAM`: daarmee beslist zij over aanvragen, ziet zij beschikkingen, trajecten en signalen en "
+    "vraagt zij de rapportages op. Een functie voor de ene soort antwoordt de andere 403. De `Afzender` "
+    "van een bericht moet de partij van het token zijn (bij een JW302/JW320 de `Ontvanger`).")
+bearer = HTTPBearer(auto_error=False, scheme_name="bearer", description=BEARER_DESCRIPTION)
 
 
 def get_party(session: DbSession,
-              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Partij:
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Partij:
     party = authenticate(session, credentials.credentials.strip()) if credentials else None
     # The token's use is recorded, and no transaction waits with a slow body or its parse.
     commit_and_release(session)

@@ -7,18 +7,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from gateway.api.openapi_models import HealthPayload, ReadyPayload
+from gateway.api.responses import RETRY_AFTER, json_model
 from gateway.db.session import RETRY_AFTER_SECONDS, UNAVAILABLE, describe
 
 router = APIRouter(tags=["health"])
 _log = logging.getLogger("gateway.api")
 
 
-@router.get("/healthz", summary="Het proces leeft")
+@router.get("/healthz", summary="Het proces leeft", responses={200: json_model(HealthPayload, "Het proces leeft")})
 def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Database en broker bereikbaar")
+@router.get("/readyz", summary="Database en broker bereikbaar",
+            responses={200: json_model(ReadyPayload, "Database en broker zijn bereikbaar"),
+                       503: json_model(ReadyPayload, "Database of broker is niet bereikbaar: `checks` zegt welke",
+                                       headers=RETRY_AFTER)})
 def readyz(request: Request) -> JSONResponse:
     checks = {"database": _database(request), "broker": _broker(request)}
     ready = all(v == "ok" for v in checks.values())

@@ -38,6 +38,21 @@ class ValidatiePayload(BaseModel):
     rules: list[RegelPayload] = Field(description="Eén regel per bevinding, met uitleg en oplossing")
 
 
+PostbusStatus = Literal["nieuw", "opgehaald", "bevestigd", "afgekeurd"]
+
+
+class BeantwoordPayload(BaseModel):
+    """What a JW302/JW320 answers, and what it did there."""
+
+    message: str = Field(description="JW301 of JW319")
+    identificatie: str | None
+    matched: bool = Field(description="false: de gateway stuurde geen bericht met die identificatie aan deze "
+                                      "aanbieder (regel AG003)")
+    postbus_id: int | None
+    postbus_status: PostbusStatus | None
+    effect: Literal["recorded", "repeat", "conflict", "unmatched"]
+
+
 class BerichtPayload(BaseModel):
     """`GET /api/v1/berichten/{id}`: status and rule report of a stored message."""
 
@@ -51,3 +66,5 @@ class BerichtPayload(BaseModel):
                                                   "en oplossing")
     links: dict[str, str]
     removed_at: str | None = Field(description="Wanneer de inhoud na de bewaartermijn is verwijderd")
+    answers: BeantwoordPayload | None = Field(None, description="Alleen bij een opgeslagen JW302/JW320: wat de "
+                                                                "retour beantwoordt")

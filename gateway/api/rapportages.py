@@ -11,15 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
-from gateway.api.deps import get_party
+from gateway.api.deps import bearer, get_party
+from gateway.api.openapi_models import VolumesPayload
+from gateway.api.responses import problem
+from gateway.api.validation import IsoDate
 from gateway.db.models import Partij
 from gateway.domain.financien import rapportage
 from gateway.http.deps import DbSession
@@ -29,11 +31,9 @@ from gateway.web.deps import LoginNodig, Verboden, current_user, role
 
 router = APIRouter(prefix="/api/v1/rapportages", tags=["rapportages"])
 
-_bearer = HTTPBearer(auto_error=False, description="Token van `gateway municipality add`")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AGB = re.compile(r"[0-9]{8}")
 _GEMEENTE = re.compile(r"[0-9]{4}")
-FORMATS = ("json", "csv", "csv-nl", "xlsx")
+Format = Literal["json", "csv", "csv-nl", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -41,19 +41,8 @@ def _bad(detail: str) -> Problem:
     return Problem(400, "bad-request", "Ongeldig verzoek", detail)
 
 
-def _date(name: str, text: str | None) -> date:
-    if text is None or not text.strip():
-        raise _bad(f"geef {name} mee als datum (JJJJ-MM-DD)")
-    if not _ISO_DATE.fullmatch(text):
-        raise _bad(f"{name} '{text[:40]}' is geen datum (JJJJ-MM-DD)")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise _bad(f"{name} '{text}' is geen bestaande datum") from None
-
-
 def allowed_gemeenten(request: Request, session: DbSession,
-                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
                       ) -> list[str] | None:
     """The gemeenten the caller may report on: a municipality token its own; a finance (or
     admin) session the user's municipalities (None: all). A token wins over a cookie; a provider token is refused."""
@@ -79,16 +68,34 @@ def allowed_gemeenten(request: Request, session: DbSession,
 Gemeenten = Annotated[list[str] | None, Depends(allowed_gemeenten)]
 
 
+# Between the dates: what JSON Schema cannot say, so the description does (400 otherwise).
+_PERIODE = (f"`van` en `tot` (beide inclusief) liggen tussen {rapportage.EARLIEST.isoformat()} en "
+            f"{rapportage.LATEST.isoformat()}, `tot` niet vóór `van`, en de periode is korter dan "
+            f"{rapportage.MAX_JAREN} jaar; anders 400 met de reden.")
+
+
 @router.get("/volumes", summary="Toegewezen, geleverd en gedeclareerd volume per aanbieder en product",
-            responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
-def volumes(request: Request, session: DbSession, gemeenten: Gemeenten, van: str | None = None,
-            tot: str | None = None, aanbieder: str | None = None, gemeente: str | None = None,
-            format: str = "json") -> Response:
-    periode = rapportage.Periode(_date("van", van), _date("tot", tot))
+            description="Met een gemeentetoken (de eigen gemeente) of een sessie van financiën of een beheerder. "
+                        + _PERIODE,
+            responses={200: {"model": VolumesPayload, "description": "Het rapport in het gevraagde `format`",
+                             "content": {"text/csv": {"schema": {"type": "string"}},
+                                         XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+                       403: problem("Een aanbiederstoken, een gebruiker zonder de rol financiën, of een andere "
+                                    "gemeente dan die van het token"),
+                       404: problem("Een onbekende aanbieder")})
+def volumes(request: Request, session: DbSession, gemeenten: Gemeenten,
+            van: Annotated[IsoDate, Query(description="Eerste dag van de periode (JJJJ-MM-DD)")],
+            tot: Annotated[IsoDate, Query(description="Laatste dag van de periode (JJJJ-MM-DD)")],
+            # The schema shows the code's form; the Dutch answer to another comes from the checks below.
+            aanbieder: str | None = Query(None, description="AGB-code van 8 cijfers",
+                                          json_schema_extra={"pattern": "^[0-9]{8}$"}),
+            gemeente: str | None = Query(None, description="CBS-code van 4 cijfers",
+                                         json_schema_extra={"pattern": "^[0-9]{4}$"}),
+            format: Format = Query("json", description="json, csv (RFC 4180), csv-nl (Excel met Nederlandse "
+                                                       "instellingen) of xlsx")) -> Response:
+    periode = rapportage.Periode(van, tot)
     if (reason := rapportage.check_periode(periode.van, periode.tot)) is not None:
         raise _bad(reason)
-    if format not in FORMATS:
-        raise _bad(f"format is json, csv, csv-nl of xlsx, niet '{format[:20]}'")
     if aanbieder is not None:
         if not _AGB.fullmatch(aanbieder):
             raise _bad("aanbieder is een AGB-code van 8 cijfers")

@@ -25,10 +25,12 @@ STATUSES = ("nieuw", "opgehaald", "bevestigd", "afgekeurd")
 INFORMATIEF = {"0200", "0233"}
 
 
-def items(session: Session, partij_id: int, status: str, limit: int) -> list[PostbusItem]:
-    return list(session.scalars(select(PostbusItem).where(
-        PostbusItem.partij_id == partij_id, PostbusItem.status == status)
-        .order_by(PostbusItem.aangemaakt_op, PostbusItem.bericht_id).limit(limit)))
+def items(session: Session, partij_id: int, status: str | None, limit: int) -> list[PostbusItem]:
+    """The party's items with `status` (None: every status), oldest first."""
+    query = select(PostbusItem).where(PostbusItem.partij_id == partij_id)
+    if status is not None:
+        query = query.where(PostbusItem.status == status)
+    return list(session.scalars(query.order_by(PostbusItem.aangemaakt_op, PostbusItem.bericht_id).limit(limit)))
 
 
 def fetch(session: Session, partij_id: int, bericht_id: int, now: datetime) -> Bericht | None:
