@@ -229,6 +229,14 @@ def _or(names: list[str]) -> str:
     return names[0] if len(names) == 1 else "een van " + ", ".join(names)
 
 
+def _missing(parent: str, wanted: list[str]) -> str:
+    # libxml2 leaves out "Expected is ( ... )" when its automaton cannot list what is missing
+    # (nbval + nbneg == 0 in xmlSchemaComplexTypeErr): the text then names no element.
+    if not wanted:
+        return f"In {parent} ontbreekt een verplicht element."
+    return f"In {parent} ontbreekt een verplicht element: {_or(wanted)}."
+
+
 def _fallback(element: str | None, original: str) -> str:
     where = f"{element} voldoet" if element else "het bericht voldoet"
     return f"{where[0].upper()}{where[1:]} niet aan het XML-schema: {original}"
@@ -279,7 +287,7 @@ def _content(found: re.Match[str], element: etree._Element | None, facts: Schema
     expected = [e.strip() for e in (found["expected"] or "").split(",") if e.strip()]
     wanted = [_local(e) for e in expected]
     if found["what"].startswith("Missing"):  # the element is the parent; its end came too soon
-        return f"In {name} ontbreekt een verplicht element: {_or(wanted)}."
+        return _missing(name, wanted)
     same_name = [e for e in expected if _local(e) == name and e != clark]
     if same_name:
         return (f"{name} staat in de verkeerde namespace ({_namespace(clark) or 'geen namespace'}); "
@@ -288,8 +296,9 @@ def _content(found: re.Match[str], element: etree._Element | None, facts: Schema
         where = f"; hier verwacht het schema {_or(wanted)}" if wanted else ""
         return f"{name} is geen element van dit bericht{where}."
     if element is not None:
-        previous = element.getprevious()
-        if previous is not None and previous.tag == element.tag:
+        # The schema took an earlier sibling of this name where it stood, so this one is one
+        # too many, next to it or further on: moving it would not help.
+        if any(sibling.tag == element.tag for sibling in element.itersiblings(preceding=True)):
             return f"{name} komt hier vaker voor dan het schema toestaat."
         later = {sibling.tag for sibling in element.itersiblings()}
         if misplaced := [_local(e) for e in expected if e in later]:

@@ -46,6 +46,10 @@ CASES = {
         jw305("<jw305:Bsn>999994323</jw305:Bsn>", "<jw305:Bsn>999994323</jw305:Bsn>\n<jw305:Bsn>999994323</jw305:Bsn>"),
         "SCHEMAV_ELEMENT_CONTENT", 20,
         "Bsn komt hier vaker voor dan het schema toestaat."),
+    "element twice, apart": (
+        jw305("<jw305:Geslacht>2</jw305:Geslacht>", "<jw305:Geslacht>2</jw305:Geslacht>\n<jw305:Bsn>999994323</jw305:Bsn>"),
+        "SCHEMAV_ELEMENT_CONTENT", 24,
+        "Bsn komt hier vaker voor dan het schema toestaat."),
     "pattern": (
         jw305("<jw305:Bsn>999994323<", "<jw305:Bsn>99999432X<"),
         "SCHEMAV_CVC_PATTERN_VALID", 19,
@@ -168,6 +172,13 @@ def test_an_unknown_kind_still_leads_in_dutch_and_keeps_the_original():
     assert schema_message("SCHEMAV_CVC_PATTERN_VALID", "reworded by a newer libxml2", facts=facts) == \
         "Het bericht voldoet niet aan het XML-schema: reworded by a newer libxml2"
     assert syntax_message(-1, "Something odd") == "de XML-parser meldt: Something odd"
+
+
+def test_missing_children_that_libxml2_does_not_list_are_still_a_dutch_sentence():
+    # libxml2 leaves out "Expected is ( ... )" when it cannot list what is missing.
+    original = "Element '{urn:x}StartProduct': Missing child element(s)."
+    assert schema_message("SCHEMAV_ELEMENT_CONTENT", original, facts=SchemaFacts({}, frozenset())) == \
+        "In StartProduct ontbreekt een verplicht element."
 
 
 # The iJw 3.2 schemas have no decimal, dateTime or digit facets; these kinds are checked against a
