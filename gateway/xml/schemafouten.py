@@ -43,18 +43,19 @@ SCHEMA_TEXTS: Mapping[str, Translation] = {
     "SCHEMAV_CVC_PATTERN_VALID": Translation(
         r"\[facet 'pattern'\] The value '(?P<value>.*)' is not accepted by the pattern '(?P<facet>.*)'\.",
         "{element}: {value} heeft niet de vorm die het schema vraagt (patroon {facet})."),
+    # Worded so that the verb does not follow the number: "1 teken" and "200 tekens" both fit.
     "SCHEMAV_CVC_MAXLENGTH_VALID": Translation(
         r"\[facet 'maxLength'\] The value has a length of '(?P<length>\d+)'; this exceeds the allowed "
         r"maximum length of '(?P<facet>\d+)'\.",
-        "{element}: de waarde is {length} lang; ten hoogste {facet} zijn toegestaan."),
+        "{element}: de waarde is {length} lang; dat mag hoogstens {facet} zijn."),
     "SCHEMAV_CVC_MINLENGTH_VALID": Translation(
         r"\[facet 'minLength'\] The value has a length of '(?P<length>\d+)'; this underruns the allowed "
         r"minimum length of '(?P<facet>\d+)'\.",
-        "{element}: de waarde is {length} lang; er zijn ten minste {facet} nodig."),
+        "{element}: de waarde is {length} lang; dat moet ten minste {facet} zijn."),
     "SCHEMAV_CVC_LENGTH_VALID": Translation(
         r"\[facet 'length'\] The value has a length of '(?P<length>\d+)'; this differs from the allowed "
         r"length of '(?P<facet>\d+)'\.",
-        "{element}: de waarde is {length} lang; het moeten er precies {facet} zijn."),
+        "{element}: de waarde is {length} lang; dat moet precies {facet} zijn."),
     "SCHEMAV_CVC_ENUMERATION_VALID": Translation(
         r"\[facet 'enumeration'\] The value '(?P<value>.*)' is not an element of the set \{(?P<facet>.*)\}\.",
         "{element}: {value} staat niet in de codelijst; toegestaan zijn {facet}."),

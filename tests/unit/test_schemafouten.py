@@ -57,7 +57,7 @@ CASES = {
     "maximum length": (
         jw305("<ijw:Voornamen>Sem<", "<ijw:Voornamen>" + "S" * 201 + "<"),
         "SCHEMAV_CVC_MAXLENGTH_VALID", 29,
-        "Voornamen: de waarde is 201 tekens lang; ten hoogste 200 tekens zijn toegestaan."),
+        "Voornamen: de waarde is 201 tekens lang; dat mag hoogstens 200 tekens zijn."),
     "enumeration": (
         jw305("<jw305:Geslacht>2<", "<jw305:Geslacht>7<"),
         "SCHEMAV_CVC_ENUMERATION_VALID", 23,
@@ -108,8 +108,17 @@ def test_minimum_length_and_the_pattern_of_an_empty_name():
     body = jw305("<ijw:Achternaam>Wit<", "<ijw:Achternaam><")
     errors = check_schema(body, schemas=schemas(), limits=Limits()).schema_errors
     assert [e.message for e in errors] == [
-        "Achternaam: de waarde is 0 tekens lang; er zijn ten minste 1 teken nodig.",
+        "Achternaam: de waarde is 0 tekens lang; dat moet ten minste 1 teken zijn.",
         "Achternaam: de lege waarde heeft niet de vorm die het schema vraagt (patroon .*[^\\s].*).",
+    ]
+
+
+def test_a_code_of_one_character_that_is_too_long_is_told_in_dutch_that_agrees():
+    errors = check_schema(jw305("<jw305:Geslacht>2<", "<jw305:Geslacht>22<"), schemas=schemas(),
+                          limits=Limits()).schema_errors
+    assert [e.message for e in errors] == [
+        "Geslacht: de waarde is 2 tekens lang; dat mag hoogstens 1 teken zijn.",
+        "Geslacht: de waarde '22' staat niet in de codelijst; toegestaan zijn 0, 1, 2.",
     ]
 
 
@@ -207,7 +216,7 @@ def test_decimal_digits_length_and_datetime_kinds():
         "a: de waarde '1.234' heeft meer dan 2 cijfers achter de decimale punt.",
         "a: de waarde '1,5' is geen decimaal getal; schrijf alleen cijfers met hoogstens één punt als "
         "decimaalteken (geen komma), bijvoorbeeld 12.50.",
-        "b: de waarde is 2 tekens lang; het moeten er precies 3 tekens zijn.",
+        "b: de waarde is 2 tekens lang; dat moet precies 3 tekens zijn.",
         "d: de waarde '2026-09-22' is geen geldig tijdstip; schrijf het als JJJJ-MM-DDTUU:MM:SS, bijvoorbeeld "
         "2026-09-22T09:30:00.",
     ]
