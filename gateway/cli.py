@@ -544,12 +544,17 @@ def _existing_database(url: str, *, changes: bool) -> None:
 
 def _database_source() -> str:
     """Where the database URL comes from: GATEWAY_DATABASE_URL, or its default."""
+    from sqlalchemy.exc import ArgumentError
+
     from gateway.db.existing import shown
     from gateway.settings import Settings
 
     settings = get_settings()
     if "database_url" in settings.model_fields_set:
-        return f"GATEWAY_DATABASE_URL is {shown(settings.database_url)}."
+        try:
+            return f"GATEWAY_DATABASE_URL is {shown(settings.database_url)}."
+        except ArgumentError:  # not shown as it stands: it may hold a password
+            return "GATEWAY_DATABASE_URL is set, to a text that is no URL."
     default = Settings.model_fields["database_url"].default
     return (f"GATEWAY_DATABASE_URL is not set: the default {default} is a file in the current folder "
             f"({Path.cwd()}).")

@@ -97,8 +97,9 @@ def xml_field(xml: str, element: str) -> str:
 
 
 def filled(name: str, replacements: dict[str, str]) -> bytes:
-    """Example message `name` from docs/quickstart/ with each (old, new) text replaced once,
-    as the README's sed commands do; an old text that is not there is an error, not a no-op."""
+    """Example message `name` from docs/quickstart/ with each old text replaced by its new one
+    wherever it stands, as the README's sed commands do line by line; an old text that is not
+    there is an error, not a no-op."""
     text = (MESSAGES / name).read_text(encoding="utf-8")
     for old, new in replacements.items():
         if old not in text:

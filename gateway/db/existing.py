@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 
 from gateway.db.session import describe, make_engine
 from gateway.errors import GatewayError
@@ -24,6 +24,9 @@ from gateway.errors import GatewayError
 VERSION_TABLE = "alembic_version"
 # PostgreSQL's SQLSTATE for a database name its server does not know (invalid_catalog_name).
 UNKNOWN_DATABASE = "3D000"
+# Said instead of a URL that cannot be parsed: that text may hold a password, so it is never shown.
+UNREADABLE_URL = ("GATEWAY_DATABASE_URL is no database URL SQLAlchemy can read "
+                  "(dialect+driver://user:password@host/database, or sqlite:///file)")
 
 
 class DatabaseMissing(GatewayError):
@@ -41,7 +44,7 @@ class DatabaseUnreadable(GatewayError):
 def shown(url: str) -> str:
     """`url` as an operator should see it: the password hidden, a SQLite file by its absolute
     path (resolved against the working directory, as SQLite itself does), so what is printed
-    can be given back as GATEWAY_DATABASE_URL from any folder."""
+    can be given back as GATEWAY_DATABASE_URL from any folder. ArgumentError when it is no URL."""
     parsed = make_url(url)
     path = sqlite_file(parsed)
     if path is not None:
@@ -59,8 +62,11 @@ def sqlite_file(url: URL) -> Path | None:
 
 def require_existing(url: str) -> None:
     """Raise DatabaseMissing unless `url` names a database that exists and has been migrated;
-    DatabaseUnreadable when it cannot be reached or read. Creates nothing."""
-    parsed = make_url(url)
+    DatabaseUnreadable when it cannot be reached or read, or is no URL at all. Creates nothing."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnreadable(UNREADABLE_URL) from None
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(parsed)
         if path is None:
@@ -93,7 +99,11 @@ def _sqlite_migrated(path: Path) -> bool:
 
 
 def _migrated(url: str) -> bool:
-    engine = make_engine(url)
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, ImportError) as exc:  # a dialect SQLAlchemy does not know, a driver not installed
+        raise DatabaseUnreadable(f"the database {shown(url)} cannot be used: no SQLAlchemy dialect or driver "
+                                 f"for it ({exc})") from None
     try:
         with engine.connect() as connection:
             return inspect(connection).has_table(VERSION_TABLE)

@@ -43,18 +43,19 @@ SCHEMA_TEXTS: Mapping[str, Translation] = {
     "SCHEMAV_CVC_PATTERN_VALID": Translation(
         r"\[facet 'pattern'\] The value '(?P<value>.*)' is not accepted by the pattern '(?P<facet>.*)'\.",
         "{element}: {value} heeft niet de vorm die het schema vraagt (patroon {facet})."),
+    # Worded so that the verb does not follow the number: "1 teken" and "200 tekens" both fit.
     "SCHEMAV_CVC_MAXLENGTH_VALID": Translation(
         r"\[facet 'maxLength'\] The value has a length of '(?P<length>\d+)'; this exceeds the allowed "
         r"maximum length of '(?P<facet>\d+)'\.",
-        "{element}: de waarde is {length} lang; ten hoogste {facet} zijn toegestaan."),
+        "{element}: de waarde is {length} lang; dat mag hoogstens {facet} zijn."),
     "SCHEMAV_CVC_MINLENGTH_VALID": Translation(
         r"\[facet 'minLength'\] The value has a length of '(?P<length>\d+)'; this underruns the allowed "
         r"minimum length of '(?P<facet>\d+)'\.",
-        "{element}: de waarde is {length} lang; er zijn ten minste {facet} nodig."),
+        "{element}: de waarde is {length} lang; dat moet ten minste {facet} zijn."),
     "SCHEMAV_CVC_LENGTH_VALID": Translation(
         r"\[facet 'length'\] The value has a length of '(?P<length>\d+)'; this differs from the allowed "
         r"length of '(?P<facet>\d+)'\.",
-        "{element}: de waarde is {length} lang; het moeten er precies {facet} zijn."),
+        "{element}: de waarde is {length} lang; dat moet precies {facet} zijn."),
     "SCHEMAV_CVC_ENUMERATION_VALID": Translation(
         r"\[facet 'enumeration'\] The value '(?P<value>.*)' is not an element of the set \{(?P<facet>.*)\}\.",
         "{element}: {value} staat niet in de codelijst; toegestaan zijn {facet}."),
@@ -229,6 +230,14 @@ def _or(names: list[str]) -> str:
     return names[0] if len(names) == 1 else "een van " + ", ".join(names)
 
 
+def _missing(parent: str, wanted: list[str]) -> str:
+    # libxml2 leaves out "Expected is ( ... )" when its automaton cannot list what is missing
+    # (nbval + nbneg == 0 in xmlSchemaComplexTypeErr): the text then names no element.
+    if not wanted:
+        return f"In {parent} ontbreekt een verplicht element."
+    return f"In {parent} ontbreekt een verplicht element: {_or(wanted)}."
+
+
 def _fallback(element: str | None, original: str) -> str:
     where = f"{element} voldoet" if element else "het bericht voldoet"
     return f"{where[0].upper()}{where[1:]} niet aan het XML-schema: {original}"
@@ -279,7 +288,7 @@ def _content(found: re.Match[str], element: etree._Element | None, facts: Schema
     expected = [e.strip() for e in (found["expected"] or "").split(",") if e.strip()]
     wanted = [_local(e) for e in expected]
     if found["what"].startswith("Missing"):  # the element is the parent; its end came too soon
-        return f"In {name} ontbreekt een verplicht element: {_or(wanted)}."
+        return _missing(name, wanted)
     same_name = [e for e in expected if _local(e) == name and e != clark]
     if same_name:
         return (f"{name} staat in de verkeerde namespace ({_namespace(clark) or 'geen namespace'}); "
@@ -288,8 +297,9 @@ def _content(found: re.Match[str], element: etree._Element | None, facts: Schema
         where = f"; hier verwacht het schema {_or(wanted)}" if wanted else ""
         return f"{name} is geen element van dit bericht{where}."
     if element is not None:
-        previous = element.getprevious()
-        if previous is not None and previous.tag == element.tag:
+        # The schema took an earlier sibling of this name where it stood, so this one is one
+        # too many, next to it or further on: moving it would not help.
+        if any(sibling.tag == element.tag for sibling in element.itersiblings(preceding=True)):
             return f"{name} komt hier vaker voor dan het schema toestaat."
         later = {sibling.tag for sibling in element.itersiblings()}
         if misplaced := [_local(e) for e in expected if e in later]:

@@ -187,6 +187,19 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(monkeypatch, runner
     assert "geheim" not in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("geen url:geheim@", "error: GATEWAY_DATABASE_URL is no database URL SQLAlchemy can read"),
+    ("nergens://gateway:geheim@db.example/gateway",
+     "error: the database nergens://gateway:***@db.example/gateway cannot be used: no SQLAlchemy dialect"),
+])
+def test_a_url_that_is_no_database_url_is_one_line_without_its_password(monkeypatch, runner, url, said):
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", url)
+    result = runner.invoke(main, ["provider", "add", "--agb", "12345678", "--name", "Zorg BV"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(said), result.stderr
+    assert "geheim" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_commands_that_change_data_name_the_database_on_stderr(cli_env, database_url):
     named = f"database: {shown(database_url)}\n"
     added = cli_env.invoke(main, ["provider", "add", "--agb", "12345678", "--name", "Zorg BV"])

@@ -46,6 +46,10 @@ CASES = {
         jw305("<jw305:Bsn>999994323</jw305:Bsn>", "<jw305:Bsn>999994323</jw305:Bsn>\n<jw305:Bsn>999994323</jw305:Bsn>"),
         "SCHEMAV_ELEMENT_CONTENT", 20,
         "Bsn komt hier vaker voor dan het schema toestaat."),
+    "element twice, apart": (
+        jw305("<jw305:Geslacht>2</jw305:Geslacht>", "<jw305:Geslacht>2</jw305:Geslacht>\n<jw305:Bsn>999994323</jw305:Bsn>"),
+        "SCHEMAV_ELEMENT_CONTENT", 24,
+        "Bsn komt hier vaker voor dan het schema toestaat."),
     "pattern": (
         jw305("<jw305:Bsn>999994323<", "<jw305:Bsn>99999432X<"),
         "SCHEMAV_CVC_PATTERN_VALID", 19,
@@ -53,7 +57,7 @@ CASES = {
     "maximum length": (
         jw305("<ijw:Voornamen>Sem<", "<ijw:Voornamen>" + "S" * 201 + "<"),
         "SCHEMAV_CVC_MAXLENGTH_VALID", 29,
-        "Voornamen: de waarde is 201 tekens lang; ten hoogste 200 tekens zijn toegestaan."),
+        "Voornamen: de waarde is 201 tekens lang; dat mag hoogstens 200 tekens zijn."),
     "enumeration": (
         jw305("<jw305:Geslacht>2<", "<jw305:Geslacht>7<"),
         "SCHEMAV_CVC_ENUMERATION_VALID", 23,
@@ -104,8 +108,17 @@ def test_minimum_length_and_the_pattern_of_an_empty_name():
     body = jw305("<ijw:Achternaam>Wit<", "<ijw:Achternaam><")
     errors = check_schema(body, schemas=schemas(), limits=Limits()).schema_errors
     assert [e.message for e in errors] == [
-        "Achternaam: de waarde is 0 tekens lang; er zijn ten minste 1 teken nodig.",
+        "Achternaam: de waarde is 0 tekens lang; dat moet ten minste 1 teken zijn.",
         "Achternaam: de lege waarde heeft niet de vorm die het schema vraagt (patroon .*[^\\s].*).",
+    ]
+
+
+def test_a_code_of_one_character_that_is_too_long_is_told_in_dutch_that_agrees():
+    errors = check_schema(jw305("<jw305:Geslacht>2<", "<jw305:Geslacht>22<"), schemas=schemas(),
+                          limits=Limits()).schema_errors
+    assert [e.message for e in errors] == [
+        "Geslacht: de waarde is 2 tekens lang; dat mag hoogstens 1 teken zijn.",
+        "Geslacht: de waarde '22' staat niet in de codelijst; toegestaan zijn 0, 1, 2.",
     ]
 
 
@@ -170,6 +183,13 @@ def test_an_unknown_kind_still_leads_in_dutch_and_keeps_the_original():
     assert syntax_message(-1, "Something odd") == "de XML-parser meldt: Something odd"
 
 
+def test_missing_children_that_libxml2_does_not_list_are_still_a_dutch_sentence():
+    # libxml2 leaves out "Expected is ( ... )" when it cannot list what is missing.
+    original = "Element '{urn:x}StartProduct': Missing child element(s)."
+    assert schema_message("SCHEMAV_ELEMENT_CONTENT", original, facts=SchemaFacts({}, frozenset())) == \
+        "In StartProduct ontbreekt een verplicht element."
+
+
 # The iJw 3.2 schemas have no decimal, dateTime or digit facets; these kinds are checked against a
 # schema of their own, with libxml2's real texts.
 _OWN_SCHEMA = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t" xmlns:t="urn:t"
@@ -196,7 +216,7 @@ def test_decimal_digits_length_and_datetime_kinds():
         "a: de waarde '1.234' heeft meer dan 2 cijfers achter de decimale punt.",
         "a: de waarde '1,5' is geen decimaal getal; schrijf alleen cijfers met hoogstens één punt als "
         "decimaalteken (geen komma), bijvoorbeeld 12.50.",
-        "b: de waarde is 2 tekens lang; het moeten er precies 3 tekens zijn.",
+        "b: de waarde is 2 tekens lang; dat moet precies 3 tekens zijn.",
         "d: de waarde '2026-09-22' is geen geldig tijdstip; schrijf het als JJJJ-MM-DDTUU:MM:SS, bijvoorbeeld "
         "2026-09-22T09:30:00.",
     ]
