@@ -99,6 +99,8 @@ def test_add_municipality_with_a_four_digit_code(client, users, sessions):
 @pytest.mark.parametrize(("data", "veld", "melding"), [
     ({"soort": "aanbieder", "code": "1234567", "naam": "Kort BV"}, "code", "precies 8 cijfers"),
     ({"soort": "aanbieder", "code": "1234567a", "naam": "Letter BV"}, "code", "precies 8 cijfers"),
+    ({"soort": "aanbieder", "code": "١٢٣٤٥٦٧٨", "naam": "Arabisch BV"}, "code", "precies 8 cijfers"),
+    ({"soort": "gemeente", "code": "٠٣٦٣", "naam": "Arabisch"}, "code", "precies 4 cijfers"),
     ({"soort": "gemeente", "code": "12345678", "naam": "Lang"}, "code", "precies 4 cijfers"),
     ({"soort": "gemeente", "code": "0000", "naam": "Nergens"}, "code", "geen gemeentecode op de CBS-lijst"),
     ({"soort": "gemeente", "code": "0003", "naam": "Appingedam"}, "code", "bestaat op"),  # ended in 2021

@@ -5,11 +5,12 @@ import re
 
 from gateway.domain.berichten.uitgaand import AANBIEDER
 from gateway.intake.parties import GEMEENTE
+from gateway.intake.registration import AGB_CODE, MAX_NAAM
 
 SOORTEN = {AANBIEDER: "Aanbieder", GEMEENTE: "Gemeente"}
-_CODE = {AANBIEDER: (re.compile(r"\d{8}"), "Een AGB-code is precies 8 cijfers."),
-         GEMEENTE: (re.compile(r"\d{4}"), "Een gemeentecode is precies 4 cijfers (CBS-code).")}
-MAX_NAAM = 200  # Partij.naam
+# ASCII digits only: Python's \d also takes other scripts' digits, which no code list holds.
+_CODE = {AANBIEDER: (AGB_CODE, "Een AGB-code is precies 8 cijfers."),
+         GEMEENTE: (re.compile(r"[0-9]{4}"), "Een gemeentecode is precies 4 cijfers (CBS-code).")}
 LEEG = {"soort": AANBIEDER, "code": "", "naam": ""}
 
 
