@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from gateway.errors import GatewayError
 from gateway.settings import PROJECT_ROOT
 
 # The day the example messages are dated for; the README's `GATEWAY_TODAY=… make serve` names it.
@@ -41,7 +42,7 @@ START_SECONDS = 90  # a busy two-core machine takes seconds to start the API and
 POSTBUS_SECONDS = 30  # the worker grants the aanvraag within a second; the sweep retries after 30 s
 
 
-class DemoFailed(Exception):
+class DemoFailed(GatewayError):
     """An answer the walkthrough did not expect; the message says which and what came."""
 
 
@@ -220,7 +221,7 @@ def register(database_url: str) -> dict[str, str]:
         clock.install(previous)
 
 
-class GatewayDidNotStart(Exception):
+class GatewayDidNotStart(GatewayError):
     """`gateway serve` stopped or did not answer in time; the message holds its log."""
 
 
