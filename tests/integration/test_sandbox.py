@@ -261,6 +261,34 @@ def test_reset_removes_the_providers_data_only_and_numbering_starts_again(sandbo
     assert again == first_number
 
 
+def test_a_sandbox_provider_and_its_municipality_only_write_to_each_other(sandbox, published):
+    """Else one provider's reset (everything of its municipality) would take another's
+    messages and aanvragen with it."""
+    app, client = sandbox
+    mine, other = aanmelden(client), aanmelden(client, "87654321", "Ander BV")
+    to_mine = agj(other, "999990111", "SBX9").replace(
+        f"<agj:Ontvanger>{other['gemeente']['code']}<".encode(), f"<agj:Ontvanger>{mine['gemeente']['code']}<".encode())
+    refused = post(client, other["token"], to_mine)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"].endswith("sandbox-gemeente") and mine["gemeente"]["code"] in refused.json()["detail"]
+    with unit_of_work(app.state.sessions) as session:  # a provider the operator added, not the sandbox
+        _, token = add_party(session, soort="aanbieder", code="11111111", naam="Via de CLI")
+    via_cli = agj({"agb": "11111111", "gemeente": mine["gemeente"]}, "999990111", "SBX8")
+    refused = post(client, token, via_cli)
+    assert refused.status_code == 422 and "andere aanbieder" in refused.json()["detail"]
+    to_other = agj(mine, "999990081", "SBX7").replace(
+        f"<agj:Ontvanger>{mine['gemeente']['code']}<".encode(), f"<agj:Ontvanger>{other['gemeente']['code']}<".encode())
+    refused = post(client, mine["token"], to_other)
+    assert refused.status_code == 422 and other["gemeente"]["code"] in refused.json()["detail"]
+
+    send(app, client, published, other, "999990111")  # its own municipality: answered
+    reset = client.delete(f"/api/v1/sandbox/aanbieders/{mine['agb']}/gegevens", headers=json_auth(mine["token"]))
+    assert "aanvragen" not in reset.json()["verwijderd"]  # the refused messages to it went, nothing else
+    assert len(postbus(client, other["token"])) == 1
+    with app.state.sessions() as session:
+        assert [a.aanbieder for a in session.scalars(select(Aanvraag))] == [other["agb"]]
+
+
 def test_reset_only_for_providers_that_registered_in_the_sandbox(sandbox, sessions):
     _app, client = sandbox
     with unit_of_work(sessions) as session:

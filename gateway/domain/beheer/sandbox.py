@@ -83,6 +83,25 @@ def check_start(session: Session, *, sandbox: bool) -> None:
     session.flush()
 
 
+def partner_fout(session: Session, *, aanbieder: str, gemeente: str) -> str | None:
+    """Why a message between this provider and this municipality is not taken in, in Dutch;
+    None when it is. A provider that registered in the sandbox writes only to the municipality
+    it was given, and that municipality hears only from it: a reset removes everything of that
+    municipality, so another provider's messages there would go with it, and a provider's own
+    aanvraag at another municipality would be left pointing at its deleted message. On a real
+    gateway there are no sandbox registrations and nothing is refused here."""
+    rows = session.execute(select(SandboxAanbieder.agb, SandboxAanbieder.gemeente).where(or_(
+        SandboxAanbieder.agb == aanbieder, SandboxAanbieder.gemeente == gemeente))).all()
+    for agb, eigen in rows:
+        if agb == aanbieder and eigen != gemeente:
+            return (f"aanbieder {aanbieder} is in de sandbox aangemeld met gemeente {eigen}; berichten gaan "
+                    f"alleen naar die gemeente, niet naar {gemeente}")
+        if agb != aanbieder:
+            return (f"gemeente {gemeente} is in de sandbox de gemeente van een andere aanbieder; gebruik de "
+                    "gemeente van je eigen aanmelding")
+    return None
+
+
 def free_gemeente(session: Session, reference: ReferenceData, today: date) -> str | None:
     """The first municipality of the CBS list (by code) valid today that no party of this
     gateway is yet; None when all are taken."""
