@@ -33,6 +33,12 @@ class Aanmelding:
 
 def register(session: Session, reference: ReferenceData, today: date, *, agb: str, naam: str) -> Aanmelding:
     """A new provider with a token and a municipality of its own that answers it."""
+    if not records.is_sandbox(session):
+        # `gateway serve` checks the database before it listens; an app built another way
+        # (uvicorn with GATEWAY_SANDBOX=1 on the factory) did not, and a token must never be
+        # handed to whoever asks on a database with real work.
+        raise records.SandboxGeweigerd("deze database is geen sandbox; start de sandbox met `gateway serve "
+                                       "--sandbox` op een lege database")
     naam = naam.strip()
     if len(agb) != 8 or not agb.isdigit():
         raise Unprocessable(f"een AGB-code is 8 cijfers, niet {agb[:20]!r}", slug="agb")

@@ -28,7 +28,9 @@ DOCS = PROJECT_ROOT / "docs" / "sandbox.md"
 
 
 @pytest.fixture
-def sandbox(database_url, engine, published):
+def sandbox(database_url, engine, sessions, published):
+    with unit_of_work(sessions) as session:
+        check_start(session, sandbox=True)  # as `gateway serve --sandbox` does on an empty database
     app = create_app(Settings(database_url=database_url, sandbox=True), publish=published.extend)
     with TestClient(app) as client:
         yield app, client
@@ -101,6 +103,19 @@ def test_outside_sandbox_mode_there_is_no_sandbox(client):
     assert answer.status_code == 404
     assert "x-gateway-sandbox" not in answer.headers
     assert "sandbox" not in client.get("/openapi.json").json()["info"]["title"].lower()
+
+
+def test_no_registration_on_a_database_that_is_no_sandbox(database_url, engine, sessions, published):
+    """An app in sandbox mode that was not started by `gateway serve --sandbox` (which refuses
+    such a database) still hands out no token on a real gateway's database."""
+    with unit_of_work(sessions) as session:
+        add_party(session, soort="gemeente", code="0363", naam="Amsterdam")
+    app = create_app(Settings(database_url=database_url, sandbox=True), publish=published.extend)
+    with TestClient(app) as client:
+        answer = client.post("/api/v1/sandbox/aanbieders", json={"agb": "12345678", "naam": "Zorg BV"})
+    assert answer.status_code == 500 and "geen sandbox" in answer.json()["detail"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Partij)) == 1
 
 
 def test_pages_and_docs_say_it_is_a_sandbox(sandbox):
