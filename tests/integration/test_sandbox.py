@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from gateway import clock
-from gateway.db.models import Aanvraag, Beschikking, Partij, SandboxMarker, Toewijzing, Token
+from gateway.db.models import Aanvraag, Beschikking, Gebruiker, Partij, SandboxMarker, Toewijzing, Token
 from gateway.db.session import unit_of_work
 from gateway.domain.aanvraag import sandbox as table
 from gateway.domain.beheer.sandbox import SandboxGeweigerd, check_start
@@ -336,6 +336,16 @@ def test_start_marks_an_empty_database_and_refuses_one_with_other_data(sessions)
         session.flush()
         with pytest.raises(SandboxGeweigerd, match="geen sandbox"):
             check_start(session, sandbox=True)
+
+
+def test_start_refuses_a_database_with_only_back_office_users(sessions):
+    """A real gateway being set up has its users before its first party."""
+    with unit_of_work(sessions) as session:
+        session.add(Gebruiker(gebruikersnaam="beheer", wachtwoord_hash="x", rol="admin"))
+    with unit_of_work(sessions) as session, pytest.raises(SandboxGeweigerd, match="gebruiker"):
+        check_start(session, sandbox=True)
+    with sessions() as session:
+        assert session.get(SandboxMarker, 1) is None
 
 
 @pytest.fixture
