@@ -4,6 +4,7 @@ a provider's data can be removed, and a sandbox and a real gateway never share a
 The published work runs in-process, as in test_route_aanvraag.py."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,8 @@ from gateway.db.models import Aanvraag, Beschikking, Gebruiker, Partij, SandboxM
 from gateway.db.session import unit_of_work
 from gateway.domain.aanvraag import sandbox as table
 from gateway.domain.beheer.sandbox import SandboxGeweigerd, check_start
+from gateway.errors import Conflict
+from gateway.intake import sandbox as intake_sandbox
 from gateway.intake.parties import add_party
 from gateway.main import create_app
 from gateway.reference import MappingError
@@ -22,6 +25,7 @@ from gateway.settings import PROJECT_ROOT, Settings
 from gateway.work import outbox as outbox_work
 from gateway.work import queue as outbox
 from tests.conftest import SHIFT_SECONDS
+from tests.integration.worker import wait_for, waiting_on_a_lock
 from tests.route import fetch, json_auth, post, postbus, request, retour_for, run_work, texts
 
 DOCS = PROJECT_ROOT / "docs" / "sandbox.md"
@@ -96,6 +100,42 @@ def test_registration_gives_a_token_and_a_municipality_of_its_own(sandbox):
     with app.state.sessions() as session:
         gemeenten = session.scalar(select(func.count()).select_from(Partij).where(Partij.soort == "gemeente"))
     assert gemeenten == 2
+
+
+def test_two_registrations_at_once_one_gets_a_conflict_not_a_database_error(app, engine, sessions):
+    """On PostgreSQL the second sees the first's municipality only once it commits: it picks
+    the same one, waits on the unique key, and must answer 409 when the first commits."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    with unit_of_work(sessions) as session:
+        check_start(session, sandbox=True)
+    ctx = app.state.ctx
+    first = sessions()
+    try:
+        mine = intake_sandbox.register(first, ctx.reference, ctx.today(), agb="12345678", naam="Zorg BV")
+        outcome: list[object] = []
+
+        def second() -> None:
+            with sessions() as session:
+                try:
+                    outcome.append(intake_sandbox.register(session, ctx.reference, ctx.today(),
+                                                           agb="87654321", naam="Ander BV"))
+                except Exception as exc:
+                    outcome.append(exc)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        wait_for(lambda: waiting_on_a_lock(engine, "INSERT INTO partij"), timeout=10, interval=0.01)
+        first.commit()
+        thread.join(timeout=10)
+    finally:
+        first.close()
+    [refused] = outcome
+    assert isinstance(refused, Conflict), refused
+    assert refused.slug == "tegelijk-aangemeld"
+    with sessions() as session:
+        assert [p.code for p in session.scalars(select(Partij).where(Partij.soort == "gemeente"))] == \
+            [mine.gemeente.code]
 
 
 def test_outside_sandbox_mode_there_is_no_sandbox(client):
