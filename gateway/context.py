@@ -66,6 +66,10 @@ class Context:
     # Whom the parents contact, printed in every beschikking (GATEWAY_CJG_CONTACT); empty: the
     # default sentence naming the gemeente (gateway.domain.aanvraag.beschikkingen).
     cjg_contact: str = ""
+    # Started as a sandbox (GATEWAY_SANDBOX, docs/sandbox.md): its providers and municipalities
+    # keep to their own pairs (gateway.domain.beheer.sandbox.partner_fout); a real gateway
+    # spends no statement on that.
+    sandbox: bool = False
 
     now = staticmethod(clock.now)  # UTC, aware: for stored timestamps
     local_now = staticmethod(clock.local_now)  # Dutch wall-clock time, for what messages say

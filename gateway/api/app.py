@@ -69,7 +69,7 @@ def create_api(settings: Settings, *, publish: Publish | None = None,
     app.state.reference = reference
     app.state.limits = Limits(settings.max_body_bytes, settings.max_xml_depth, settings.max_xml_elements)
     app.state.ctx = Context(schemas, reference, app.state.limits, GgkRoute.of(settings),
-                            cjg_contact=settings.cjg_contact)
+                            cjg_contact=settings.cjg_contact, sandbox=settings.sandbox)
     for module in (berichten, postbus, aanvragen, trajecten, beschikkingen, rapportages, health, metrics):
         app.include_router(module.router)
     install_openapi(app)

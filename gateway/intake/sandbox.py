@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Partij, SandboxAanbieder
 from gateway.domain.beheer import sandbox as records
-from gateway.errors import Conflict, Forbidden, GatewayError, Unprocessable
+from gateway.errors import Conflict, Forbidden, GatewayError
 from gateway.intake.parties import GEMEENTE, add_party, provider
+from gateway.intake.registration import check_agb, clean_name
 from gateway.reference import ReferenceData
-
-NAAM_MAX = 200  # Partij.naam
 
 
 class SandboxVol(GatewayError):
@@ -33,11 +32,14 @@ class Aanmelding:
 
 def register(session: Session, reference: ReferenceData, today: date, *, agb: str, naam: str) -> Aanmelding:
     """A new provider with a token and a municipality of its own that answers it."""
-    naam = naam.strip()
-    if len(agb) != 8 or not agb.isdigit():
-        raise Unprocessable(f"een AGB-code is 8 cijfers, niet {agb[:20]!r}", slug="agb")
-    if not naam or len(naam) > NAAM_MAX:
-        raise Unprocessable(f"geef een naam van 1 tot {NAAM_MAX} tekens", slug="naam")
+    if not records.is_sandbox(session):
+        # `gateway serve` checks the database before it listens; an app built another way
+        # (uvicorn with GATEWAY_SANDBOX=1 on the factory) did not, and a token must never be
+        # handed to whoever asks on a database with real work.
+        raise records.SandboxGeweigerd("deze database is geen sandbox; start de sandbox met `gateway serve "
+                                       "--sandbox` op een lege database")
+    check_agb(agb)  # the CLI's check: ASCII digits only, as the messages' LDT_AgbCode
+    naam = clean_name(naam)
     if provider(session, agb) is not None:
         # A second registration would hand out a token to whoever asks for a known AGB code.
         raise Conflict(f"AGB-code {agb} is al aangemeld; gebruik het token van de eerste aanmelding, of meld "

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.context import Context
 from gateway.db.models import Bericht, Bevinding, Kenmerk, Partij
+from gateway.domain.beheer.sandbox import partner_fout
 from gateway.intake.answers import JSON, SELF_CHECK_CODE, Answer, Judged, as_json, problem_answer, with_report
 from gateway.intake.handlers import HANDLERS
 from gateway.intake.parties import served_municipality
@@ -165,7 +166,7 @@ def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, tod
           serialise: bool = False, envelope: Envelope | None = None) -> tuple[CheckResult, Problem | None]:
     """Every check before the answer, in the contract's order: safe parse and message type
     (400), Afzender is the caller (403), XSD (400), the transport's envelope agrees (422),
-    Ontvanger served here (422), then the rules. Returns the result and, when the message
+    Ontvanger served here (422), in a sandbox the provider's own municipality (422), then the rules. Returns the result and, when the message
     stops before the rules, the problem."""
     result = screened.result
     if screened.unusable is not None:
@@ -187,6 +188,8 @@ def _gate(session: Session, ctx: Context, party: Partij, screened: Screened, tod
     if not served_municipality(session, gemeente):
         return result, Problem(422, "unknown-receiver", "Onbekende ontvanger",
                                f"gemeente {gemeente} wordt niet door deze gateway bediend")
+    if ctx.sandbox and (refusal := partner_fout(session, aanbieder=party.code, gemeente=gemeente)) is not None:
+        return result, Problem(422, "sandbox-gemeente", "Niet de eigen sandbox-gemeente", refusal)
     flow = HANDLERS[message.name].flow
     if serialise:
         flow.lock(session, view)

@@ -4,6 +4,7 @@ a provider's data can be removed, and a sandbox and a real gateway never share a
 The published work runs in-process, as in test_route_aanvraag.py."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,10 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from gateway import clock
-from gateway.db.models import Aanvraag, Beschikking, Partij, SandboxMarker, Toewijzing, Token
+from gateway.db.models import Aanvraag, Beschikking, Gebruiker, Partij, SandboxMarker, Toewijzing, Token
 from gateway.db.session import unit_of_work
 from gateway.domain.aanvraag import sandbox as table
 from gateway.domain.beheer.sandbox import SandboxGeweigerd, check_start
+from gateway.errors import Conflict
+from gateway.intake import sandbox as intake_sandbox
 from gateway.intake.parties import add_party
 from gateway.main import create_app
 from gateway.reference import MappingError
@@ -22,13 +25,16 @@ from gateway.settings import PROJECT_ROOT, Settings
 from gateway.work import outbox as outbox_work
 from gateway.work import queue as outbox
 from tests.conftest import SHIFT_SECONDS
+from tests.integration.worker import wait_for, waiting_on_a_lock
 from tests.route import fetch, json_auth, post, postbus, request, retour_for, run_work, texts
 
 DOCS = PROJECT_ROOT / "docs" / "sandbox.md"
 
 
 @pytest.fixture
-def sandbox(database_url, engine, published):
+def sandbox(database_url, engine, sessions, published):
+    with unit_of_work(sessions) as session:
+        check_start(session, sandbox=True)  # as `gateway serve --sandbox` does on an empty database
     app = create_app(Settings(database_url=database_url, sandbox=True), publish=published.extend)
     with TestClient(app) as client:
         yield app, client
@@ -89,11 +95,49 @@ def test_registration_gives_a_token_and_a_municipality_of_its_own(sandbox):
 
     again = client.post("/api/v1/sandbox/aanbieders", json={"agb": "12345678", "naam": "Iemand anders"})
     assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
-    for wrong in ({"agb": "1234", "naam": "X"}, {"agb": "12345679", "naam": "  "}):
+    # Other scripts' digits too: a message's AGB code is [0-9]{8}, so such a provider could send nothing.
+    for wrong in ({"agb": "1234", "naam": "X"}, {"agb": "12345679", "naam": "  "},
+                  {"agb": "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", "naam": "X"}):
         assert client.post("/api/v1/sandbox/aanbieders", json=wrong).status_code == 422
     with app.state.sessions() as session:
         gemeenten = session.scalar(select(func.count()).select_from(Partij).where(Partij.soort == "gemeente"))
     assert gemeenten == 2
+
+
+def test_two_registrations_at_once_one_gets_a_conflict_not_a_database_error(app, engine, sessions):
+    """On PostgreSQL the second sees the first's municipality only once it commits: it picks
+    the same one, waits on the unique key, and must answer 409 when the first commits."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    with unit_of_work(sessions) as session:
+        check_start(session, sandbox=True)
+    ctx = app.state.ctx
+    first = sessions()
+    try:
+        mine = intake_sandbox.register(first, ctx.reference, ctx.today(), agb="12345678", naam="Zorg BV")
+        outcome: list[object] = []
+
+        def second() -> None:
+            with sessions() as session:
+                try:
+                    outcome.append(intake_sandbox.register(session, ctx.reference, ctx.today(),
+                                                           agb="87654321", naam="Ander BV"))
+                except Exception as exc:
+                    outcome.append(exc)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        wait_for(lambda: waiting_on_a_lock(engine, "INSERT INTO partij"), timeout=10, interval=0.01)
+        first.commit()
+        thread.join(timeout=10)
+    finally:
+        first.close()
+    [refused] = outcome
+    assert isinstance(refused, Conflict), refused
+    assert refused.slug == "tegelijk-aangemeld"
+    with sessions() as session:
+        assert [p.code for p in session.scalars(select(Partij).where(Partij.soort == "gemeente"))] == \
+            [mine.gemeente.code]
 
 
 def test_outside_sandbox_mode_there_is_no_sandbox(client):
@@ -101,6 +145,19 @@ def test_outside_sandbox_mode_there_is_no_sandbox(client):
     assert answer.status_code == 404
     assert "x-gateway-sandbox" not in answer.headers
     assert "sandbox" not in client.get("/openapi.json").json()["info"]["title"].lower()
+
+
+def test_no_registration_on_a_database_that_is_no_sandbox(database_url, engine, sessions, published):
+    """An app in sandbox mode that was not started by `gateway serve --sandbox` (which refuses
+    such a database) still hands out no token on a real gateway's database."""
+    with unit_of_work(sessions) as session:
+        add_party(session, soort="gemeente", code="0363", naam="Amsterdam")
+    app = create_app(Settings(database_url=database_url, sandbox=True), publish=published.extend)
+    with TestClient(app) as client:
+        answer = client.post("/api/v1/sandbox/aanbieders", json={"agb": "12345678", "naam": "Zorg BV"})
+    assert answer.status_code == 500 and "geen sandbox" in answer.json()["detail"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Partij)) == 1
 
 
 def test_pages_and_docs_say_it_is_a_sandbox(sandbox):
@@ -261,6 +318,34 @@ def test_reset_removes_the_providers_data_only_and_numbering_starts_again(sandbo
     assert again == first_number
 
 
+def test_a_sandbox_provider_and_its_municipality_only_write_to_each_other(sandbox, published):
+    """Else one provider's reset (everything of its municipality) would take another's
+    messages and aanvragen with it."""
+    app, client = sandbox
+    mine, other = aanmelden(client), aanmelden(client, "87654321", "Ander BV")
+    to_mine = agj(other, "999990111", "SBX9").replace(
+        f"<agj:Ontvanger>{other['gemeente']['code']}<".encode(), f"<agj:Ontvanger>{mine['gemeente']['code']}<".encode())
+    refused = post(client, other["token"], to_mine)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"].endswith("sandbox-gemeente") and mine["gemeente"]["code"] in refused.json()["detail"]
+    with unit_of_work(app.state.sessions) as session:  # a provider the operator added, not the sandbox
+        _, token = add_party(session, soort="aanbieder", code="11111111", naam="Via de CLI")
+    via_cli = agj({"agb": "11111111", "gemeente": mine["gemeente"]}, "999990111", "SBX8")
+    refused = post(client, token, via_cli)
+    assert refused.status_code == 422 and "andere aanbieder" in refused.json()["detail"]
+    to_other = agj(mine, "999990081", "SBX7").replace(
+        f"<agj:Ontvanger>{mine['gemeente']['code']}<".encode(), f"<agj:Ontvanger>{other['gemeente']['code']}<".encode())
+    refused = post(client, mine["token"], to_other)
+    assert refused.status_code == 422 and other["gemeente"]["code"] in refused.json()["detail"]
+
+    send(app, client, published, other, "999990111")  # its own municipality: answered
+    reset = client.delete(f"/api/v1/sandbox/aanbieders/{mine['agb']}/gegevens", headers=json_auth(mine["token"]))
+    assert "aanvragen" not in reset.json()["verwijderd"]  # the refused messages to it went, nothing else
+    assert len(postbus(client, other["token"])) == 1
+    with app.state.sessions() as session:
+        assert [a.aanbieder for a in session.scalars(select(Aanvraag))] == [other["agb"]]
+
+
 def test_reset_only_for_providers_that_registered_in_the_sandbox(sandbox, sessions):
     _app, client = sandbox
     with unit_of_work(sessions) as session:
@@ -293,6 +378,16 @@ def test_start_marks_an_empty_database_and_refuses_one_with_other_data(sessions)
         session.flush()
         with pytest.raises(SandboxGeweigerd, match="geen sandbox"):
             check_start(session, sandbox=True)
+
+
+def test_start_refuses_a_database_with_only_back_office_users(sessions):
+    """A real gateway being set up has its users before its first party."""
+    with unit_of_work(sessions) as session:
+        session.add(Gebruiker(gebruikersnaam="beheer", wachtwoord_hash="x", rol="admin"))
+    with unit_of_work(sessions) as session, pytest.raises(SandboxGeweigerd, match="gebruiker"):
+        check_start(session, sandbox=True)
+    with sessions() as session:
+        assert session.get(SandboxMarker, 1) is None
 
 
 @pytest.fixture

@@ -40,11 +40,14 @@ from gateway.domain.aanvraag.besluiten import (
 )
 from gateway.domain.aanvraag.clientgegevens import Contact
 from gateway.reference import MappingError
+from gateway.rules.client import _valid_bsn
 
 FILE = "sandbox.toml"
 DOOR = "sandbox (gemeente zonder CJG)"  # besloten_door: who decided, on the aanvraag and in the back office
 _log = logging.getLogger("gateway.sandbox")
-_GEWICHTEN = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+# The examples must pass the very proef the intake applies (CS002), or a provider copying
+# one from the docs gets a rejection instead of the row's answer.
+elfproef = _valid_bsn
 # The address the sandbox gives a client it knows only from a JW315 (docs/sandbox.md).
 ADRES = Contact(soort="01", straatnaam="Sandboxstraat", huisnummer=1, postcode="9999ZZ", plaatsnaam="Teststad")
 
@@ -62,11 +65,6 @@ class Rij:
     later_dagen: int = 0
     reden_afwijzing: str | None = None
     toekennen_na_seconden: int | None = None
-
-
-def elfproef(bsn: str) -> bool:
-    """CS002's 11-proef (weights 9..2 and -1)."""
-    return len(bsn) == 9 and bsn.isdigit() and sum(int(d) * w for d, w in zip(bsn, _GEWICHTEN, strict=True)) % 11 == 0
 
 
 @lru_cache(maxsize=4)

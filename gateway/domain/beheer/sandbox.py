@@ -2,7 +2,7 @@
 the municipality each self-registered provider gets, and removing a provider's data.
 
 A sandbox never shares a database with real work: the marker is written only on a database
-without parties or messages, and a normal gateway refuses a database that carries it
+without any rows, and a normal gateway refuses a database that carries it
 (`check_start`). Each provider gets a municipality of its own from the CBS list, so one
 provider's clients, numbers and messages are never another's, and a reset can remove
 everything of that municipality.
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import (
     Aanvraag,
     AanvraagProduct,
+    Base,
     Bericht,
     Beschikking,
     Bestedingsruimte,
@@ -52,6 +53,7 @@ from gateway.errors import GatewayError
 from gateway.reference import ReferenceData
 
 MARKER_ID = 1
+_OWN_TABLES = {SandboxMarker.__tablename__, SandboxAanbieder.__tablename__}
 
 
 class SandboxGeweigerd(GatewayError):
@@ -75,12 +77,35 @@ def check_start(session: Session, *, sandbox: bool) -> None:
         return
     if marked:
         return
-    if session.scalar(select(exists().where(Partij.id.is_not(None)))) or \
-            session.scalar(select(exists().where(Bericht.id.is_not(None)))):
-        raise SandboxGeweigerd("deze database bevat partijen of berichten en is geen sandbox; een sandbox "
-                               "start alleen op een lege database (zet GATEWAY_DATABASE_URL op een nieuwe)")
+    # Every table, not only parties and messages: a real gateway being set up has its
+    # back-office users and their access log before its first party.
+    filled = [table.name for table in Base.metadata.sorted_tables
+              if table.name not in _OWN_TABLES and session.scalar(select(exists().select_from(table)))]
+    if filled:
+        raise SandboxGeweigerd(f"deze database bevat al gegevens en is geen sandbox (in {', '.join(filled[:5])}); "
+                               "een sandbox start alleen op een lege database (zet "
+                               "GATEWAY_DATABASE_URL op een nieuwe)")
     session.add(SandboxMarker(id=MARKER_ID))
     session.flush()
+
+
+def partner_fout(session: Session, *, aanbieder: str, gemeente: str) -> str | None:
+    """Why a message between this provider and this municipality is not taken in, in Dutch;
+    None when it is. A provider that registered in the sandbox writes only to the municipality
+    it was given, and that municipality hears only from it: a reset removes everything of that
+    municipality, so another provider's messages there would go with it, and a provider's own
+    aanvraag at another municipality would be left pointing at its deleted message. On a real
+    gateway there are no sandbox registrations and nothing is refused here."""
+    rows = session.execute(select(SandboxAanbieder.agb, SandboxAanbieder.gemeente).where(or_(
+        SandboxAanbieder.agb == aanbieder, SandboxAanbieder.gemeente == gemeente))).all()
+    for agb, eigen in rows:
+        if agb == aanbieder and eigen != gemeente:
+            return (f"aanbieder {aanbieder} is in de sandbox aangemeld met gemeente {eigen}; berichten gaan "
+                    f"alleen naar die gemeente, niet naar {gemeente}")
+        if agb != aanbieder:
+            return (f"gemeente {gemeente} is in de sandbox de gemeente van een andere aanbieder; gebruik de "
+                    "gemeente van je eigen aanmelding")
+    return None
 
 
 def free_gemeente(session: Session, reference: ReferenceData, today: date) -> str | None:
