@@ -37,9 +37,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
 from gateway.db.models import (
@@ -243,12 +245,9 @@ def _stand(conn: Connection, sleutels: Iterable[tuple[str, int]], *, lock: bool)
 def _upsert(conn: Connection, model, sleutel: tuple[str, ...], kolommen: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     table = model.__table__
-    stmt = dialect_insert(table)
+    # INSERT … ON CONFLICT DO UPDATE, the same on both (SQLite since 3.24)
+    stmt: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
     stmt = stmt.on_conflict_do_update(index_elements=list(sleutel),
                                       set_={k: table.c[k] + stmt.excluded[k] for k in kolommen})
     conn.execute(stmt, rows)
@@ -307,13 +306,13 @@ _RELEVANT = {
 }
 
 
-class _Oud:
+def _oud(obj: Any, names: tuple[str, ...]) -> Any:
     """A row's values before this flush (the attribute history's old value where changed)."""
-
-    def __init__(self, obj: Any, names: tuple[str, ...]):
-        for name in names:
-            history = attributes.get_history(obj, name)
-            setattr(self, name, history.deleted[0] if history.deleted else getattr(obj, name))
+    values = {}
+    for name in names:
+        history = attributes.get_history(obj, name)
+        values[name] = history.deleted[0] if history.deleted else getattr(obj, name)
+    return SimpleNamespace(**values)
 
 
 def _changed(obj: Any) -> bool:
@@ -324,7 +323,7 @@ def _start_of(conn: Connection, session: Session, stop: Any) -> list[tuple[str, 
     start = stop.__dict__.get("zorglevering")
     if start is not None:
         return [(start.gemeente, start.toewijzingnummer)]
-    ids = {v for v in (stop.zorglevering_id, _Oud(stop, ("zorglevering_id",)).zorglevering_id) if v is not None}
+    ids = {v for v in (stop.zorglevering_id, _oud(stop, ("zorglevering_id",)).zorglevering_id) if v is not None}
     return [tuple(r) for r in conn.execute(select(_Z.gemeente, _Z.toewijzingnummer).where(_Z.id.in_(ids)))]
 
 
@@ -343,7 +342,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
         if kind is Prestatie:
             if not new:
                 oud_ = Bijdrage()
-                prestatie(oud_, _Oud(obj, _RELEVANT[Prestatie]))
+                prestatie(oud_, _oud(obj, _RELEVANT[Prestatie]))
                 prestaties.add(oud_, -1.0)
             if not deleted:
                 prestatie(prestaties, obj)
@@ -353,7 +352,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
             sleutels.update(_start_of(conn, session, obj))
             continue
         names = ("gemeente", "nummer") if kind is Toewijzing else ("gemeente", "toewijzingnummer")
-        oud = _Oud(obj, names)
+        oud = _oud(obj, names)
         for source in (obj, oud):
             gemeente, nummer = (getattr(source, n) for n in names)
             if gemeente is not None and nummer is not None:

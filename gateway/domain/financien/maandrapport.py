@@ -124,10 +124,10 @@ def rapport(session: Session, periode: Periode, *, gemeenten: list[str] | None, 
         prijs = tarief(producten, g[1] or None, g[2] or None, g[3] or None) if per_maand else None
         maand = first
         for k, deel in enumerate(delen):
-            values = totalen.get(maand)
-            if values is not None and maand >= first:
+            month = totalen.get(maand)
+            if month is not None:
                 for j in range(4):
-                    lopend[j] += values[_M["toegewezen_dag"] + j]
+                    lopend[j] += month[_M["toegewezen_dag"] + j]
             lengte = maandlengte(maand)
             if k in vensters:
                 dagen = (deel.tot - deel.van).days + 1
@@ -136,7 +136,7 @@ def rapport(session: Session, periode: Periode, *, gemeenten: list[str] | None, 
                 lopend_t = (lopend[0] + lopend[1] / lengte) * dagen
                 lopend_g = (lopend[2] + lopend[3] / lengte) * dagen
             else:
-                waarden = [values[_M[name]] for name in _WAARDEN] if values else [0.0] * len(_WAARDEN)
+                waarden = [month[_M[name]] for name in _WAARDEN] if month else [0.0] * len(_WAARDEN)
                 lopend_t = lopend[0] * lengte + lopend[1]
                 lopend_g = lopend[2] * lengte + lopend[3]
             waarden[0] += lopend_t

@@ -4,6 +4,8 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06 21:30:00
 """
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ _DEEL = ('toegewezen', 'toegewezen_vast', 'geleverd', 'gedeclareerd', 'gedeclare
 _LOPEND = ('toegewezen_dag', 'toegewezen_maand', 'geleverd_dag', 'geleverd_maand')
 
 
-def _groep() -> list[sa.Column]:
+def _groep() -> list[sa.Column[Any]]:
     return [sa.Column('id', sa.Integer(), nullable=False),
             sa.Column('gemeente', sa.String(length=4), nullable=False),
             sa.Column('aanbieder', sa.String(length=8), nullable=False),
@@ -28,7 +30,7 @@ def _groep() -> list[sa.Column]:
             sa.Column('maand', sa.Date(), nullable=False)]
 
 
-def _waarden(names) -> list[sa.Column]:
+def _waarden(names: tuple[str, ...]) -> list[sa.Column[Any]]:
     return [sa.Column(name, sa.Float(), nullable=False) for name in names]
 
 
