@@ -1,6 +1,6 @@
 """The finance report's month totals, kept with every write (gateway.db.maandtotalen)
 
-Revision ID: 0015
+Revision ID: 0015_financien_maandtotalen
 Revises: 0014
 Create Date: 2026-12-06 21:30:00
 """
@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
+revision = '0015_financien_maandtotalen'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
