@@ -319,7 +319,7 @@ def _changed(obj: Any) -> bool:
     return any(attributes.get_history(obj, name).has_changes() for name in _RELEVANT[type(obj)])
 
 
-def _start_of(conn: Connection, session: Session, stop: Any) -> list[tuple[str, int]]:
+def _start_of(conn: Connection, stop: Any) -> list[tuple[str, int]]:
     start = stop.__dict__.get("zorglevering")
     if start is not None:
         return [(start.gemeente, start.toewijzingnummer)]
@@ -349,7 +349,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
             continue
         if kind is ZorgleveringStop:
             conn = conn or session.connection()
-            sleutels.update(_start_of(conn, session, obj))
+            sleutels.update(_start_of(conn, obj))
             continue
         names = ("gemeente", "nummer") if kind is Toewijzing else ("gemeente", "toewijzingnummer")
         oud = _oud(obj, names)
