@@ -5,10 +5,12 @@ pauses followed by a new start, deleted starts and stops, prestaties (credits, r
 two gemeenten, over random periods that start and end mid-month. Then the data changes
 (toewijzingen shortened, extended and deleted, starts and stops withdrawn, a prestatie
 rejected afterwards) and both must still agree, and a rebuild from scratch must give the
-totals the writes kept. Runs on SQLite and on PostgreSQL (GATEWAY_TEST_DATABASE_URL)."""
+totals the writes kept; and two transactions on one toewijzing take turns (PostgreSQL). Runs
+on SQLite and on PostgreSQL (GATEWAY_TEST_DATABASE_URL)."""
 from __future__ import annotations
 
 import random
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -19,7 +21,7 @@ from gateway.db.models import FinancienMaand, Prestatie, Toewijzing, Zorgleverin
 from gateway.db.session import unit_of_work
 from gateway.domain.financien import maandrapport, rapportage
 from tests.conftest import AGB, GEMEENTE
-from tests.integration.test_rapportage import OTHER, declaratie, levering, prestatie, toewijzing
+from tests.integration.test_rapportage import OTHER, _bericht, declaratie, levering, prestatie, toewijzing
 
 ANDERE_GEMEENTE = "0599"
 PRODUCTS = [("45", "45A01", "04", "2"), ("45", "45A02", "01", "4"), ("42", "42A01", "82", "1"),
@@ -181,3 +183,51 @@ def test_a_write_that_is_rolled_back_leaves_the_totals_as_they_were(sessions, pa
         assert _stored(sessions) == before  # another transaction does not see it yet
         s.rollback()
     assert _stored(sessions) == before
+
+
+def test_two_transactions_on_one_toewijzing_take_turns(engine, sessions, parties):
+    """A toewijzing shortened while, in another transaction, its start gets a stop: the second
+    waits for the first (the toewijzing's row lock), then counts the stop against the
+    shortened toewijzing, so the totals are what a rebuild gives. (On SQLite one writer at a
+    time does the same.)"""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    with unit_of_work(sessions) as s:
+        toewijzing(s, nummer=1, volume=2, eenheid="82", frequentie="1", categorie="42", code="42A01",
+                   ingangsdatum=date(2026, 1, 1), einddatum=date(2026, 6, 30))
+        levering(s, nummer=1, begindatum=date(2026, 1, 10))
+        bericht_id = _bericht(s)
+    first = sessions()
+    first.scalars(select(Toewijzing)).one().einddatum = date(2026, 3, 31)
+    first.flush()  # holds the toewijzing's row until commit
+    errors: list[BaseException] = []
+
+    def add_stop() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                start = s.scalars(select(Zorglevering)).one()
+                s.add(ZorgleveringStop(zorglevering_id=start.id, reden="02", einddatum=date(2026, 5, 15),
+                                       bericht_id=bericht_id, actief_sleutel="stop-concurrent"))
+        except BaseException as error:  # reported by the test's thread
+            errors.append(error)
+
+    second = threading.Thread(target=add_stop)
+    second.start()
+    second.join(timeout=1.0)
+    assert second.is_alive()  # waiting for the first transaction's lock
+    first.commit()
+    first.close()
+    second.join(timeout=30)
+    assert not second.is_alive() and not errors
+    kept = _stored(sessions)
+    with sessions() as session, session.begin():
+        maandtotalen.herbouw(session.connection())
+    rebuilt = _stored(sessions)
+    assert _without_zeros(kept).keys() == _without_zeros(rebuilt).keys()
+    for key, values in _without_zeros(rebuilt).items():
+        assert kept[key] == pytest.approx(values, rel=1e-9, abs=1e-6), key
+    # delivered 10 January - 31 March at 2 a day, nothing after the shortened Einddatum
+    with sessions() as session:
+        totaal = maandrapport.rapport(session, rapportage.Periode(date(2026, 1, 1), date(2026, 12, 31)),
+                                      gemeenten=None, per_maand=False)
+    assert [r.geleverd for r in totaal.regels] == [pytest.approx(2 * 81)]
