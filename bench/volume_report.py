@@ -2,8 +2,8 @@
 back office's finance page `/financien` with its month chart (target < 2 s) over 1 M
 toewijzingen and 5 M prestaties on PostgreSQL.
 
-Builds (once, about two minutes) the database of bench/volume_report_data.py, then drives the
-real application in-process. The API with a municipality token: the JSON report for one
+Builds (once: here about four minutes for the rows, four and a half for the month totals)
+the database of bench/volume_report_data.py, then drives the real application in-process. The API with a municipality token: the JSON report for one
 calendar year, a few runs after one warm-up, and once each as CSV and XLSX and for one
 provider; the figure is the wall time of the whole request (authentication, the grouped
 queries, the answer). The page logged in as a finance user: the default period (this calendar

@@ -18,18 +18,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchdb import BenchDatabase
-
-from gateway.db import maandtotalen
 
 DATABASE = "gateway_bench_volumes"
 GEMEENTE = "0363"
@@ -51,21 +47,9 @@ def sqlalchemy_url() -> str:
 
 
 def ensure(reset: bool = False) -> None:
-    """Build the database unless it already holds the toewijzingen, and the finance report's
-    month totals, which the generator's INSERT … SELECT bypasses (the application keeps them
-    with every write, gateway.db.maandtotalen)."""
+    """Build the database unless it already holds the toewijzingen."""
     DB.ensure(count_sql="SELECT count(*) FROM toewijzing", expected=TOEWIJZINGEN, what="toewijzingen",
               generate=_generate, reset=reset)
-    engine = create_engine(DB.sqlalchemy_url)
-    with engine.begin() as conn:
-        if conn.execute(text("SELECT count(*) FROM financien_maand")).scalar() == 0:
-            started = time.perf_counter()
-            maandtotalen.herbouw(conn)
-            print(f"month totals built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    with psycopg.connect(DB.url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE financien_maand")
-        conn.execute("VACUUM ANALYZE financien_maanddeel")
-    engine.dispose()
 
 
 def _generate(conn: psycopg.Connection) -> None:
