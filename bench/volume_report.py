@@ -2,16 +2,16 @@
 back office's finance page `/financien` with its month chart (target < 2 s) over 1 M
 toewijzingen and 5 M prestaties on PostgreSQL.
 
-Builds (once: here about four minutes for the rows, four and a half for the month totals)
-the database of bench/volume_report_data.py, then drives the real application in-process.
-The API with a municipality token: the JSON report for one calendar year, a few runs after
-one warm-up, and once each as CSV and XLSX and for one provider; the figure is the wall
-time of the whole request (authentication, the grouped queries, the answer). The page logged in as a finance user: the default period (this calendar
-year up to today), one calendar year and 36 months (the longest month chart); the figure is
-the server's own time from the `Server-Timing` header. Then the report on its own: the direct
-queries without and with the month columns (`rapportage.rapport`, per_maand False as the API
-runs it, True with the chart), and from the month totals as the page asks it
-(`maandrapport.rapport`).
+Builds (once: here about four minutes for the rows, four and a half for the month totals) the
+database of bench/volume_report_data.py, then drives the real application in-process. The API
+with a municipality token: the JSON report for one calendar year, a few runs after one warm-up,
+and once each as CSV and XLSX and for one provider; the figure is the wall time of the whole
+request (authentication, the grouped queries, the answer). The page logged in as a finance
+user: the default period (this calendar year up to today), one calendar year and 36 months (the
+longest month chart); the figure is the server's own time from the `Server-Timing` header. Then
+the report on its own: the direct queries without and with the month columns
+(`rapportage.rapport`, per_maand False as the API runs it, True with the chart), and from the
+month totals as the page asks it (`maandrapport.rapport`).
 
 Run: .venv/bin/python bench/volume_report.py [--runs N] [--reset]
 """
