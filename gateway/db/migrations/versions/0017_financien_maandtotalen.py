@@ -1,7 +1,7 @@
 """The finance report's month totals, kept with every write (gateway.db.maandtotalen)
 
-Revision ID: 0015_financien_maandtotalen
-Revises: 0014
+Revision ID: 0017_financien_maandtotalen
+Revises: 0016_sandbox
 Create Date: 2026-12-06 21:30:00
 """
 from typing import Any
@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015_financien_maandtotalen'
-down_revision = '0014'
+revision = '0017_financien_maandtotalen'
+down_revision = '0016_sandbox'
 branch_labels = None
 depends_on = None
 
