@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -772,3 +773,64 @@ class Bestedingsruimte(Base):
     bedrag_eurocent: Mapped[int] = mapped_column(BigInteger)
     ingesteld_door: Mapped[str] = mapped_column(String(64))
     ingesteld_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class FinancienMaand(Base):
+    """The finance report's totals per group and calendar month (gateway.db.maandtotalen):
+    what a whole month adds to a report, and the running parts that carry over from month to
+    month. Kept in the transaction of every write that changes them, never later."""
+
+    __tablename__ = "financien_maand"
+    __table_args__ = (UniqueConstraint("gemeente", "aanbieder", "categorie", "code", "eenheid", "maand"),
+                      Index("ix_financien_maand_maand", "maand"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    # '' for a missing categorie, code or eenheid: a unique key with NULLs would not match itself
+    categorie: Mapped[str] = mapped_column(String(2))
+    code: Mapped[str] = mapped_column(String(5))
+    eenheid: Mapped[str] = mapped_column(String(2))
+    maand: Mapped[date] = mapped_column(Date)  # the first day of the calendar month
+    toegewezen: Mapped[float] = mapped_column(Float, default=0.0)
+    toegewezen_vast: Mapped[float] = mapped_column(Float, default=0.0)
+    geleverd: Mapped[float] = mapped_column(Float, default=0.0)
+    gedeclareerd: Mapped[float] = mapped_column(Float, default=0.0)
+    gedeclareerd_eurocent: Mapped[float] = mapped_column(Float, default=0.0)
+    benut_begin: Mapped[float] = mapped_column(Float, default=0.0)
+    benut_eind: Mapped[float] = mapped_column(Float, default=0.0)
+    aantal_begin: Mapped[float] = mapped_column(Float, default=0.0)
+    aantal_eind: Mapped[float] = mapped_column(Float, default=0.0)
+    toegewezen_dag: Mapped[float] = mapped_column(Float, default=0.0)
+    toegewezen_maand: Mapped[float] = mapped_column(Float, default=0.0)
+    geleverd_dag: Mapped[float] = mapped_column(Float, default=0.0)
+    geleverd_maand: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class FinancienMaanddeel(Base):
+    """The same quantities as daily rates over a span of days inside one calendar month, so
+    a report that starts or ends mid-month adds up exactly the days it covers."""
+
+    __tablename__ = "financien_maanddeel"
+    __table_args__ = (UniqueConstraint("gemeente", "aanbieder", "categorie", "code", "eenheid", "maand",
+                                       "van_dag", "tot_dag"),
+                      Index("ix_financien_maanddeel_maand", "maand"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    aanbieder: Mapped[str] = mapped_column(String(8))
+    categorie: Mapped[str] = mapped_column(String(2))
+    code: Mapped[str] = mapped_column(String(5))
+    eenheid: Mapped[str] = mapped_column(String(2))
+    maand: Mapped[date] = mapped_column(Date)
+    van_dag: Mapped[int] = mapped_column(Integer)  # days of the month, inclusive
+    tot_dag: Mapped[int] = mapped_column(Integer)
+    toegewezen: Mapped[float] = mapped_column(Float, default=0.0)
+    toegewezen_vast: Mapped[float] = mapped_column(Float, default=0.0)
+    geleverd: Mapped[float] = mapped_column(Float, default=0.0)
+    gedeclareerd: Mapped[float] = mapped_column(Float, default=0.0)
+    gedeclareerd_eurocent: Mapped[float] = mapped_column(Float, default=0.0)
+    benut_begin: Mapped[float] = mapped_column(Float, default=0.0)
+    benut_eind: Mapped[float] = mapped_column(Float, default=0.0)
+    aantal_begin: Mapped[float] = mapped_column(Float, default=0.0)
+    aantal_eind: Mapped[float] = mapped_column(Float, default=0.0)

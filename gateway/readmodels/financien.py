@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from gateway.domain.berichten.uitgaand import AANBIEDER
-from gateway.domain.financien import rapportage
+from gateway.domain.financien import maandrapport, rapportage
 from gateway.intake.parties import GEMEENTE
 from gateway.readmodels import partijen
 
@@ -20,11 +20,12 @@ class Report:
 
 def volume_report(session: Session, periode: rapportage.Periode, *, gemeenten: list[str] | None,
                   aanbieder: str | None, producten) -> Report:
-    """The same rows as `GET /api/v1/rapportages/volumes`, and month by month from the same
-    queries (each source read once for both). Bounded: each month adds a column every row is
-    tested against, so the series only up to MAX_MAANDEN months."""
+    """The same rows as `GET /api/v1/rapportages/volumes`, and month by month, added up from
+    the month totals (gateway.db.maandtotalen: a few rows per provider, product and month,
+    kept with every write, instead of every toewijzing, start and prestatie). The series
+    only up to MAX_MAANDEN months, the longest chart the page draws."""
     per_maand = len(rapportage.maanden(periode)) <= rapportage.MAX_MAANDEN
-    found = rapportage.rapport(session, periode, gemeenten=gemeenten, aanbieder=aanbieder, producten=producten,
+    found = maandrapport.rapport(session, periode, gemeenten=gemeenten, aanbieder=aanbieder, producten=producten,
                                per_maand=per_maand)
     return Report([r.as_json() for r in found.regels], found.maandreeks)
 

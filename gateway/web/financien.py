@@ -1,7 +1,8 @@
 """Finance (`/financien`, finance and administrators): the volume report as a page.
 
 The same rows as `GET /api/v1/rapportages/volumes` (gateway.domain.financien.rapportage.volumes, the
-definitions in the README "Finance report"): per aanbieder × productcategorie × productcode ×
+definitions in the README "Finance report"), added up from the month totals
+(gateway.domain.financien.maandrapport): per aanbieder × productcategorie × productcode ×
 eenheid what was allocated, delivered and declared in [van, tot], the amounts in euro and the
 utilisation. Filters van/tot (default: this calendar year up to today), aanbieder and, when the
 gateway serves more than one, gemeente; links to the CSV and XLSX downloads of the API with the

@@ -9,8 +9,10 @@ Two halves that must agree:
   five million prestaties is added up inside the database (one pass per source, no rows to
   Python). It runs on PostgreSQL and on the embedded SQLite with the same formulas; only a few
   date functions differ per dialect (`Dates`). A test compares both halves on random data.
-  `rapport` runs them; for the /financien chart the same queries also sum each calendar
-  month (one column per month), so the page reads each source once for table and chart.
+  `rapport` runs them; with `per_maand` the same queries also sum each calendar month (one
+  column per month). The /financien page gets the same answer from the month totals
+  (`maandrapport`, kept by gateway.db.maandtotalen); these queries are the API's and the
+  reference the tests compare the totals against.
 
 Every date is inclusive: van and tot, Ingangsdatum and Einddatum of a toewijzing, Begindatum
 of a start, the Einddatum of a stop (its last day of care), a ProductPeriode.
