@@ -1,14 +1,14 @@
 """The sandbox: its marker and the providers that registered themselves (docs/sandbox.md)
 
 Revision ID: 0016_sandbox
-Revises: 0015_financien_maandtotalen
+Revises: 0014
 Create Date: 2026-12-06 21:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_sandbox'
-down_revision = '0015_financien_maandtotalen'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
