@@ -12,7 +12,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from gateway import clock
-from gateway.db.models import Aanvraag, Beschikking, Gebruiker, Partij, SandboxMarker, Toewijzing, Token
+from gateway.db.models import (
+    Aanvraag,
+    Beschikking,
+    FinancienMaand,
+    FinancienMaanddeel,
+    Gebruiker,
+    Partij,
+    SandboxMarker,
+    Toewijzing,
+    Token,
+)
 from gateway.db.session import unit_of_work
 from gateway.domain.aanvraag import sandbox as table
 from gateway.domain.beheer.sandbox import SandboxGeweigerd, check_start
@@ -310,6 +320,10 @@ def test_reset_removes_the_providers_data_only_and_numbering_starts_again(sandbo
         toewijzingen = session.scalar(select(func.count()).select_from(Toewijzing))
     assert left == {(other["agb"], "999990111")} and toewijzingen == 1
     assert len(postbus(client, other["token"])) == 1  # the other provider's data stay
+    with app.state.sessions() as session:  # the finance report's month totals went with them
+        totalen = set(session.scalars(select(FinancienMaand.gemeente)))
+        totalen |= set(session.scalars(select(FinancienMaanddeel.gemeente)))
+    assert mine["gemeente"]["code"] not in totalen and other["gemeente"]["code"] in totalen, totalen
 
     # As new: the same message is no replay, and the numbering starts where it started.
     send(app, client, published, mine, "999990081")

@@ -33,6 +33,8 @@ from gateway.db.models import (
     Declaratie,
     Envelop,
     EnvelopPoging,
+    FinancienMaand,
+    FinancienMaanddeel,
     Kenmerk,
     Nummerreeks,
     Outbox,
@@ -154,6 +156,10 @@ def reset(session: Session, provider: Partij, gemeente: str) -> dict[str, int]:
         ("zorgleveringstops", delete(ZorgleveringStop).where(ZorgleveringStop.zorglevering_id.in_(starts))),
         ("zorgleveringen", delete(Zorglevering).where(Zorglevering.gemeente == gemeente)),
         ("toewijzingen", delete(Toewijzing).where(Toewijzing.gemeente == gemeente)),
+        # The finance report's month totals follow ORM writes only (gateway.db.maandtotalen);
+        # these deletes go around it, so the municipality's totals go with its sources.
+        ("maandtotalen", delete(FinancienMaand).where(FinancienMaand.gemeente == gemeente)),
+        ("maanddelen", delete(FinancienMaanddeel).where(FinancienMaanddeel.gemeente == gemeente)),
         ("bezwaren", delete(Bezwaar).where(Bezwaar.beschikking_id.in_(beschikkingen))),
         ("beschikkingen", delete(Beschikking).where(Beschikking.gemeente == gemeente)),
         ("voorstellen", delete(Voorstel).where(Voorstel.aanvraag_id.in_(aanvragen))),
