@@ -231,10 +231,15 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the current schema."""
-    from gateway.db.existing import shown
+    from gateway.db.existing import DatabaseUnreadable, require_usable_url, shown
     from gateway.db.migrate import upgrade
 
     url = get_settings().database_url
+    try:
+        require_usable_url(url)
+    except DatabaseUnreadable as exc:
+        click.echo(f"error: {exc.detail}.\n{_database_source()}", err=True)
+        sys.exit(1)
     click.echo(f"database: {shown(url)}", err=True)
     upgrade(url)
     click.echo("database is up to date", err=True)

@@ -83,6 +83,20 @@ def require_existing(url: str) -> None:
                               f"(no {VERSION_TABLE} table: it was never migrated)")
 
 
+def require_usable_url(url: str) -> None:
+    """Raise DatabaseUnreadable unless `url` is a database URL with a dialect and driver this
+    installation has (what `db upgrade` needs before it may create anything). Connects nowhere."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnreadable(UNREADABLE_URL) from None
+    try:
+        parsed.get_dialect()
+    except (ArgumentError, ImportError) as exc:  # a dialect SQLAlchemy does not know, a driver not installed
+        raise DatabaseUnreadable(f"the database {shown(url)} cannot be used: no SQLAlchemy dialect or driver "
+                                 f"for it ({exc})") from None
+
+
 def _sqlite_migrated(path: Path) -> bool:
     """Read-only and without the gateway's pragmas: looking changes nothing in a file that may
     not be the gateway's (WAL mode, once set, stays in the file)."""

@@ -192,9 +192,10 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(monkeypatch, runner
     ("nergens://gateway:geheim@db.example/gateway",
      "error: the database nergens://gateway:***@db.example/gateway cannot be used: no SQLAlchemy dialect"),
 ])
-def test_a_url_that_is_no_database_url_is_one_line_without_its_password(monkeypatch, runner, url, said):
+@pytest.mark.parametrize("command", [["provider", "add", "--agb", "12345678", "--name", "Zorg BV"], ["db", "upgrade"]])
+def test_a_url_that_is_no_database_url_is_one_line_without_its_password(monkeypatch, runner, url, said, command):
     monkeypatch.setenv("GATEWAY_DATABASE_URL", url)
-    result = runner.invoke(main, ["provider", "add", "--agb", "12345678", "--name", "Zorg BV"])
+    result = runner.invoke(main, command)
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith(said), result.stderr
     assert "geheim" not in result.stderr and "Traceback" not in result.stderr
