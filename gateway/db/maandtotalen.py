@@ -27,12 +27,17 @@ from the database with the toewijzing's row locked, after the flush again, and t
 is added to the totals with upserts (x = x + delta), in the same transaction. So the totals
 are never stale: they commit or roll back with the write. The lock makes two transactions
 that change the same toewijzing take turns (a start's delivery depends on its toewijzing).
-A prestatie's contribution depends on its own row only. Writes that bypass the ORM must call
+A prestatie's contribution depends on its own row only. On PostgreSQL each such flush first
+takes a transaction lock per (gemeente, aanbieder) it touches: a transaction flushes many
+times (a JW305 once per start), each flush locking toewijzingen and month rows in its own
+order, so two messages of one provider would otherwise hold each other's rows (deadlock);
+with the lock they take turns, as they already did on their shared month rows. Writes that bypass the ORM must call
 `herbouw` (the benchmark's generator does, and so does the migration that made the tables).
 """
 from __future__ import annotations
 
 import calendar
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,7 +45,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, event, func, select
+from sqlalchemy import Connection, case, delete, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
@@ -319,17 +324,36 @@ def _changed(obj: Any) -> bool:
     return any(attributes.get_history(obj, name).has_changes() for name in _RELEVANT[type(obj)])
 
 
-def _start_of(conn: Connection, stop: Any) -> list[tuple[str, int]]:
+def _start_of(conn: Connection, stop: Any) -> list[tuple[str, int, str]]:
+    """(gemeente, toewijzingnummer, aanbieder) of the start a stop belongs to."""
     start = stop.__dict__.get("zorglevering")
     if start is not None:
-        return [(start.gemeente, start.toewijzingnummer)]
+        return [(start.gemeente, start.toewijzingnummer, start.aanbieder)]
     ids = {v for v in (stop.zorglevering_id, _oud(stop, ("zorglevering_id",)).zorglevering_id) if v is not None}
-    return [tuple(r) for r in conn.execute(select(_Z.gemeente, _Z.toewijzingnummer).where(_Z.id.in_(ids)))]
+    return [tuple(r) for r in conn.execute(
+        select(_Z.gemeente, _Z.toewijzingnummer, _Z.aanbieder).where(_Z.id.in_(ids)))]
+
+
+_LOCK_CLASS = 7_513_021  # the first key of the totals' advisory locks (arbitrary but fixed)
+
+
+def _take_turns(conn: Connection, paren: set[tuple[str, str]]) -> None:
+    """Hold the (gemeente, aanbieder) locks until the transaction ends, in one order. SQLite
+    has one writer at a time already. A transaction that touches several pairs in different
+    flushes can still meet another in the opposite order: a message concerns one of each."""
+    if conn.dialect.name != "postgresql":
+        return
+    for gemeente, aanbieder in sorted(paren):
+        # the second key is int4: the pair's CRC-32, shifted into its signed range
+        sleutel = zlib.crc32(f"{gemeente}|{aanbieder}".encode()) - 2**31
+        conn.execute(text("SELECT pg_advisory_xact_lock(:klasse, :sleutel)"),
+                     {"klasse": _LOCK_CLASS, "sleutel": sleutel})
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
     session.info.pop(_KEY, None)
     sleutels: set[tuple[str, int]] = set()
+    paren: set[tuple[str, str]] = set()  # (gemeente, aanbieder): whose totals this flush changes
     prestaties = Bijdrage()
     conn = None
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -339,6 +363,15 @@ def _before_flush(session: Session, _context, _instances) -> None:
         new, deleted = obj in session.new, obj in session.deleted
         if not (new or deleted or _changed(obj)):
             continue
+        if kind is ZorgleveringStop:
+            conn = conn or session.connection()
+            for gemeente, nummer, aanbieder in _start_of(conn, obj):
+                sleutels.add((gemeente, nummer))
+                paren.add((gemeente, aanbieder))
+            continue
+        for source in (obj, _oud(obj, ("gemeente", "aanbieder"))):
+            if source.gemeente is not None and source.aanbieder is not None:
+                paren.add((source.gemeente, source.aanbieder))
         if kind is Prestatie:
             if not new:
                 oud_ = Bijdrage()
@@ -346,10 +379,6 @@ def _before_flush(session: Session, _context, _instances) -> None:
                 prestaties.add(oud_, -1.0)
             if not deleted:
                 prestatie(prestaties, obj)
-            continue
-        if kind is ZorgleveringStop:
-            conn = conn or session.connection()
-            sleutels.update(_start_of(conn, obj))
             continue
         names = ("gemeente", "nummer") if kind is Toewijzing else ("gemeente", "toewijzingnummer")
         oud = _oud(obj, names)
@@ -360,6 +389,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
     if not sleutels and not prestaties.maanden:
         return
     conn = conn or session.connection()
+    _take_turns(conn, paren)
     session.info[_KEY] = (sleutels, _stand(conn, sleutels, lock=True), prestaties)
 
 

@@ -231,3 +231,52 @@ def test_two_transactions_on_one_toewijzing_take_turns(engine, sessions, parties
         totaal = maandrapport.rapport(session, rapportage.Periode(date(2026, 1, 1), date(2026, 12, 31)),
                                       gemeenten=None, per_maand=False)
     assert [r.geleverd for r in totaal.regels] == [pytest.approx(2 * 81)]
+
+
+def test_two_messages_of_one_provider_that_share_months_do_not_deadlock(engine, sessions, parties):
+    """Two JW305s of one provider and product for different clients, each a flush per start
+    (gateway.domain.levering.zorglevering.record): the first records a start in March, then
+    one in February on another toewijzing; the second, in between, a start in January on
+    that other toewijzing, whose months run into March. Without one order for both, the
+    first holds March and waits for the toewijzing the second holds, while the second waits
+    for March: PostgreSQL aborts one of them. They must take turns instead."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    with unit_of_work(sessions) as s:
+        for nummer in (1, 2):
+            toewijzing(s, nummer=nummer, volume=2, eenheid="82", frequentie="1", categorie="42", code="42A01",
+                       ingangsdatum=date(2026, 1, 1), einddatum=date(2026, 4, 30))
+        bericht_id = _bericht(s)
+
+    def start(s, nummer: int, begin: date) -> None:
+        s.add(Zorglevering(gemeente=GEMEENTE, aanbieder=AGB, bsn="999994323", toewijzingnummer=nummer,
+                           begindatum=begin, bericht_id=bericht_id, actief_sleutel=f"deadlock-{nummer}-{begin}"))
+        s.flush()
+
+    first = sessions()
+    start(first, 1, date(2026, 3, 10))  # March and April of the group
+    errors: list[BaseException] = []
+
+    def second_message() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                start(s, 2, date(2026, 1, 20))  # January to April of the group
+        except BaseException as error:  # reported by the test's thread
+            errors.append(error)
+
+    second = threading.Thread(target=second_message)
+    second.start()
+    second.join(timeout=1.0)
+    assert second.is_alive()  # waiting for the first transaction
+    try:
+        start(first, 2, date(2026, 2, 1))
+        first.commit()
+    finally:
+        first.close()
+    second.join(timeout=30)
+    assert not second.is_alive() and not errors, errors
+    with sessions() as session:
+        totaal = maandrapport.rapport(session, rapportage.Periode(date(2026, 1, 1), date(2026, 12, 31)),
+                                      gemeenten=None, per_maand=False)
+    # 10 March - 30 April, 1 February - 30 April and 20 January - 30 April, at 2 a day
+    assert [r.geleverd for r in totaal.regels] == [pytest.approx(2 * (52 + 89 + 101))]
