@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from gateway.db import maandtotalen
 from gateway.db.models import FinancienMaand, Prestatie, Toewijzing, Zorglevering, ZorgleveringStop
 from gateway.db.session import unit_of_work
+from gateway.domain.aanvraag import nummers, toewijzingen
 from gateway.domain.financien import maandrapport, rapportage
 from tests.conftest import AGB, GEMEENTE
 from tests.integration.test_rapportage import OTHER, _bericht, declaratie, levering, prestatie, toewijzing
@@ -280,3 +281,44 @@ def test_two_messages_of_one_provider_that_share_months_do_not_deadlock(engine, 
                                       gemeenten=None, per_maand=False)
     # 10 March - 30 April, 1 February - 30 April and 20 January - 30 April, at 2 a day
     assert [r.geleverd for r in totaal.regels] == [pytest.approx(2 * (52 + 89 + 101))]
+
+
+def test_a_decision_that_changes_and_adds_toewijzingen_does_not_deadlock_with_another(engine, sessions, parties):
+    """A decision that changes a stored toewijzing and then adds one draws the new number
+    after its change is flushed unless told otherwise, so it would hold the provider's totals
+    lock (and month rows) while it waits for the gemeente's counter, which another decision
+    holds while it waits for that totals lock. The number is drawn first, as every decision
+    does, so they take turns."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    inhoud = toewijzingen.Inhoud("42", "42A01", date(2026, 1, 1), date(2026, 6, 30), 2, "82", "1")
+    moment = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    with unit_of_work(sessions) as s:
+        toewijzingen.create(s, gemeente=GEMEENTE, aanbieder=AGB, bsn="999994323", aanvraag_id=None,
+                            beschikking_id=None, versie=toewijzingen.new(inhoud, moment, referentie=None))
+    first = sessions()
+    nummers.next_number(first, GEMEENTE, nummers.TOEWIJZING)  # holds the gemeente's counter
+    errors: list[BaseException] = []
+
+    def change_and_add() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                s.scalars(select(Toewijzing)).one().einddatum = date(2026, 3, 31)
+                toewijzingen.create(s, gemeente=GEMEENTE, aanbieder=AGB, bsn="999994323", aanvraag_id=None,
+                                    beschikking_id=None, versie=toewijzingen.new(inhoud, moment, referentie=None))
+        except BaseException as error:  # reported by the test's thread
+            errors.append(error)
+
+    second = threading.Thread(target=change_and_add)
+    second.start()
+    second.join(timeout=1.0)
+    assert second.is_alive()  # waiting for the counter
+    try:
+        toewijzing(first, nummer=90, volume=2, eenheid="82", frequentie="1", categorie="42", code="42A01",
+                   ingangsdatum=date(2026, 2, 1), einddatum=date(2026, 2, 28))
+        first.flush()  # the provider's totals
+        first.commit()
+    finally:
+        first.close()
+    second.join(timeout=30)
+    assert not second.is_alive() and not errors, errors

@@ -101,8 +101,13 @@ def deleted(versie: Versie, now: datetime) -> Versie:
 def create(session: Session, *, gemeente: str, aanbieder: str, bsn: str, versie: Versie,
            aanvraag_id: int | None, beschikking_id: int | None) -> Toewijzing:
     """Store a new assignment under the next number of its gemeente."""
+    # The number first, before the decision's changes to stored assignments are flushed: every
+    # decision then takes the gemeente's counter before the provider's month totals
+    # (gateway.db.maandtotalen), and two decisions cannot each hold what the other waits for.
+    with session.no_autoflush:
+        nummer = nummers.next_number(session, gemeente, nummers.TOEWIJZING)
     toewijzing = Toewijzing(
-        gemeente=gemeente, nummer=nummers.next_number(session, gemeente, nummers.TOEWIJZING),
+        gemeente=gemeente, nummer=nummer,
         aanbieder=aanbieder, bsn=bsn, aanvraag_id=aanvraag_id, beschikking_id=beschikking_id,
         referentie_aanbieder=versie.referentie, reden_wijziging=None, gewijzigd=True,
         toewijzingsdatum=versie.toewijzingsdatum, toewijzingstijd=versie.toewijzingstijd, **vars(versie.inhoud))
