@@ -12,6 +12,8 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.db import sqlite_writer
+
 # The database cannot be reached or cannot take work right now (connection refused or lost,
 # server shutting down, a lock or pool wait that timed out; SQLAlchemy wraps psycopg's and
 # sqlite3's OperationalError in its own): answered 503 with Retry-After, never 500.
@@ -37,6 +39,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, hide_parameters=True, **pool,
                                connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", sqlite_pragmas)
+        sqlite_writer.install(engine)
         return engine
     # pool_pre_ping: connections that died with the server are replaced on the next checkout,
     # so the API recovers by itself once the database is back.
