@@ -11,7 +11,6 @@ import uuid
 from importlib.metadata import version
 
 import click
-import psycopg
 import pytest
 from sqlalchemy import func, inspect, select
 
@@ -20,6 +19,7 @@ from gateway.db.existing import shown
 from gateway.db.models import Partij
 from gateway.db.session import make_engine, make_sessionmaker
 from gateway.settings import get_settings
+from tests.scratch_database import scratch_database
 
 # Every command that reads or changes the data, with what it needs to get that far.
 DATA_COMMANDS = [
@@ -128,20 +128,8 @@ def test_a_file_that_is_no_database_is_one_line(tmp_path, monkeypatch, runner):
 def empty_database_url(tmp_path):
     """An existing database without the gateway's tables: a new PostgreSQL database on the test
     server, or an empty SQLite file."""
-    url = os.environ.get("GATEWAY_TEST_DATABASE_URL")
-    if not url:
-        (tmp_path / "leeg.db").touch()
-        yield f"sqlite:///{tmp_path / 'leeg.db'}"
-        return
-    name = f"leeg_{uuid.uuid4().hex[:12]}"
-    server = url.replace("postgresql+psycopg://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with scratch_database(tmp_path, "leeg", create_file=True) as url:
+        yield url
 
 
 def test_a_database_that_was_never_migrated_is_refused_until_db_upgrade(empty_database_url, monkeypatch,

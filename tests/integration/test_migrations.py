@@ -1,35 +1,21 @@
 """The Alembic migrations build exactly the models, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
-import os
-import uuid
-
-import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import text
 
 from gateway.db.migrate import alembic_config
 from gateway.db.session import make_engine
+from tests.scratch_database import scratch_database
 
 
 @pytest.fixture
 def scratch_database_url(tmp_path):
     """An empty database of the kind under test (a new PostgreSQL database on the test
     server, or a SQLite file), for migrating step by step."""
-    url = os.environ.get("GATEWAY_TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    server = url.replace("postgresql+psycopg://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with scratch_database(tmp_path, "scratch") as url:
+        yield url
 
 
 def test_models_and_migrations_agree(database_url):
