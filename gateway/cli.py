@@ -803,8 +803,12 @@ def _start_embedded_worker():
 
     from gateway.lifetime import die_with_parent
 
+    # A session of its own: a signal to serve's process group (Ctrl-C in a terminal, a
+    # supervisor's SIGTERM to the group) would also reach the worker's pool child, which,
+    # killed while holding the pool's queue lock, left the worker waiting on it until serve
+    # killed it 30 s later. Serve stops the worker itself (_stop), and the worker dies with it.
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker", "--concurrency", "1"],
-                            preexec_fn=die_with_parent)
+                            preexec_fn=die_with_parent, start_new_session=True)
 
 
 def _stop(process) -> None:

@@ -40,3 +40,39 @@ def test_serve_runs_api_and_worker_and_stops_both(tmp_path):
         serve.wait(timeout=60)
     output = (tmp_path / "serve.log").read_text()
     assert "Warm shutdown" in output  # the worker was stopped with the API
+
+
+def test_a_killed_serve_takes_its_worker_with_it(tmp_path):
+    """The embedded worker runs in a session of its own (a signal to serve's group must not
+    reach its pool child), so only its death signal (PR_SET_PDEATHSIG) ends it with serve."""
+    port = free_port()
+    env = {**os.environ, "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"}
+    env.pop("GATEWAY_BROKER_URL", None)
+    log = (tmp_path / "serve.log").open("w+")
+    serve = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+                             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "ready." not in (tmp_path / "serve.log").read_text():
+            time.sleep(0.3)
+        children = subprocess.run(["pgrep", "-P", str(serve.pid), "-f", "gateway.cli worker"],
+                                  capture_output=True, text=True).stdout.split()
+        assert len(children) == 1, children
+        worker = int(children[0])
+        assert os.getsid(worker) != os.getsid(serve.pid)  # not reached by a signal to serve's group
+    finally:
+        serve.kill()
+        serve.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _alive(worker):
+        time.sleep(0.2)
+    assert not _alive(worker), "the worker outlived a killed gateway serve"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
