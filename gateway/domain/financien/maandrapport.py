@@ -25,22 +25,13 @@ from sqlalchemy.orm import Session
 
 from gateway.db.maandtotalen import DEEL, MAAND, eerste, maandlengte, volgende
 from gateway.db.models import FinancienMaand, FinancienMaanddeel
-from gateway.domain.financien.rapportage import Maandbedrag, Periode, Rapport, Regel, maanden, tarief
+from gateway.domain.financien.rapportage import Maandbedrag, Periode, Rapport, Regel, maanden, scope, tarief
 from gateway.reference import Product
 
 _M = {name: k for k, name in enumerate(MAAND)}
 _D = {name: k for k, name in enumerate(DEEL)}
 # what a report row adds up month by month (DEEL's first five: the quantities of the report)
 _WAARDEN = ("toegewezen", "toegewezen_vast", "geleverd", "gedeclareerd", "gedeclareerd_eurocent")
-
-
-def _filters(model, gemeenten: list[str] | None, aanbieder: str | None) -> list:
-    conditions = []
-    if gemeenten is not None:
-        conditions.append(model.gemeente.in_(gemeenten))
-    if aanbieder is not None:
-        conditions.append(model.aanbieder == aanbieder)
-    return conditions
 
 
 def _groep(model):
@@ -81,12 +72,12 @@ def rapport(session: Session, periode: Periode, *, gemeenten: list[str] | None, 
     m = FinancienMaand
     groep = _groep(m)
     query = (select(*groep, m.maand, *(func.sum(getattr(m, name)) for name in MAAND))
-             .where(m.maand <= last, *_filters(m, gemeenten, aanbieder))
+             .where(m.maand <= last, *scope(m, gemeenten, aanbieder))
              .group_by(*groep, m.maand).order_by(m.maand))
     per_groep: dict[tuple, dict[date, list[float]]] = defaultdict(dict)
     for row in session.execute(query):
         per_groep[tuple(row[:4])][row[4]] = [v or 0.0 for v in row[5:]]
-    venster = _Vensters(session, _filters(FinancienMaanddeel, gemeenten, aanbieder))
+    venster = _Vensters(session, scope(FinancienMaanddeel, gemeenten, aanbieder))
     # the windows of the months the period covers in part, read once each
     partial = [(k, deel) for k, deel in enumerate(delen)
                if deel.van.day != 1 or deel.tot.day != maandlengte(deel.tot)]

@@ -365,13 +365,9 @@ def _groep(t):
 
 
 def _toewijzingen(gemeenten: list[str] | None, aanbieder: str | None):
-    conditions = [or_(Toewijzing.reden_wijziging.is_(None), Toewijzing.reden_wijziging != VERWIJDERD),
-                  or_(Toewijzing.volume.is_not(None), Toewijzing.budget.is_not(None))]
-    if gemeenten is not None:
-        conditions.append(Toewijzing.gemeente.in_(gemeenten))
-    if aanbieder is not None:
-        conditions.append(Toewijzing.aanbieder == aanbieder)
-    return conditions
+    return [or_(Toewijzing.reden_wijziging.is_(None), Toewijzing.reden_wijziging != VERWIJDERD),
+            or_(Toewijzing.volume.is_not(None), Toewijzing.budget.is_not(None)),
+            *scope(Toewijzing, gemeenten, aanbieder)]
 
 
 def _toegewezen_waarden(d: Dates, van, tot):
@@ -463,13 +459,14 @@ def _gedeclareerd_waarden(d: Dates, van, tot, vanaf):
     return sign * func.abs(p.volume) * share, sign * func.abs(p.bedrag_eurocent) * share, overlapt
 
 
-def _prestaties(gemeenten, aanbieder):
-    p = Prestatie
+def scope(model, gemeenten: list[str] | None, aanbieder: str | None) -> list:
+    """The conditions that keep `model`'s rows to the report's municipalities (None: all) and
+    provider (None: all)."""
     conditions = []
     if gemeenten is not None:
-        conditions.append(p.gemeente.in_(gemeenten))
+        conditions.append(model.gemeente.in_(gemeenten))
     if aanbieder is not None:
-        conditions.append(p.aanbieder == aanbieder)
+        conditions.append(model.aanbieder == aanbieder)
     return conditions
 
 
@@ -487,7 +484,7 @@ def _gedeclareerd_sql(d: Dates, periode: Periode, gemeenten, aanbieder, delen: l
     groep = (p.aanbieder, p.categorie, p.code, p.eenheid)
     return (select(*groep, func.sum(volume).label("volume"), func.sum(bedrag).label("bedrag"),
                    *_per_maand(delen, per_maand))
-            .where(overlapt, *_prestaties(gemeenten, aanbieder)).group_by(*groep))
+            .where(overlapt, *scope(Prestatie, gemeenten, aanbieder)).group_by(*groep))
 
 
 def volumes(session: Session, periode: Periode, *, gemeenten: list[str] | None, aanbieder: str | None = None,
