@@ -55,17 +55,10 @@ def install(engine: Engine) -> None:
     # Given back when the connection goes back to the pool (or is closed or invalidated),
     # which is after its COMMIT or ROLLBACK ran: the Connection's own commit and rollback
     # events come before them, and the next writer would find SQLite's lock still taken.
-    @event.listens_for(engine, "reset")
-    def _reset(_dbapi_connection, record, _reset_state) -> None:
+    def give_back(record) -> None:
         if record.info.pop(_HOLDS, False):
             turn.release()
 
-    @event.listens_for(engine, "close")
-    def _close(_dbapi_connection, record) -> None:
-        if record.info.pop(_HOLDS, False):
-            turn.release()
-
-    @event.listens_for(engine, "invalidate")
-    def _invalidate(_dbapi_connection, record, _exception) -> None:
-        if record.info.pop(_HOLDS, False):
-            turn.release()
+    event.listen(engine, "reset", lambda _dbapi, record, _state: give_back(record))
+    event.listen(engine, "close", lambda _dbapi, record: give_back(record))
+    event.listen(engine, "invalidate", lambda _dbapi, record, _exception: give_back(record))
