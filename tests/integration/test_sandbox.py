@@ -71,6 +71,12 @@ def send(app, client, published, aanbieder: dict, bsn: str, identificatie: str =
     assert set(run_work(app, published)) <= {"done", "skipped"}
 
 
+def the_answer(client, aanbieder: dict):
+    """The one message in the provider's postbus, fetched."""
+    [item] = postbus(client, aanbieder["token"])
+    return fetch(client, aanbieder["token"], item)
+
+
 def jw302(aanbieder: dict, jw301, codes: list[str] = ()) -> bytes:
     """The provider's JW302 on `jw301`, copying its municipality as Afzender (IV028)."""
     xml = retour_for(jw301, codes)
@@ -206,8 +212,7 @@ def test_a_jw315_is_answered_too_with_the_sandboxs_address_for_its_client(sandbo
     xml = xml.replace(b"<jw315:Ontvanger>0363<", f"<jw315:Ontvanger>{aanbieder['gemeente']['code']}<".encode())
     assert post(client, aanbieder["token"], xml).status_code == 202
     run_work(app, published)
-    [item] = postbus(client, aanbieder["token"])
-    jw301 = fetch(client, aanbieder["token"], item)
+    jw301 = the_answer(client, aanbieder)
     assert texts(jw301, "//jw301:ToegewezenProduct/jw301:ReferentieAanbieder") == ["VB-REF-0003"]
     assert texts(jw301, "//jw301:ToegewezenProduct/jw301:Omvang/ijw:Volume") == ["12"]
     assert texts(jw301, "//jw301:Contactgegevens/jw301:Contact/jw301:Adres/ijw:Postcode") == ["9999ZZ"]
@@ -217,8 +222,7 @@ def test_bsn_ending_2_is_granted_with_a_lower_volume_and_a_motivering(sandbox, p
     app, client = sandbox
     aanbieder = aanmelden(client)
     send(app, client, published, aanbieder, "999990032")
-    [item] = postbus(client, aanbieder["token"])
-    jw301 = fetch(client, aanbieder["token"], item)
+    jw301 = the_answer(client, aanbieder)
     assert texts(jw301, "//jw301:ToegewezenProduct/jw301:Omvang/ijw:Volume") == ["2"]  # half of 4
     with app.state.sessions() as session:
         beschikking = session.scalars(select(Beschikking)).one()
@@ -255,8 +259,7 @@ def test_bsn_ending_4_is_in_onderzoek_then_granted_a_minute_later(sandbox, publi
     aanbieder = aanmelden(client)
     send(app, client, published, aanbieder, "999990044")
     assert the_aanvraag(app).status == "in_onderzoek"
-    [item] = postbus(client, aanbieder["token"])
-    jw319 = fetch(client, aanbieder["token"], item)
+    jw319 = the_answer(client, aanbieder)
     assert texts(jw319, "//jw319:Antwoord/jw319:VerzoekAntwoord") == ["2"]
     assert "done" not in sweep(app)  # not yet: nothing is due before the minute has passed
     later(50)
@@ -265,8 +268,7 @@ def test_bsn_ending_4_is_in_onderzoek_then_granted_a_minute_later(sandbox, publi
     assert sweep(app) == ["done"]  # the grant, recorded through the decision path
     assert set(run_work(app, published)) <= {"done"}  # its execution: beschikking, toewijzing, JW301
     assert the_aanvraag(app).status == "toegekend"
-    [item] = postbus(client, aanbieder["token"])
-    jw301 = fetch(client, aanbieder["token"], item)
+    jw301 = the_answer(client, aanbieder)
     assert texts(jw301, "//jw301:ToegewezenProduct/jw301:Omvang/ijw:Volume") == ["4"]
     later(200)
     assert sweep(app) == []  # granted once

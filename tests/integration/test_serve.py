@@ -16,13 +16,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_runs_api_and_worker_and_stops_both(tmp_path):
-    port = free_port()
+def _serve(tmp_path, port: int) -> subprocess.Popen:
+    """`gateway serve` on the embedded default (a SQLite file in `tmp_path`, no broker), its
+    output in serve.log."""
     env = {**os.environ, "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"}
     env.pop("GATEWAY_BROKER_URL", None)
     log = (tmp_path / "serve.log").open("w+")
-    serve = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
-                             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def test_serve_runs_api_and_worker_and_stops_both(tmp_path):
+    port = free_port()
+    serve = _serve(tmp_path, port)
     try:
         deadline = time.monotonic() + 60
         ready = None
@@ -45,12 +51,7 @@ def test_serve_runs_api_and_worker_and_stops_both(tmp_path):
 def test_a_killed_serve_takes_its_worker_with_it(tmp_path):
     """The embedded worker runs in a session of its own (a signal to serve's group must not
     reach its pool child), so only its death signal (PR_SET_PDEATHSIG) ends it with serve."""
-    port = free_port()
-    env = {**os.environ, "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"}
-    env.pop("GATEWAY_BROKER_URL", None)
-    log = (tmp_path / "serve.log").open("w+")
-    serve = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
-                             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    serve = _serve(tmp_path, free_port())
     worker = None
     try:
         deadline = time.monotonic() + 60
